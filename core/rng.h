@@ -1,0 +1,75 @@
+/* PCG32 random numbers (O'Neill, pcg_setseq_64_xsh_rr_32) and keyed streams.
+ *
+ * Every random number cjm draws comes from a cjm_rng. Streams are derived from
+ * (seed, key...) so that a result never depends on the order work is done in:
+ * the same (seed, run, block) always yields the same sequence. */
+#ifndef CJM_RNG_H
+#define CJM_RNG_H
+
+#include <stdint.h>
+
+typedef struct cjm_rng {
+    uint64_t state;
+    uint64_t inc; /* always odd: selects the stream */
+} cjm_rng;
+
+/* An affine map state -> mult * state + plus: "advance by delta steps",
+ * precomputed once so that a jump costs one multiply and one add. */
+typedef struct cjm_rng_jump {
+    uint64_t mult;
+    uint64_t plus;
+} cjm_rng_jump;
+
+#define CJM_PCG_MULT 6364136223846793005ULL
+
+/* pcg32_srandom_r: the published seeding (initstate, initseq). */
+void cjm_rng_seed(cjm_rng *rng, uint64_t initstate, uint64_t initseq);
+
+/* A stream keyed by (seed, a, b): distinct keys give unrelated streams. */
+void cjm_rng_stream(cjm_rng *rng, uint64_t seed, uint64_t a, uint64_t b);
+
+/* splitmix64 finaliser: a bijective 64-bit mix used to derive stream keys. */
+uint64_t cjm_mix64(uint64_t x);
+
+static inline uint32_t cjm_rng_next(cjm_rng *rng)
+{
+    uint64_t old = rng->state;
+    rng->state = old * CJM_PCG_MULT + rng->inc;
+    uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
+    uint32_t rot = (uint32_t)(old >> 59u);
+    return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
+}
+
+/* Uniform on [0, 1) with 53 random bits (two draws). */
+static inline double cjm_rng_uniform(cjm_rng *rng)
+{
+    uint64_t hi = cjm_rng_next(rng) >> 5;  /* 27 bits */
+    uint64_t lo = cjm_rng_next(rng) >> 6;  /* 26 bits */
+    return (double)(hi * 67108864u + lo) * (1.0 / 9007199254740992.0);
+}
+
+/* Uniform on (0, 1): never exactly 0, for logs and inverse CDFs. */
+static inline double cjm_rng_uniform_pos(cjm_rng *rng)
+{
+    double u;
+    do u = cjm_rng_uniform(rng);
+    while (u == 0.0);
+    return u;
+}
+
+/* Uniform integer in [0, bound), unbiased (Lemire's method). bound > 0. */
+uint32_t cjm_rng_bounded(cjm_rng *rng, uint32_t bound);
+
+/* The jump that advances a stream by delta outputs (Brown, "Random number
+ * generation with arbitrary strides", 1994). */
+cjm_rng_jump cjm_rng_jump_make(uint64_t delta, uint64_t inc);
+
+static inline uint64_t cjm_rng_jump_apply(cjm_rng_jump j, uint64_t state)
+{
+    return j.mult * state + j.plus;
+}
+
+/* Advance rng by delta outputs in O(log delta). */
+void cjm_rng_advance(cjm_rng *rng, uint64_t delta);
+
+#endif
