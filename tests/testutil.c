@@ -1,4 +1,5 @@
-#define _POSIX_C_SOURCE 200809L
+
+#define _DEFAULT_SOURCE
 #include "testutil.h"
 
 #include <stdio.h>
@@ -61,4 +62,47 @@ int tu_run_cjm(const char *args, char **out, char **err)
     unlink(errp);
     if (status == -1 || !WIFEXITED(status)) return -1;
     return WEXITSTATUS(status);
+}
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+
+cjm_model *tu_load_text(const char *lua)
+{
+    char *path = tu_write_temp(lua);
+    assert_non_null(path);
+    cjm_model *m = NULL;
+    cjm_error err = {0};
+    cjm_status st = cjm_model_load(path, NULL, &m, &err);
+    if (st != CJM_OK) fprintf(stderr, "load failed: %s\n", err.msg);
+    unlink(path);
+    free(path);
+    assert_int_equal(st, CJM_OK);
+    return m;
+}
+
+cjm_status tu_load_error(const char *lua, char *msg, size_t n)
+{
+    char *path = tu_write_temp(lua);
+    assert_non_null(path);
+    cjm_model *m = NULL;
+    cjm_error err = {0};
+    cjm_status st = cjm_model_load(path, NULL, &m, &err);
+    snprintf(msg, n, "%s", err.msg);
+    cjm_model_free(&m);
+    unlink(path);
+    free(path);
+    return st;
+}
+
+cjm_result *tu_run(const cjm_model *m, const cjm_settings *s, cjm_metrics *mt)
+{
+    cjm_result *r = NULL;
+    cjm_error err = {0};
+    cjm_status st = cjm_run(m, s, &r, &err);
+    if (st != CJM_OK) fprintf(stderr, "run failed: %s\n", err.msg);
+    assert_int_equal(st, CJM_OK);
+    assert_int_equal(cjm_metrics_compute(r, mt, &err), CJM_OK);
+    return r;
 }

@@ -14,4 +14,17 @@ char *tu_read_file(const char *path);
 /* Writes text to a fresh temporary .lua file; returns its malloc'd path. */
 char *tu_write_temp(const char *text);
 
+
+#include "cjm.h"
+#include "metrics.h"
+
+/* Loads a scenario written in the test (fails the test on error). */
+cjm_model *tu_load_text(const char *lua);
+
+/* Loads, expecting failure: returns the status and copies the message. */
+cjm_status tu_load_error(const char *lua, char *msg, size_t n);
+
+/* Runs the model with settings and computes the metrics (fails on error). */
+cjm_result *tu_run(const cjm_model *m, const cjm_settings *s, cjm_metrics *mt);
+
 #endif

@@ -1,0 +1,91 @@
+/* cjm.h: the public interface of libcjm, the customer-journey Monte Carlo core.
+ *
+ * Flow: cjm_model_load() reads a Lua scenario into a compiled model (plain C
+ * arrays); cjm_run() simulates it with one engine into a cjm_result; the
+ * cjm_report_*() writers print a result.
+ *
+ * Ownership: every object returned by a cjm_*_load/cjm_run/..._new function
+ * belongs to the caller, who releases it with the matching cjm_*_free(&p);
+ * free takes the pointer's address, nulls it, and accepts NULL. Strings that
+ * accessors return belong to the object they came from.
+ *
+ * Errors: functions return a cjm_status and fill a cjm_error with one line
+ * (file, line, scenario path, and for functions the step and segment). The
+ * library never prints and never exits. */
+#ifndef CJM_H
+#define CJM_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#ifndef CJM_VERSION
+#define CJM_VERSION "0.1.0"
+#endif
+
+typedef enum cjm_status {
+    CJM_OK = 0,
+    CJM_ESCENARIO = 1, /* the scenario is wrong: exit status 1 */
+    CJM_EUSAGE = 2,    /* the command line is wrong: exit status 2 */
+    CJM_ENOMEM = 3,
+    CJM_EIO = 4,
+    CJM_EINTERRUPT = 5,
+} cjm_status;
+
+typedef struct cjm_error {
+    cjm_status code;
+    char msg[1024];
+} cjm_error;
+
+typedef enum cjm_engine_kind { CJM_ENGINE_AGENT, CJM_ENGINE_EXACT } cjm_engine_kind;
+
+typedef struct cjm_model cjm_model;
+typedef struct cjm_result cjm_result;
+
+/* A PATH=VALUE override from --set (or a variant's `set`). */
+typedef struct cjm_override {
+    const char *path;
+    const char *value;
+} cjm_override;
+
+typedef struct cjm_load_options {
+    const cjm_override *sets;
+    int set_count;
+    const char *const *fixes; /* barrier names whose fixes apply */
+    int fix_count;
+    const char *variant; /* NULL: the baseline */
+    int horizon;         /* 0: the scenario's horizon */
+} cjm_load_options;
+
+typedef struct cjm_settings {
+    cjm_engine_kind engine;
+    int runs;          /* >= 1 */
+    int64_t customers; /* 0: the scenario's cohort size */
+    int horizon;       /* 0: the model's horizon; at most the model's */
+    uint64_t seed;
+    int threads; /* 0: every core */
+} cjm_settings;
+
+/* Defaults: agent engine, 100 runs, the scenario's cohort and horizon, seed 1. */
+cjm_settings cjm_settings_default(void);
+
+/* Loads and compiles a scenario file. NULL opts: the baseline with no overrides. */
+cjm_status cjm_model_load(const char *path, const cjm_load_options *opts, cjm_model **out,
+                          cjm_error *err);
+void cjm_model_free(cjm_model **m);
+
+/* Writes the compiled model in words: stages, transitions, what leaves each stage. */
+void cjm_model_describe(const cjm_model *m, FILE *f);
+
+/* Simulates (or, for the exact engine, computes) the model. */
+cjm_status cjm_run(const cjm_model *m, const cjm_settings *s, cjm_result **out, cjm_error *err);
+void cjm_result_free(cjm_result **r);
+
+typedef enum cjm_format { CJM_FORMAT_TABLE, CJM_FORMAT_JSON, CJM_FORMAT_CSV } cjm_format;
+
+/* Writes a run's report in the given format. */
+cjm_status cjm_report_run(const cjm_result *r, cjm_format fmt, FILE *f, cjm_error *err);
+
+/* Parses "table", "json" or "csv". Returns 0 on success. */
+int cjm_format_parse(const char *text, cjm_format *fmt);
+
+#endif

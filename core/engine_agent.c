@@ -1,0 +1,260 @@
+/* engine_agent.c: simulates every customer, one by one.
+ *
+ * Random numbers are keyed, not sequential: customer j of block b in run r
+ * reads the outputs j*stride .. j*stride+H of the PCG stream (seed, r, b):
+ * slot 0 picks its segment, slot 1+t decides its move in step t. So a
+ * customer draws the same numbers whatever other customers do, in whatever
+ * order threads take blocks, and in every variant of a scenario (common
+ * random numbers). A customer that reaches a final stage stops drawing; the
+ * next customer's start is one affine jump away.
+ *
+ * All counts are integers, merged into the run's tally with atomic adds:
+ * integer sums do not depend on order, so any thread count gives the same bytes. */
+#include "result.h"
+#include "rng.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK_CUSTOMERS 4096
+
+/* The model as the hot loop wants it: thresholds on a 32-bit draw. */
+typedef struct agent_plan {
+    const cjm_model *m;
+    int S, G, E, H;
+    int64_t customers;
+    int blocks_per_run;
+    uint64_t seed;
+    uint64_t stride;      /* random numbers reserved per customer */
+    uint64_t *seg_cum;    /* [G]: cumulative segment shares x 2^32 */
+    uint64_t *leave;      /* [(g*S + s)*H + t]: P(leave s) x 2^32 */
+    uint64_t *cum;        /* [(t*G + g)*E + e]: cumulative within the stage x 2^32 */
+    unsigned char *converts, *final;
+    cjm_tally_layout lay;
+    _Atomic int64_t *tallies; /* [runs][lay.width] */
+    atomic_long next_item;
+    long items;
+} agent_plan;
+
+static uint64_t scale32(double p)
+{
+    double x = p * 4294967296.0 + 0.5;
+    return x >= 4294967296.0 ? 4294967296ull : (uint64_t)x;
+}
+
+static void fill_thresholds(agent_plan *p)
+{
+    const cjm_model *m = p->m;
+    double acc = 0;
+    for (int g = 0; g < p->G; g++) p->seg_cum[g] = scale32(acc += m->segment_share[g]);
+    p->seg_cum[p->G - 1] = 4294967296ull;
+    for (int t = 0; t < p->H; t++)
+        for (int g = 0; g < p->G; g++)
+            for (int s = 0; s < p->S; s++) {
+                double sum = 0;
+                for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) {
+                    sum += cjm_model_prob(m, t, g, e);
+                    p->cum[((size_t)t * p->G + g) * p->E + e] = scale32(sum);
+                }
+                p->leave[((size_t)g * p->S + s) * p->H + t] = p->final[s] ? 0 : scale32(sum);
+            }
+}
+
+static void plan_free(agent_plan *p)
+{
+    free(p->seg_cum);
+    free(p->leave);
+    free(p->cum);
+    free(p->converts);
+    free(p->final);
+    free(p->tallies);
+}
+
+static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result *r, cjm_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->m = m;
+    p->S = m->stage_count;
+    p->G = m->segment_count;
+    p->E = m->edge_count > 0 ? m->edge_count : 1;
+    p->H = r->horizon;
+    p->customers = r->settings.customers;
+    p->seed = r->settings.seed;
+    p->stride = (uint64_t)p->H + 1;
+    p->blocks_per_run = (int)((p->customers + BLOCK_CUSTOMERS - 1) / BLOCK_CUSTOMERS);
+    p->items = (long)r->runs * p->blocks_per_run;
+    p->lay = cjm_tally_layout_make(p->S, p->H);
+    p->seg_cum = malloc((size_t)p->G * sizeof *p->seg_cum);
+    p->leave = malloc((size_t)p->G * p->S * p->H * sizeof *p->leave);
+    p->cum = malloc((size_t)p->H * p->G * p->E * sizeof *p->cum);
+    p->converts = malloc((size_t)p->S);
+    p->final = malloc((size_t)p->S);
+    p->tallies = calloc((size_t)r->runs * p->lay.width, sizeof *p->tallies);
+    if (!p->seg_cum || !p->leave || !p->cum || !p->converts || !p->final || !p->tallies) {
+        plan_free(p);
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the simulation");
+    }
+    for (int s = 0; s < p->S; s++) {
+        p->converts[s] = m->stages[s].converts;
+        p->final[s] = m->stages[s].final;
+    }
+    fill_thresholds(p);
+    return CJM_OK;
+}
+
+/* One customer's story, as the counts it adds. */
+typedef struct customer {
+    int g, s, t_enter, tau; /* tau: conversion time, -1 while unconverted */
+    uint64_t visited;
+} customer;
+
+static void count_entry(const agent_plan *p, int64_t *tally, customer *c, int s, int t)
+{
+    if (c->tau < 0 && p->converts[s]) {
+        c->tau = t;
+        tally[p->lay.converted]++;
+    }
+    int phase = c->tau < 0 ? CJM_PRE : c->tau == t ? CJM_AT : CJM_POST;
+    tally[p->lay.entries + phase * p->S + s]++;
+    c->s = s;
+    c->t_enter = t;
+    c->visited |= 1ull << s;
+}
+
+/* Steps [c->t_enter, end) spent in c->s. */
+static void count_steps(const agent_plan *p, int64_t *tally, const customer *c, int end)
+{
+    int a = c->t_enter, n = end - a;
+    if (n <= 0) return;
+    int64_t *steps = tally + p->lay.steps + c->s;
+    if (c->tau < 0) {
+        steps[CJM_PRE * p->S] += n;
+    } else if (c->tau == a) {
+        steps[CJM_AT * p->S]++;
+        steps[CJM_POST * p->S] += n - 1;
+    } else {
+        steps[CJM_POST * p->S] += n;
+    }
+}
+
+/* Retention as difference arrays: the converted customer counts in the
+ * denominator for k in [0, H - tau] and in the numerator while alive. */
+static void count_retention(const agent_plan *p, int64_t *tally, const customer *c, int absorbed)
+{
+    int span = p->H - c->tau;
+    int alive = absorbed - c->tau - 1;
+    if (alive > span) alive = span;
+    if (alive < 0) alive = 0;
+    tally[p->lay.ret_den + span]++;
+    tally[p->lay.ret_num + alive]++;
+}
+
+static int pick_segment(const agent_plan *p, uint32_t u)
+{
+    int g = 0;
+    while (u >= p->seg_cum[g]) g++;
+    return g;
+}
+
+static void simulate_customer(const agent_plan *p, cjm_rng *rng, int64_t *tally)
+{
+    const int H = p->H;
+    customer c = {pick_segment(p, cjm_rng_next(rng)), 0, 0, -1, 0};
+    count_entry(p, tally, &c, 0, 0);
+    int t = 0;
+    while (t < H && !p->final[c.s]) {
+        const uint64_t *leave = p->leave + ((size_t)c.g * p->S + c.s) * H;
+        uint32_t u = 0;
+        for (; t < H; t++) {
+            u = cjm_rng_next(rng);
+            if (u < leave[t]) break;
+        }
+        if (t == H) break;
+        const uint64_t *cum = p->cum + ((size_t)t * p->G + c.g) * p->E;
+        int e = p->m->edge_start[c.s];
+        while (u >= cum[e]) e++;
+        count_steps(p, tally, &c, t + 1);
+        count_entry(p, tally, &c, p->m->edges[e].to, ++t);
+    }
+    count_steps(p, tally, &c, H);
+    if (c.tau >= 0) count_retention(p, tally, &c, p->final[c.s] ? c.t_enter : H + 1);
+    for (uint64_t v = c.visited; v; v &= v - 1) tally[p->lay.reached + __builtin_ctzll(v)]++;
+}
+
+static void simulate_block(const agent_plan *p, long item, int64_t *tally)
+{
+    int run = (int)(item / p->blocks_per_run), block = (int)(item % p->blocks_per_run);
+    int64_t first = (int64_t)block * BLOCK_CUSTOMERS;
+    int64_t n = p->customers - first < BLOCK_CUSTOMERS ? p->customers - first : BLOCK_CUSTOMERS;
+    cjm_rng rng;
+    cjm_rng_stream(&rng, p->seed, (uint64_t)run, (uint64_t)block);
+    cjm_rng_jump next = cjm_rng_jump_make(p->stride, rng.inc);
+    uint64_t start = rng.state;
+    memset(tally, 0, (size_t)p->lay.width * sizeof *tally);
+    for (int64_t j = 0; j < n; j++) {
+        rng.state = start;
+        simulate_customer(p, &rng, tally);
+        start = cjm_rng_jump_apply(next, start);
+    }
+    _Atomic int64_t *dst = p->tallies + (size_t)run * p->lay.width;
+    for (int i = 0; i < p->lay.width; i++)
+        if (tally[i]) atomic_fetch_add_explicit(&dst[i], tally[i], memory_order_relaxed);
+}
+
+static void *worker(void *arg)
+{
+    agent_plan *p = arg;
+    int64_t *tally = malloc((size_t)p->lay.width * sizeof *tally);
+    if (!tally) return (void *)1;
+    long item;
+    while ((item = atomic_fetch_add(&p->next_item, 1)) < p->items) simulate_block(p, item, tally);
+    free(tally);
+    return NULL;
+}
+
+static cjm_status run_threads(agent_plan *p, int threads, cjm_error *err)
+{
+    if (threads > p->items) threads = (int)p->items;
+    if (threads < 1) threads = 1;
+    pthread_t *ids = malloc((size_t)threads * sizeof *ids);
+    if (!ids) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    int started = 0, failed = 0;
+    for (; started < threads; started++)
+        if (pthread_create(&ids[started], NULL, worker, p) != 0) break;
+    if (started == 0) failed = worker(p) != NULL;
+    for (int i = 0; i < started; i++) {
+        void *ret;
+        pthread_join(ids[i], &ret);
+        failed |= ret != NULL;
+    }
+    free(ids);
+    return failed ? cjm_error_set(err, CJM_ENOMEM, "out of memory in a worker thread") : CJM_OK;
+}
+
+/* Turns difference arrays into counts: ret[k] = sum of diff[j] for j >= k. */
+static void suffix_sum(double *a, int n)
+{
+    for (int k = n - 2; k >= 0; k--) a[k] += a[k + 1];
+}
+
+cjm_status cjm_engine_agent(const cjm_model *m, cjm_result *r, cjm_error *err)
+{
+    agent_plan p;
+    cjm_status st = plan_make(&p, m, r, err);
+    if (st != CJM_OK) return st;
+    st = run_threads(&p, r->settings.threads, err);
+    double *tally = malloc((size_t)p.lay.width * sizeof *tally);
+    if (st == CJM_OK && !tally) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int run = 0; st == CJM_OK && run < r->runs; run++) {
+        const _Atomic int64_t *src = p.tallies + (size_t)run * p.lay.width;
+        for (int i = 0; i < p.lay.width; i++) tally[i] = (double)atomic_load(&src[i]);
+        suffix_sum(tally + p.lay.ret_num, p.H + 1);
+        suffix_sum(tally + p.lay.ret_den, p.H + 1);
+        cjm_result_set_run(r, run, tally);
+    }
+    free(tally);
+    plan_free(&p);
+    return st;
+}

@@ -1,0 +1,95 @@
+/* metrics.c: from per-run totals to the summaries every writer prints. */
+#include "metrics.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const cjm_metric_info cjm_metric_infos[CJM_M_COUNT] = {
+    {"conversion", "conversion", CJM_UNIT_SHARE}, {"converted", "converted", CJM_UNIT_COUNT},
+    {"cac", "CAC", CJM_UNIT_MONEY},               {"ltv", "LTV", CJM_UNIT_MONEY},
+    {"revenue", "revenue", CJM_UNIT_MONEY},       {"cost", "cost", CJM_UNIT_MONEY},
+    {"profit", "profit", CJM_UNIT_MONEY},
+};
+
+int cjm_metric_index(const char *name)
+{
+    for (int i = 0; i < CJM_M_COUNT; i++)
+        if (strcmp(cjm_metric_infos[i].name, name) == 0) return i;
+    return -1;
+}
+
+/* A plain metric: exact results have no spread, sampled ones are summarised. */
+static cjm_summary plain(const cjm_result *r, const double *col)
+{
+    return r->exact ? cjm_summary_exact(col[0], true) : cjm_summarize(col, r->runs, 1);
+}
+
+static cjm_summary ratio(const cjm_result *r, const double *y, const double *x, int stride)
+{
+    if (r->exact) return cjm_summary_exact(x[0] > 0 ? y[0] / x[0] : 0, x[0] > 0);
+    return cjm_summarize_ratio(y, x, r->runs, stride);
+}
+
+/* Column c of every run, and derived columns, into col[runs]. */
+static void column(const cjm_result *r, int c, double *col)
+{
+    for (int i = 0; i < r->runs; i++) col[i] = cjm_result_row(r, i)[c];
+}
+
+static void headline(const cjm_result *r, cjm_metrics *mt, double *a, double *b)
+{
+    const double *t0 = r->totals;
+    int w = r->width;
+    for (int i = 0; i < r->runs; i++) {
+        const double *row = cjm_result_row(r, i);
+        a[i] = row[CJM_T_CONVERTED] / row[CJM_T_PROSPECTS];
+        b[i] = row[CJM_T_REVENUE] - row[CJM_T_COST];
+    }
+    mt->m[CJM_M_CONVERSION] = plain(r, a);
+    mt->m[CJM_M_PROFIT] = plain(r, b);
+    column(r, CJM_T_CONVERTED, a);
+    mt->m[CJM_M_CONVERTED] = plain(r, a);
+    column(r, CJM_T_REVENUE, a);
+    mt->m[CJM_M_REVENUE] = plain(r, a);
+    column(r, CJM_T_COST, a);
+    mt->m[CJM_M_COST] = plain(r, a);
+    mt->m[CJM_M_CAC] = ratio(r, t0 + CJM_T_ACQ_COST, t0 + CJM_T_CONVERTED, w);
+    mt->m[CJM_M_LTV] = ratio(r, t0 + CJM_T_CONV_REVENUE, t0 + CJM_T_CONVERTED, w);
+}
+
+cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *mt, cjm_error *err)
+{
+    memset(mt, 0, sizeof *mt);
+    mt->stage_count = r->stage_count;
+    mt->horizon = r->horizon;
+    mt->reached = calloc((size_t)r->stage_count, sizeof *mt->reached);
+    mt->retention = calloc((size_t)r->horizon + 1, sizeof *mt->retention);
+    double *a = malloc((size_t)r->runs * sizeof *a), *b = malloc((size_t)r->runs * sizeof *b);
+    if (!mt->reached || !mt->retention || !a || !b) {
+        free(a);
+        free(b);
+        cjm_metrics_free(mt);
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    }
+    headline(r, mt, a, b);
+    for (int s = 0; s < r->stage_count; s++) {
+        for (int i = 0; i < r->runs; i++) {
+            const double *row = cjm_result_row(r, i);
+            a[i] = row[CJM_T_FIXED + s] / row[CJM_T_PROSPECTS];
+        }
+        mt->reached[s] = plain(r, a);
+    }
+    const double *num = r->totals + CJM_T_FIXED + r->stage_count;
+    const double *den = num + r->horizon + 1;
+    for (int k = 0; k <= r->horizon; k++) mt->retention[k] = ratio(r, num + k, den + k, r->width);
+    free(a);
+    free(b);
+    return CJM_OK;
+}
+
+void cjm_metrics_free(cjm_metrics *mt)
+{
+    free(mt->reached);
+    free(mt->retention);
+    mt->reached = mt->retention = NULL;
+}

@@ -1,0 +1,43 @@
+/* metrics.h: the reported metrics of a result, each summarised across runs. */
+#ifndef CJM_METRICS_H
+#define CJM_METRICS_H
+
+#include "result.h"
+#include "stats.h"
+
+/* The headline metrics, in report order. */
+enum {
+    CJM_M_CONVERSION,
+    CJM_M_CONVERTED,
+    CJM_M_CAC,
+    CJM_M_LTV,
+    CJM_M_REVENUE,
+    CJM_M_COST,
+    CJM_M_PROFIT,
+    CJM_M_COUNT
+};
+
+typedef enum cjm_unit { CJM_UNIT_SHARE, CJM_UNIT_COUNT, CJM_UNIT_MONEY } cjm_unit;
+
+typedef struct cjm_metric_info {
+    const char *name; /* as in JSON and CSV */
+    const char *label;
+    cjm_unit unit;
+} cjm_metric_info;
+
+extern const cjm_metric_info cjm_metric_infos[CJM_M_COUNT];
+
+typedef struct cjm_metrics {
+    cjm_summary m[CJM_M_COUNT];
+    int stage_count, horizon;
+    cjm_summary *reached;   /* [stage_count]: share of the cohort */
+    cjm_summary *retention; /* [horizon + 1] */
+} cjm_metrics;
+
+cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *out, cjm_error *err);
+void cjm_metrics_free(cjm_metrics *mt);
+
+/* Index of a metric by name ("conversion", "cac", ...), -1 if none. */
+int cjm_metric_index(const char *name);
+
+#endif

@@ -1,0 +1,32 @@
+/* report.h: the writers' shared pieces (internal). */
+#ifndef CJM_REPORT_H
+#define CJM_REPORT_H
+
+#include "metrics.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* {"mean","se","ci95":[lo,hi],"p5","p50","p95"}; NaN becomes null. */
+json_t *cjm_json_summary(const cjm_summary *s);
+
+/* A number, or null for NaN and infinities (JSON has neither). */
+json_t *cjm_json_number(double v);
+
+/* The whole `run` document body: cjm, schema, scenario, settings, metrics,
+ * funnel, retention. */
+json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt);
+
+/* Dumps a document with the project's fixed formatting, and a newline. */
+cjm_status cjm_json_write(json_t *doc, FILE *f, cjm_error *err);
+
+/* A value for people: 12.34%, 1,234.5, 56.78; "-" where undefined. */
+void cjm_format_value(char *buf, size_t n, double v, cjm_unit unit);
+
+cjm_status cjm_report_table(const cjm_result *r, const cjm_metrics *mt, FILE *f);
+cjm_status cjm_report_csv(const cjm_result *r, const cjm_metrics *mt, FILE *f);
+
+/* The engine's name as printed. */
+const char *cjm_engine_name(cjm_engine_kind kind);
+
+#endif

@@ -1,0 +1,35 @@
+/* report_csv.c: one row per reported quantity, in long form, for spreadsheets
+ * and data frames: metric,stage_or_k,mean,se,ci95_lo,ci95_hi,p5,p50,p95. */
+#include "report.h"
+
+#include <math.h>
+
+static void csv_number(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, ",%.12g", v);
+    else
+        fputs(",", f);
+}
+
+static void csv_row(FILE *f, const char *metric, const char *key, const cjm_summary *s)
+{
+    fprintf(f, "%s,%s", metric, key);
+    const double v[] = {s->mean, s->se, s->lo, s->hi, s->p5, s->p50, s->p95};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) csv_number(f, v[i]);
+    fputc('\n', f);
+}
+
+cjm_status cjm_report_csv(const cjm_result *r, const cjm_metrics *mt, FILE *f)
+{
+    fputs("metric,key,mean,se,ci95_lo,ci95_hi,p5,p50,p95\n", f);
+    for (int i = 0; i < CJM_M_COUNT; i++) csv_row(f, cjm_metric_infos[i].name, "", &mt->m[i]);
+    for (int s = 0; s < r->stage_count; s++)
+        csv_row(f, "funnel", r->model->stages[s].name, &mt->reached[s]);
+    for (int k = 0; k <= mt->horizon; k++) {
+        char key[16];
+        snprintf(key, sizeof key, "%d", k);
+        csv_row(f, "retention", key, &mt->retention[k]);
+    }
+    return CJM_OK;
+}

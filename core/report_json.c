@@ -1,0 +1,75 @@
+/* report_json.c: the JSON document, built with jansson (MIT, Debian's
+ * libjansson-dev) rather than by hand, so escaping is always right. */
+#include "report.h"
+
+#include <math.h>
+
+json_t *cjm_json_number(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *cjm_json_summary(const cjm_summary *s)
+{
+    return json_pack("{s:o, s:o, s:[o, o], s:o, s:o, s:o}", "mean", cjm_json_number(s->mean), "se",
+                     cjm_json_number(s->se), "ci95", cjm_json_number(s->lo),
+                     cjm_json_number(s->hi), "p5", cjm_json_number(s->p5), "p50",
+                     cjm_json_number(s->p50), "p95", cjm_json_number(s->p95));
+}
+
+static json_t *json_metrics(const cjm_metrics *mt)
+{
+    json_t *obj = json_object();
+    for (int i = 0; i < CJM_M_COUNT; i++)
+        json_object_set_new(obj, cjm_metric_infos[i].name, cjm_json_summary(&mt->m[i]));
+    return obj;
+}
+
+static json_t *json_funnel(const cjm_result *r, const cjm_metrics *mt)
+{
+    json_t *arr = json_array();
+    for (int s = 0; s < r->stage_count; s++)
+        json_array_append_new(arr, json_pack("{s:s, s:o}", "stage", r->model->stages[s].name,
+                                             "reached", cjm_json_summary(&mt->reached[s])));
+    return arr;
+}
+
+static json_t *json_retention(const cjm_metrics *mt)
+{
+    json_t *arr = json_array();
+    for (int k = 0; k <= mt->horizon; k++) {
+        const cjm_summary *s = &mt->retention[k];
+        json_array_append_new(arr, json_pack("{s:i, s:o, s:o, s:[o, o]}", "k", k, "mean",
+                                             cjm_json_number(s->mean), "se", cjm_json_number(s->se),
+                                             "ci95", cjm_json_number(s->lo),
+                                             cjm_json_number(s->hi)));
+    }
+    return arr;
+}
+
+json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt)
+{
+    const cjm_model *m = r->model;
+    const cjm_settings *s = &r->settings;
+    json_t *doc = json_pack("{s:s, s:i}", "cjm", CJM_VERSION, "schema", 1);
+    json_object_set_new(doc, "scenario",
+                        json_pack("{s:s, s:s, s:s}", "name", m->name, "file", m->file, "sha256",
+                                  m->sha256));
+    json_object_set_new(doc, "settings",
+                        json_pack("{s:s, s:i, s:I, s:i, s:I}", "engine", cjm_engine_name(s->engine),
+                                  "runs", s->runs, "customers", (json_int_t)s->customers, "horizon",
+                                  s->horizon, "seed", (json_int_t)s->seed));
+    json_object_set_new(doc, "metrics", json_metrics(mt));
+    json_object_set_new(doc, "funnel", json_funnel(r, mt));
+    json_object_set_new(doc, "retention", json_retention(mt));
+    return doc;
+}
+
+cjm_status cjm_json_write(json_t *doc, FILE *f, cjm_error *err)
+{
+    if (!doc) return cjm_error_set(err, CJM_ENOMEM, "out of memory building the JSON report");
+    int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+    fputc('\n', f);
+    json_decref(doc);
+    return rc == 0 ? CJM_OK : cjm_error_set(err, CJM_EIO, "cannot write the JSON report");
+}

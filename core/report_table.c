@@ -1,0 +1,111 @@
+/* report_table.c: the report for people: aligned, with units and intervals. */
+#include "report.h"
+
+#include <math.h>
+#include <string.h>
+
+/* 1234567.891 -> "1,234,567.89" (decimals digits). */
+static void group_thousands(char *buf, size_t n, double v, int decimals)
+{
+    char raw[64];
+    snprintf(raw, sizeof raw, "%.*f", decimals, fabs(v));
+    const char *dot = strchr(raw, '.');
+    size_t int_len = dot ? (size_t)(dot - raw) : strlen(raw);
+    size_t o = 0;
+    if (v < 0 && o + 1 < n) buf[o++] = '-';
+    for (size_t i = 0; i < int_len && o + 2 < n; i++) {
+        buf[o++] = raw[i];
+        size_t left = int_len - i - 1;
+        if (left > 0 && left % 3 == 0) buf[o++] = ',';
+    }
+    snprintf(buf + o, n - o, "%s", dot ? dot : "");
+}
+
+void cjm_format_value(char *buf, size_t n, double v, cjm_unit unit)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    switch (unit) {
+    case CJM_UNIT_SHARE:
+        snprintf(buf, n, "%.2f%%", v * 100);
+        break;
+    case CJM_UNIT_COUNT:
+        group_thousands(buf, n, v, 1);
+        break;
+    case CJM_UNIT_MONEY:
+        group_thousands(buf, n, v, 2);
+        break;
+    }
+}
+
+static void summary_line(FILE *f, const char *label, const cjm_summary *s, cjm_unit unit)
+{
+    char mean[40], lo[40], hi[40], p5[40], p50[40], p95[40], ci[90];
+    cjm_format_value(mean, sizeof mean, s->defined ? s->mean : CJM_NAN, unit);
+    cjm_format_value(lo, sizeof lo, s->lo, unit);
+    cjm_format_value(hi, sizeof hi, s->hi, unit);
+    cjm_format_value(p5, sizeof p5, s->p5, unit);
+    cjm_format_value(p50, sizeof p50, s->p50, unit);
+    cjm_format_value(p95, sizeof p95, s->p95, unit);
+    if (isfinite(s->lo))
+        snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
+    else
+        snprintf(ci, sizeof ci, "-");
+    fprintf(f, "  %-18s %14s  %-32s %14s %14s %14s\n", label, mean, ci, p5, p50, p95);
+}
+
+static void header(const cjm_result *r, FILE *f)
+{
+    const cjm_model *m = r->model;
+    const cjm_settings *s = &r->settings;
+    fprintf(f, "%s\n", m->name);
+    if (r->exact)
+        fprintf(f, "exact engine (expected values, no sampling), %lld customers, %d %ss\n",
+                (long long)s->customers, s->horizon, m->step_name);
+    else
+        fprintf(f, "%s engine, %d runs x %lld customers, %d %ss, seed %llu\n",
+                cjm_engine_name(s->engine), s->runs, (long long)s->customers, s->horizon,
+                m->step_name, (unsigned long long)s->seed);
+    fprintf(f, "scenario %s (sha256 %.12s)\n\n", m->file, m->sha256);
+}
+
+static void column_titles(FILE *f, const char *first)
+{
+    fprintf(f, "  %-18s %14s  %-32s %14s %14s %14s\n", first, "mean", "95% interval", "p5", "p50",
+            "p95");
+}
+
+/* Retention at k = 0, 1, 2, 4, 8, ... and at the horizon. */
+static void retention_lines(const cjm_result *r, const cjm_metrics *mt, FILE *f)
+{
+    fprintf(f, "\nretention: share of converted customers not lost k %ss after converting\n",
+            r->model->step_name);
+    column_titles(f, "k");
+    for (int k = 0; k <= mt->horizon; k = k ? 2 * k : 1) {
+        char label[32];
+        snprintf(label, sizeof label, "%d", k);
+        summary_line(f, label, &mt->retention[k], CJM_UNIT_SHARE);
+        if (k < mt->horizon && 2 * k > mt->horizon && k != mt->horizon) {
+            snprintf(label, sizeof label, "%d", mt->horizon);
+            summary_line(f, label, &mt->retention[mt->horizon], CJM_UNIT_SHARE);
+        }
+    }
+}
+
+cjm_status cjm_report_table(const cjm_result *r, const cjm_metrics *mt, FILE *f)
+{
+    header(r, f);
+    column_titles(f, "metric");
+    for (int i = 0; i < CJM_M_COUNT; i++)
+        summary_line(f, cjm_metric_infos[i].label, &mt->m[i], cjm_metric_infos[i].unit);
+    fputs("\nfunnel: share of the cohort that ever entered each stage\n", f);
+    column_titles(f, "stage");
+    for (int s = 0; s < r->stage_count; s++)
+        summary_line(f, r->model->stages[s].name, &mt->reached[s], CJM_UNIT_SHARE);
+    retention_lines(r, mt, f);
+    if (mt->m[CJM_M_CONVERTED].defined && !mt->m[CJM_M_CAC].defined)
+        fputs("\nCAC and LTV: no customer converted, so they are undefined.\n", f);
+    return CJM_OK;
+}

@@ -1,0 +1,123 @@
+/* result.c: settings, the tally layout, turning tallies into totals, and the
+ * cjm_run() entry point that picks an engine. */
+#include "result.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+cjm_settings cjm_settings_default(void)
+{
+    return (cjm_settings){CJM_ENGINE_AGENT, 100, 0, 0, 1, 0};
+}
+
+cjm_tally_layout cjm_tally_layout_make(int S, int H)
+{
+    cjm_tally_layout l;
+    l.converted = 0;
+    l.entries = 1;
+    l.steps = l.entries + CJM_PHASES * S;
+    l.reached = l.steps + CJM_PHASES * S;
+    l.ret_num = l.reached + S;
+    l.ret_den = l.ret_num + H + 1;
+    l.width = l.ret_den + H + 1;
+    return l;
+}
+
+cjm_status cjm_result_new(const cjm_model *m, const cjm_settings *s, int runs, cjm_result **out,
+                          cjm_error *err)
+{
+    cjm_result *r = calloc(1, sizeof *r);
+    if (!r) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    r->model = m;
+    r->settings = *s;
+    r->runs = runs;
+    r->stage_count = m->stage_count;
+    r->horizon = s->horizon;
+    r->width = CJM_T_FIXED + m->stage_count + 2 * (s->horizon + 1);
+    r->totals = calloc((size_t)runs * (size_t)r->width, sizeof *r->totals);
+    if (!r->totals) {
+        free(r);
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory for %d runs", runs);
+    }
+    *out = r;
+    return CJM_OK;
+}
+
+void cjm_result_free(cjm_result **rp)
+{
+    if (!rp || !*rp) return;
+    free((*rp)->totals);
+    free(*rp);
+    *rp = NULL;
+}
+
+/* Money of the stage amounts in the given phases, from entry and step counts. */
+static double stage_money(const cjm_model *m, const cjm_tally_layout *l, const double *tally,
+                          int phase, int revenue)
+{
+    double sum = 0;
+    for (int s = 0; s < m->stage_count; s++) {
+        const cjm_stage *st = &m->stages[s];
+        double entries = tally[l->entries + phase * m->stage_count + s];
+        double steps = tally[l->steps + phase * m->stage_count + s];
+        sum += revenue ? entries * st->revenue + steps * st->revenue_per_step
+                       : entries * st->cost + steps * st->cost_per_step;
+    }
+    return sum;
+}
+
+void cjm_result_set_run(cjm_result *r, int run, const double *tally)
+{
+    const cjm_model *m = r->model;
+    cjm_tally_layout l = cjm_tally_layout_make(m->stage_count, r->horizon);
+    double *row = cjm_result_row(r, run);
+    double n = (double)r->settings.customers;
+    double cost[CJM_PHASES], revenue[CJM_PHASES];
+    for (int p = 0; p < CJM_PHASES; p++) {
+        cost[p] = stage_money(m, &l, tally, p, 0);
+        revenue[p] = stage_money(m, &l, tally, p, 1);
+    }
+    double ad = m->cost_per_prospect * n;
+    row[CJM_T_PROSPECTS] = n;
+    row[CJM_T_CONVERTED] = tally[l.converted];
+    row[CJM_T_REVENUE] = revenue[CJM_PRE] + revenue[CJM_AT] + revenue[CJM_POST];
+    row[CJM_T_COST] = ad + cost[CJM_PRE] + cost[CJM_AT] + cost[CJM_POST];
+    row[CJM_T_ACQ_COST] = ad + cost[CJM_PRE] + cost[CJM_AT];
+    row[CJM_T_CONV_REVENUE] = revenue[CJM_AT] + revenue[CJM_POST];
+    memcpy(row + CJM_T_FIXED, tally + l.reached,
+           (size_t)(m->stage_count + 2 * (r->horizon + 1)) * sizeof *row);
+}
+
+static int cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out, cjm_error *err)
+{
+    *out = NULL;
+    cjm_settings s = *in;
+    if (s.customers <= 0) s.customers = m->cohort_size;
+    if (s.horizon <= 0) s.horizon = m->horizon;
+    if (s.threads <= 0) s.threads = cpu_count();
+    if (s.runs < 1) return cjm_error_set(err, CJM_EUSAGE, "runs must be at least 1");
+    if (s.horizon > m->prob_horizon)
+        return cjm_error_set(err, CJM_EUSAGE,
+                             "horizon %d is beyond the %d steps tabulated for this model",
+                             s.horizon, m->prob_horizon);
+    int runs = s.engine == CJM_ENGINE_EXACT ? 1 : s.runs;
+    if (s.engine == CJM_ENGINE_EXACT) s.runs = 1;
+    cjm_result *r;
+    cjm_status st = cjm_result_new(m, &s, runs, &r, err);
+    if (st != CJM_OK) return st;
+    r->exact = s.engine == CJM_ENGINE_EXACT;
+    st = r->exact ? cjm_engine_exact(m, r, err) : cjm_engine_agent(m, r, err);
+    if (st != CJM_OK) {
+        cjm_result_free(&r);
+        return st;
+    }
+    *out = r;
+    return CJM_OK;
+}

@@ -1,0 +1,67 @@
+/* result.h: what an engine produces. Both engines fill the same "tally" (the
+ * counts that every metric is computed from) for each run; the result turns
+ * tallies into per-run totals, which stats.c summarises across runs. */
+#ifndef CJM_RESULT_H
+#define CJM_RESULT_H
+
+#include "cjm.h"
+#include "model.h"
+
+#include <stdbool.h>
+
+/* When an amount is paid relative to the customer's conversion time tau:
+ * before it (or never converted), at tau, or after. Acquisition cost is
+ * PRE + AT; a customer's lifetime revenue is AT + POST. */
+enum { CJM_PRE, CJM_AT, CJM_POST, CJM_PHASES };
+
+/* Offsets into a tally (an array of counts, integers in the agent engine and
+ * expected values in the exact engine), for a model with S stages and horizon H. */
+typedef struct cjm_tally_layout {
+    int converted;
+    int entries; /* [phase][stage] */
+    int steps;   /* [phase][stage] */
+    int reached; /* [stage]: customers who ever entered it */
+    int ret_num; /* [k], k = 0..H: converted, tau + k <= H, alive at tau + k */
+    int ret_den; /* [k]: converted, tau + k <= H */
+    int width;
+} cjm_tally_layout;
+
+cjm_tally_layout cjm_tally_layout_make(int stage_count, int horizon);
+
+/* Per-run totals: one row per run. */
+enum {
+    CJM_T_PROSPECTS,
+    CJM_T_CONVERTED,
+    CJM_T_REVENUE,
+    CJM_T_COST,
+    CJM_T_ACQ_COST,
+    CJM_T_CONV_REVENUE,
+    CJM_T_FIXED /* then reached[S], ret_num[H+1], ret_den[H+1] */
+};
+
+struct cjm_result {
+    const cjm_model *model; /* borrowed: must outlive the result */
+    cjm_settings settings;  /* as run: customers, horizon and threads resolved */
+    bool exact;
+    int runs, stage_count, horizon;
+    int width;     /* of a row of totals */
+    double *totals; /* [runs][width] */
+};
+
+/* Allocates a result for runs rows. */
+cjm_status cjm_result_new(const cjm_model *m, const cjm_settings *s, int runs, cjm_result **out,
+                          cjm_error *err);
+
+/* Fills totals row `run` from a tally of doubles. */
+void cjm_result_set_run(cjm_result *r, int run, const double *tally);
+
+static inline double *cjm_result_row(const cjm_result *r, int run)
+{
+    return r->totals + (size_t)run * (size_t)r->width;
+}
+
+/* The engines. */
+cjm_status cjm_engine_agent(const cjm_model *m, cjm_result *r, cjm_error *err);
+cjm_status cjm_engine_exact(const cjm_model *m, cjm_result *r, cjm_error *err);
+
+#endif

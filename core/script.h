@@ -1,0 +1,35 @@
+/* script.h: everything that touches Lua. The sandboxed state, protected calls,
+ * the scenario loader and the evaluation of function-valued probabilities all
+ * live behind this header; engines never see a lua_State. */
+#ifndef CJM_SCRIPT_H
+#define CJM_SCRIPT_H
+
+#include "cjm.h"
+#include "model.h"
+
+typedef struct cjm_script cjm_script;
+
+/* Creates a sandboxed state, runs the scenario file and leaves the scenario
+ * table it returned in the state, ready for cjm_script_compile(). */
+cjm_status cjm_script_open(const char *path, cjm_script **out, cjm_error *err);
+void cjm_script_free(cjm_script **s);
+
+/* Applies overrides, fixes and a variant, then reads the scenario table into m
+ * (which takes ownership of the script, for function probabilities). */
+cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_model *m,
+                              cjm_error *err);
+
+/* Calls the function probability fn_ref for (step t, segment g) into *p,
+ * checking it returns a number in [0, 1]. */
+cjm_status cjm_script_eval_prob(cjm_script *s, const cjm_model *m, const cjm_edge *e, int g, int t,
+                                double *p, cjm_error *err);
+
+/* The scenario's source text and the line that a scenario path is written on
+ * (0 if it cannot be found), for error messages. */
+int cjm_script_line_of(const cjm_script *s, const char *path);
+const char *cjm_script_file(const cjm_script *s);
+
+/* The SHA-256 of the scenario file, as 64 hex digits. */
+const char *cjm_script_sha256(const cjm_script *s);
+
+#endif

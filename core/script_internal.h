@@ -1,0 +1,49 @@
+/* Shared between the script*.c files only: the script object and the helpers
+ * the loader, the overrides and the evaluator use. */
+#ifndef CJM_SCRIPT_INTERNAL_H
+#define CJM_SCRIPT_INTERNAL_H
+
+#include "script.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stddef.h>
+
+struct cjm_script {
+    lua_State *L;
+    char *file;   /* the path as given */
+    char *source; /* the file's text, for locating lines */
+    size_t source_len;
+    char sha256[65];
+    int scenario_ref; /* the table the scenario returned */
+    int ctx_ref;      /* the context table passed to probability functions */
+};
+
+/* Runs the function below nargs arguments on the stack under a message handler.
+ * On failure fills err with the error's first line (prefixed by `what` if not
+ * NULL) and pops it; on success leaves nres results. */
+cjm_status cjm_script_pcall(cjm_script *s, int nargs, int nres, const char *what,
+                            cjm_error *err);
+
+/* "file:line: path: message" (line 0: no line), as a CJM_ESCENARIO error. */
+cjm_status cjm_script_fail(const cjm_script *s, cjm_error *err, int line, const char *path,
+                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The same, locating the line of path in the source. */
+cjm_status cjm_script_fail_at(const cjm_script *s, cjm_error *err, const char *path,
+                              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Applies --set style overrides to the scenario table on top of the stack. */
+cjm_status cjm_script_apply_sets(cjm_script *s, const cjm_load_options *opts, cjm_error *err);
+
+/* Sets path to the Lua value on top of the stack (popped); origin names the
+ * source of the change for messages ("--set", "variant cheaper_ads"). */
+cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path,
+                               const char *origin, cjm_error *err);
+
+/* Collects the string keys of the table at idx, sorted; non-string keys are
+ * reported through *bad_key (1 if any). Caller frees the array and strings. */
+char **cjm_script_sorted_keys(lua_State *L, int idx, int *count, int *bad_key);
+void cjm_script_free_keys(char **keys, int count);
+
+#endif

@@ -1,0 +1,522 @@
+/* script_load.c: reads the scenario table into a compiled cjm_model.
+ *
+ * Every value is checked where it is read, and every error names the file, the
+ * line the path is written on and the scenario path. Tables are walked in
+ * sorted key order so that the model (and any error) never depends on Lua's
+ * hash order, which varies from run to run. */
+#include "script_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct loader {
+    cjm_script *s;
+    lua_State *L;
+    cjm_model *m;
+    cjm_error *err;
+} loader;
+
+static const char *const top_keys[] = {"name",     "description", "step",        "horizon",
+                                       "cohort",   "segments",    "stages",      "transitions",
+                                       "barriers", "variants",    NULL};
+static const char *const cohort_keys[] = {"size", "cost_per_prospect", NULL};
+static const char *const stage_keys[] = {"name",    "cost",     "revenue", "cost_per_step",
+                                         "revenue_per_step", "converts", "final", NULL};
+static const char *const segment_keys[] = {"name", "share", NULL};
+static const char *const no_keys[] = {NULL};
+
+static int in_list(const char *key, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(key, *list) == 0) return 1;
+    return 0;
+}
+
+static char *join_path(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s%s%s", a, *a ? "." : "", b);
+    return p;
+}
+
+/* Rejects keys outside `allowed` in the table at idx; integer keys 1..n_array
+ * are allowed too (a stage's name is its first array item). */
+static cjm_status check_keys(loader *ld, int idx, const char *path, const char *const *allowed,
+                             lua_Integer n_array)
+{
+    lua_State *L = ld->L;
+    idx = lua_absindex(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1); /* stack: key */
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            if (!in_list(lua_tostring(L, -1), allowed)) {
+                char *p = join_path(path, lua_tostring(L, -1));
+                cjm_script_fail_at(ld->s, ld->err, p, "unknown key (a typo?)");
+                free(p);
+                lua_pop(L, 1);
+                return CJM_ESCENARIO;
+            }
+        } else if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+                   lua_tointeger(L, -1) > n_array) {
+            lua_pop(L, 1);
+            return cjm_script_fail_at(ld->s, ld->err, path, "unexpected entry %s",
+                                      "(only named keys are allowed here)");
+        }
+    }
+    return CJM_OK;
+}
+
+/* Reads the optional number t[key] (table at idx) into *out, default def,
+ * requiring lo <= value <= hi and, if integral, an integer. */
+static cjm_status get_number(loader *ld, int idx, const char *key, const char *path, double def,
+                             double lo, double hi, int integral, double *out)
+{
+    lua_State *L = ld->L;
+    int type = lua_getfield(L, idx, key);
+    char *p = join_path(path, key);
+    cjm_status st = CJM_OK;
+    if (type == LUA_TNIL) {
+        *out = def;
+    } else if (type != LUA_TNUMBER) {
+        st = cjm_script_fail_at(ld->s, ld->err, p, "expected a number, got %s", lua_typename(L, type));
+    } else {
+        double v = lua_tonumber(L, -1);
+        if (!isfinite(v))
+            st = cjm_script_fail_at(ld->s, ld->err, p, "%g is not a finite number", v);
+        else if (v < lo || v > hi)
+            st = cjm_script_fail_at(ld->s, ld->err, p, "%.17g is out of range [%g, %g]", v, lo, hi);
+        else if (integral && v != floor(v))
+            st = cjm_script_fail_at(ld->s, ld->err, p, "%.17g must be a whole number", v);
+        *out = v;
+    }
+    free(p);
+    lua_pop(L, 1);
+    return st;
+}
+
+static cjm_status get_bool(loader *ld, int idx, const char *key, const char *path, bool *out)
+{
+    int type = lua_getfield(ld->L, idx, key);
+    cjm_status st = CJM_OK;
+    *out = false;
+    if (type == LUA_TBOOLEAN)
+        *out = lua_toboolean(ld->L, -1);
+    else if (type != LUA_TNIL) {
+        char *p = join_path(path, key);
+        st = cjm_script_fail_at(ld->s, ld->err, p, "expected true or false, got %s",
+                                lua_typename(ld->L, type));
+        free(p);
+    }
+    lua_pop(ld->L, 1);
+    return st;
+}
+
+static cjm_status get_string(loader *ld, int idx, const char *key, const char *def, char **out)
+{
+    int type = lua_getfield(ld->L, idx, key);
+    cjm_status st = CJM_OK;
+    if (type == LUA_TNIL)
+        *out = strdup(def);
+    else if (type != LUA_TSTRING)
+        st = cjm_script_fail_at(ld->s, ld->err, key, "expected a string, got %s",
+                                lua_typename(ld->L, type));
+    else
+        *out = strdup(lua_tostring(ld->L, -1));
+    lua_pop(ld->L, 1);
+    if (st == CJM_OK && !*out) st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    return st;
+}
+
+/* A stage or segment name is used in paths ("stages.client.revenue") and in
+ * barrier specs ("a -> b"), so it may not contain dots, spaces or arrows. */
+static int valid_name(const char *name)
+{
+    if (!*name) return 0;
+    for (const char *c = name; *c; c++)
+        if (*c == '.' || *c == ' ' || *c == ',' || *c == '"' || *c == '\'' || *c == '>' ||
+            (unsigned char)*c < 32)
+            return 0;
+    return 1;
+}
+
+/* The name of an entry { "name", ... } or { name = "..." } at idx, or NULL. */
+static const char *entry_name(lua_State *L, int idx)
+{
+    if (lua_rawgeti(L, idx, 1) != LUA_TSTRING) {
+        lua_pop(L, 1);
+        lua_getfield(L, idx, "name");
+    }
+    const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    lua_pop(L, 1); /* the string stays alive: it is referenced by the table */
+    return name;
+}
+
+static cjm_status read_top(loader *ld, int idx)
+{
+    cjm_model *m = ld->m;
+    double v;
+    cjm_status st;
+    if ((st = check_keys(ld, idx, "", top_keys, 0)) != CJM_OK) return st;
+    if ((st = get_string(ld, idx, "name", "unnamed scenario", &m->name)) != CJM_OK) return st;
+    if ((st = get_string(ld, idx, "step", "step", &m->step_name)) != CJM_OK) return st;
+    if (lua_getfield(ld->L, idx, "horizon") == LUA_TNIL)
+        return cjm_script_fail(ld->s, ld->err, 0, "horizon",
+                               "missing: how many steps to simulate (e.g. horizon = 52)");
+    lua_pop(ld->L, 1);
+    if ((st = get_number(ld, idx, "horizon", "", 0, 1, CJM_MAX_HORIZON, 1, &v)) != CJM_OK)
+        return st;
+    m->horizon = (int)v;
+    return CJM_OK;
+}
+
+static cjm_status read_cohort(loader *ld, int idx)
+{
+    lua_State *L = ld->L;
+    if (lua_getfield(L, idx, "cohort") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return cjm_script_fail_at(ld->s, ld->err, "cohort",
+                                  "missing or not a table: cohort = { size = 10000 }");
+    }
+    int c = lua_gettop(L);
+    double size = 0;
+    cjm_status st = check_keys(ld, c, "cohort", cohort_keys, 0);
+    if (st == CJM_OK && lua_getfield(L, c, "size") == LUA_TNIL)
+        st = cjm_script_fail_at(ld->s, ld->err, "cohort",
+                                "size is missing: how many prospects enter at step 0");
+    else if (st == CJM_OK)
+        lua_pop(L, 1);
+    if (st == CJM_OK)
+        st = get_number(ld, c, "size", "cohort", 0, 1, 9007199254740992.0, 1, &size);
+    if (st == CJM_OK)
+        st = get_number(ld, c, "cost_per_prospect", "cohort", 0, 0, HUGE_VAL, 0,
+                        &ld->m->cost_per_prospect);
+    ld->m->cohort_size = (int64_t)size;
+    lua_pop(L, 1);
+    return st;
+}
+
+static cjm_status read_segment(loader *ld, int idx, int g, double *share_sum)
+{
+    cjm_model *m = ld->m;
+    const char *name = entry_name(ld->L, idx);
+    char path[64];
+    snprintf(path, sizeof path, "segments[%d]", g + 1);
+    if (!name || !valid_name(name))
+        return cjm_script_fail_at(ld->s, ld->err, "segments",
+                                  "%s needs a name without dots or spaces: { \"young\", share = 0.6 }",
+                                  path);
+    if (cjm_model_segment_index(m, name) >= 0)
+        return cjm_script_fail_at(ld->s, ld->err, "segments", "segment '%s' is named twice", name);
+    m->segment_names[g] = strdup(name);
+    char *p = join_path("segments", name);
+    cjm_status st = check_keys(ld, idx, p, segment_keys, 1);
+    if (st == CJM_OK && lua_getfield(ld->L, idx, "share") == LUA_TNIL)
+        st = cjm_script_fail_at(ld->s, ld->err, p, "share is missing");
+    else if (st == CJM_OK)
+        lua_pop(ld->L, 1);
+    if (st == CJM_OK) st = get_number(ld, idx, "share", p, 0, 0, 1, 0, &m->segment_share[g]);
+    free(p);
+    *share_sum += m->segment_share[g];
+    return st;
+}
+
+static cjm_status alloc_segments(cjm_model *m, int n, cjm_error *err)
+{
+    m->segment_count = n;
+    m->segment_names = calloc((size_t)n, sizeof *m->segment_names);
+    m->segment_share = calloc((size_t)n, sizeof *m->segment_share);
+    if (!m->segment_names || !m->segment_share)
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    return CJM_OK;
+}
+
+static cjm_status read_segments(loader *ld, int idx)
+{
+    lua_State *L = ld->L;
+    cjm_model *m = ld->m;
+    int type = lua_getfield(L, idx, "segments");
+    cjm_status st = CJM_OK;
+    if (type == LUA_TNIL) {
+        lua_pop(L, 1);
+        if ((st = alloc_segments(m, 1, ld->err)) != CJM_OK) return st;
+        m->segment_names[0] = strdup("all");
+        m->segment_share[0] = 1;
+        return m->segment_names[0] ? CJM_OK : cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    }
+    int n = type == LUA_TTABLE ? (int)luaL_len(L, -1) : 0;
+    if (n < 1 || n > CJM_MAX_SEGMENTS) {
+        lua_pop(L, 1);
+        return cjm_script_fail_at(ld->s, ld->err, "segments",
+                                  "expected a list of 1 to %d segments: { { \"young\", share = 0.6 }, ... }",
+                                  CJM_MAX_SEGMENTS);
+    }
+    int list = lua_gettop(L);
+    m->has_segments = true;
+    double sum = 0;
+    if ((st = alloc_segments(m, n, ld->err)) != CJM_OK) goto done;
+    if ((st = check_keys(ld, list, "segments", no_keys, n)) != CJM_OK) goto done;
+    for (int g = 0; g < n && st == CJM_OK; g++) {
+        if (lua_rawgeti(L, list, g + 1) != LUA_TTABLE)
+            st = cjm_script_fail_at(ld->s, ld->err, "segments", "entry %d is not a table", g + 1);
+        else
+            st = read_segment(ld, lua_gettop(L), g, &sum);
+        lua_pop(L, 1);
+    }
+    if (st == CJM_OK && fabs(sum - 1) > 1e-9)
+        st = cjm_script_fail_at(ld->s, ld->err, "segments", "shares sum to %.12g, not 1", sum);
+done:
+    lua_pop(L, 1);
+    return st;
+}
+
+static cjm_status read_stage(loader *ld, int idx, int s)
+{
+    cjm_stage *st_ = &ld->m->stages[s];
+    const char *name = entry_name(ld->L, idx);
+    if (!name || !valid_name(name))
+        return cjm_script_fail_at(ld->s, ld->err, "stages",
+                                  "stage %d needs a name without dots or spaces: { \"aware\" }", s + 1);
+    if (cjm_model_stage_index(ld->m, name) >= 0)
+        return cjm_script_fail_at(ld->s, ld->err, "stages", "stage '%s' is named twice", name);
+    if (!(st_->name = strdup(name))) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    char *p = join_path("stages", name);
+    cjm_status st = check_keys(ld, idx, p, stage_keys, 1);
+    if (st == CJM_OK) st = get_number(ld, idx, "cost", p, 0, 0, HUGE_VAL, 0, &st_->cost);
+    if (st == CJM_OK) st = get_number(ld, idx, "revenue", p, 0, 0, HUGE_VAL, 0, &st_->revenue);
+    if (st == CJM_OK)
+        st = get_number(ld, idx, "cost_per_step", p, 0, 0, HUGE_VAL, 0, &st_->cost_per_step);
+    if (st == CJM_OK)
+        st = get_number(ld, idx, "revenue_per_step", p, 0, 0, HUGE_VAL, 0, &st_->revenue_per_step);
+    if (st == CJM_OK) st = get_bool(ld, idx, "converts", p, &st_->converts);
+    if (st == CJM_OK) st = get_bool(ld, idx, "final", p, &st_->final);
+    free(p);
+    return st;
+}
+
+static cjm_status check_stage_roles(loader *ld)
+{
+    cjm_model *m = ld->m;
+    int converts = 0;
+    for (int s = 0; s < m->stage_count; s++) converts += m->stages[s].converts;
+    if (!converts)
+        return cjm_script_fail_at(ld->s, ld->err, "stages",
+                                  "no stage has converts = true: mark the stage whose first entry "
+                                  "counts as a conversion");
+    if (m->stages[0].final)
+        return cjm_script_fail_at(ld->s, ld->err, "stages",
+                                  "the first stage '%s' is final: every prospect would be stuck there",
+                                  m->stages[0].name);
+    return CJM_OK;
+}
+
+static cjm_status read_stages(loader *ld, int idx)
+{
+    lua_State *L = ld->L;
+    cjm_model *m = ld->m;
+    int type = lua_getfield(L, idx, "stages");
+    int n = type == LUA_TTABLE ? (int)luaL_len(L, -1) : 0;
+    if (n < 1 || n > CJM_MAX_STAGES) {
+        lua_pop(L, 1);
+        return cjm_script_fail_at(ld->s, ld->err, "stages",
+                                  "expected a list of 1 to %d stages: { { \"aware\" }, ... }",
+                                  CJM_MAX_STAGES);
+    }
+    int list = lua_gettop(L);
+    cjm_status st = check_keys(ld, list, "stages", no_keys, n);
+    m->stages = calloc((size_t)n, sizeof *m->stages);
+    if (!m->stages) st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    for (int s = 0; s < n && st == CJM_OK; s++) {
+        m->stage_count = s + 1;
+        if (lua_rawgeti(L, list, s + 1) != LUA_TTABLE)
+            st = cjm_script_fail_at(ld->s, ld->err, "stages", "entry %d is not a table", s + 1);
+        else
+            st = read_stage(ld, lua_gettop(L), s);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return st == CJM_OK ? check_stage_roles(ld) : st;
+}
+
+/* Reads one probability (number or function) for segment g of edge e. */
+static cjm_status read_prob_value(loader *ld, cjm_edge *e, int g, const char *path)
+{
+    lua_State *L = ld->L;
+    int type = lua_type(L, -1);
+    if (type == LUA_TFUNCTION) {
+        e->kind[g] = CJM_PROB_FUNCTION;
+        lua_pushvalue(L, -1);
+        e->fn_ref[g] = luaL_ref(L, LUA_REGISTRYINDEX);
+        return CJM_OK;
+    }
+    if (type != LUA_TNUMBER)
+        return cjm_script_fail_at(ld->s, ld->err, path,
+                                  "expected a probability (a number, a table by segment or a "
+                                  "function), got %s",
+                                  lua_typename(L, type));
+    double v = lua_tonumber(L, -1);
+    if (!(v >= 0 && v <= 1))
+        return cjm_script_fail_at(ld->s, ld->err, path, "probability %.17g is %s", v,
+                                  v < 0 ? "below 0" : v > 1 ? "above 1" : "not a number");
+    e->kind[g] = CJM_PROB_CONST;
+    e->value[g] = v;
+    return CJM_OK;
+}
+
+/* A per-segment table { young = 0.12, mature = 0.08 }: every segment, no other key. */
+static cjm_status read_prob_table(loader *ld, cjm_edge *e, const char *path)
+{
+    lua_State *L = ld->L;
+    cjm_model *m = ld->m;
+    int tbl = lua_gettop(L);
+    cjm_status st = CJM_OK;
+    lua_pushnil(L);
+    while (st == CJM_OK && lua_next(L, tbl)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING || cjm_model_segment_index(m, lua_tostring(L, -1)) < 0)
+            st = cjm_script_fail_at(ld->s, ld->err, path, "'%s' is not a segment (segments: %s%s)",
+                                    lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?",
+                                    m->segment_names[0], m->segment_count > 1 ? ", ..." : "");
+    }
+    if (st != CJM_OK) lua_pop(L, 1);
+    for (int g = 0; g < m->segment_count && st == CJM_OK; g++) {
+        char *p = join_path(path, m->segment_names[g]);
+        if (lua_getfield(L, tbl, m->segment_names[g]) == LUA_TNIL)
+            st = cjm_script_fail_at(ld->s, ld->err, path, "no probability for segment '%s'",
+                                    m->segment_names[g]);
+        else
+            st = read_prob_value(ld, e, g, p);
+        lua_pop(L, 1);
+        free(p);
+    }
+    return st;
+}
+
+static cjm_status add_edge(loader *ld, int from, int to, const char *path)
+{
+    cjm_model *m = ld->m;
+    cjm_edge *grown = realloc(m->edges, (size_t)(m->edge_count + 1) * sizeof *grown);
+    if (!grown) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    m->edges = grown;
+    cjm_edge *e = &m->edges[m->edge_count++];
+    memset(e, 0, sizeof *e);
+    e->from = from;
+    e->to = to;
+    e->path = strdup(path);
+    e->line = cjm_script_line_of(ld->s, path);
+    int G = m->segment_count;
+    e->kind = calloc((size_t)G, sizeof *e->kind);
+    e->value = calloc((size_t)G, sizeof *e->value);
+    e->fn_ref = malloc((size_t)G * sizeof *e->fn_ref);
+    if (!e->path || !e->kind || !e->value || !e->fn_ref)
+        return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    for (int g = 0; g < G; g++) e->fn_ref[g] = LUA_NOREF;
+    /* stack: spec */
+    if (lua_istable(ld->L, -1)) return read_prob_table(ld, e, path);
+    cjm_status st = CJM_OK;
+    for (int g = 0; g < G && st == CJM_OK; g++) st = read_prob_value(ld, e, g, path);
+    return st;
+}
+
+static cjm_status read_destinations(loader *ld, int from, const char *from_path)
+{
+    lua_State *L = ld->L;
+    cjm_model *m = ld->m;
+    int tbl = lua_gettop(L), n, bad;
+    char **keys = cjm_script_sorted_keys(L, tbl, &n, &bad);
+    if (!keys) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    cjm_status st = CJM_OK;
+    if (bad) st = cjm_script_fail_at(ld->s, ld->err, from_path, "destinations must be stage names");
+    for (int i = 0; i < n && st == CJM_OK; i++) {
+        char *p = join_path(from_path, keys[i]);
+        int to = cjm_model_stage_index(m, keys[i]);
+        if (to < 0)
+            st = cjm_script_fail_at(ld->s, ld->err, p, "unknown stage '%s'", keys[i]);
+        else if (to == from)
+            st = cjm_script_fail_at(ld->s, ld->err, p,
+                                    "a stage cannot move to itself (staying is the remainder)");
+        lua_getfield(L, tbl, keys[i]);
+        if (st == CJM_OK) st = add_edge(ld, from, to, p);
+        lua_pop(L, 1);
+        free(p);
+    }
+    cjm_script_free_keys(keys, n);
+    return st;
+}
+
+static cjm_status read_transition_source(loader *ld, const char *name)
+{
+    cjm_model *m = ld->m;
+    char *p = join_path("transitions", name);
+    int from = cjm_model_stage_index(m, name);
+    cjm_status st = CJM_OK;
+    if (from < 0)
+        st = cjm_script_fail_at(ld->s, ld->err, p, "unknown stage '%s'", name);
+    else if (m->stages[from].final)
+        st = cjm_script_fail_at(ld->s, ld->err, p, "stage '%s' is final: nothing leaves it", name);
+    else if (!lua_istable(ld->L, -1))
+        st = cjm_script_fail_at(ld->s, ld->err, p, "expected a table { destination = probability }");
+    else
+        st = read_destinations(ld, from, p);
+    free(p);
+    return st;
+}
+
+static int compare_edges(const void *a, const void *b)
+{
+    const cjm_edge *x = a, *y = b;
+    return x->from != y->from ? x->from - y->from : x->to - y->to;
+}
+
+static cjm_status index_edges(loader *ld)
+{
+    cjm_model *m = ld->m;
+    qsort(m->edges, (size_t)m->edge_count, sizeof *m->edges, compare_edges);
+    m->edge_start = calloc((size_t)m->stage_count + 1, sizeof *m->edge_start);
+    if (!m->edge_start) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    for (int e = 0; e < m->edge_count; e++) m->edge_start[m->edges[e].from + 1]++;
+    for (int s = 0; s < m->stage_count; s++) m->edge_start[s + 1] += m->edge_start[s];
+    return CJM_OK;
+}
+
+static cjm_status read_transitions(loader *ld, int idx)
+{
+    lua_State *L = ld->L;
+    if (lua_getfield(L, idx, "transitions") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return cjm_script_fail_at(ld->s, ld->err, "transitions",
+                                  "missing or not a table: transitions = { aware = { consider = 0.2 } }");
+    }
+    int tbl = lua_gettop(L), n, bad;
+    char **keys = cjm_script_sorted_keys(L, tbl, &n, &bad);
+    cjm_status st = keys ? CJM_OK : cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    if (st == CJM_OK && bad)
+        st = cjm_script_fail_at(ld->s, ld->err, "transitions", "keys must be stage names");
+    for (int i = 0; i < n && st == CJM_OK; i++) {
+        lua_getfield(L, tbl, keys[i]);
+        st = read_transition_source(ld, keys[i]);
+        lua_pop(L, 1);
+    }
+    cjm_script_free_keys(keys, n);
+    lua_pop(L, 1);
+    return st == CJM_OK ? index_edges(ld) : st;
+}
+
+cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_model *m,
+                              cjm_error *err)
+{
+    loader ld = {s, s->L, m, err};
+    lua_State *L = s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->scenario_ref); /* stack: scenario */
+    int idx = lua_gettop(L);
+    cjm_status st = cjm_script_apply_sets(s, opts, err);
+    if (st == CJM_OK) st = read_top(&ld, idx);
+    if (st == CJM_OK) st = read_cohort(&ld, idx);
+    if (st == CJM_OK) st = read_segments(&ld, idx);
+    if (st == CJM_OK) st = read_stages(&ld, idx);
+    if (st == CJM_OK) st = read_transitions(&ld, idx);
+    lua_settop(L, idx - 1);
+    return st;
+}

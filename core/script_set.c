@@ -1,0 +1,162 @@
+/* script_set.c: overrides of scenario values by path (`--set PATH=VALUE`,
+ * and a variant's `set`), applied to the scenario table before it is compiled
+ * so that an overridden value goes through exactly the same checks. */
+#include "script_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Keys that a scenario may leave out but that --set may still give. */
+static const char *const optional_stage_keys[] = {"cost", "revenue", "cost_per_step",
+                                                  "revenue_per_step", "converts", "final", NULL};
+
+/* Pushes the entry of the list at idx whose name ([1] or .name) is name, or nil. */
+static int push_named_entry(lua_State *L, int idx, const char *name)
+{
+    lua_Integer n = luaL_len(L, idx);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, idx, i) == LUA_TTABLE) {
+            int t = lua_rawgeti(L, -1, 1) == LUA_TSTRING ? LUA_TSTRING : LUA_TNIL;
+            if (t == LUA_TNIL) {
+                lua_pop(L, 1);
+                t = lua_getfield(L, -1, "name");
+            }
+            int match = t == LUA_TSTRING && strcmp(lua_tostring(L, -1), name) == 0;
+            lua_pop(L, 1);
+            if (match) return LUA_TTABLE;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pushnil(L);
+    return LUA_TNIL;
+}
+
+/* Pushes t[comp], looking lists of named entries up by name. */
+static int push_child(lua_State *L, int idx, const char *comp)
+{
+    int type = lua_getfield(L, idx, comp);
+    if (type != LUA_TNIL) return type;
+    lua_pop(L, 1);
+    return push_named_entry(L, idx, comp);
+}
+
+static int is_stage_name(lua_State *L, int scenario_idx, const char *name)
+{
+    if (lua_getfield(L, scenario_idx, "stages") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    int found = push_named_entry(L, lua_gettop(L), name) == LUA_TTABLE;
+    lua_pop(L, 2);
+    return found;
+}
+
+static int count_dots(const char *p)
+{
+    int n = 0;
+    for (; *p; p++) n += *p == '.';
+    return n;
+}
+
+/* May a path that the scenario does not write be set? Only where the language
+ * has a default: a stage's amounts and flags, the cohort's cost, and a new
+ * transition between two existing stages. */
+static int may_add(lua_State *L, int scenario_idx, const char *path, const char *key)
+{
+    int depth = count_dots(path);
+    if (strncmp(path, "stages.", 7) == 0 && depth == 2) {
+        for (const char *const *k = optional_stage_keys; *k; k++)
+            if (strcmp(*k, key) == 0) return 1;
+        return 0;
+    }
+    if (strcmp(path, "cohort.cost_per_prospect") == 0) return 1;
+    if (strncmp(path, "transitions.", 12) == 0 && depth == 2)
+        return is_stage_name(L, scenario_idx, key);
+    return 0;
+}
+
+/* Is the new value (type nt) allowed to replace the old (type ot) at path? A
+ * probability may replace a function or a per-segment table; otherwise the
+ * type stays what the scenario wrote. */
+static int compatible(const char *path, int ot, int nt)
+{
+    if (ot == LUA_TNIL || ot == nt) return ot != LUA_TTABLE;
+    int is_prob = strncmp(path, "transitions.", 12) == 0;
+    return nt == LUA_TNUMBER && is_prob && (ot == LUA_TFUNCTION || ot == LUA_TTABLE);
+}
+
+static cjm_status walk_to_parent(cjm_script *s, int scenario_idx, const char *path,
+                                 const char *origin, const char **key, cjm_error *err)
+{
+    lua_State *L = s->L;
+    lua_pushvalue(L, scenario_idx);
+    const char *comp = path;
+    const char *dot;
+    while ((dot = strchr(comp, '.')) != NULL) {
+        char part[256];
+        snprintf(part, sizeof part, "%.*s", (int)(dot - comp), comp);
+        int type = push_child(L, lua_gettop(L), part);
+        lua_remove(L, -2);
+        if (type != LUA_TTABLE) {
+            lua_pop(L, 1);
+            return cjm_script_fail(s, err, 0, NULL, "%s %s: '%.*s' is not in the scenario", origin,
+                                   path, (int)(dot - path), path);
+        }
+        comp = dot + 1;
+    }
+    *key = comp;
+    return CJM_OK;
+}
+
+cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path,
+                               const char *origin, cjm_error *err)
+{
+    lua_State *L = s->L;
+    int value = lua_gettop(L);
+    const char *key;
+    if (!*path || path[strlen(path) - 1] == '.') {
+        lua_pop(L, 1);
+        return cjm_script_fail(s, err, 0, NULL, "%s '%s': not a scenario path", origin, path);
+    }
+    if (walk_to_parent(s, scenario_idx, path, origin, &key, err) != CJM_OK) {
+        lua_pop(L, 1);
+        return CJM_ESCENARIO;
+    }
+    int parent = lua_gettop(L);
+    int ot = lua_getfield(L, parent, key), nt = lua_type(L, value);
+    lua_pop(L, 1);
+    cjm_status st = CJM_OK;
+    if (ot == LUA_TNIL && !may_add(L, scenario_idx, path, key))
+        st = cjm_script_fail(s, err, cjm_script_line_of(s, path), NULL,
+                             "%s %s: no such value in the scenario", origin, path);
+    else if (!compatible(path, ot, nt))
+        st = cjm_script_fail(s, err, cjm_script_line_of(s, path), NULL,
+                             "%s %s: cannot replace a %s with a %s", origin, path,
+                             lua_typename(L, ot), lua_typename(L, nt));
+    if (st == CJM_OK) {
+        lua_pushvalue(L, value);
+        lua_setfield(L, parent, key);
+    }
+    lua_settop(L, value - 1);
+    return st;
+}
+
+/* The Lua value a --set text stands for: a number, true/false, or a string. */
+static void push_text_value(lua_State *L, const char *text)
+{
+    if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
+        lua_pushboolean(L, text[0] == 't');
+    else if (lua_stringtonumber(L, text) == 0)
+        lua_pushstring(L, text);
+}
+
+cjm_status cjm_script_apply_sets(cjm_script *s, const cjm_load_options *opts, cjm_error *err)
+{
+    int scenario_idx = lua_gettop(s->L);
+    for (int i = 0; opts && i < opts->set_count; i++) {
+        push_text_value(s->L, opts->sets[i].value);
+        cjm_status st = cjm_script_set_path(s, scenario_idx, opts->sets[i].path, "--set", err);
+        if (st != CJM_OK) return st;
+    }
+    return CJM_OK;
+}

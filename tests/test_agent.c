@@ -1,0 +1,175 @@
+/* The agent engine against the exact engine: every mean within 4 standard
+ * errors, on fixed seeds; and the same bytes for any number of threads. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+
+static int checks;
+
+static void within_4se(const char *what, const cjm_summary *agent, const cjm_summary *exact)
+{
+    checks++;
+    if (!exact->defined) {
+        assert_false(agent->defined && agent->mean != 0);
+        return;
+    }
+    double diff = fabs(agent->mean - exact->mean);
+    double tol = agent->se > 0 ? 4 * agent->se : 1e-9 * fmax(1, fabs(exact->mean));
+    if (!(diff <= tol))
+        fail_msg("%s: agent %.10g (se %.3g), exact %.10g: %.1f SE apart", what, agent->mean,
+                 agent->se, exact->mean, diff / agent->se);
+}
+
+/* Retention[k] is compared where the delta method's normal approximation
+ * holds: at least 1000 converted customers observed k steps on, over all runs. */
+static double retention_denominator(const cjm_result *r, int k)
+{
+    double sum = 0;
+    for (int i = 0; i < r->runs; i++)
+        sum += cjm_result_row(r, i)[CJM_T_FIXED + r->stage_count + r->horizon + 1 + k];
+    return sum;
+}
+
+static void compare_model(const cjm_model *m, int runs, int64_t customers, uint64_t seed)
+{
+    cjm_settings s = cjm_settings_default();
+    s.runs = runs;
+    s.customers = customers;
+    s.seed = seed;
+    cjm_metrics ma, me;
+    cjm_result *ra = tu_run(m, &s, &ma);
+    s.engine = CJM_ENGINE_EXACT;
+    cjm_result *re = tu_run(m, &s, &me);
+    for (int i = 0; i < CJM_M_COUNT; i++)
+        within_4se(cjm_metric_infos[i].name, &ma.m[i], &me.m[i]);
+    for (int st = 0; st < m->stage_count; st++)
+        within_4se(m->stages[st].name, &ma.reached[st], &me.reached[st]);
+    for (int k = 0; k <= ma.horizon; k++) {
+        if (retention_denominator(ra, k) < 1000) continue;
+        char what[32];
+        snprintf(what, sizeof what, "retention[%d]", k);
+        within_4se(what, &ma.retention[k], &me.retention[k]);
+    }
+    cjm_result_free(&ra);
+    cjm_result_free(&re);
+    cjm_metrics_free(&ma);
+    cjm_metrics_free(&me);
+}
+
+static void compare_file(const char *rel, int runs, int64_t customers, uint64_t seed)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", CJM_SOURCE_DIR, rel);
+    cjm_model *m = NULL;
+    cjm_error err = {0};
+    if (cjm_model_load(path, NULL, &m, &err) != CJM_OK) fail_msg("%s", err.msg);
+    compare_model(m, runs, customers, seed);
+    cjm_model_free(&m);
+}
+
+static void test_issue_example(void **state)
+{
+    (void)state;
+    compare_file("tests/scenarios/issue_example.lua", 200, 5000, 1);
+    compare_file("tests/scenarios/issue_example.lua", 50, 20000, 77);
+}
+
+static void test_cycles_and_costs(void **state)
+{
+    (void)state;
+    compare_file("tests/scenarios/cycles.lua", 200, 4000, 3);
+}
+
+static void test_examples(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"scenarios/beauty_clinic.lua", "scenarios/online_school.lua",
+                                        "scenarios/wedding_salon.lua", "scenarios/b2b_software.lua",
+                                        "scenarios/pram_online.lua"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        compare_file(files[i], 200, 5000, 11 + i);
+}
+
+static char *report_json(const cjm_model *m, int threads)
+{
+    cjm_settings s = cjm_settings_default();
+    s.runs = 7;
+    s.customers = 10000; /* three blocks per run, the last one partial */
+    s.threads = threads;
+    cjm_result *r = NULL;
+    cjm_error err;
+    assert_int_equal(cjm_run(m, &s, &r, &err), CJM_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(cjm_report_run(r, CJM_FORMAT_JSON, f, &err), CJM_OK);
+    fclose(f);
+    cjm_result_free(&r);
+    return buf;
+}
+
+static void test_same_bytes_any_threads(void **state)
+{
+    (void)state;
+    cjm_model *m = NULL;
+    cjm_error err;
+    assert_int_equal(cjm_model_load(CJM_SOURCE_DIR "/tests/scenarios/issue_example.lua", NULL, &m, &err),
+                     CJM_OK);
+    char *one = report_json(m, 1), *two = report_json(m, 2), *three = report_json(m, 3);
+    char *again = report_json(m, 1);
+    assert_string_equal(one, two);
+    assert_string_equal(one, three);
+    assert_string_equal(one, again);
+    free(one);
+    free(two);
+    free(three);
+    free(again);
+    cjm_model_free(&m);
+}
+
+/* Different seeds give different results (the seed is really used). */
+static void test_seed_matters(void **state)
+{
+    (void)state;
+    cjm_model *m = NULL;
+    cjm_error err;
+    assert_int_equal(cjm_model_load(CJM_SOURCE_DIR "/tests/scenarios/issue_example.lua", NULL, &m, &err),
+                     CJM_OK);
+    cjm_settings s = cjm_settings_default();
+    s.runs = 3;
+    cjm_metrics a, b;
+    cjm_result *ra = tu_run(m, &s, &a);
+    s.seed = 2;
+    cjm_result *rb = tu_run(m, &s, &b);
+    assert_true(a.m[CJM_M_CONVERTED].mean != b.m[CJM_M_CONVERTED].mean);
+    cjm_result_free(&ra);
+    cjm_result_free(&rb);
+    cjm_metrics_free(&a);
+    cjm_metrics_free(&b);
+    cjm_model_free(&m);
+}
+
+static int report_checks(void **state)
+{
+    (void)state;
+    fprintf(stderr, "agent vs exact: %d comparisons within 4 SE\n", checks);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_issue_example),        cmocka_unit_test(test_cycles_and_costs),
+        cmocka_unit_test(test_examples),             cmocka_unit_test(test_same_bytes_any_threads),
+        cmocka_unit_test(test_seed_matters),
+    };
+    return cmocka_run_group_tests(tests, NULL, report_checks);
+}
