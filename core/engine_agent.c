@@ -27,10 +27,10 @@ typedef struct agent_plan {
     int64_t customers;
     int blocks_per_run;
     uint64_t seed;
-    uint64_t stride;      /* random numbers reserved per customer */
-    uint64_t *seg_cum;    /* [G]: cumulative segment shares x 2^32 */
-    uint64_t *leave;      /* [(g*S + s)*H + t]: P(leave s) x 2^32 */
-    uint64_t *cum;        /* [(t*G + g)*E + e]: cumulative within the stage x 2^32 */
+    uint64_t stride;   /* random numbers reserved per customer */
+    uint64_t *seg_cum; /* [G]: cumulative segment shares x 2^32 */
+    uint64_t *leave;   /* [(g*S + s)*H + t]: P(leave s) x 2^32 */
+    uint64_t *cum;     /* [(t*G + g)*E + e]: cumulative within the stage x 2^32 */
     unsigned char *converts, *final;
     cjm_tally_layout lay;
     _Atomic int64_t *tallies; /* [runs][lay.width] */

@@ -17,9 +17,9 @@ typedef struct exact_ctx {
     int S, G, H, cells; /* cells = G * S */
     cjm_tally_layout lay;
     double *tally;
-    double *u;         /* [cells]: unconverted mass */
-    double *w;         /* [(H+1) * cells]: mass converted at tau */
-    double *conv_mass; /* [H+1] */
+    double *u;             /* [cells]: unconverted mass */
+    double *w;             /* [(H+1) * cells]: mass converted at tau */
+    double *conv_mass;     /* [H+1] */
     double *stay, *arrive; /* scratch [cells] */
 } exact_ctx;
 

@@ -5,9 +5,12 @@
 #include <string.h>
 
 const cjm_metric_info cjm_metric_infos[CJM_M_COUNT] = {
-    {"conversion", "conversion", CJM_UNIT_SHARE}, {"converted", "converted", CJM_UNIT_COUNT},
-    {"cac", "CAC", CJM_UNIT_MONEY},               {"ltv", "LTV", CJM_UNIT_MONEY},
-    {"revenue", "revenue", CJM_UNIT_MONEY},       {"cost", "cost", CJM_UNIT_MONEY},
+    {"conversion", "conversion", CJM_UNIT_SHARE},
+    {"converted", "converted", CJM_UNIT_COUNT},
+    {"cac", "CAC", CJM_UNIT_MONEY},
+    {"ltv", "LTV", CJM_UNIT_MONEY},
+    {"revenue", "revenue", CJM_UNIT_MONEY},
+    {"cost", "cost", CJM_UNIT_MONEY},
     {"profit", "profit", CJM_UNIT_MONEY},
 };
 

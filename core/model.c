@@ -30,7 +30,8 @@ cjm_status cjm_model_load(const char *path, const cjm_load_options *opts, cjm_mo
     if (!m) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     cjm_status st = cjm_script_open(path, &m->script, err);
     if (st == CJM_OK) st = cjm_script_compile(m->script, opts, m, err);
-    if (st == CJM_OK && !(m->file = strdup(path))) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    if (st == CJM_OK && !(m->file = strdup(path)))
+        st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
     if (st == CJM_OK) {
         memcpy(m->sha256, cjm_script_sha256(m->script), sizeof m->sha256);
         if (opts && opts->horizon > 0) m->horizon = opts->horizon;
@@ -88,8 +89,8 @@ static cjm_status check_sums(const cjm_model *m, int horizon, cjm_error *err)
                     return cjm_error_set(err, CJM_ESCENARIO,
                                          "%s:%d: transitions.%s: the probabilities of leaving "
                                          "'%s' sum to %.12g (above 1) at step %d, segment %s",
-                                         m->file, first->line, m->stages[s].name,
-                                         m->stages[s].name, sum, t, m->segment_names[g]);
+                                         m->file, first->line, m->stages[s].name, m->stages[s].name,
+                                         sum, t, m->segment_names[g]);
                 }
             }
     return CJM_OK;
@@ -97,7 +98,8 @@ static cjm_status check_sums(const cjm_model *m, int horizon, cjm_error *err)
 
 cjm_status cjm_model_tabulate(cjm_model *m, int horizon, cjm_error *err)
 {
-    size_t cells = (size_t)horizon * (size_t)m->segment_count * (size_t)(m->edge_count ? m->edge_count : 1);
+    size_t cells =
+        (size_t)horizon * (size_t)m->segment_count * (size_t)(m->edge_count ? m->edge_count : 1);
     double *prob = malloc(cells * sizeof *prob);
     if (!prob) return cjm_error_set(err, CJM_ENOMEM, "out of memory for %zu probabilities", cells);
     free(m->prob);

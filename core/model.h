@@ -25,8 +25,8 @@ typedef enum cjm_prob_kind { CJM_PROB_CONST, CJM_PROB_FUNCTION } cjm_prob_kind;
 
 typedef struct cjm_edge {
     int from, to;
-    char *path;    /* scenario path, e.g. "transitions.consider.consult" */
-    int line;      /* the scenario line it is written on, 0 if unknown */
+    char *path;          /* scenario path, e.g. "transitions.consider.consult" */
+    int line;            /* the scenario line it is written on, 0 if unknown */
     cjm_prob_kind *kind; /* [segment] */
     double *value;       /* [segment]: the constant, when kind is CONST */
     int *fn_ref;         /* [segment]: Lua registry reference, when FUNCTION */
@@ -49,9 +49,9 @@ struct cjm_model {
     double *segment_share;
     bool has_segments;
 
-    int edge_count;   /* sorted by from-stage */
+    int edge_count; /* sorted by from-stage */
     cjm_edge *edges;
-    int *edge_start;  /* [stage_count + 1]: edges of stage s are [edge_start[s], edge_start[s+1]) */
+    int *edge_start; /* [stage_count + 1]: edges of stage s are [edge_start[s], edge_start[s+1]) */
 
     /* prob[(t * segment_count + g) * edge_count + e]: p(edge e, step t, segment g),
      * t in [0, horizon). Filled by cjm_model_tabulate(). */

@@ -12,9 +12,9 @@ json_t *cjm_json_number(double v)
 json_t *cjm_json_summary(const cjm_summary *s)
 {
     return json_pack("{s:o, s:o, s:[o, o], s:o, s:o, s:o}", "mean", cjm_json_number(s->mean), "se",
-                     cjm_json_number(s->se), "ci95", cjm_json_number(s->lo),
-                     cjm_json_number(s->hi), "p5", cjm_json_number(s->p5), "p50",
-                     cjm_json_number(s->p50), "p95", cjm_json_number(s->p95));
+                     cjm_json_number(s->se), "ci95", cjm_json_number(s->lo), cjm_json_number(s->hi),
+                     "p5", cjm_json_number(s->p5), "p50", cjm_json_number(s->p50), "p95",
+                     cjm_json_number(s->p95));
 }
 
 static json_t *json_metrics(const cjm_metrics *mt)
@@ -39,10 +39,10 @@ static json_t *json_retention(const cjm_metrics *mt)
     json_t *arr = json_array();
     for (int k = 0; k <= mt->horizon; k++) {
         const cjm_summary *s = &mt->retention[k];
-        json_array_append_new(arr, json_pack("{s:i, s:o, s:o, s:[o, o]}", "k", k, "mean",
-                                             cjm_json_number(s->mean), "se", cjm_json_number(s->se),
-                                             "ci95", cjm_json_number(s->lo),
-                                             cjm_json_number(s->hi)));
+        json_array_append_new(arr,
+                              json_pack("{s:i, s:o, s:o, s:[o, o]}", "k", k, "mean",
+                                        cjm_json_number(s->mean), "se", cjm_json_number(s->se),
+                                        "ci95", cjm_json_number(s->lo), cjm_json_number(s->hi)));
     }
     return arr;
 }
@@ -52,9 +52,9 @@ json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt)
     const cjm_model *m = r->model;
     const cjm_settings *s = &r->settings;
     json_t *doc = json_pack("{s:s, s:i}", "cjm", CJM_VERSION, "schema", 1);
-    json_object_set_new(doc, "scenario",
-                        json_pack("{s:s, s:s, s:s}", "name", m->name, "file", m->file, "sha256",
-                                  m->sha256));
+    json_object_set_new(
+        doc, "scenario",
+        json_pack("{s:s, s:s, s:s}", "name", m->name, "file", m->file, "sha256", m->sha256));
     json_object_set_new(doc, "settings",
                         json_pack("{s:s, s:i, s:I, s:i, s:I}", "engine", cjm_engine_name(s->engine),
                                   "runs", s->runs, "customers", (json_int_t)s->customers, "horizon",

@@ -44,7 +44,7 @@ struct cjm_result {
     cjm_settings settings;  /* as run: customers, horizon and threads resolved */
     bool exact;
     int runs, stage_count, horizon;
-    int width;     /* of a row of totals */
+    int width;      /* of a row of totals */
     double *totals; /* [runs][width] */
 };
 

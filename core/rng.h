@@ -43,8 +43,8 @@ static inline uint32_t cjm_rng_next(cjm_rng *rng)
 /* Uniform on [0, 1) with 53 random bits (two draws). */
 static inline double cjm_rng_uniform(cjm_rng *rng)
 {
-    uint64_t hi = cjm_rng_next(rng) >> 5;  /* 27 bits */
-    uint64_t lo = cjm_rng_next(rng) >> 6;  /* 26 bits */
+    uint64_t hi = cjm_rng_next(rng) >> 5; /* 27 bits */
+    uint64_t lo = cjm_rng_next(rng) >> 6; /* 26 bits */
     return (double)(hi * 67108864u + lo) * (1.0 / 9007199254740992.0);
 }
 

@@ -28,8 +28,8 @@ cjm_status cjm_error_set(cjm_error *err, cjm_status code, const char *fmt, ...)
     return code;
 }
 
-static void vfail(const cjm_script *s, cjm_error *err, int line, const char *path,
-                  const char *fmt, va_list ap)
+static void vfail(const cjm_script *s, cjm_error *err, int line, const char *path, const char *fmt,
+                  va_list ap)
 {
     char msg[768];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -137,15 +137,16 @@ static int sandbox_print(lua_State *L)
     return 0;
 }
 
-static const char *const removed_globals[] = {"dofile", "loadfile", "load", "require",
-                                              "collectgarbage", NULL};
+static const char *const removed_globals[] = {"dofile",  "loadfile",       "load",
+                                              "require", "collectgarbage", NULL};
 
 /* Opens only the allowed libraries; no io, os, debug or package. */
 static void open_sandbox(lua_State *L)
 {
-    static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},      {LUA_STRLIBNAME, luaopen_string},
-                                    {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
-                                    {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
+    static const luaL_Reg libs[] = {
+        {LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string},
+        {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+        {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
     for (const luaL_Reg *lib = libs; lib->func; lib++) {
         luaL_requiref(L, lib->name, lib->func, 1);
         lua_pop(L, 1);

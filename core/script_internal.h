@@ -22,8 +22,7 @@ struct cjm_script {
 /* Runs the function below nargs arguments on the stack under a message handler.
  * On failure fills err with the error's first line (prefixed by `what` if not
  * NULL) and pops it; on success leaves nres results. */
-cjm_status cjm_script_pcall(cjm_script *s, int nargs, int nres, const char *what,
-                            cjm_error *err);
+cjm_status cjm_script_pcall(cjm_script *s, int nargs, int nres, const char *what, cjm_error *err);
 
 /* "file:line: path: message" (line 0: no line), as a CJM_ESCENARIO error. */
 cjm_status cjm_script_fail(const cjm_script *s, cjm_error *err, int line, const char *path,

@@ -17,12 +17,12 @@ typedef struct loader {
     cjm_error *err;
 } loader;
 
-static const char *const top_keys[] = {"name",     "description", "step",        "horizon",
-                                       "cohort",   "segments",    "stages",      "transitions",
+static const char *const top_keys[] = {"name",     "description", "step",   "horizon",
+                                       "cohort",   "segments",    "stages", "transitions",
                                        "barriers", "variants",    NULL};
 static const char *const cohort_keys[] = {"size", "cost_per_prospect", NULL};
-static const char *const stage_keys[] = {"name",    "cost",     "revenue", "cost_per_step",
-                                         "revenue_per_step", "converts", "final", NULL};
+static const char *const stage_keys[] = {
+    "name", "cost", "revenue", "cost_per_step", "revenue_per_step", "converts", "final", NULL};
 static const char *const segment_keys[] = {"name", "share", NULL};
 static const char *const no_keys[] = {NULL};
 
@@ -81,7 +81,8 @@ static cjm_status get_number(loader *ld, int idx, const char *key, const char *p
     if (type == LUA_TNIL) {
         *out = def;
     } else if (type != LUA_TNUMBER) {
-        st = cjm_script_fail_at(ld->s, ld->err, p, "expected a number, got %s", lua_typename(L, type));
+        st = cjm_script_fail_at(ld->s, ld->err, p, "expected a number, got %s",
+                                lua_typename(L, type));
     } else {
         double v = lua_tonumber(L, -1);
         if (!isfinite(v))
@@ -188,8 +189,7 @@ static cjm_status read_cohort(loader *ld, int idx)
                                 "size is missing: how many prospects enter at step 0");
     else if (st == CJM_OK)
         lua_pop(L, 1);
-    if (st == CJM_OK)
-        st = get_number(ld, c, "size", "cohort", 0, 1, 9007199254740992.0, 1, &size);
+    if (st == CJM_OK) st = get_number(ld, c, "size", "cohort", 0, 1, 9007199254740992.0, 1, &size);
     if (st == CJM_OK)
         st = get_number(ld, c, "cost_per_prospect", "cohort", 0, 0, HUGE_VAL, 0,
                         &ld->m->cost_per_prospect);
@@ -205,9 +205,9 @@ static cjm_status read_segment(loader *ld, int idx, int g, double *share_sum)
     char path[64];
     snprintf(path, sizeof path, "segments[%d]", g + 1);
     if (!name || !valid_name(name))
-        return cjm_script_fail_at(ld->s, ld->err, "segments",
-                                  "%s needs a name without dots or spaces: { \"young\", share = 0.6 }",
-                                  path);
+        return cjm_script_fail_at(
+            ld->s, ld->err, "segments",
+            "%s needs a name without dots or spaces: { \"young\", share = 0.6 }", path);
     if (cjm_model_segment_index(m, name) >= 0)
         return cjm_script_fail_at(ld->s, ld->err, "segments", "segment '%s' is named twice", name);
     m->segment_names[g] = strdup(name);
@@ -249,9 +249,10 @@ static cjm_status read_segments(loader *ld, int idx)
     int n = type == LUA_TTABLE ? (int)luaL_len(L, -1) : 0;
     if (n < 1 || n > CJM_MAX_SEGMENTS) {
         lua_pop(L, 1);
-        return cjm_script_fail_at(ld->s, ld->err, "segments",
-                                  "expected a list of 1 to %d segments: { { \"young\", share = 0.6 }, ... }",
-                                  CJM_MAX_SEGMENTS);
+        return cjm_script_fail_at(
+            ld->s, ld->err, "segments",
+            "expected a list of 1 to %d segments: { { \"young\", share = 0.6 }, ... }",
+            CJM_MAX_SEGMENTS);
     }
     int list = lua_gettop(L);
     m->has_segments = true;
@@ -278,7 +279,8 @@ static cjm_status read_stage(loader *ld, int idx, int s)
     const char *name = entry_name(ld->L, idx);
     if (!name || !valid_name(name))
         return cjm_script_fail_at(ld->s, ld->err, "stages",
-                                  "stage %d needs a name without dots or spaces: { \"aware\" }", s + 1);
+                                  "stage %d needs a name without dots or spaces: { \"aware\" }",
+                                  s + 1);
     if (cjm_model_stage_index(ld->m, name) >= 0)
         return cjm_script_fail_at(ld->s, ld->err, "stages", "stage '%s' is named twice", name);
     if (!(st_->name = strdup(name))) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
@@ -306,9 +308,10 @@ static cjm_status check_stage_roles(loader *ld)
                                   "no stage has converts = true: mark the stage whose first entry "
                                   "counts as a conversion");
     if (m->stages[0].final)
-        return cjm_script_fail_at(ld->s, ld->err, "stages",
-                                  "the first stage '%s' is final: every prospect would be stuck there",
-                                  m->stages[0].name);
+        return cjm_script_fail_at(
+            ld->s, ld->err, "stages",
+            "the first stage '%s' is final: every prospect would be stuck there",
+            m->stages[0].name);
     return CJM_OK;
 }
 
@@ -359,7 +362,9 @@ static cjm_status read_prob_value(loader *ld, cjm_edge *e, int g, const char *pa
     double v = lua_tonumber(L, -1);
     if (!(v >= 0 && v <= 1))
         return cjm_script_fail_at(ld->s, ld->err, path, "probability %.17g is %s", v,
-                                  v < 0 ? "below 0" : v > 1 ? "above 1" : "not a number");
+                                  v < 0   ? "below 0"
+                                  : v > 1 ? "above 1"
+                                          : "not a number");
     e->kind[g] = CJM_PROB_CONST;
     e->value[g] = v;
     return CJM_OK;
@@ -457,7 +462,8 @@ static cjm_status read_transition_source(loader *ld, const char *name)
     else if (m->stages[from].final)
         st = cjm_script_fail_at(ld->s, ld->err, p, "stage '%s' is final: nothing leaves it", name);
     else if (!lua_istable(ld->L, -1))
-        st = cjm_script_fail_at(ld->s, ld->err, p, "expected a table { destination = probability }");
+        st =
+            cjm_script_fail_at(ld->s, ld->err, p, "expected a table { destination = probability }");
     else
         st = read_destinations(ld, from, p);
     free(p);
@@ -486,8 +492,9 @@ static cjm_status read_transitions(loader *ld, int idx)
     lua_State *L = ld->L;
     if (lua_getfield(L, idx, "transitions") != LUA_TTABLE) {
         lua_pop(L, 1);
-        return cjm_script_fail_at(ld->s, ld->err, "transitions",
-                                  "missing or not a table: transitions = { aware = { consider = 0.2 } }");
+        return cjm_script_fail_at(
+            ld->s, ld->err, "transitions",
+            "missing or not a table: transitions = { aware = { consider = 0.2 } }");
     }
     int tbl = lua_gettop(L), n, bad;
     char **keys = cjm_script_sorted_keys(L, tbl, &n, &bad);

@@ -128,7 +128,8 @@ static int followed_by_assign(const lexer *lx)
 {
     lexer probe = *lx;
     skip_space_and_comments(&probe);
-    return probe.p < probe.end && *probe.p == '=' && (probe.p + 1 >= probe.end || probe.p[1] != '=');
+    return probe.p < probe.end && *probe.p == '=' &&
+           (probe.p + 1 >= probe.end || probe.p[1] != '=');
 }
 
 /* Advances lx past the next mention of name (key or entry string); returns its

@@ -98,6 +98,7 @@ cjm_summary cjm_summarize_ratio(const double *y, const double *x, int n, int str
 
 cjm_summary cjm_summary_exact(double value, bool defined)
 {
-    if (!defined) return (cjm_summary){CJM_NAN, CJM_NAN, CJM_NAN, CJM_NAN, CJM_NAN, CJM_NAN, CJM_NAN, false};
+    if (!defined)
+        return (cjm_summary){CJM_NAN, CJM_NAN, CJM_NAN, CJM_NAN, CJM_NAN, CJM_NAN, CJM_NAN, false};
     return (cjm_summary){value, 0, value, value, value, value, value, true};
 }

@@ -48,8 +48,7 @@ static void compare_model(const cjm_model *m, int runs, int64_t customers, uint6
     cjm_result *ra = tu_run(m, &s, &ma);
     s.engine = CJM_ENGINE_EXACT;
     cjm_result *re = tu_run(m, &s, &me);
-    for (int i = 0; i < CJM_M_COUNT; i++)
-        within_4se(cjm_metric_infos[i].name, &ma.m[i], &me.m[i]);
+    for (int i = 0; i < CJM_M_COUNT; i++) within_4se(cjm_metric_infos[i].name, &ma.m[i], &me.m[i]);
     for (int st = 0; st < m->stage_count; st++)
         within_4se(m->stages[st].name, &ma.reached[st], &me.reached[st]);
     for (int k = 0; k <= ma.horizon; k++) {
@@ -91,9 +90,9 @@ static void test_cycles_and_costs(void **state)
 static void test_examples(void **state)
 {
     (void)state;
-    static const char *const files[] = {"scenarios/beauty_clinic.lua", "scenarios/online_school.lua",
-                                        "scenarios/wedding_salon.lua", "scenarios/b2b_software.lua",
-                                        "scenarios/pram_online.lua"};
+    static const char *const files[] = {
+        "scenarios/beauty_clinic.lua", "scenarios/online_school.lua", "scenarios/wedding_salon.lua",
+        "scenarios/b2b_software.lua", "scenarios/pram_online.lua"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         compare_file(files[i], 200, 5000, 11 + i);
 }
@@ -121,8 +120,9 @@ static void test_same_bytes_any_threads(void **state)
     (void)state;
     cjm_model *m = NULL;
     cjm_error err;
-    assert_int_equal(cjm_model_load(CJM_SOURCE_DIR "/tests/scenarios/issue_example.lua", NULL, &m, &err),
-                     CJM_OK);
+    assert_int_equal(
+        cjm_model_load(CJM_SOURCE_DIR "/tests/scenarios/issue_example.lua", NULL, &m, &err),
+        CJM_OK);
     char *one = report_json(m, 1), *two = report_json(m, 2), *three = report_json(m, 3);
     char *again = report_json(m, 1);
     assert_string_equal(one, two);
@@ -141,8 +141,9 @@ static void test_seed_matters(void **state)
     (void)state;
     cjm_model *m = NULL;
     cjm_error err;
-    assert_int_equal(cjm_model_load(CJM_SOURCE_DIR "/tests/scenarios/issue_example.lua", NULL, &m, &err),
-                     CJM_OK);
+    assert_int_equal(
+        cjm_model_load(CJM_SOURCE_DIR "/tests/scenarios/issue_example.lua", NULL, &m, &err),
+        CJM_OK);
     cjm_settings s = cjm_settings_default();
     s.runs = 3;
     cjm_metrics a, b;
@@ -167,8 +168,8 @@ static int report_checks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_issue_example),        cmocka_unit_test(test_cycles_and_costs),
-        cmocka_unit_test(test_examples),             cmocka_unit_test(test_same_bytes_any_threads),
+        cmocka_unit_test(test_issue_example), cmocka_unit_test(test_cycles_and_costs),
+        cmocka_unit_test(test_examples),      cmocka_unit_test(test_same_bytes_any_threads),
         cmocka_unit_test(test_seed_matters),
     };
     return cmocka_run_group_tests(tests, NULL, report_checks);

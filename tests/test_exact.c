@@ -25,13 +25,14 @@ static cjm_settings exact_settings(void)
 /* a -(0.3)-> b (converts) -(0.2)-> lost, H = 5, 1000 prospects at 0.5.
  * P(still in a at t) = 0.7^t; conversion time tau = 1..5 w.p. 0.3 * 0.7^(tau-1).
  * Retention[k] = 0.8^k for k <= 4 (nobody converts at 0, so k = 5 is undefined). */
-static const char two_stage[] = "return cjm.scenario {\n"
-                                "  horizon = 5, cohort = { size = 1000, cost_per_prospect = 0.5 },\n"
-                                "  stages = { { 'a', cost_per_step = 1 },\n"
-                                "             { 'b', converts = true, revenue = 10, revenue_per_step = 2 },\n"
-                                "             { 'lost', final = true } },\n"
-                                "  transitions = { a = { b = 0.3 }, b = { lost = 0.2 } },\n"
-                                "}\n";
+static const char two_stage[] =
+    "return cjm.scenario {\n"
+    "  horizon = 5, cohort = { size = 1000, cost_per_prospect = 0.5 },\n"
+    "  stages = { { 'a', cost_per_step = 1 },\n"
+    "             { 'b', converts = true, revenue = 10, revenue_per_step = 2 },\n"
+    "             { 'lost', final = true } },\n"
+    "  transitions = { a = { b = 0.3 }, b = { lost = 0.2 } },\n"
+    "}\n";
 
 static void test_two_stage_chain(void **state)
 {
@@ -73,12 +74,13 @@ static void test_two_stage_chain(void **state)
 static void test_segments(void **state)
 {
     (void)state;
-    cjm_model *m = tu_load_text("return cjm.scenario {\n"
-                                "  horizon = 3, cohort = { size = 100 },\n"
-                                "  segments = { { 'young', share = 0.6 }, { 'mature', share = 0.4 } },\n"
-                                "  stages = { { 'a' }, { 'b', converts = true } },\n"
-                                "  transitions = { a = { b = { young = 0.5, mature = 0.2 } } },\n"
-                                "}\n");
+    cjm_model *m =
+        tu_load_text("return cjm.scenario {\n"
+                     "  horizon = 3, cohort = { size = 100 },\n"
+                     "  segments = { { 'young', share = 0.6 }, { 'mature', share = 0.4 } },\n"
+                     "  stages = { { 'a' }, { 'b', converts = true } },\n"
+                     "  transitions = { a = { b = { young = 0.5, mature = 0.2 } } },\n"
+                     "}\n");
     cjm_settings s = exact_settings();
     cjm_metrics mt;
     cjm_result *r = tu_run(m, &s, &mt);
@@ -96,15 +98,14 @@ static void test_segments(void **state)
 static void test_time_dependent(void **state)
 {
     (void)state;
-    cjm_model *m = tu_load_text(
-        "return cjm.scenario {\n"
-        "  horizon = 4, cohort = { size = 100 },\n"
-        "  segments = { { 'x', share = 0.5 }, { 'y', share = 0.5 } },\n"
-        "  stages = { { 'a' }, { 'b', converts = true } },\n"
-        "  transitions = { a = { b = function(c)\n"
-        "    if c.segment == 'x' then return 0.1 + 0.05 * c.t end\n"
-        "    return 0.1 end } },\n"
-        "}\n");
+    cjm_model *m = tu_load_text("return cjm.scenario {\n"
+                                "  horizon = 4, cohort = { size = 100 },\n"
+                                "  segments = { { 'x', share = 0.5 }, { 'y', share = 0.5 } },\n"
+                                "  stages = { { 'a' }, { 'b', converts = true } },\n"
+                                "  transitions = { a = { b = function(c)\n"
+                                "    if c.segment == 'x' then return 0.1 + 0.05 * c.t end\n"
+                                "    return 0.1 end } },\n"
+                                "}\n");
     cjm_settings s = exact_settings();
     cjm_metrics mt;
     cjm_result *r = tu_run(m, &s, &mt);
@@ -120,13 +121,13 @@ static void test_time_dependent(void **state)
 static void test_acquisition_split(void **state)
 {
     (void)state;
-    cjm_model *m = tu_load_text(
-        "return cjm.scenario {\n"
-        "  horizon = 3, cohort = { size = 10, cost_per_prospect = 2 },\n"
-        "  stages = { { 'a', cost = 5, revenue = 100 }, { 'b', converts = true, cost = 3, revenue = 20 },\n"
-        "             { 'c', cost = 7, revenue_per_step = 4 } },\n"
-        "  transitions = { a = { b = 1 }, b = { c = 1 } },\n"
-        "}\n");
+    cjm_model *m = tu_load_text("return cjm.scenario {\n"
+                                "  horizon = 3, cohort = { size = 10, cost_per_prospect = 2 },\n"
+                                "  stages = { { 'a', cost = 5, revenue = 100 }, { 'b', converts = "
+                                "true, cost = 3, revenue = 20 },\n"
+                                "             { 'c', cost = 7, revenue_per_step = 4 } },\n"
+                                "  transitions = { a = { b = 1 }, b = { c = 1 } },\n"
+                                "}\n");
     cjm_settings s = exact_settings();
     cjm_metrics mt;
     cjm_result *r = tu_run(m, &s, &mt);
@@ -145,12 +146,13 @@ static void test_acquisition_split(void **state)
 static void test_first_stage_converts(void **state)
 {
     (void)state;
-    cjm_model *m = tu_load_text("return cjm.scenario {\n"
-                                "  horizon = 6, cohort = { size = 50 },\n"
-                                "  stages = { { 'member', converts = true, revenue_per_step = 1 },\n"
-                                "             { 'gone', final = true } },\n"
-                                "  transitions = { member = { gone = 0.1 } },\n"
-                                "}\n");
+    cjm_model *m =
+        tu_load_text("return cjm.scenario {\n"
+                     "  horizon = 6, cohort = { size = 50 },\n"
+                     "  stages = { { 'member', converts = true, revenue_per_step = 1 },\n"
+                     "             { 'gone', final = true } },\n"
+                     "  transitions = { member = { gone = 0.1 } },\n"
+                     "}\n");
     cjm_settings s = exact_settings();
     cjm_metrics mt;
     cjm_result *r = tu_run(m, &s, &mt);
@@ -166,8 +168,8 @@ static void test_first_stage_converts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_two_stage_chain),   cmocka_unit_test(test_segments),
-        cmocka_unit_test(test_time_dependent),    cmocka_unit_test(test_acquisition_split),
+        cmocka_unit_test(test_two_stage_chain),      cmocka_unit_test(test_segments),
+        cmocka_unit_test(test_time_dependent),       cmocka_unit_test(test_acquisition_split),
         cmocka_unit_test(test_first_stage_converts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,8 @@
 /* A valid scenario, one line per item, with {A}..{D} replaced by each case. */
 #define HEAD "return cjm.scenario {\n" /* line 1 */
 #define GOOD_STAGES                                                                                \
-    "  stages = { { 'aware' }, { 'consider' }, { 'client', converts = true }, { 'lost', final = true } },\n"
+    "  stages = { { 'aware' }, { 'consider' }, { 'client', converts = true }, { 'lost', final = "  \
+    "true } },\n"
 
 typedef struct bad_case {
     const char *name;
@@ -36,7 +37,8 @@ static const bad_case cases[] = {
      {":5:", "transitions.aware.consider", "below 0"}},
     {"probability above 1",
      HEAD "  horizon = 5, cohort = { size = 10 },\n" GOOD_STAGES
-          "  transitions = {\n    aware = { consider = 0.5 },\n    consider = { client = 1.2 },\n  },\n}\n",
+          "  transitions = {\n    aware = { consider = 0.5 },\n    consider = { client = 1.2 },\n  "
+          "},\n}\n",
      {":6:", "transitions.consider.client", "above 1"}},
     {"sum above 1",
      HEAD "  horizon = 5, cohort = { size = 10 },\n" GOOD_STAGES
@@ -63,7 +65,8 @@ static const bad_case cases[] = {
      HEAD "  horizon = 2.5, cohort = { size = 10 },\n" GOOD_STAGES "  transitions = {},\n}\n",
      {":2:", "horizon", "whole number"}},
     {"missing cohort size",
-     HEAD "  horizon = 5,\n  cohort = { cost_per_prospect = 1 },\n" GOOD_STAGES "  transitions = {},\n}\n",
+     HEAD "  horizon = 5,\n  cohort = { cost_per_prospect = 1 },\n" GOOD_STAGES
+          "  transitions = {},\n}\n",
      {":3:", "cohort", "size is missing"}},
     {"cohort size negative",
      HEAD "  horizon = 5,\n  cohort = { size = -4 },\n" GOOD_STAGES "  transitions = {},\n}\n",
@@ -77,8 +80,9 @@ static const bad_case cases[] = {
           "  transitions = {\n    aware = { consider = function(c) return 'half' end },\n  },\n}\n",
      {":5:", "transitions.aware.consider", "returned string, not a number"}},
     {"function leaves [0, 1] at a step",
-     HEAD "  horizon = 9, cohort = { size = 10 },\n" GOOD_STAGES
-          "  transitions = {\n    aware = { consider = function(c) return c.t / 4 end },\n  },\n}\n",
+     HEAD
+     "  horizon = 9, cohort = { size = 10 },\n" GOOD_STAGES
+     "  transitions = {\n    aware = { consider = function(c) return c.t / 4 end },\n  },\n}\n",
      {":5:", "at step 5, segment all", "returned 1.25, not a probability"}},
     {"function raises an error",
      HEAD "  horizon = 9, cohort = { size = 10 },\n" GOOD_STAGES
@@ -89,12 +93,15 @@ static const bad_case cases[] = {
      HEAD "  horizon = 5, cohort = { size = 10 },\n" GOOD_STAGES
           "  transitions = {\n    aware = { consider = function(c) return 0/0 end },\n  },\n}\n",
      {":5:", "at step 0", "not a probability"}},
-    {"io is not available",
-     "local f = io.open('/etc/passwd')\n", {":1:", "undefined global 'io'"}},
+    {"io is not available", "local f = io.open('/etc/passwd')\n", {":1:", "undefined global 'io'"}},
     {"os.execute is not available", "os.execute('true')\n", {":1:", "undefined global 'os'"}},
-    {"loadfile is not available", "loadfile('/etc/passwd')\n", {":1:", "undefined global 'loadfile'"}},
+    {"loadfile is not available",
+     "loadfile('/etc/passwd')\n",
+     {":1:", "undefined global 'loadfile'"}},
     {"dofile is not available", "dofile('/etc/passwd')\n", {":1:", "undefined global 'dofile'"}},
-    {"require of another module", "local os = require 'os'\n", {":1:", "module 'os' is not available"}},
+    {"require of another module",
+     "local os = require 'os'\n",
+     {":1:", "module 'os' is not available"}},
     {"require io", "require('io')\n", {":1:", "not available to scenarios"}},
     {"a typo in a key",
      HEAD "  horizon = 5, cohort = { size = 10 },\n" GOOD_STAGES
@@ -114,7 +121,8 @@ static const bad_case cases[] = {
     {"segment table names an unknown segment",
      HEAD "  horizon = 5, cohort = { size = 10 },\n"
           "  segments = { { 'young', share = 0.5 }, { 'old', share = 0.5 } },\n" GOOD_STAGES
-          "  transitions = {\n    aware = { consider = { young = 0.1, old = 0.1, kids = 0.2 } },\n  },\n}\n",
+          "  transitions = {\n    aware = { consider = { young = 0.1, old = 0.1, kids = 0.2 } },\n "
+          " },\n}\n",
      {":6:", "'kids' is not a segment"}},
     {"leaving a final stage",
      HEAD "  horizon = 5, cohort = { size = 10 },\n" GOOD_STAGES
@@ -129,8 +137,9 @@ static const bad_case cases[] = {
           "  stages = { { 'a' }, { 'a', converts = true } },\n  transitions = {},\n}\n",
      {":3:", "named twice"}},
     {"an undefined global in a function",
-     HEAD "  horizon = 5, cohort = { size = 10 },\n" GOOD_STAGES
-          "  transitions = {\n    aware = { consider = function(c) return base_rate end },\n  },\n}\n",
+     HEAD
+     "  horizon = 5, cohort = { size = 10 },\n" GOOD_STAGES
+     "  transitions = {\n    aware = { consider = function(c) return base_rate end },\n  },\n}\n",
      {":5:", "undefined global 'base_rate'", "at step 0, segment all"}},
 };
 
@@ -181,8 +190,8 @@ static void test_overrides(void **state)
                        "  stages = { { 'a' }, { 'b', converts = true } },\n"
                        "  transitions = { a = { b = function(c) return 0.5 end } } }\n";
     char *path = tu_write_temp(text);
-    cjm_override sets[] = {{"transitions.a.b", "0.25"}, {"stages.b.revenue", "7"},
-                           {"cohort.size", "9"}};
+    cjm_override sets[] = {
+        {"transitions.a.b", "0.25"}, {"stages.b.revenue", "7"}, {"cohort.size", "9"}};
     cjm_load_options opts = {sets, 3, NULL, 0, NULL, 0};
     cjm_model *m = NULL;
     cjm_error err;
@@ -224,8 +233,8 @@ static void test_math_random_is_fixed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_scenarios), cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_require_cjm),   cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_bad_scenarios),        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_require_cjm),          cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_math_random_is_fixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,7 +85,8 @@ static void test_bounded_is_uniform(void **state)
         counts[v]++;
     }
     double chi2 = 0;
-    for (int i = 0; i < 10; i++) chi2 += (counts[i] - n / 10.0) * (counts[i] - n / 10.0) / (n / 10.0);
+    for (int i = 0; i < 10; i++)
+        chi2 += (counts[i] - n / 10.0) * (counts[i] - n / 10.0) / (n / 10.0);
     assert_true(chi2 < 27.88);
 }
 
@@ -108,9 +109,12 @@ static void test_uniform_range_and_mean(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reference_outputs),     cmocka_unit_test(test_advance_matches_sequential),
-        cmocka_unit_test(test_jump_is_affine_advance), cmocka_unit_test(test_streams_differ),
-        cmocka_unit_test(test_streams_are_reproducible), cmocka_unit_test(test_bounded_is_uniform),
+        cmocka_unit_test(test_reference_outputs),
+        cmocka_unit_test(test_advance_matches_sequential),
+        cmocka_unit_test(test_jump_is_affine_advance),
+        cmocka_unit_test(test_streams_differ),
+        cmocka_unit_test(test_streams_are_reproducible),
+        cmocka_unit_test(test_bounded_is_uniform),
         cmocka_unit_test(test_uniform_range_and_mean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

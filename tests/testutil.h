@@ -14,7 +14,6 @@ char *tu_read_file(const char *path);
 /* Writes text to a fresh temporary .lua file; returns its malloc'd path. */
 char *tu_write_temp(const char *text);
 
-
 #include "cjm.h"
 #include "metrics.h"
 

@@ -29,7 +29,8 @@ static const char usage_text[] =
     "  --horizon H            steps to simulate (default: the scenario's)\n"
     "  --seed S               random seed (default 1)\n"
     "  --threads K            worker threads (default: every core; results do not depend on it)\n"
-    "  --set PATH=VALUE       override a scenario value, e.g. --set transitions.aware.consider=0.3\n"
+    "  --set PATH=VALUE       override a scenario value, e.g. --set "
+    "transitions.aware.consider=0.3\n"
     "                         (repeatable)\n"
     "  --format table|json|csv  output format (default table)\n"
     "  -o FILE                write the report to FILE (atomically) instead of standard output\n"
@@ -55,7 +56,8 @@ static int usage_error(const char *fmt, const char *a, const char *b)
     return CJM_EUSAGE;
 }
 
-static int parse_int64(const char *opt, const char *text, long long lo, long long hi, long long *out)
+static int parse_int64(const char *opt, const char *text, long long lo, long long hi,
+                       long long *out)
 {
     char *end;
     errno = 0;
@@ -107,7 +109,8 @@ static int parse_option(cli *c, const char *opt, const char *v)
     } else if (strcmp(opt, "--horizon") == 0) {
         if (!(rc = parse_int64(opt, v, 1, 100000, &n))) c->horizon = (int)n;
     } else if (strcmp(opt, "--seed") == 0) {
-        if (!(rc = parse_int64(opt, v, 0, 0x7fffffffffffffffLL, &n))) c->settings.seed = (uint64_t)n;
+        if (!(rc = parse_int64(opt, v, 0, 0x7fffffffffffffffLL, &n)))
+            c->settings.seed = (uint64_t)n;
     } else if (strcmp(opt, "--threads") == 0) {
         if (!(rc = parse_int64(opt, v, 1, 1024, &n))) c->settings.threads = (int)n;
     } else if (strcmp(opt, "--set") == 0) {
@@ -125,9 +128,9 @@ static int parse_option(cli *c, const char *opt, const char *v)
 
 static int known_option(const char *opt)
 {
-    static const char *const opts[] = {"--engine", "--runs",   "--customers", "--horizon", "--seed",
-                                       "--threads", "--set",   "--format",    "-o",        "--output",
-                                       NULL};
+    static const char *const opts[] = {"--engine", "--runs",    "--customers", "--horizon",
+                                       "--seed",   "--threads", "--set",       "--format",
+                                       "-o",       "--output",  NULL};
     for (const char *const *o = opts; *o; o++)
         if (strcmp(*o, opt) == 0) return 1;
     return 0;
