@@ -179,7 +179,10 @@ static void simulate_customer(const agent_plan *p, cjm_rng *rng, int64_t *tally)
         count_entry(p, tally, &c, p->m->edges[e].to, ++t);
     }
     count_steps(p, tally, &c, H);
-    if (c.tau >= 0) count_retention(p, tally, &c, p->final[c.s] ? c.t_enter : H + 1);
+    if (c.tau >= 0) {
+        count_retention(p, tally, &c, p->final[c.s] ? c.t_enter : H + 1);
+        tally[p->lay.retained] += !p->final[c.s];
+    }
     for (uint64_t v = c.visited; v; v &= v - 1) tally[p->lay.reached + __builtin_ctzll(v)]++;
 }
 

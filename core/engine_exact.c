@@ -76,6 +76,15 @@ static void count_retention(exact_ctx *x, int t)
     }
 }
 
+static void count_retained(exact_ctx *x)
+{
+    for (int tau = 0; tau <= x->H; tau++) {
+        const double *w = x->w + (size_t)tau * x->cells;
+        for (int i = 0; i < x->cells; i++)
+            if (!x->m->stages[i % x->S].final) x->tally[x->lay.retained] += w[i];
+    }
+}
+
 static void count_steps(exact_ctx *x, int t)
 {
     for (int i = 0; i < x->cells; i++) steps(x, CJM_PRE)[i % x->S] += x->u[i];
@@ -178,7 +187,10 @@ cjm_status cjm_engine_exact(const cjm_model *m, cjm_result *r, cjm_error *err)
     start_cohort(&x);
     for (int t = 0; t <= x.H; t++) {
         count_retention(&x, t);
-        if (t == x.H) break;
+        if (t == x.H) {
+            count_retained(&x);
+            break;
+        }
         count_steps(&x, t);
         move_converted(&x, t);
         move_unconverted(&x, t);

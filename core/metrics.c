@@ -9,6 +9,7 @@ const cjm_metric_info cjm_metric_infos[CJM_M_COUNT] = {
     {"converted", "converted", CJM_UNIT_COUNT},
     {"cac", "CAC", CJM_UNIT_MONEY},
     {"ltv", "LTV", CJM_UNIT_MONEY},
+    {"retained", "retained at horizon", CJM_UNIT_SHARE},
     {"revenue", "revenue", CJM_UNIT_MONEY},
     {"cost", "cost", CJM_UNIT_MONEY},
     {"profit", "profit", CJM_UNIT_MONEY},
@@ -58,6 +59,7 @@ static void headline(const cjm_result *r, cjm_metrics *mt, double *a, double *b)
     mt->m[CJM_M_COST] = plain(r, a);
     mt->m[CJM_M_CAC] = ratio(r, t0 + CJM_T_ACQ_COST, t0 + CJM_T_CONVERTED, w);
     mt->m[CJM_M_LTV] = ratio(r, t0 + CJM_T_CONV_REVENUE, t0 + CJM_T_CONVERTED, w);
+    mt->m[CJM_M_RETAINED] = ratio(r, t0 + CJM_T_RETAINED, t0 + CJM_T_CONVERTED, w);
 }
 
 cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *mt, cjm_error *err)

@@ -11,6 +11,7 @@ enum {
     CJM_M_CONVERTED,
     CJM_M_CAC,
     CJM_M_LTV,
+    CJM_M_RETAINED,
     CJM_M_REVENUE,
     CJM_M_COST,
     CJM_M_PROFIT,

@@ -45,6 +45,22 @@ cjm_status cjm_model_load(const char *path, const cjm_load_options *opts, cjm_mo
     return CJM_OK;
 }
 
+int cjm_model_barrier_index(const cjm_model *m, const char *name)
+{
+    for (int b = 0; b < m->barrier_count; b++)
+        if (m->barriers[b].name && strcmp(m->barriers[b].name, name) == 0) return b;
+    return -1;
+}
+
+/* While it stands the barrier multiplies by effect; a fix removes the share
+ * `efficacy` of what the barrier takes away, from its launch step on. */
+double cjm_barrier_multiplier(const cjm_barrier *b, int t, int g)
+{
+    if (t < b->from || t >= b->to || !b->segments[g]) return 1;
+    if (b->fixed && t >= b->fix_from) return b->effect + (1 - b->effect) * b->efficacy;
+    return b->effect;
+}
+
 static void free_edge(cjm_edge *e)
 {
     free(e->path);
@@ -60,6 +76,15 @@ void cjm_model_free(cjm_model **mp)
     for (int s = 0; s < m->stage_count; s++) free(m->stages[s].name);
     for (int g = 0; g < m->segment_count; g++) free(m->segment_names ? m->segment_names[g] : NULL);
     for (int e = 0; e < m->edge_count; e++) free_edge(&m->edges[e]);
+    for (int b = 0; b < m->barrier_count; b++) {
+        free(m->barriers[b].name);
+        free(m->barriers[b].edges);
+        free(m->barriers[b].segments);
+    }
+    for (int v = 0; v < m->variant_count; v++) free(m->variant_names[v]);
+    free(m->barriers);
+    free(m->variant_names);
+    free(m->variant);
     free(m->stages);
     free(m->segment_names);
     free(m->segment_share);
@@ -96,6 +121,18 @@ static cjm_status check_sums(const cjm_model *m, int horizon, cjm_error *err)
     return CJM_OK;
 }
 
+static void apply_barriers(cjm_model *m, int horizon)
+{
+    for (int i = 0; i < m->barrier_count; i++) {
+        const cjm_barrier *b = &m->barriers[i];
+        for (int k = 0; k < b->edge_count; k++)
+            for (int t = 0; t < horizon; t++)
+                for (int g = 0; g < m->segment_count; g++)
+                    m->prob[((size_t)t * m->segment_count + g) * m->edge_count + b->edges[k]] *=
+                        cjm_barrier_multiplier(b, t, g);
+    }
+}
+
 cjm_status cjm_model_tabulate(cjm_model *m, int horizon, cjm_error *err)
 {
     size_t cells =
@@ -118,7 +155,9 @@ cjm_status cjm_model_tabulate(cjm_model *m, int horizon, cjm_error *err)
                 if (st != CJM_OK) return st;
             }
     }
-    return check_sums(m, horizon, err);
+    cjm_status st = check_sums(m, horizon, err); /* the written, barrier-free probabilities */
+    if (st == CJM_OK) apply_barriers(m, horizon);
+    return st;
 }
 
 static void describe_stage(const cjm_model *m, int s, FILE *f)

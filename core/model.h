@@ -32,6 +32,24 @@ typedef struct cjm_edge {
     int *fn_ref;         /* [segment]: Lua registry reference, when FUNCTION */
 } cjm_edge;
 
+/* A barrier: something that makes people drop out of one or more transitions
+ * (a phone number nobody finds), and the fix for it, if the scenario has one. */
+typedef struct cjm_barrier {
+    char *name;
+    int *edges; /* edge indices it stands on */
+    int edge_count;
+    double effect;           /* multiplies the probability while it stands */
+    int from, to;            /* it stands for steps from <= t < to */
+    unsigned char *segments; /* [segment]: 1 where it stands */
+    bool has_fix, fixed;
+    bool acquisition; /* sits before conversion: its fix is an acquisition cost */
+    double fix_cost, fix_cost_per_customer, efficacy;
+    int fix_from; /* the fix works from this step on */
+} cjm_barrier;
+
+/* Multiplier a barrier applies at step t for segment g (1 where it does not stand). */
+double cjm_barrier_multiplier(const cjm_barrier *b, int t, int g);
+
 struct cjm_script;
 
 struct cjm_model {
@@ -58,8 +76,20 @@ struct cjm_model {
     double *prob;
     int prob_horizon;
 
+    int barrier_count;
+    cjm_barrier *barriers;
+    /* the fixes applied: one-off and per-prospect costs, split by where they count */
+    double fix_once_acq, fix_once_ret, fix_per_prospect_acq, fix_per_prospect_ret;
+
+    int variant_count; /* the scenario's variants, in the order they are written */
+    char **variant_names;
+    char *variant; /* the variant this model was loaded as, or NULL */
+
     struct cjm_script *script; /* owns the Lua state, for function probabilities */
 };
+
+/* Index of a barrier by name, -1 if none. */
+int cjm_model_barrier_index(const struct cjm_model *m, const char *name);
 
 /* Probability of edge e at step t for segment g. */
 static inline double cjm_model_prob(const struct cjm_model *m, int t, int g, int e)

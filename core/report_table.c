@@ -53,7 +53,7 @@ static void summary_line(FILE *f, const char *label, const cjm_summary *s, cjm_u
         snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
     else
         snprintf(ci, sizeof ci, "-");
-    fprintf(f, "  %-18s %14s  %-32s %14s %14s %14s\n", label, mean, ci, p5, p50, p95);
+    fprintf(f, "  %-20s %14s  %-32s %14s %14s %14s\n", label, mean, ci, p5, p50, p95);
 }
 
 static void header(const cjm_result *r, FILE *f)
@@ -73,7 +73,7 @@ static void header(const cjm_result *r, FILE *f)
 
 static void column_titles(FILE *f, const char *first)
 {
-    fprintf(f, "  %-18s %14s  %-32s %14s %14s %14s\n", first, "mean", "95% interval", "p5", "p50",
+    fprintf(f, "  %-20s %14s  %-32s %14s %14s %14s\n", first, "mean", "95% interval", "p5", "p50",
             "p95");
 }
 

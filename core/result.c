@@ -15,7 +15,8 @@ cjm_tally_layout cjm_tally_layout_make(int S, int H)
 {
     cjm_tally_layout l;
     l.converted = 0;
-    l.entries = 1;
+    l.retained = 1;
+    l.entries = 2;
     l.steps = l.entries + CJM_PHASES * S;
     l.reached = l.steps + CJM_PHASES * S;
     l.ret_num = l.reached + S;
@@ -79,11 +80,14 @@ void cjm_result_set_run(cjm_result *r, int run, const double *tally)
         revenue[p] = stage_money(m, &l, tally, p, 1);
     }
     double ad = m->cost_per_prospect * n;
+    double fix_acq = m->fix_once_acq + m->fix_per_prospect_acq * n;
+    double fix_ret = m->fix_once_ret + m->fix_per_prospect_ret * n;
     row[CJM_T_PROSPECTS] = n;
     row[CJM_T_CONVERTED] = tally[l.converted];
+    row[CJM_T_RETAINED] = tally[l.retained];
     row[CJM_T_REVENUE] = revenue[CJM_PRE] + revenue[CJM_AT] + revenue[CJM_POST];
-    row[CJM_T_COST] = ad + cost[CJM_PRE] + cost[CJM_AT] + cost[CJM_POST];
-    row[CJM_T_ACQ_COST] = ad + cost[CJM_PRE] + cost[CJM_AT];
+    row[CJM_T_COST] = ad + fix_acq + fix_ret + cost[CJM_PRE] + cost[CJM_AT] + cost[CJM_POST];
+    row[CJM_T_ACQ_COST] = ad + fix_acq + cost[CJM_PRE] + cost[CJM_AT];
     row[CJM_T_CONV_REVENUE] = revenue[CJM_AT] + revenue[CJM_POST];
     memcpy(row + CJM_T_FIXED, tally + l.reached,
            (size_t)(m->stage_count + 2 * (r->horizon + 1)) * sizeof *row);

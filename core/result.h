@@ -18,6 +18,7 @@ enum { CJM_PRE, CJM_AT, CJM_POST, CJM_PHASES };
  * expected values in the exact engine), for a model with S stages and horizon H. */
 typedef struct cjm_tally_layout {
     int converted;
+    int retained; /* converted and not in a final stage at the horizon */
     int entries; /* [phase][stage] */
     int steps;   /* [phase][stage] */
     int reached; /* [stage]: customers who ever entered it */
@@ -32,6 +33,7 @@ cjm_tally_layout cjm_tally_layout_make(int stage_count, int horizon);
 enum {
     CJM_T_PROSPECTS,
     CJM_T_CONVERTED,
+    CJM_T_RETAINED,
     CJM_T_REVENUE,
     CJM_T_COST,
     CJM_T_ACQ_COST,

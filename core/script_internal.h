@@ -40,6 +40,24 @@ cjm_status cjm_script_apply_sets(cjm_script *s, const cjm_load_options *opts, cj
 cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path,
                                const char *origin, cjm_error *err);
 
+/* Barrier names whose fixes apply, each with where it was asked for. */
+typedef struct cjm_fix_list {
+    char **names, **origins;
+    int count;
+} cjm_fix_list;
+
+cjm_status cjm_fix_list_add(cjm_fix_list *l, const char *name, const char *origin, cjm_error *err);
+void cjm_fix_list_free(cjm_fix_list *l);
+
+/* Applies variant `name` (and those it is based on) to the scenario at scn:
+ * its overrides now, its fixes into the list. */
+cjm_status cjm_script_apply_variant(cjm_script *s, int scn, const char *name, cjm_fix_list *fixes,
+                                    cjm_error *err);
+
+/* Reads the barriers (marking the listed fixes) and the variant names. */
+cjm_status cjm_script_read_barriers(cjm_script *s, int scn, const cjm_fix_list *fixes,
+                                    cjm_model *m, cjm_error *err);
+
 /* Collects the string keys of the table at idx, sorted; non-string keys are
  * reported through *bad_key (1 if any). Caller frees the array and strings. */
 char **cjm_script_sorted_keys(lua_State *L, int idx, int *count, int *bad_key);

@@ -511,19 +511,317 @@ static cjm_status read_transitions(loader *ld, int idx)
     return st == CJM_OK ? index_edges(ld) : st;
 }
 
+/* Variant first, then --set (the command line wins), then --fix. */
+static cjm_status apply_changes(cjm_script *s, int scn, const cjm_load_options *opts,
+                                cjm_fix_list *fixes, cjm_error *err)
+{
+    cjm_status st = CJM_OK;
+    if (opts && opts->variant) st = cjm_script_apply_variant(s, scn, opts->variant, fixes, err);
+    if (st == CJM_OK) st = cjm_script_apply_sets(s, opts, err);
+    for (int i = 0; st == CJM_OK && opts && i < opts->fix_count; i++)
+        st = cjm_fix_list_add(fixes, opts->fixes[i], "--fix", err);
+    return st;
+}
+
 cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_model *m,
                               cjm_error *err)
 {
     loader ld = {s, s->L, m, err};
     lua_State *L = s->L;
+    cjm_fix_list fixes = {0};
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->scenario_ref); /* stack: scenario */
     int idx = lua_gettop(L);
-    cjm_status st = cjm_script_apply_sets(s, opts, err);
+    cjm_status st = apply_changes(s, idx, opts, &fixes, err);
     if (st == CJM_OK) st = read_top(&ld, idx);
     if (st == CJM_OK) st = read_cohort(&ld, idx);
     if (st == CJM_OK) st = read_segments(&ld, idx);
     if (st == CJM_OK) st = read_stages(&ld, idx);
     if (st == CJM_OK) st = read_transitions(&ld, idx);
+    if (st == CJM_OK) st = cjm_script_read_barriers(s, idx, &fixes, m, err);
+    if (st == CJM_OK && opts && opts->variant && !(m->variant = strdup(opts->variant)))
+        st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    cjm_fix_list_free(&fixes);
     lua_settop(L, idx - 1);
+    return st;
+}
+
+/* ---- barriers, fixes and the list of variants ---- */
+
+static const char *const barrier_keys[] = {"on", "effect", "from", "to", "segments", "fix",
+                                           "description", NULL};
+static const char *const fix_keys[] = {"cost", "cost_per_customer", "efficacy", "from",
+                                       "description", NULL};
+
+/* Parses "a -> b" into the index of that transition's edge. */
+static cjm_status parse_transition(loader *ld, const char *text, const char *path, int *edge)
+{
+    const char *arrow = strstr(text, "->");
+    char from[128], to[128];
+    if (!arrow || arrow - text >= (long)sizeof from || strlen(arrow + 2) >= sizeof to)
+        return cjm_script_fail_at(ld->s, ld->err, path,
+                                  "'%s' is not a transition: write \"from -> to\"", text);
+    if (sscanf(text, " %127[^ -] ", from) != 1 || sscanf(arrow + 2, " %127s", to) != 1)
+        return cjm_script_fail_at(ld->s, ld->err, path,
+                                  "'%s' is not a transition: write \"from -> to\"", text);
+    int a = cjm_model_stage_index(ld->m, from), b = cjm_model_stage_index(ld->m, to);
+    if (a < 0 || b < 0)
+        return cjm_script_fail_at(ld->s, ld->err, path, "unknown stage '%s'", a < 0 ? from : to);
+    for (int e = ld->m->edge_start[a]; e < ld->m->edge_start[a + 1]; e++)
+        if (ld->m->edges[e].to == b) {
+            *edge = e;
+            return CJM_OK;
+        }
+    return cjm_script_fail_at(ld->s, ld->err, path,
+                              "there is no transition %s -> %s in transitions", from, to);
+}
+
+static cjm_status read_barrier_on(loader *ld, int idx, cjm_barrier *b, const char *path)
+{
+    lua_State *L = ld->L;
+    char *p = join_path(path, "on");
+    int type = lua_getfield(L, idx, "on");
+    int n = type == LUA_TSTRING ? 1 : type == LUA_TTABLE ? (int)luaL_len(L, -1) : 0;
+    cjm_status st = CJM_OK;
+    if (n < 1)
+        st = cjm_script_fail_at(ld->s, ld->err, p,
+                                "expected a transition \"a -> b\" or a list of them");
+    b->edges = calloc((size_t)(n > 0 ? n : 1), sizeof *b->edges);
+    if (!b->edges && st == CJM_OK) st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    for (int i = 0; i < n && st == CJM_OK; i++) {
+        if (type == LUA_TTABLE && lua_rawgeti(L, -1, i + 1) != LUA_TSTRING)
+            st = cjm_script_fail_at(ld->s, ld->err, p, "entry %d is not \"a -> b\"", i + 1);
+        else
+            st = parse_transition(ld, lua_tostring(L, -1), p, &b->edges[i]);
+        if (type == LUA_TTABLE) lua_pop(L, 1);
+        b->edge_count = i + 1;
+    }
+    lua_pop(L, 1);
+    free(p);
+    return st;
+}
+
+static cjm_status read_barrier_segments(loader *ld, int idx, cjm_barrier *b, const char *path)
+{
+    lua_State *L = ld->L;
+    cjm_model *m = ld->m;
+    b->segments = malloc((size_t)m->segment_count);
+    if (!b->segments) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    int type = lua_getfield(L, idx, "segments");
+    memset(b->segments, type == LUA_TNIL, (size_t)m->segment_count);
+    char *p = join_path(path, "segments");
+    cjm_status st = CJM_OK;
+    if (type != LUA_TNIL && (type != LUA_TTABLE || !m->has_segments))
+        st = cjm_script_fail_at(ld->s, ld->err, p, m->has_segments
+                                    ? "expected a list of segment names"
+                                    : "the scenario has no segments");
+    lua_Integer n = type == LUA_TTABLE ? luaL_len(L, -1) : 0;
+    for (lua_Integer i = 1; i <= n && st == CJM_OK; i++) {
+        int g = lua_rawgeti(L, -1, i) == LUA_TSTRING
+                    ? cjm_model_segment_index(m, lua_tostring(L, -1))
+                    : -1;
+        if (g < 0)
+            st = cjm_script_fail_at(ld->s, ld->err, p, "entry %lld is not a segment name",
+                                    (long long)i);
+        else
+            b->segments[g] = 1;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    free(p);
+    return st;
+}
+
+static cjm_status read_fix(loader *ld, int idx, cjm_barrier *b, const char *path)
+{
+    lua_State *L = ld->L;
+    int type = lua_getfield(L, idx, "fix");
+    char *p = join_path(path, "fix");
+    int f = lua_gettop(L);
+    double from;
+    cjm_status st = CJM_OK;
+    b->has_fix = type == LUA_TTABLE;
+    if (type != LUA_TNIL && type != LUA_TTABLE)
+        st = cjm_script_fail_at(ld->s, ld->err, p, "expected { cost = ..., efficacy = ... }");
+    if (b->has_fix) {
+        st = check_keys(ld, f, p, fix_keys, 0);
+        if (st == CJM_OK) st = get_number(ld, f, "cost", p, 0, 0, HUGE_VAL, 0, &b->fix_cost);
+        if (st == CJM_OK)
+            st = get_number(ld, f, "cost_per_customer", p, 0, 0, HUGE_VAL, 0,
+                            &b->fix_cost_per_customer);
+        if (st == CJM_OK) st = get_number(ld, f, "efficacy", p, 1, 0, 1, 0, &b->efficacy);
+        if (st == CJM_OK) st = get_number(ld, f, "from", p, 0, 0, CJM_MAX_HORIZON, 1, &from);
+        b->fix_from = (int)from;
+    }
+    lua_pop(L, 1);
+    free(p);
+    return st;
+}
+
+static cjm_status read_barrier(loader *ld, int idx, cjm_barrier *b, const char *path)
+{
+    double from, to;
+    cjm_status st = lua_istable(ld->L, idx)
+                        ? check_keys(ld, idx, path, barrier_keys, 0)
+                        : cjm_script_fail_at(ld->s, ld->err, path,
+                                             "expected { on = \"a -> b\", effect = 0.7, fix = {...} }");
+    if (st == CJM_OK && lua_getfield(ld->L, idx, "effect") == LUA_TNIL)
+        st = cjm_script_fail_at(ld->s, ld->err, path,
+                                "effect is missing: what the probability is multiplied by");
+    else if (st == CJM_OK)
+        lua_pop(ld->L, 1);
+    if (st == CJM_OK) st = get_number(ld, idx, "effect", path, 1, 0, 1, 0, &b->effect);
+    if (st == CJM_OK && b->effect <= 0) {
+        char *p = join_path(path, "effect");
+        st = cjm_script_fail_at(ld->s, ld->err, p, "must be above 0 (0 < effect <= 1)");
+        free(p);
+    }
+    if (st == CJM_OK) st = get_number(ld, idx, "from", path, 0, 0, CJM_MAX_HORIZON, 1, &from);
+    if (st == CJM_OK) st = get_number(ld, idx, "to", path, CJM_MAX_HORIZON + 1, from + 1,
+                                      CJM_MAX_HORIZON + 1, 1, &to);
+    b->from = (int)from;
+    b->to = (int)to;
+    if (st == CJM_OK) st = read_barrier_on(ld, idx, b, path);
+    if (st == CJM_OK) st = read_barrier_segments(ld, idx, b, path);
+    if (st == CJM_OK) st = read_fix(ld, idx, b, path);
+    return st;
+}
+
+/* Stages a customer can be in before converting: reachable from the first
+ * stage without entering a converting stage. */
+static void mark_pre_conversion(const cjm_model *m, unsigned char *pre)
+{
+    memset(pre, 0, (size_t)m->stage_count);
+    int stack[CJM_MAX_STAGES], top = 0;
+    if (m->stages[0].converts) return;
+    pre[0] = 1;
+    stack[top++] = 0;
+    while (top > 0) {
+        int s = stack[--top];
+        for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) {
+            int d = m->edges[e].to;
+            if (pre[d] || m->stages[d].converts) continue;
+            pre[d] = 1;
+            stack[top++] = d;
+        }
+    }
+}
+
+/* Sorts names by the line they are written on, so lists follow the file. */
+static void sort_by_line(loader *ld, const char *prefix, char **names, int n)
+{
+    int *line = malloc((size_t)n * sizeof *line);
+    if (!line) return;
+    for (int i = 0; i < n; i++) {
+        char *p = join_path(prefix, names[i]);
+        line[i] = p ? cjm_script_line_of(ld->s, p) : 0;
+        free(p);
+    }
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && line[j - 1] > line[j]; j--) {
+            int tl = line[j];
+            line[j] = line[j - 1];
+            line[j - 1] = tl;
+            char *tn = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = tn;
+        }
+    free(line);
+}
+
+static cjm_status read_barrier_list(loader *ld, int tbl, char **names, int n)
+{
+    cjm_model *m = ld->m;
+    unsigned char pre[CJM_MAX_STAGES];
+    mark_pre_conversion(m, pre);
+    m->barriers = calloc((size_t)n + 1, sizeof *m->barriers);
+    if (!m->barriers) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    cjm_status st = CJM_OK;
+    for (int i = 0; i < n && st == CJM_OK; i++) {
+        cjm_barrier *b = &m->barriers[i];
+        m->barrier_count = i + 1;
+        b->name = strdup(names[i]);
+        char *p = join_path("barriers", names[i]);
+        lua_getfield(ld->L, tbl, names[i]);
+        st = valid_name(names[i]) ? read_barrier(ld, lua_gettop(ld->L), b, p)
+                                  : cjm_script_fail_at(ld->s, ld->err, p, "not a valid name");
+        lua_pop(ld->L, 1);
+        free(p);
+        for (int k = 0; st == CJM_OK && k < b->edge_count; k++)
+            b->acquisition |= pre[m->edges[b->edges[k]].from];
+    }
+    return st;
+}
+
+static cjm_status read_barriers(loader *ld, int scn)
+{
+    lua_State *L = ld->L;
+    int type = lua_getfield(L, scn, "barriers");
+    cjm_status st = CJM_OK;
+    int n = 0, bad = 0;
+    char **names = NULL;
+    if (type == LUA_TTABLE) names = cjm_script_sorted_keys(L, -1, &n, &bad);
+    if (type != LUA_TNIL && (type != LUA_TTABLE || bad))
+        st = cjm_script_fail_at(ld->s, ld->err, "barriers",
+                                "expected { name = { on = \"a -> b\", effect = 0.7 }, ... }");
+    else if (type == LUA_TTABLE && !names)
+        st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    if (st == CJM_OK && n > 0) {
+        sort_by_line(ld, "barriers", names, n);
+        st = read_barrier_list(ld, lua_gettop(L), names, n);
+    }
+    cjm_script_free_keys(names, n);
+    lua_pop(L, 1);
+    return st;
+}
+
+static cjm_status mark_fixes(loader *ld, const cjm_fix_list *fixes)
+{
+    cjm_model *m = ld->m;
+    for (int i = 0; i < fixes->count; i++) {
+        int b = cjm_model_barrier_index(m, fixes->names[i]);
+        if (b < 0)
+            return cjm_script_fail_at(ld->s, ld->err, fixes->origins[i], "'%s' is not a barrier",
+                                      fixes->names[i]);
+        if (!m->barriers[b].has_fix)
+            return cjm_script_fail_at(ld->s, ld->err, fixes->origins[i],
+                                      "barrier '%s' has no fix to apply", fixes->names[i]);
+        m->barriers[b].fixed = true;
+    }
+    for (int b = 0; b < m->barrier_count; b++) {
+        const cjm_barrier *br = &m->barriers[b];
+        if (!br->fixed) continue;
+        *(br->acquisition ? &m->fix_once_acq : &m->fix_once_ret) += br->fix_cost;
+        *(br->acquisition ? &m->fix_per_prospect_acq : &m->fix_per_prospect_ret) +=
+            br->fix_cost_per_customer;
+    }
+    return CJM_OK;
+}
+
+static cjm_status read_variant_names(loader *ld, int scn)
+{
+    lua_State *L = ld->L;
+    int type = lua_getfield(L, scn, "variants");
+    cjm_status st = CJM_OK;
+    int n = 0, bad = 0;
+    if (type == LUA_TTABLE) {
+        ld->m->variant_names = cjm_script_sorted_keys(L, -1, &n, &bad);
+        if (!ld->m->variant_names) st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    }
+    if (st == CJM_OK && ((type != LUA_TNIL && type != LUA_TTABLE) || bad))
+        st = cjm_script_fail_at(ld->s, ld->err, "variants",
+                                "expected { name = { fixes = {...}, set = {...} }, ... }");
+    ld->m->variant_count = n;
+    if (st == CJM_OK) sort_by_line(ld, "variants", ld->m->variant_names, n);
+    lua_pop(L, 1);
+    return st;
+}
+
+cjm_status cjm_script_read_barriers(cjm_script *s, int scn, const cjm_fix_list *fixes,
+                                    cjm_model *m, cjm_error *err)
+{
+    loader ld = {s, s->L, m, err};
+    cjm_status st = read_barriers(&ld, scn);
+    if (st == CJM_OK) st = mark_fixes(&ld, fixes);
+    if (st == CJM_OK) st = read_variant_names(&ld, scn);
     return st;
 }
