@@ -80,10 +80,31 @@ void cjm_model_describe(const cjm_model *m, FILE *f);
 cjm_status cjm_run(const cjm_model *m, const cjm_settings *s, cjm_result **out, cjm_error *err);
 void cjm_result_free(cjm_result **r);
 
+/* A baseline and its alternatives (variants, or fixes), run with common random
+ * numbers: the same seed, so each customer draws the same numbers in every arm. */
+typedef struct cjm_comparison cjm_comparison;
+
+/* The baseline (base: --set/--fix for every arm) against each named variant,
+ * or against every variant of the scenario when count is 0. */
+cjm_status cjm_compare_variants(const char *path, const cjm_load_options *base,
+                                const char *const *variants, int count, const cjm_settings *s,
+                                cjm_comparison **out, cjm_error *err);
+
+/* Every fix alone against the baseline, ranked by the change in profit, then
+ * the best combination found greedily (add the fix that adds most profit while
+ * profit still rises). */
+cjm_status cjm_compare_fixes(const char *path, const cjm_load_options *base, const cjm_settings *s,
+                             cjm_comparison **out, cjm_error *err);
+
+void cjm_comparison_free(cjm_comparison **c);
+
 typedef enum cjm_format { CJM_FORMAT_TABLE, CJM_FORMAT_JSON, CJM_FORMAT_CSV } cjm_format;
 
 /* Writes a run's report in the given format. */
 cjm_status cjm_report_run(const cjm_result *r, cjm_format fmt, FILE *f, cjm_error *err);
+
+/* Writes a comparison in the given format. */
+cjm_status cjm_report_comparison(const cjm_comparison *c, cjm_format fmt, FILE *f, cjm_error *err);
 
 /* Parses "table", "json" or "csv". Returns 0 on success. */
 int cjm_format_parse(const char *text, cjm_format *fmt);

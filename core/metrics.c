@@ -34,32 +34,52 @@ static cjm_summary ratio(const cjm_result *r, const double *y, const double *x, 
     return cjm_summarize_ratio(y, x, r->runs, stride);
 }
 
-/* Column c of every run, and derived columns, into col[runs]. */
-static void column(const cjm_result *r, int c, double *col)
+bool cjm_metric_is_ratio(int metric)
 {
-    for (int i = 0; i < r->runs; i++) col[i] = cjm_result_row(r, i)[c];
+    return metric == CJM_M_CAC || metric == CJM_M_LTV || metric == CJM_M_RETAINED;
+}
+
+void cjm_metric_parts(const cjm_result *r, int metric, int run, double *num, double *den)
+{
+    const double *row = cjm_result_row(r, run);
+    *den = 1;
+    switch (metric) {
+    case CJM_M_CONVERSION:
+        *num = row[CJM_T_CONVERTED] / row[CJM_T_PROSPECTS];
+        break;
+    case CJM_M_CONVERTED:
+        *num = row[CJM_T_CONVERTED];
+        break;
+    case CJM_M_CAC:
+        *num = row[CJM_T_ACQ_COST];
+        *den = row[CJM_T_CONVERTED];
+        break;
+    case CJM_M_LTV:
+        *num = row[CJM_T_CONV_REVENUE];
+        *den = row[CJM_T_CONVERTED];
+        break;
+    case CJM_M_RETAINED:
+        *num = row[CJM_T_RETAINED];
+        *den = row[CJM_T_CONVERTED];
+        break;
+    case CJM_M_REVENUE:
+        *num = row[CJM_T_REVENUE];
+        break;
+    case CJM_M_COST:
+        *num = row[CJM_T_COST];
+        break;
+    default:
+        *num = row[CJM_T_REVENUE] - row[CJM_T_COST];
+        break;
+    }
 }
 
 static void headline(const cjm_result *r, cjm_metrics *mt, double *a, double *b)
 {
-    const double *t0 = r->totals;
-    int w = r->width;
-    for (int i = 0; i < r->runs; i++) {
-        const double *row = cjm_result_row(r, i);
-        a[i] = row[CJM_T_CONVERTED] / row[CJM_T_PROSPECTS];
-        b[i] = row[CJM_T_REVENUE] - row[CJM_T_COST];
+    for (int i = 0; i < CJM_M_COUNT; i++) {
+        for (int run = 0; run < r->runs; run++) cjm_metric_parts(r, i, run, &a[run], &b[run]);
+        mt->m[i] = cjm_metric_is_ratio(i) ? ratio(r, a, b, 1) : plain(r, a);
     }
-    mt->m[CJM_M_CONVERSION] = plain(r, a);
-    mt->m[CJM_M_PROFIT] = plain(r, b);
-    column(r, CJM_T_CONVERTED, a);
-    mt->m[CJM_M_CONVERTED] = plain(r, a);
-    column(r, CJM_T_REVENUE, a);
-    mt->m[CJM_M_REVENUE] = plain(r, a);
-    column(r, CJM_T_COST, a);
-    mt->m[CJM_M_COST] = plain(r, a);
-    mt->m[CJM_M_CAC] = ratio(r, t0 + CJM_T_ACQ_COST, t0 + CJM_T_CONVERTED, w);
-    mt->m[CJM_M_LTV] = ratio(r, t0 + CJM_T_CONV_REVENUE, t0 + CJM_T_CONVERTED, w);
-    mt->m[CJM_M_RETAINED] = ratio(r, t0 + CJM_T_RETAINED, t0 + CJM_T_CONVERTED, w);
 }
 
 cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *mt, cjm_error *err)

@@ -38,6 +38,13 @@ typedef struct cjm_metrics {
 cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *out, cjm_error *err);
 void cjm_metrics_free(cjm_metrics *mt);
 
+/* CAC, LTV and retained are ratios of totals over runs; the rest are plain. */
+bool cjm_metric_is_ratio(int metric);
+
+/* The numerator and denominator of a metric in one run (denominator 1 for a
+ * plain metric). */
+void cjm_metric_parts(const cjm_result *r, int metric, int run, double *num, double *den);
+
 /* Index of a metric by name ("conversion", "cac", ...), -1 if none. */
 int cjm_metric_index(const char *name);
 

@@ -19,11 +19,11 @@ enum { CJM_PRE, CJM_AT, CJM_POST, CJM_PHASES };
 typedef struct cjm_tally_layout {
     int converted;
     int retained; /* converted and not in a final stage at the horizon */
-    int entries; /* [phase][stage] */
-    int steps;   /* [phase][stage] */
-    int reached; /* [stage]: customers who ever entered it */
-    int ret_num; /* [k], k = 0..H: converted, tau + k <= H, alive at tau + k */
-    int ret_den; /* [k]: converted, tau + k <= H */
+    int entries;  /* [phase][stage] */
+    int steps;    /* [phase][stage] */
+    int reached;  /* [stage]: customers who ever entered it */
+    int ret_num;  /* [k], k = 0..H: converted, tau + k <= H, alive at tau + k */
+    int ret_den;  /* [k]: converted, tau + k <= H */
     int width;
 } cjm_tally_layout;
 

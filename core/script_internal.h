@@ -55,8 +55,8 @@ cjm_status cjm_script_apply_variant(cjm_script *s, int scn, const char *name, cj
                                     cjm_error *err);
 
 /* Reads the barriers (marking the listed fixes) and the variant names. */
-cjm_status cjm_script_read_barriers(cjm_script *s, int scn, const cjm_fix_list *fixes,
-                                    cjm_model *m, cjm_error *err);
+cjm_status cjm_script_read_barriers(cjm_script *s, int scn, const cjm_fix_list *fixes, cjm_model *m,
+                                    cjm_error *err);
 
 /* Collects the string keys of the table at idx, sorted; non-string keys are
  * reported through *bad_key (1 if any). Caller frees the array and strings. */

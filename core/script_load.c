@@ -547,10 +547,10 @@ cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_m
 
 /* ---- barriers, fixes and the list of variants ---- */
 
-static const char *const barrier_keys[] = {"on", "effect", "from", "to", "segments", "fix",
-                                           "description", NULL};
-static const char *const fix_keys[] = {"cost", "cost_per_customer", "efficacy", "from",
-                                       "description", NULL};
+static const char *const barrier_keys[] = {"on",       "effect", "from",        "to",
+                                           "segments", "fix",    "description", NULL};
+static const char *const fix_keys[] = {"cost", "cost_per_customer", "efficacy",
+                                       "from", "description",       NULL};
 
 /* Parses "a -> b" into the index of that transition's edge. */
 static cjm_status parse_transition(loader *ld, const char *text, const char *path, int *edge)
@@ -611,9 +611,9 @@ static cjm_status read_barrier_segments(loader *ld, int idx, cjm_barrier *b, con
     char *p = join_path(path, "segments");
     cjm_status st = CJM_OK;
     if (type != LUA_TNIL && (type != LUA_TTABLE || !m->has_segments))
-        st = cjm_script_fail_at(ld->s, ld->err, p, m->has_segments
-                                    ? "expected a list of segment names"
-                                    : "the scenario has no segments");
+        st = cjm_script_fail_at(ld->s, ld->err, p,
+                                m->has_segments ? "expected a list of segment names"
+                                                : "the scenario has no segments");
     lua_Integer n = type == LUA_TTABLE ? luaL_len(L, -1) : 0;
     for (lua_Integer i = 1; i <= n && st == CJM_OK; i++) {
         int g = lua_rawgeti(L, -1, i) == LUA_TSTRING
@@ -660,10 +660,11 @@ static cjm_status read_fix(loader *ld, int idx, cjm_barrier *b, const char *path
 static cjm_status read_barrier(loader *ld, int idx, cjm_barrier *b, const char *path)
 {
     double from, to;
-    cjm_status st = lua_istable(ld->L, idx)
-                        ? check_keys(ld, idx, path, barrier_keys, 0)
-                        : cjm_script_fail_at(ld->s, ld->err, path,
-                                             "expected { on = \"a -> b\", effect = 0.7, fix = {...} }");
+    cjm_status st =
+        lua_istable(ld->L, idx)
+            ? check_keys(ld, idx, path, barrier_keys, 0)
+            : cjm_script_fail_at(ld->s, ld->err, path,
+                                 "expected { on = \"a -> b\", effect = 0.7, fix = {...} }");
     if (st == CJM_OK && lua_getfield(ld->L, idx, "effect") == LUA_TNIL)
         st = cjm_script_fail_at(ld->s, ld->err, path,
                                 "effect is missing: what the probability is multiplied by");
@@ -676,8 +677,9 @@ static cjm_status read_barrier(loader *ld, int idx, cjm_barrier *b, const char *
         free(p);
     }
     if (st == CJM_OK) st = get_number(ld, idx, "from", path, 0, 0, CJM_MAX_HORIZON, 1, &from);
-    if (st == CJM_OK) st = get_number(ld, idx, "to", path, CJM_MAX_HORIZON + 1, from + 1,
-                                      CJM_MAX_HORIZON + 1, 1, &to);
+    if (st == CJM_OK)
+        st = get_number(ld, idx, "to", path, CJM_MAX_HORIZON + 1, from + 1, CJM_MAX_HORIZON + 1, 1,
+                        &to);
     b->from = (int)from;
     b->to = (int)to;
     if (st == CJM_OK) st = read_barrier_on(ld, idx, b, path);
@@ -816,8 +818,8 @@ static cjm_status read_variant_names(loader *ld, int scn)
     return st;
 }
 
-cjm_status cjm_script_read_barriers(cjm_script *s, int scn, const cjm_fix_list *fixes,
-                                    cjm_model *m, cjm_error *err)
+cjm_status cjm_script_read_barriers(cjm_script *s, int scn, const cjm_fix_list *fixes, cjm_model *m,
+                                    cjm_error *err)
 {
     loader ld = {s, s->L, m, err};
     cjm_status st = read_barriers(&ld, scn);

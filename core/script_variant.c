@@ -48,8 +48,10 @@ static cjm_status check_variant_keys(cjm_script *s, int v, const char *path, cjm
         int known = 0;
         for (const char *const *k = variant_keys; *k; k++) known |= strcmp(*k, keys[i]) == 0;
         if (!known)
-            st = cjm_script_fail_at(s, err, path, "unknown key '%s' (a variant has fixes, set, "
-                                    "based_on, description)", keys[i]);
+            st = cjm_script_fail_at(s, err, path,
+                                    "unknown key '%s' (a variant has fixes, set, "
+                                    "based_on, description)",
+                                    keys[i]);
     }
     cjm_script_free_keys(keys, n);
     return st;

@@ -25,11 +25,11 @@ static double stirlerr(double x)
 {
     if (x < 10) return cjm_lgamma(x + 1) - (x + 0.5) * log(x) + x - LOG_SQRT_2PI;
     double r = 1 / x, r2 = r * r;
-    return r * (1.0 / 12 -
-                r2 * (1.0 / 360 -
-                      r2 * (1.0 / 1260 -
-                            r2 * (1.0 / 1680 -
-                                  r2 * (1.0 / 1188 - r2 * (691.0 / 360360 - r2 / 156))))));
+    return r *
+           (1.0 / 12 -
+            r2 * (1.0 / 360 -
+                  r2 * (1.0 / 1260 -
+                        r2 * (1.0 / 1680 - r2 * (1.0 / 1188 - r2 * (691.0 / 360360 - r2 / 156))))));
 }
 
 static double lgamma_stirling(double x)
@@ -125,8 +125,8 @@ double cjm_lbeta(double a, double b)
         return cjm_lgamma(lo) + diff;
     }
     double s = a + b;
-    return LOG_SQRT_2PI - 0.5 * log(a * b / s) - a * log1p(b / a) - b * log1p(a / b) -
-           stirlerr(s) + stirlerr(a) + stirlerr(b);
+    return LOG_SQRT_2PI - 0.5 * log(a * b / s) - a * log1p(b / a) - b * log1p(a / b) - stirlerr(s) +
+           stirlerr(a) + stirlerr(b);
 }
 
 /* ---------------------------------------------------------------------------
@@ -160,16 +160,16 @@ double cjm_normal_quantile(double p)
                                 5.3941960214247511077e+3, 2.1213794301586595867e+4,
                                 3.9307895800092710610e+4, 2.8729085735721942674e+4,
                                 5.2264952788528545610e+3};
-    static const double c[8] = {1.42343711074968357734e0, 4.63033784615654529590e0,
-                                5.76949722146069140550e0, 3.64784832476320460504e0,
-                                1.27045825245236838258e0, 2.41780725177450611770e-1,
+    static const double c[8] = {1.42343711074968357734e0,  4.63033784615654529590e0,
+                                5.76949722146069140550e0,  3.64784832476320460504e0,
+                                1.27045825245236838258e0,  2.41780725177450611770e-1,
                                 2.27238449892691845833e-2, 7.74545014278341407640e-4};
-    static const double d[7] = {2.05319162663775882187e0, 1.67638483018380384940e0,
+    static const double d[7] = {2.05319162663775882187e0,  1.67638483018380384940e0,
                                 6.89767334985100004550e-1, 1.48103976427480074590e-1,
                                 1.51986665636164571966e-2, 5.47593808499534494600e-4,
                                 1.05075007164441684324e-9};
-    static const double e[8] = {6.65790464350110377720e0, 5.46378491116411436990e0,
-                                1.78482653991729133580e0, 2.96560571828504891230e-1,
+    static const double e[8] = {6.65790464350110377720e0,  5.46378491116411436990e0,
+                                1.78482653991729133580e0,  2.96560571828504891230e-1,
                                 2.65321895265761230930e-2, 1.24266094738807843860e-3,
                                 2.71155556874348757815e-5, 2.01033439929228813265e-7};
     static const double f[7] = {5.99832206555887937690e-1, 1.36929880922735805310e-1,
@@ -202,8 +202,7 @@ static double beta_logpref(double a, double b, double x, double y)
         double s = a + b;
         double d = x <= y ? fma(x, s, -a) : fma(-y, s, b); /* x s - a = b - y s */
         double dev = bd0_diff(a, d) + bd0_diff(b, -d);
-        return -dev + 0.5 * log(a * b / s) - LOG_SQRT_2PI + stirlerr(s) - stirlerr(a) -
-               stirlerr(b);
+        return -dev + 0.5 * log(a * b / s) - LOG_SQRT_2PI + stirlerr(s) - stirlerr(a) - stirlerr(b);
     }
     double lx = x <= y ? log(x) : log1p(-y);
     double ly = y <= x ? log(y) : log1p(-x);

@@ -20,8 +20,13 @@ static const char usage_text[] =
     "commands:\n"
     "  run FILE      simulate the scenario and report its metrics\n"
     "  check FILE    validate the scenario and describe the model\n"
+    "  compare FILE [VARIANT...]\n"
+    "                the baseline against each variant (all of them if none is named),\n"
+    "                side by side, with differences, ROI and P(profit up)\n"
+    "  fixes FILE    every fix alone against the baseline, ranked by the change in\n"
+    "                profit, then the best combination found greedily\n"
     "\n"
-    "options for run:\n"
+    "options (run, compare, fixes):\n"
     "  --engine agent|exact   agent: simulate every customer (default);\n"
     "                         exact: expected values, no sampling\n"
     "  --runs R               independent runs (default 100)\n"
@@ -34,6 +39,11 @@ static const char usage_text[] =
     "                         (repeatable)\n"
     "  --format table|json|csv  output format (default table)\n"
     "  -o FILE                write the report to FILE (atomically) instead of standard output\n"
+    "  --variant NAME         run a variant of the scenario (run; the baseline for compare)\n"
+    "  --fix BARRIER          apply a barrier's fix (repeatable)\n"
+    "\n"
+    "Comparisons use common random numbers: each customer draws the same random\n"
+    "numbers in every arm, so a difference is far more precise than either side.\n"
     "\n"
     "  cjm --help, cjm --version\n"
     "\n"
@@ -45,6 +55,11 @@ typedef struct cli {
     cjm_format format;
     cjm_override sets[MAX_SETS];
     int set_count;
+    const char *fixes[MAX_SETS];
+    int fix_count;
+    const char *variant;
+    const char *names[MAX_SETS]; /* compare: the variants named */
+    int name_count;
     int horizon;
 } cli;
 
@@ -118,6 +133,11 @@ static int parse_option(cli *c, const char *opt, const char *v)
     } else if (strcmp(opt, "--format") == 0) {
         if (cjm_format_parse(v, &c->format))
             rc = usage_error("--format: expected table, json or csv, got '%s'%s", v, "");
+    } else if (strcmp(opt, "--fix") == 0) {
+        if (c->fix_count == MAX_SETS) return usage_error("--fix: more than %s fixes%s", "256", "");
+        c->fixes[c->fix_count++] = v;
+    } else if (strcmp(opt, "--variant") == 0) {
+        c->variant = v;
     } else if (strcmp(opt, "-o") == 0 || strcmp(opt, "--output") == 0) {
         c->output = v;
     } else {
@@ -128,9 +148,9 @@ static int parse_option(cli *c, const char *opt, const char *v)
 
 static int known_option(const char *opt)
 {
-    static const char *const opts[] = {"--engine", "--runs",    "--customers", "--horizon",
-                                       "--seed",   "--threads", "--set",       "--format",
-                                       "-o",       "--output",  NULL};
+    static const char *const opts[] = {
+        "--engine", "--runs", "--customers", "--horizon", "--seed",    "--threads", "--set",
+        "--format", "-o",     "--output",    "--fix",     "--variant", NULL};
     for (const char *const *o = opts; *o; o++)
         if (strcmp(*o, opt) == 0) return 1;
     return 0;
@@ -141,8 +161,13 @@ static int parse_args(cli *c, int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || !a[1]) {
-            if (c->file) return usage_error("unexpected argument '%s'%s", a, "");
-            c->file = a;
+            if (!c->file) {
+                c->file = a;
+            } else if (strcmp(c->command, "compare") == 0 && c->name_count < MAX_SETS) {
+                c->names[c->name_count++] = a;
+            } else {
+                return usage_error("unexpected argument '%s'%s", a, "");
+            }
             continue;
         }
         const char *eq = strchr(a, '=');
@@ -214,7 +239,7 @@ static int fail(const cjm_error *err)
 
 static int load(const cli *c, cjm_model **m, cjm_error *err)
 {
-    cjm_load_options opts = {c->sets, c->set_count, NULL, 0, NULL, c->horizon};
+    cjm_load_options opts = {c->sets, c->set_count, c->fixes, c->fix_count, c->variant, c->horizon};
     return cjm_model_load(c->file, &opts, m, err) == CJM_OK ? 0 : fail(err);
 }
 
@@ -228,6 +253,27 @@ static int cmd_check(cli *c)
     printf("ok: the scenario is valid\n");
     cjm_model_free(&m);
     return 0;
+}
+
+static int cmd_compare(cli *c)
+{
+    cjm_error err;
+    cjm_comparison *cmp = NULL;
+    cjm_load_options opts = {c->sets, c->set_count, c->fixes, c->fix_count, c->variant, c->horizon};
+    cjm_status st = strcmp(c->command, "fixes") == 0
+                        ? cjm_compare_fixes(c->file, &opts, &c->settings, &cmp, &err)
+                        : cjm_compare_variants(c->file, &opts, c->names, c->name_count,
+                                               &c->settings, &cmp, &err);
+    if (st != CJM_OK) return fail(&err);
+    out_file o;
+    int rc = 1;
+    if (out_open(&o, c->output) == 0) {
+        int ok = cjm_report_comparison(cmp, c->format, o.f, &err) == CJM_OK;
+        if (!ok) fail(&err);
+        rc = out_close(&o, ok) ? 0 : 1;
+    }
+    cjm_comparison_free(&cmp);
+    return rc;
 }
 
 static int cmd_run(cli *c)
@@ -265,10 +311,16 @@ int main(int argc, char **argv)
     }
     cli c = {.command = argv[1], .settings = cjm_settings_default(), .format = CJM_FORMAT_TABLE};
     int rc;
-    if (strcmp(c.command, "run") != 0 && strcmp(c.command, "check") != 0)
-        return usage_error("unknown command '%s'%s", c.command, "");
-    if ((rc = parse_args(&c, argc, argv)) == 0)
-        rc = strcmp(c.command, "run") == 0 ? cmd_run(&c) : cmd_check(&c);
+    static const struct {
+        const char *name;
+        int (*fn)(cli *);
+    } commands[] = {
+        {"run", cmd_run}, {"check", cmd_check}, {"compare", cmd_compare}, {"fixes", cmd_compare}};
+    int (*fn)(cli *) = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(c.command, commands[i].name) == 0) fn = commands[i].fn;
+    if (!fn) return usage_error("unknown command '%s'%s", c.command, "");
+    if ((rc = parse_args(&c, argc, argv)) == 0) rc = fn(&c);
     for (int i = 0; i < c.set_count; i++) free((char *)c.sets[i].path);
     return rc;
 }

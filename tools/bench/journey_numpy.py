@@ -2,14 +2,15 @@
 """tools/bench/journey_numpy.py: the benchmark model (tools/bench/journey.lua)
 written the way an analyst would write it in numpy, for comparison with cjm.
 
-    /usr/bin/python3 tools/bench/journey_numpy.py [CUSTOMERS [RUNS [SEED]]]
+    /usr/bin/python3 tools/bench/journey_numpy.py [CUSTOMERS [RUNS [SEED]]] [--no-compact]
 
 Vectorised over customers: arrays of stage and segment per customer; each step
 draws one uniform per active customer and picks the move by comparing it with
 the cumulative thresholds of its (segment, stage) row; counts are gathered with
 np.bincount. Customers who reach a final stage are dropped from the arrays (as
 cjm stops drawing for them), their remaining steps still count for the final
-stage's per-step money.
+stage's per-step money. With --no-compact every customer draws every step
+(absorbed ones just stay), the simpler and slower way to write it.
 
 Semantics (as cjm's): X_0 = first stage; each step t < H every customer not in
 a final stage moves at most once, to d with probability p(X_t -> d, segment),
@@ -128,15 +129,17 @@ def simulate(n, rng, cum, dest, compact=True):
 
 
 def main():
-    n = int(float(sys.argv[1])) if len(sys.argv) > 1 else 1_000_000
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    compact = "--no-compact" not in sys.argv[1:]
+    n = int(float(args[0])) if len(args) > 0 else 1_000_000
+    runs = int(args[1]) if len(args) > 1 else 1
+    seed = int(args[2]) if len(args) > 2 else 1
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     cum, dest = build_tables()
     conv = rev = cost = act = 0.0
     for _ in range(runs):
-        c, r, k, a = simulate(n, rng, cum, dest)
+        c, r, k, a = simulate(n, rng, cum, dest, compact)
         conv += c / n
         rev += r
         cost += k

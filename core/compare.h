@@ -1,0 +1,33 @@
+/* compare.h: the inside of a comparison, for its writers (internal). */
+#ifndef CJM_COMPARE_H
+#define CJM_COMPARE_H
+
+#include "metrics.h"
+
+/* One side of a comparison: the baseline, a variant, or a set of fixes. */
+typedef struct cjm_arm {
+    char *name;
+    char **fixes; /* the fixes this arm adds (fixes mode) */
+    int fix_count;
+    cjm_model *model;
+    cjm_result *result;
+    cjm_metrics metrics;
+    cjm_summary delta[CJM_M_COUNT]; /* arm - baseline, paired by run */
+    double roi;                     /* delta profit / delta cost; NaN unless cost rises */
+    double p_profit_up;             /* share of runs in which profit rose */
+} cjm_arm;
+
+typedef enum cjm_comparison_kind { CJM_COMPARE_VARIANTS, CJM_COMPARE_FIXES } cjm_comparison_kind;
+
+struct cjm_comparison {
+    cjm_comparison_kind kind;
+    cjm_arm base;
+    cjm_arm *arms; /* variants in the order asked, or single fixes ranked by delta profit */
+    int arm_count;
+    cjm_arm *best; /* fixes mode: the greedy combination, or NULL if no fix adds profit */
+};
+
+/* The paired difference of metric i between two results of the same runs. */
+cjm_summary cjm_delta(const cjm_result *arm, const cjm_result *base, int metric);
+
+#endif
