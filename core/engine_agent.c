@@ -8,6 +8,13 @@
  * random numbers). A customer that reaches a final stage stops drawing; the
  * next customer's start is one affine jump away.
  *
+ * Where a draw lands matters for common random numbers too: the first edge of
+ * a stage takes the bottom of [0, 2^32), the others are packed from the top,
+ * and staying is the gap between. Then a change to the first (or last) edge's
+ * probability moves only the customers between that edge and staying, not
+ * every band above it. The hot loop rotates the draw (v = u + rot) so that
+ * "leave" is still one comparison, v < leave.
+ *
  * All counts are integers, merged into the run's tally with atomic adds:
  * integer sums do not depend on order, so any thread count gives the same bytes. */
 #include "result.h"
@@ -30,7 +37,9 @@ typedef struct agent_plan {
     uint64_t stride;   /* random numbers reserved per customer */
     uint64_t *seg_cum; /* [G]: cumulative segment shares x 2^32 */
     uint64_t *leave;   /* [(g*S + s)*H + t]: P(leave s) x 2^32 */
-    uint64_t *cum;     /* [(t*G + g)*E + e]: cumulative within the stage x 2^32 */
+    uint32_t *rot;     /* [(g*S + s)*H + t]: mass of the top-packed edges x 2^32, mod 2^32 */
+    uint64_t *cum;     /* [(t*G + g)*E + j]: cumulative in rotated order x 2^32 */
+    int *dest;         /* [j]: the stage position j leads to (rotated order per stage) */
     unsigned char *converts, *final;
     cjm_tally_layout lay;
     _Atomic int64_t *tallies; /* [runs][lay.width] */
@@ -44,6 +53,33 @@ static uint64_t scale32(double p)
     return x >= 4294967296.0 ? 4294967296ull : (uint64_t)x;
 }
 
+/* Rotated order of stage s's edges: edges 1..k-1 first (they sit at the top
+ * of the unrotated range), then edge 0 (the bottom). */
+static int rotated_edge(const cjm_model *m, int s, int j)
+{
+    int first = m->edge_start[s], k = m->edge_start[s + 1] - first;
+    return j < k - 1 ? first + 1 + j : first;
+}
+
+static void fill_stage(agent_plan *p, int t, int g, int s)
+{
+    const cjm_model *m = p->m;
+    int first = m->edge_start[s], k = m->edge_start[s + 1] - first;
+    uint64_t *cum = p->cum + ((size_t)t * p->G + g) * p->E + first;
+    double sum = 0, top = 0;
+    for (int j = 0; j < k; j++) {
+        int e = rotated_edge(m, s, j);
+        double prob = cjm_model_prob(m, t, g, e);
+        sum += prob;
+        if (j < k - 1) top += prob;
+        cum[j] = scale32(sum);
+        p->dest[first + j] = m->edges[e].to;
+    }
+    size_t cell = ((size_t)g * p->S + s) * p->H + t;
+    p->leave[cell] = p->final[s] ? 0 : scale32(sum);
+    p->rot[cell] = (uint32_t)scale32(top); /* mod 2^32: a full top band needs no rotation */
+}
+
 static void fill_thresholds(agent_plan *p)
 {
     const cjm_model *m = p->m;
@@ -52,21 +88,16 @@ static void fill_thresholds(agent_plan *p)
     p->seg_cum[p->G - 1] = 4294967296ull;
     for (int t = 0; t < p->H; t++)
         for (int g = 0; g < p->G; g++)
-            for (int s = 0; s < p->S; s++) {
-                double sum = 0;
-                for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) {
-                    sum += cjm_model_prob(m, t, g, e);
-                    p->cum[((size_t)t * p->G + g) * p->E + e] = scale32(sum);
-                }
-                p->leave[((size_t)g * p->S + s) * p->H + t] = p->final[s] ? 0 : scale32(sum);
-            }
+            for (int s = 0; s < p->S; s++) fill_stage(p, t, g, s);
 }
 
 static void plan_free(agent_plan *p)
 {
     free(p->seg_cum);
     free(p->leave);
+    free(p->rot);
     free(p->cum);
+    free(p->dest);
     free(p->converts);
     free(p->final);
     free(p->tallies);
@@ -88,11 +119,13 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     p->lay = cjm_tally_layout_make(p->S, p->H);
     p->seg_cum = malloc((size_t)p->G * sizeof *p->seg_cum);
     p->leave = malloc((size_t)p->G * p->S * p->H * sizeof *p->leave);
+    p->rot = malloc((size_t)p->G * p->S * p->H * sizeof *p->rot);
     p->cum = malloc((size_t)p->H * p->G * p->E * sizeof *p->cum);
+    p->dest = malloc((size_t)p->E * sizeof *p->dest);
     p->converts = malloc((size_t)p->S);
     p->final = malloc((size_t)p->S);
     p->tallies = calloc((size_t)r->runs * p->lay.width, sizeof *p->tallies);
-    if (!p->seg_cum || !p->leave || !p->cum || !p->converts || !p->final || !p->tallies) {
+    if (!p->seg_cum || !p->leave || !p->rot || !p->cum || !p->dest || !p->converts || !p->final || !p->tallies) {
         plan_free(p);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the simulation");
     }
@@ -165,18 +198,20 @@ static void simulate_customer(const agent_plan *p, cjm_rng *rng, int64_t *tally)
     count_entry(p, tally, &c, 0, 0);
     int t = 0;
     while (t < H && !p->final[c.s]) {
-        const uint64_t *leave = p->leave + ((size_t)c.g * p->S + c.s) * H;
-        uint32_t u = 0;
+        size_t row = ((size_t)c.g * p->S + c.s) * H;
+        const uint64_t *leave = p->leave + row;
+        const uint32_t *rot = p->rot + row;
+        uint32_t v = 0;
         for (; t < H; t++) {
-            u = cjm_rng_next(rng);
-            if (u < leave[t]) break;
+            v = cjm_rng_next(rng) + rot[t];
+            if (v < leave[t]) break;
         }
         if (t == H) break;
         const uint64_t *cum = p->cum + ((size_t)t * p->G + c.g) * p->E;
-        int e = p->m->edge_start[c.s];
-        while (u >= cum[e]) e++;
+        int j = p->m->edge_start[c.s];
+        while (v >= cum[j]) j++;
         count_steps(p, tally, &c, t + 1);
-        count_entry(p, tally, &c, p->m->edges[e].to, ++t);
+        count_entry(p, tally, &c, p->dest[j], ++t);
     }
     count_steps(p, tally, &c, H);
     if (c.tau >= 0) {
