@@ -220,6 +220,87 @@ static void test_table(void **state)
     free(out), free(err);
 }
 
+/* compare: JSON shape, the baseline against every variant, in file order. */
+static void test_compare_json(void **state)
+{
+    (void)state;
+    json_t *doc = run_json("compare " CJM_SOURCE_DIR "/scenarios/beauty_clinic.lua --format json "
+                           "--runs 20 --customers 2000");
+    json_t *base = json_object_get(doc, "baseline");
+    assert_non_null(json_object_get(json_object_get(base, "metrics"), "profit"));
+    assert_non_null(json_object_get(base, "funnel"));
+    json_t *vars = json_object_get(doc, "variants");
+    assert_true(json_array_size(vars) >= 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(vars, 0), "name")),
+                        "fears_addressed");
+    for (size_t i = 0; i < json_array_size(vars); i++) {
+        json_t *v = json_array_get(vars, i);
+        json_t *d = json_object_get(json_object_get(v, "delta"), "profit");
+        assert_true(json_is_number(json_object_get(d, "mean")));
+        assert_int_equal(json_array_size(json_object_get(d, "ci95")), 2);
+        assert_non_null(json_object_get(v, "roi"));
+        double p = json_number_value(json_object_get(v, "p_profit_up"));
+        assert_true(p >= 0 && p <= 1);
+    }
+    json_decref(doc);
+    doc = run_json("compare " CJM_SOURCE_DIR "/scenarios/beauty_clinic.lua cheaper_ads --format "
+                   "json --engine exact");
+    vars = json_object_get(doc, "variants");
+    assert_int_equal(json_array_size(vars), 1);
+    json_t *d = json_object_get(json_object_get(json_array_get(vars, 0), "delta"), "conversion");
+    assert_true(json_number_value(json_object_get(d, "se")) == 0);
+    json_decref(doc);
+}
+
+static void test_fixes_command(void **state)
+{
+    (void)state;
+    json_t *doc = run_json("fixes " CJM_SOURCE_DIR "/scenarios/beauty_clinic.lua --format json "
+                           "--engine exact");
+    json_t *fixes = json_object_get(doc, "fixes");
+    assert_true(json_array_size(fixes) >= 2);
+    double prev = INFINITY;
+    for (size_t i = 0; i < json_array_size(fixes); i++) {
+        json_t *d = json_object_get(json_object_get(json_array_get(fixes, i), "delta"), "profit");
+        double v = json_number_value(json_object_get(d, "mean"));
+        assert_true(v <= prev); /* ranked by delta profit */
+        prev = v;
+    }
+    assert_non_null(json_object_get(doc, "best"));
+    json_decref(doc);
+    char *out, *err;
+    assert_int_equal(run("compare " CJM_SOURCE_DIR "/scenarios/beauty_clinic.lua nosuch", &out, &err),
+                     1);
+    assert_non_null(strstr(err, "no variant named 'nosuch'"));
+    free(out), free(err);
+    assert_int_equal(run("run " SCN "two_stage.lua --fix nosuch", &out, &err), 1);
+    assert_non_null(strstr(err, "--fix: 'nosuch' is not a barrier"));
+    free(out), free(err);
+    assert_int_equal(run("fixes " SCN "two_stage.lua", &out, &err), 1);
+    assert_non_null(strstr(err, "no barrier with a fix"));
+    free(out), free(err);
+    assert_int_equal(run("compare " SCN "two_stage.lua", &out, &err), 1);
+    assert_non_null(strstr(err, "no variants to compare"));
+    free(out), free(err);
+}
+
+/* --variant and --fix on run equal the variant's arm of compare. */
+static void test_run_variant(void **state)
+{
+    (void)state;
+    json_t *a = run_json("run " CJM_SOURCE_DIR "/scenarios/beauty_clinic.lua --format json "
+                         "--engine exact --variant both_fixes");
+    json_t *b = run_json("run " CJM_SOURCE_DIR "/scenarios/beauty_clinic.lua --format json "
+                         "--engine exact --fix fears_doubts --fix no_follow_up");
+    json_t *c = run_json("run " CJM_SOURCE_DIR "/scenarios/beauty_clinic.lua --format json "
+                         "--engine exact");
+    assert_true(metric(a, "profit", "mean") == metric(b, "profit", "mean"));
+    assert_true(metric(a, "profit", "mean") != metric(c, "profit", "mean"));
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,7 +313,8 @@ int main(void)
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_output_file),
         cmocka_unit_test(test_check),
-        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_table), cmocka_unit_test(test_compare_json),
+        cmocka_unit_test(test_fixes_command), cmocka_unit_test(test_run_variant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
