@@ -1,15 +1,14 @@
 /* cjm: the command line. It parses arguments and prints; everything else is
  * in libcjm (core/). */
 
-#include "cjm.h"
+#include "cli.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define MAX_SETS 256
 
 static const char usage_text[] =
     "usage: cjm COMMAND FILE [options]\n"
@@ -49,30 +48,25 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 success, 1 bad scenario (or a failure while running), 2 bad usage.\n";
 
-typedef struct cli {
-    const char *command, *file, *output;
-    cjm_settings settings;
-    cjm_format format;
-    cjm_override sets[MAX_SETS];
-    int set_count;
-    const char *fixes[MAX_SETS];
-    int fix_count;
-    const char *variant;
-    const char *names[MAX_SETS]; /* compare: the variants named */
-    int name_count;
-    int horizon;
-} cli;
-
-static int usage_error(const char *fmt, const char *a, const char *b)
+const char *cli_extra(const cli *c, const char *name)
 {
+    for (int i = c->extra_count - 1; i >= 0; i--)
+        if (strcmp(c->extra[i].name, name) == 0) return c->extra[i].value;
+    return NULL;
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
     fputs("cjm: ", stderr);
-    fprintf(stderr, fmt, a, b);
+    vfprintf(stderr, fmt, ap);
     fputs(" (cjm --help for usage)\n", stderr);
+    va_end(ap);
     return CJM_EUSAGE;
 }
 
-static int parse_int64(const char *opt, const char *text, long long lo, long long hi,
-                       long long *out)
+int cli_parse_int(const char *opt, const char *text, long long lo, long long hi, long long *out)
 {
     char *end;
     errno = 0;
@@ -92,10 +86,10 @@ static int parse_set(cli *c, const char *text)
 {
     const char *eq = strchr(text, '=');
     if (!eq || eq == text || !eq[1])
-        return usage_error("--set: expected PATH=VALUE, got '%s'%s", text, "");
-    if (c->set_count == MAX_SETS) return usage_error("--set: more than %s overrides%s", "256", "");
+        return cli_usage_error("--set: expected PATH=VALUE, got '%s'", text);
+    if (c->set_count == CLI_MAX) return cli_usage_error("--set: more than %d overrides", CLI_MAX);
     char *path = strndup(text, (size_t)(eq - text));
-    if (!path) return usage_error("out of memory%s%s", "", "");
+    if (!path) return cli_usage_error("out of memory");
     c->sets[c->set_count++] = (cjm_override){path, eq + 1};
     return 0;
 }
@@ -107,7 +101,7 @@ static int parse_engine(cli *c, const char *v)
     else if (strcmp(v, "exact") == 0)
         c->settings.engine = CJM_ENGINE_EXACT;
     else
-        return usage_error("--engine: expected agent or exact, got '%s'%s", v, "");
+        return cli_usage_error("--engine: expected agent or exact, got '%s'", v);
     return 0;
 }
 
@@ -118,86 +112,104 @@ static int parse_option(cli *c, const char *opt, const char *v)
     int rc = 0;
     if (strcmp(opt, "--engine") == 0) return parse_engine(c, v);
     if (strcmp(opt, "--runs") == 0) {
-        if (!(rc = parse_int64(opt, v, 1, 10000000, &n))) c->settings.runs = (int)n;
+        if (!(rc = cli_parse_int(opt, v, 1, 10000000, &n))) c->settings.runs = (int)n;
     } else if (strcmp(opt, "--customers") == 0) {
-        if (!(rc = parse_int64(opt, v, 1, 1LL << 53, &n))) c->settings.customers = n;
+        if (!(rc = cli_parse_int(opt, v, 1, 1LL << 53, &n))) c->settings.customers = n;
     } else if (strcmp(opt, "--horizon") == 0) {
-        if (!(rc = parse_int64(opt, v, 1, 100000, &n))) c->horizon = (int)n;
+        if (!(rc = cli_parse_int(opt, v, 1, 100000, &n))) c->horizon = (int)n;
     } else if (strcmp(opt, "--seed") == 0) {
-        if (!(rc = parse_int64(opt, v, 0, 0x7fffffffffffffffLL, &n)))
+        if (!(rc = cli_parse_int(opt, v, 0, 0x7fffffffffffffffLL, &n)))
             c->settings.seed = (uint64_t)n;
     } else if (strcmp(opt, "--threads") == 0) {
-        if (!(rc = parse_int64(opt, v, 1, 1024, &n))) c->settings.threads = (int)n;
+        if (!(rc = cli_parse_int(opt, v, 1, 1024, &n))) c->settings.threads = (int)n;
     } else if (strcmp(opt, "--set") == 0) {
         rc = parse_set(c, v);
     } else if (strcmp(opt, "--format") == 0) {
         if (cjm_format_parse(v, &c->format))
-            rc = usage_error("--format: expected table, json or csv, got '%s'%s", v, "");
+            rc = cli_usage_error("--format: expected table, json or csv, got '%s'", v);
     } else if (strcmp(opt, "--fix") == 0) {
-        if (c->fix_count == MAX_SETS) return usage_error("--fix: more than %s fixes%s", "256", "");
+        if (c->fix_count == CLI_MAX) return cli_usage_error("--fix: more than %d fixes", CLI_MAX);
         c->fixes[c->fix_count++] = v;
     } else if (strcmp(opt, "--variant") == 0) {
         c->variant = v;
     } else if (strcmp(opt, "-o") == 0 || strcmp(opt, "--output") == 0) {
         c->output = v;
     } else {
-        rc = usage_error("unknown option '%s'%s", opt, "");
+        rc = cli_usage_error("unknown option '%s'", opt);
     }
     return rc;
 }
 
-static int known_option(const char *opt)
+static const char *const common_options[] = {
+    "--engine", "--runs", "--customers", "--horizon", "--seed",    "--threads", "--set",
+    "--format", "-o",     "--output",    "--fix",     "--variant", NULL};
+
+static int in_list(const char *const *list, const char *name)
 {
-    static const char *const opts[] = {
-        "--engine", "--runs", "--customers", "--horizon", "--seed",    "--threads", "--set",
-        "--format", "-o",     "--output",    "--fix",     "--variant", NULL};
-    for (const char *const *o = opts; *o; o++)
-        if (strcmp(*o, opt) == 0) return 1;
+    for (; list && *list; list++)
+        if (strcmp(*list, name) == 0) return 1;
     return 0;
+}
+
+static int add_extra(cli *c, const char *name, const char *value)
+{
+    if (c->extra_count == CLI_MAX) return cli_usage_error("too many options");
+    c->extra[c->extra_count++] = (cli_option){name, value};
+    return 0;
+}
+
+static int add_positional(cli *c, const char *a)
+{
+    if (!c->file) {
+        c->file = a;
+        return 0;
+    }
+    if (!c->cmd->takes_names || c->name_count == CLI_MAX)
+        return cli_usage_error("unexpected argument '%s'", a);
+    c->names[c->name_count++] = a;
+    return 0;
+}
+
+/* One option at argv[*i] (with its value, as --opt=value or the next word). */
+static int parse_one(cli *c, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *eq = strchr(a, '='), *value;
+    char opt[64];
+    if (strncmp(a, "--", 2) == 0 && eq) {
+        snprintf(opt, sizeof opt, "%.*s", (int)(eq - a), a);
+        value = eq + 1;
+    } else {
+        snprintf(opt, sizeof opt, "%s", a);
+        value = NULL;
+    }
+    for (const char *const *f = c->cmd->flags; f && *f; f++)
+        if (strcmp(*f, opt) == 0)
+            return value ? cli_usage_error("%s takes no value", *f) : add_extra(c, *f, "");
+    int common = in_list(common_options, opt), extra = in_list(c->cmd->options, opt);
+    if (!common && !extra) return cli_usage_error("unknown option '%s'", opt);
+    if (!value) {
+        if (*i + 1 >= argc) return cli_usage_error("%s needs a value", a);
+        value = argv[++*i];
+    }
+    if (extra) {
+        for (const char *const *o = c->cmd->options; *o; o++)
+            if (strcmp(*o, opt) == 0) return add_extra(c, *o, value);
+    }
+    return parse_option(c, opt, value);
 }
 
 static int parse_args(cli *c, int argc, char **argv)
 {
     for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || !a[1]) {
-            if (!c->file) {
-                c->file = a;
-            } else if (strcmp(c->command, "compare") == 0 && c->name_count < MAX_SETS) {
-                c->names[c->name_count++] = a;
-            } else {
-                return usage_error("unexpected argument '%s'%s", a, "");
-            }
-            continue;
-        }
-        const char *eq = strchr(a, '=');
-        char opt[64];
-        const char *value;
-        if (strncmp(a, "--", 2) == 0 && eq && strncmp(a, "--set", 5) != 0) {
-            snprintf(opt, sizeof opt, "%.*s", (int)(eq - a), a);
-            value = eq + 1;
-        } else {
-            snprintf(opt, sizeof opt, "%s", a);
-            if (!known_option(opt)) return usage_error("unknown option '%s'%s", a, "");
-            if (i + 1 >= argc) return usage_error("%s needs a value%s", a, "");
-            value = argv[++i];
-        }
-        int rc = parse_option(c, opt, value);
+        int rc = argv[i][0] != '-' || !argv[i][1] ? add_positional(c, argv[i])
+                                                  : parse_one(c, argc, argv, &i);
         if (rc) return rc;
     }
-    if (!c->file) return usage_error("%s: which scenario file?%s", c->command, "");
+    if (!c->file) return cli_usage_error("%s: which scenario file?", c->cmd->name);
     return 0;
 }
 
-/* Writes through a temporary file renamed into place, so that a failure
- * leaves any existing output untouched. */
-typedef struct out_file {
-    FILE *f;
-    char *tmp;
-    const char *final;
-} out_file;
-
-static int out_open(out_file *o, const char *path)
+int cli_out_open(cli_out *o, const char *path)
 {
     memset(o, 0, sizeof *o);
     if (!path) {
@@ -206,10 +218,12 @@ static int out_open(out_file *o, const char *path)
     }
     size_t n = strlen(path) + 16;
     o->tmp = malloc(n);
+    if (!o->tmp) return 1;
     snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
     int fd = mkstemp(o->tmp);
     if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
         fprintf(stderr, "cjm: -o %s: cannot write there: %s\n", path, strerror(errno));
+        if (fd >= 0) close(fd), unlink(o->tmp);
         free(o->tmp);
         return 1;
     }
@@ -217,7 +231,7 @@ static int out_open(out_file *o, const char *path)
     return 0;
 }
 
-static int out_close(out_file *o, int ok)
+int cli_out_close(cli_out *o, int ok)
 {
     if (!o->final) return fflush(stdout) == 0 ? ok : 0;
     int closed = fclose(o->f) == 0;
@@ -231,16 +245,22 @@ static int out_close(out_file *o, int ok)
     return 0;
 }
 
-static int fail(const cjm_error *err)
+int cli_fail(const cjm_error *err)
 {
     fprintf(stderr, "cjm: %s\n", err->msg);
     return err->code == CJM_EUSAGE ? 2 : 1;
 }
 
+cjm_load_options cli_load_options(const cli *c)
+{
+    return (cjm_load_options){c->sets,      c->set_count, c->fixes,
+                              c->fix_count, c->variant,   c->horizon};
+}
+
 static int load(const cli *c, cjm_model **m, cjm_error *err)
 {
-    cjm_load_options opts = {c->sets, c->set_count, c->fixes, c->fix_count, c->variant, c->horizon};
-    return cjm_model_load(c->file, &opts, m, err) == CJM_OK ? 0 : fail(err);
+    cjm_load_options opts = cli_load_options(c);
+    return cjm_model_load(c->file, &opts, m, err) == CJM_OK ? 0 : cli_fail(err);
 }
 
 static int cmd_check(cli *c)
@@ -259,18 +279,18 @@ static int cmd_compare(cli *c)
 {
     cjm_error err;
     cjm_comparison *cmp = NULL;
-    cjm_load_options opts = {c->sets, c->set_count, c->fixes, c->fix_count, c->variant, c->horizon};
-    cjm_status st = strcmp(c->command, "fixes") == 0
+    cjm_load_options opts = cli_load_options(c);
+    cjm_status st = strcmp(c->cmd->name, "fixes") == 0
                         ? cjm_compare_fixes(c->file, &opts, &c->settings, &cmp, &err)
                         : cjm_compare_variants(c->file, &opts, c->names, c->name_count,
                                                &c->settings, &cmp, &err);
-    if (st != CJM_OK) return fail(&err);
-    out_file o;
+    if (st != CJM_OK) return cli_fail(&err);
+    cli_out o;
     int rc = 1;
-    if (out_open(&o, c->output) == 0) {
+    if (cli_out_open(&o, c->output) == 0) {
         int ok = cjm_report_comparison(cmp, c->format, o.f, &err) == CJM_OK;
-        if (!ok) fail(&err);
-        rc = out_close(&o, ok) ? 0 : 1;
+        if (!ok) cli_fail(&err);
+        rc = cli_out_close(&o, ok) ? 0 : 1;
     }
     cjm_comparison_free(&cmp);
     return rc;
@@ -281,21 +301,38 @@ static int cmd_run(cli *c)
     cjm_error err;
     cjm_model *m = NULL;
     cjm_result *r = NULL;
-    out_file o;
+    cli_out o;
     int rc = load(c, &m, &err);
     if (rc) return rc;
     if (cjm_run(m, &c->settings, &r, &err) != CJM_OK) {
-        rc = fail(&err);
-    } else if (out_open(&o, c->output) != 0) {
+        rc = cli_fail(&err);
+    } else if (cli_out_open(&o, c->output) != 0) {
         rc = 1;
     } else {
         int ok = cjm_report_run(r, c->format, o.f, &err) == CJM_OK;
-        if (!ok) fail(&err);
-        rc = out_close(&o, ok) ? 0 : 1;
+        if (!ok) cli_fail(&err);
+        rc = cli_out_close(&o, ok) ? 0 : 1;
     }
     cjm_result_free(&r);
     cjm_model_free(&m);
     return rc;
+}
+
+static const cli_command core_commands[] = {
+    {"run", cmd_run, NULL, NULL, 0},
+    {"check", cmd_check, NULL, NULL, 0},
+    {"compare", cmd_compare, NULL, NULL, 1},
+    {"fixes", cmd_compare, NULL, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
+static const cli_command *find_command(const char *name)
+{
+    const cli_command *lists[] = {core_commands, cli_sensitivity_commands};
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+        for (const cli_command *cmd = lists[l]; cmd->name; cmd++)
+            if (strcmp(cmd->name, name) == 0) return cmd;
+    return NULL;
 }
 
 int main(int argc, char **argv)
@@ -309,18 +346,10 @@ int main(int argc, char **argv)
         printf("cjm %s\n", CJM_VERSION);
         return 0;
     }
-    cli c = {.command = argv[1], .settings = cjm_settings_default(), .format = CJM_FORMAT_TABLE};
-    int rc;
-    static const struct {
-        const char *name;
-        int (*fn)(cli *);
-    } commands[] = {
-        {"run", cmd_run}, {"check", cmd_check}, {"compare", cmd_compare}, {"fixes", cmd_compare}};
-    int (*fn)(cli *) = NULL;
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(c.command, commands[i].name) == 0) fn = commands[i].fn;
-    if (!fn) return usage_error("unknown command '%s'%s", c.command, "");
-    if ((rc = parse_args(&c, argc, argv)) == 0) rc = fn(&c);
+    cli c = {.settings = cjm_settings_default(), .format = CJM_FORMAT_TABLE};
+    if (!(c.cmd = find_command(argv[1]))) return cli_usage_error("unknown command '%s'", argv[1]);
+    int rc = parse_args(&c, argc, argv);
+    if (rc == 0) rc = c.cmd->run(&c);
     for (int i = 0; i < c.set_count; i++) free((char *)c.sets[i].path);
     return rc;
 }
