@@ -69,32 +69,61 @@ static void free_edge(cjm_edge *e)
     free(e->fn_ref);
 }
 
-void cjm_model_free(cjm_model **mp)
+static void free_inputs(cjm_model *m)
 {
-    if (!mp || !*mp) return;
-    cjm_model *m = *mp;
-    for (int s = 0; s < m->stage_count; s++) free(m->stages[s].name);
-    for (int g = 0; g < m->segment_count; g++) free(m->segment_names ? m->segment_names[g] : NULL);
-    for (int e = 0; e < m->edge_count; e++) free_edge(&m->edges[e]);
+    for (int i = 0; i < m->input_count; i++) {
+        free(m->inputs[i].path);
+        free(m->inputs[i].slots);
+        cjm_dist_free(&m->inputs[i].dist);
+    }
+    for (int g = 0; g < m->group_count; g++) {
+        free(m->groups[g].inputs);
+        free(m->groups[g].matrix);
+    }
+    free(m->inputs);
+    free(m->uncertain);
+    free(m->groups);
+}
+
+static void free_barriers(cjm_model *m)
+{
     for (int b = 0; b < m->barrier_count; b++) {
         free(m->barriers[b].name);
         free(m->barriers[b].edges);
         free(m->barriers[b].segments);
     }
+}
+
+/* What a base model owns beyond the four arrays an instance copies. */
+static void free_base(cjm_model *m)
+{
+    for (int s = 0; s < m->stage_count && m->stages; s++) free(m->stages[s].name);
+    if (m->barriers) free_barriers(m);
+    for (int g = 0; g < m->segment_count; g++) free(m->segment_names ? m->segment_names[g] : NULL);
+    for (int e = 0; e < m->edge_count; e++) free_edge(&m->edges[e]);
     for (int v = 0; v < m->variant_count; v++) free(m->variant_names[v]);
-    free(m->barriers);
+    free_inputs(m);
     free(m->variant_names);
     free(m->variant);
-    free(m->stages);
     free(m->segment_names);
     free(m->segment_share);
     free(m->edges);
     free(m->edge_start);
-    free(m->prob);
     free(m->name);
     free(m->step_name);
     free(m->file);
     cjm_script_free(&m->script);
+}
+
+void cjm_model_free(cjm_model **mp)
+{
+    if (!mp || !*mp) return;
+    cjm_model *m = *mp;
+    if (!m->base) free_base(m);
+    free(m->stages);
+    free(m->barriers);
+    free(m->raw);
+    free(m->prob);
     free(m);
     *mp = NULL;
 }
@@ -121,43 +150,159 @@ static cjm_status check_sums(const cjm_model *m, int horizon, cjm_error *err)
     return CJM_OK;
 }
 
-static void apply_barriers(cjm_model *m, int horizon)
+static void apply_barriers(cjm_model *m)
 {
+    size_t cells = (size_t)m->prob_horizon * m->segment_count * m->edge_count;
+    memcpy(m->prob, m->raw, cells * sizeof *m->prob);
     for (int i = 0; i < m->barrier_count; i++) {
         const cjm_barrier *b = &m->barriers[i];
         for (int k = 0; k < b->edge_count; k++)
-            for (int t = 0; t < horizon; t++)
+            for (int t = 0; t < m->prob_horizon; t++)
                 for (int g = 0; g < m->segment_count; g++)
                     m->prob[((size_t)t * m->segment_count + g) * m->edge_count + b->edges[k]] *=
                         cjm_barrier_multiplier(b, t, g);
     }
 }
 
+static void sum_fix_costs(cjm_model *m)
+{
+    m->fix_once_acq = m->fix_once_ret = m->fix_per_prospect_acq = m->fix_per_prospect_ret = 0;
+    for (int b = 0; b < m->barrier_count; b++) {
+        const cjm_barrier *br = &m->barriers[b];
+        if (!br->fixed) continue;
+        *(br->acquisition ? &m->fix_once_acq : &m->fix_once_ret) += br->fix_cost;
+        *(br->acquisition ? &m->fix_per_prospect_acq : &m->fix_per_prospect_ret) +=
+            br->fix_cost_per_customer;
+    }
+}
+
+void cjm_model_refresh(cjm_model *m)
+{
+    sum_fix_costs(m);
+    apply_barriers(m);
+}
+
+static cjm_status tabulate_edge(cjm_model *m, int e, double *raw, cjm_error *err)
+{
+    const cjm_edge *edge = &m->edges[e];
+    for (int g = 0; g < m->segment_count; g++)
+        for (int t = 0; t < m->prob_horizon; t++) {
+            double *cell = &raw[((size_t)t * m->segment_count + g) * m->edge_count + e];
+            if (edge->kind[g] == CJM_PROB_CONST) {
+                *cell = edge->value[g];
+                continue;
+            }
+            cjm_status st = cjm_script_eval_prob(m->script, m, edge, g, t, cell, err);
+            if (st != CJM_OK) return st;
+        }
+    return CJM_OK;
+}
+
 cjm_status cjm_model_tabulate(cjm_model *m, int horizon, cjm_error *err)
 {
     size_t cells =
         (size_t)horizon * (size_t)m->segment_count * (size_t)(m->edge_count ? m->edge_count : 1);
-    double *prob = malloc(cells * sizeof *prob);
-    if (!prob) return cjm_error_set(err, CJM_ENOMEM, "out of memory for %zu probabilities", cells);
+    double *raw = malloc(cells * sizeof *raw), *prob = malloc(cells * sizeof *prob);
+    if (!raw || !prob) {
+        free(raw);
+        free(prob);
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory for %zu probabilities", cells);
+    }
+    free(m->raw);
     free(m->prob);
+    m->raw = raw;
     m->prob = prob;
     m->prob_horizon = horizon;
     for (int e = 0; e < m->edge_count; e++) {
-        const cjm_edge *edge = &m->edges[e];
-        for (int g = 0; g < m->segment_count; g++)
-            for (int t = 0; t < horizon; t++) {
-                double *cell = &prob[((size_t)t * m->segment_count + g) * m->edge_count + e];
-                if (edge->kind[g] == CJM_PROB_CONST) {
-                    *cell = edge->value[g];
-                    continue;
-                }
-                cjm_status st = cjm_script_eval_prob(m->script, m, edge, g, t, cell, err);
-                if (st != CJM_OK) return st;
-            }
+        cjm_status st = tabulate_edge(m, e, raw, err);
+        if (st != CJM_OK) return st;
     }
+    memcpy(m->prob, m->raw, cells * sizeof *prob);
     cjm_status st = check_sums(m, horizon, err); /* the written, barrier-free probabilities */
-    if (st == CJM_OK) apply_barriers(m, horizon);
+    if (st == CJM_OK) cjm_model_refresh(m);
     return st;
+}
+
+static int find_edge(const cjm_model *m, int from, int to)
+{
+    for (int e = m->edge_start[from]; e < m->edge_start[from + 1]; e++)
+        if (m->edges[e].to == to) return e;
+    return -1;
+}
+
+static void set_prob(cjm_model *m, const cjm_slot *s, double v)
+{
+    int e = find_edge(m, s->a, s->b);
+    if (e < 0) return;
+    for (int g = 0; g < m->segment_count; g++) {
+        if (s->c >= 0 && s->c != g) continue;
+        for (int t = 0; t < m->prob_horizon; t++)
+            m->raw[((size_t)t * m->segment_count + g) * m->edge_count + e] = v;
+    }
+}
+
+static void set_slot(cjm_model *m, const cjm_slot *s, double v)
+{
+    switch (s->kind) {
+    case CJM_SLOT_PROB:
+        set_prob(m, s, v);
+        break;
+    case CJM_SLOT_SHARE:
+        m->segment_share[s->a] = v;
+        break;
+    case CJM_SLOT_STAGE: {
+        cjm_stage *st = &m->stages[s->a];
+        double *amounts[] = {&st->cost, &st->revenue, &st->cost_per_step, &st->revenue_per_step};
+        *amounts[s->b] = v;
+        break;
+    }
+    case CJM_SLOT_COST_PER_PROSPECT:
+        m->cost_per_prospect = v;
+        break;
+    case CJM_SLOT_COHORT_SIZE:
+        m->cohort_size = (int64_t)v;
+        break;
+    case CJM_SLOT_BARRIER: {
+        cjm_barrier *b = &m->barriers[s->a];
+        double *fields[] = {&b->effect, &b->fix_cost, &b->fix_cost_per_customer, &b->efficacy};
+        *fields[s->b] = v;
+        break;
+    }
+    }
+}
+
+void cjm_model_set_input(cjm_model *m, int i, double value)
+{
+    const cjm_input *in = &m->inputs[i];
+    for (int k = 0; k < in->slot_count; k++) set_slot(m, &in->slots[k], value);
+}
+
+cjm_status cjm_model_instance(const cjm_model *base, const double *x, cjm_model **out,
+                              cjm_error *err)
+{
+    *out = NULL;
+    cjm_model *m = malloc(sizeof *m);
+    size_t cells = (size_t)base->prob_horizon * base->segment_count *
+                   (size_t)(base->edge_count ? base->edge_count : 1);
+    if (!m) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    *m = *base;
+    m->base = base;
+    m->stages = malloc((size_t)base->stage_count * sizeof *m->stages);
+    m->barriers = malloc((size_t)(base->barrier_count + 1) * sizeof *m->barriers);
+    m->raw = malloc(cells * sizeof *m->raw);
+    m->prob = malloc(cells * sizeof *m->prob);
+    if (!m->stages || !m->barriers || !m->raw || !m->prob) {
+        cjm_model_free(&m);
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    }
+    memcpy(m->stages, base->stages, (size_t)base->stage_count * sizeof *m->stages);
+    memcpy(m->barriers, base->barriers, (size_t)base->barrier_count * sizeof *m->barriers);
+    memcpy(m->raw, base->raw, cells * sizeof *m->raw);
+    for (int u = 0; u < base->uncertain_count; u++)
+        cjm_model_set_input(m, base->uncertain[u], x[u]);
+    cjm_model_refresh(m);
+    *out = m;
+    return CJM_OK;
 }
 
 static void describe_stage(const cjm_model *m, int s, FILE *f)

@@ -5,6 +5,7 @@
 #define CJM_MODEL_H
 
 #include "cjm.h"
+#include "dist.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,6 +51,45 @@ typedef struct cjm_barrier {
 /* Multiplier a barrier applies at step t for segment g (1 where it does not stand). */
 double cjm_barrier_multiplier(const cjm_barrier *b, int t, int g);
 
+/* Where an input's value goes in the model. */
+typedef enum cjm_slot_kind {
+    CJM_SLOT_PROB,  /* a: from stage, b: to stage, c: segment (-1: every segment) */
+    CJM_SLOT_SHARE, /* a: segment */
+    CJM_SLOT_STAGE, /* a: stage, b: 0 cost, 1 revenue, 2 cost_per_step, 3 revenue_per_step */
+    CJM_SLOT_COST_PER_PROSPECT, /* */
+    CJM_SLOT_COHORT_SIZE,       /* */
+    CJM_SLOT_BARRIER, /* a: barrier, b: 0 effect, 1 fix cost, 2 cost_per_customer, 3 efficacy */
+} cjm_slot_kind;
+
+typedef struct cjm_slot {
+    cjm_slot_kind kind;
+    int a, b, c;
+} cjm_slot;
+
+/* A number of the scenario that sensitivity analyses may move, or that is
+ * uncertain (a distribution, drawn once per run). One distribution object
+ * used in several places is one input with several slots. */
+typedef struct cjm_input {
+    char *path; /* where it is first written, e.g. "transitions.aware.consider" */
+    int line;
+    double value;  /* as written; for an uncertain input, its median */
+    double lo, hi; /* the range the value must stay in */
+    bool integral;
+    bool uncertain;
+    cjm_dist dist; /* when uncertain */
+    int group;     /* correlation group, -1 if none */
+    int slot_count;
+    cjm_slot *slots;
+} cjm_input;
+
+/* Inputs given a rank correlation by cjm.correlate. */
+typedef struct cjm_corr_group {
+    int size;
+    int *inputs;    /* [size]: indices into the model's inputs */
+    double *matrix; /* [size * size]: the target rank (Spearman) correlation */
+    int line;
+} cjm_corr_group;
+
 struct cjm_script;
 
 struct cjm_model {
@@ -85,8 +125,34 @@ struct cjm_model {
     char **variant_names;
     char *variant; /* the variant this model was loaded as, or NULL */
 
+    int input_count; /* every number sensitivity analyses may move */
+    cjm_input *inputs;
+    int uncertain_count; /* inputs that are distributions */
+    int *uncertain;      /* [uncertain_count]: their indices into inputs */
+    int group_count;
+    cjm_corr_group *groups;
+
+    /* raw[(t * segment_count + g) * edge_count + e]: the written probabilities
+     * (functions evaluated), before barriers; prob is raw with barriers applied. */
+    double *raw;
+
+    /* An instance is a copy of a base model with one run's draws written in:
+     * it owns only stages, barriers, raw and prob; the rest is the base's. */
+    const struct cjm_model *base;
+
     struct cjm_script *script; /* owns the Lua state, for function probabilities */
 };
+
+/* A copy of m with the uncertain inputs set to x[0 .. uncertain_count-1]
+ * (one run's draws). Free it with cjm_model_free. */
+cjm_status cjm_model_instance(const struct cjm_model *m, const double *x, struct cjm_model **out,
+                              cjm_error *err);
+
+/* Writes value into every slot of input i. */
+void cjm_model_set_input(struct cjm_model *m, int i, double value);
+
+/* Recomputes the fix costs and the barrier-applied probabilities from raw. */
+void cjm_model_refresh(struct cjm_model *m);
 
 /* Index of a barrier by name, -1 if none. */
 int cjm_model_barrier_index(const struct cjm_model *m, const char *name);

@@ -171,6 +171,7 @@ static cjm_status install_cjm_global(cjm_script *s, cjm_error *err)
     lua_pushcfunction(L, sandbox_require);
     lua_pushstring(L, "cjm");
     if (cjm_script_pcall(s, 1, 1, "cjm module: ", err) != CJM_OK) return err->code;
+    cjm_script_module_extend(L); /* the module's C functions */
     lua_setglobal(L, "cjm");
     lua_pushglobaltable(L);
     lua_newtable(L);

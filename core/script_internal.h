@@ -58,6 +58,9 @@ cjm_status cjm_script_apply_variant(cjm_script *s, int scn, const char *name, cj
 cjm_status cjm_script_read_barriers(cjm_script *s, int scn, const cjm_fix_list *fixes, cjm_model *m,
                                     cjm_error *err);
 
+/* Adds the cjm module's C functions to the module table on top of the stack. */
+void cjm_script_module_extend(lua_State *L);
+
 /* Collects the string keys of the table at idx, sorted; non-string keys are
  * reported through *bad_key (1 if any). Caller frees the array and strings. */
 char **cjm_script_sorted_keys(lua_State *L, int idx, int *count, int *bad_key);

@@ -529,6 +529,8 @@ cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_m
     loader ld = {s, s->L, m, err};
     lua_State *L = s->L;
     cjm_fix_list fixes = {0};
+    if (!lua_checkstack(L, 64)) /* the loader nests a few tables deep; never more */
+        return cjm_error_set(err, CJM_ENOMEM, "out of Lua stack");
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->scenario_ref); /* stack: scenario */
     int idx = lua_gettop(L);
     cjm_status st = apply_changes(s, idx, opts, &fixes, err);
@@ -788,13 +790,6 @@ static cjm_status mark_fixes(loader *ld, const cjm_fix_list *fixes)
             return cjm_script_fail_at(ld->s, ld->err, fixes->origins[i],
                                       "barrier '%s' has no fix to apply", fixes->names[i]);
         m->barriers[b].fixed = true;
-    }
-    for (int b = 0; b < m->barrier_count; b++) {
-        const cjm_barrier *br = &m->barriers[b];
-        if (!br->fixed) continue;
-        *(br->acquisition ? &m->fix_once_acq : &m->fix_once_ret) += br->fix_cost;
-        *(br->acquisition ? &m->fix_per_prospect_acq : &m->fix_per_prospect_ret) +=
-            br->fix_cost_per_customer;
     }
     return CJM_OK;
 }

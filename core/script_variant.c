@@ -129,6 +129,8 @@ static cjm_status apply_named(cjm_script *s, int scn, const char *name, cjm_fix_
                               int depth, cjm_error *err)
 {
     lua_State *L = s->L;
+    if (!lua_checkstack(L, 16)) /* each level of based_on holds a few slots */
+        return cjm_error_set(err, CJM_ENOMEM, "out of Lua stack applying variant '%s'", name);
     if (lua_getfield(L, scn, "variants") != LUA_TTABLE) {
         lua_pop(L, 1);
         return cjm_script_fail(s, err, 0, NULL, "variant '%s': the scenario has no variants", name);

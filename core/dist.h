@@ -1,0 +1,41 @@
+/* dist.h: the distributions a scenario's uncertain numbers are drawn from,
+ * by their quantile functions (so that plain sampling, Latin hypercube and
+ * rank correlation all work the same way: x = Q(u)). */
+#ifndef CJM_DIST_H
+#define CJM_DIST_H
+
+typedef enum cjm_dist_kind {
+    CJM_DIST_UNIFORM,
+    CJM_DIST_TRIANGULAR,
+    CJM_DIST_PERT,
+    CJM_DIST_BETA,
+    CJM_DIST_NORMAL,
+    CJM_DIST_LOGNORMAL,
+    CJM_DIST_GAMMA,
+    CJM_DIST_DISCRETE,
+} cjm_dist_kind;
+
+typedef struct cjm_dist {
+    cjm_dist_kind kind;
+    double p[3];    /* parameters, in the order the constructor takes them */
+    int n;          /* discrete: number of values */
+    double *values; /* discrete: sorted ascending */
+    double *cum;    /* discrete: cumulative normalised weights */
+} cjm_dist;
+
+/* Parses a kind name ("beta", ...); returns 0 on success. */
+int cjm_dist_kind_parse(const char *name, cjm_dist_kind *kind);
+const char *cjm_dist_kind_name(cjm_dist_kind kind);
+
+/* The value with P(X <= x) = u, u in (0, 1). */
+double cjm_dist_quantile(const cjm_dist *d, double u);
+
+/* P(X <= x). */
+double cjm_dist_cdf(const cjm_dist *d, double x);
+
+/* "beta(30, 70)" into buf. */
+void cjm_dist_describe(const cjm_dist *d, char *buf, int n);
+
+void cjm_dist_free(cjm_dist *d);
+
+#endif
