@@ -56,6 +56,14 @@ typedef struct cjm_load_options {
     int horizon;         /* 0: the scenario's horizon */
 } cjm_load_options;
 
+typedef enum cjm_sampling {
+    CJM_SAMPLING_RANDOM, /* plain Monte Carlo draws of the uncertain inputs */
+    CJM_SAMPLING_LHS,    /* Latin hypercube: each input's R equal-probability strata hit once */
+} cjm_sampling;
+
+/* Parses "random" or "lhs". Returns 0 on success. */
+int cjm_sampling_parse(const char *text, cjm_sampling *out);
+
 typedef struct cjm_settings {
     cjm_engine_kind engine;
     int runs;          /* >= 1 */
@@ -63,6 +71,7 @@ typedef struct cjm_settings {
     int horizon;       /* 0: the model's horizon; at most the model's */
     uint64_t seed;
     int threads; /* 0: every core */
+    cjm_sampling sampling;
 } cjm_settings;
 
 /* Defaults: agent engine, 100 runs, the scenario's cohort and horizon, seed 1. */
@@ -105,6 +114,10 @@ cjm_status cjm_report_run(const cjm_result *r, cjm_format fmt, FILE *f, cjm_erro
 
 /* Writes a comparison in the given format. */
 cjm_status cjm_report_comparison(const cjm_comparison *c, cjm_format fmt, FILE *f, cjm_error *err);
+
+/* Writes one CSV row per run: the run, every uncertain input's draw (a column
+ * named by its path) and the run's metrics, for analysts' notebooks. */
+cjm_status cjm_report_runs_csv(const cjm_result *r, FILE *f, cjm_error *err);
 
 /* Parses "table", "json" or "csv". Returns 0 on success. */
 int cjm_format_parse(const char *text, cjm_format *fmt);

@@ -63,7 +63,7 @@ static cjm_summary delta_ratio(const cjm_result *a, const cjm_result *b, int met
 
 cjm_summary cjm_delta(const cjm_result *a, const cjm_result *b, int metric)
 {
-    if (a->exact) {
+    if (cjm_result_is_point(a)) {
         double ya, xa, yb, xb;
         cjm_metric_parts(a, metric, 0, &ya, &xa);
         cjm_metric_parts(b, metric, 0, &yb, &xb);

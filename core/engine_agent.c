@@ -42,10 +42,18 @@ typedef struct agent_plan {
     int *dest;         /* [j]: the stage position j leads to (rotated order per stage) */
     unsigned char *converts, *final;
     cjm_tally_layout lay;
-    _Atomic int64_t *tallies; /* [runs][lay.width] */
-    atomic_long next_item;
-    long items;
 } agent_plan;
+
+/* A batch of runs simulated together: work items are (run, block) pairs,
+ * numbered run by run; item_start[k] is the first item of the k-th run. */
+typedef struct agent_job {
+    const agent_plan *const *plans; /* [run_count] */
+    int first_run, run_count;
+    long *item_start; /* [run_count + 1] */
+    cjm_tally_layout lay;
+    _Atomic int64_t *tallies; /* [run_count][lay.width] */
+    atomic_long next_item;
+} agent_job;
 
 static uint64_t scale32(double p)
 {
@@ -100,10 +108,10 @@ static void plan_free(agent_plan *p)
     free(p->dest);
     free(p->converts);
     free(p->final);
-    free(p->tallies);
 }
 
-static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result *r, cjm_error *err)
+static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result *r,
+                            int64_t customers, cjm_error *err)
 {
     memset(p, 0, sizeof *p);
     p->m = m;
@@ -111,11 +119,10 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     p->G = m->segment_count;
     p->E = m->edge_count > 0 ? m->edge_count : 1;
     p->H = r->horizon;
-    p->customers = r->settings.customers;
+    p->customers = customers;
     p->seed = r->settings.seed;
     p->stride = (uint64_t)p->H + 1;
     p->blocks_per_run = (int)((p->customers + BLOCK_CUSTOMERS - 1) / BLOCK_CUSTOMERS);
-    p->items = (long)r->runs * p->blocks_per_run;
     p->lay = cjm_tally_layout_make(p->S, p->H);
     p->seg_cum = malloc((size_t)p->G * sizeof *p->seg_cum);
     p->leave = malloc((size_t)p->G * p->S * p->H * sizeof *p->leave);
@@ -124,8 +131,7 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     p->dest = malloc((size_t)p->E * sizeof *p->dest);
     p->converts = malloc((size_t)p->S);
     p->final = malloc((size_t)p->S);
-    p->tallies = calloc((size_t)r->runs * p->lay.width, sizeof *p->tallies);
-    if (!p->seg_cum || !p->leave || !p->rot || !p->cum || !p->dest || !p->converts || !p->final || !p->tallies) {
+    if (!p->seg_cum || !p->leave || !p->rot || !p->cum || !p->dest || !p->converts || !p->final) {
         plan_free(p);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the simulation");
     }
@@ -221,47 +227,64 @@ static void simulate_customer(const agent_plan *p, cjm_rng *rng, int64_t *tally)
     for (uint64_t v = c.visited; v; v &= v - 1) tally[p->lay.reached + __builtin_ctzll(v)]++;
 }
 
-static void simulate_block(const agent_plan *p, long item, int64_t *tally)
+/* The run (index into the job) that item belongs to. */
+static int item_run(const agent_job *job, long item)
 {
-    int run = (int)(item / p->blocks_per_run), block = (int)(item % p->blocks_per_run);
+    int lo = 0, hi = job->run_count - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (job->item_start[mid] <= item)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+static void simulate_block(const agent_job *job, long item, int64_t *tally)
+{
+    int k = item_run(job, item);
+    const agent_plan *p = job->plans[k];
+    int run = job->first_run + k, block = (int)(item - job->item_start[k]);
     int64_t first = (int64_t)block * BLOCK_CUSTOMERS;
     int64_t n = p->customers - first < BLOCK_CUSTOMERS ? p->customers - first : BLOCK_CUSTOMERS;
     cjm_rng rng;
     cjm_rng_stream(&rng, p->seed, (uint64_t)run, (uint64_t)block);
     cjm_rng_jump next = cjm_rng_jump_make(p->stride, rng.inc);
     uint64_t start = rng.state;
-    memset(tally, 0, (size_t)p->lay.width * sizeof *tally);
+    memset(tally, 0, (size_t)job->lay.width * sizeof *tally);
     for (int64_t j = 0; j < n; j++) {
         rng.state = start;
         simulate_customer(p, &rng, tally);
         start = cjm_rng_jump_apply(next, start);
     }
-    _Atomic int64_t *dst = p->tallies + (size_t)run * p->lay.width;
-    for (int i = 0; i < p->lay.width; i++)
+    _Atomic int64_t *dst = job->tallies + (size_t)k * job->lay.width;
+    for (int i = 0; i < job->lay.width; i++)
         if (tally[i]) atomic_fetch_add_explicit(&dst[i], tally[i], memory_order_relaxed);
 }
 
 static void *worker(void *arg)
 {
-    agent_plan *p = arg;
-    int64_t *tally = malloc((size_t)p->lay.width * sizeof *tally);
+    agent_job *job = arg;
+    int64_t *tally = malloc((size_t)job->lay.width * sizeof *tally);
     if (!tally) return (void *)1;
-    long item;
-    while ((item = atomic_fetch_add(&p->next_item, 1)) < p->items) simulate_block(p, item, tally);
+    long item, items = job->item_start[job->run_count];
+    while ((item = atomic_fetch_add(&job->next_item, 1)) < items) simulate_block(job, item, tally);
     free(tally);
     return NULL;
 }
 
-static cjm_status run_threads(agent_plan *p, int threads, cjm_error *err)
+static cjm_status run_threads(agent_job *job, int threads, cjm_error *err)
 {
-    if (threads > p->items) threads = (int)p->items;
+    long items = job->item_start[job->run_count];
+    if (threads > items) threads = (int)items;
     if (threads < 1) threads = 1;
     pthread_t *ids = malloc((size_t)threads * sizeof *ids);
     if (!ids) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     int started = 0, failed = 0;
     for (; started < threads; started++)
-        if (pthread_create(&ids[started], NULL, worker, p) != 0) break;
-    if (started == 0) failed = worker(p) != NULL;
+        if (pthread_create(&ids[started], NULL, worker, job) != 0) break;
+    if (started == 0) failed = worker(job) != NULL;
     for (int i = 0; i < started; i++) {
         void *ret;
         pthread_join(ids[i], &ret);
@@ -277,22 +300,85 @@ static void suffix_sum(double *a, int n)
     for (int k = n - 2; k >= 0; k--) a[k] += a[k + 1];
 }
 
-cjm_status cjm_engine_agent(const cjm_model *m, cjm_result *r, cjm_error *err)
+/* Simulates runs [first, first + count) with their plans; fills result rows. */
+static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int first, int count,
+                          cjm_error *err)
 {
-    agent_plan p;
-    cjm_status st = plan_make(&p, m, r, err);
-    if (st != CJM_OK) return st;
-    st = run_threads(&p, r->settings.threads, err);
-    double *tally = malloc((size_t)p.lay.width * sizeof *tally);
-    if (st == CJM_OK && !tally) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    for (int run = 0; st == CJM_OK && run < r->runs; run++) {
-        const _Atomic int64_t *src = p.tallies + (size_t)run * p.lay.width;
-        for (int i = 0; i < p.lay.width; i++) tally[i] = (double)atomic_load(&src[i]);
-        suffix_sum(tally + p.lay.ret_num, p.H + 1);
-        suffix_sum(tally + p.lay.ret_den, p.H + 1);
-        cjm_result_set_run(r, run, tally);
+    agent_job job = {plans, first, count, NULL, plans[0]->lay, NULL, 0};
+    job.item_start = malloc((size_t)(count + 1) * sizeof *job.item_start);
+    job.tallies = calloc((size_t)count * job.lay.width, sizeof *job.tallies);
+    double *tally = malloc((size_t)job.lay.width * sizeof *tally);
+    cjm_status st = job.item_start && job.tallies && tally
+                        ? CJM_OK
+                        : cjm_error_set(err, CJM_ENOMEM, "out of memory for %d runs", count);
+    if (st == CJM_OK) {
+        job.item_start[0] = 0;
+        for (int k = 0; k < count; k++)
+            job.item_start[k + 1] = job.item_start[k] + plans[k]->blocks_per_run;
+        st = run_threads(&job, r->settings.threads, err);
+    }
+    for (int k = 0; st == CJM_OK && k < count; k++) {
+        const _Atomic int64_t *src = job.tallies + (size_t)k * job.lay.width;
+        for (int i = 0; i < job.lay.width; i++) tally[i] = (double)atomic_load(&src[i]);
+        suffix_sum(tally + job.lay.ret_num, plans[k]->H + 1);
+        suffix_sum(tally + job.lay.ret_den, plans[k]->H + 1);
+        cjm_result_set_run(r, first + k, tally, plans[k]->m, plans[k]->customers);
     }
     free(tally);
-    plan_free(&p);
+    free(job.tallies);
+    free(job.item_start);
+    return st;
+}
+
+/* Without uncertain inputs every run shares one plan. */
+static cjm_status run_certain(const cjm_model *m, cjm_result *r, cjm_error *err)
+{
+    agent_plan plan;
+    cjm_status st = plan_make(&plan, m, r, r->settings.customers, err);
+    if (st != CJM_OK) return st;
+    const agent_plan **plans = malloc((size_t)r->runs * sizeof *plans);
+    if (!plans) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int k = 0; plans && k < r->runs; k++) plans[k] = &plan;
+    if (st == CJM_OK) st = run_job(r, plans, 0, r->runs, err);
+    free(plans);
+    plan_free(&plan);
+    return st;
+}
+
+#define RUNS_PER_BATCH 64
+
+/* With uncertain inputs each run has its own instance of the model and its own
+ * plan; runs go in batches so that memory stays bounded. */
+static cjm_status run_batch(const cjm_model *m, cjm_result *r, int first, int count, cjm_error *err)
+{
+    cjm_model *inst[RUNS_PER_BATCH] = {0};
+    agent_plan plan[RUNS_PER_BATCH];
+    const agent_plan *plans[RUNS_PER_BATCH];
+    int made = 0;
+    cjm_status st = CJM_OK;
+    for (; st == CJM_OK && made < count; made++) {
+        st = cjm_result_instance(r, first + made, &inst[made], err);
+        if (st == CJM_OK) {
+            st = plan_make(&plan[made], inst[made], r, cjm_result_customers(r, inst[made]), err);
+            plans[made] = &plan[made];
+        }
+        if (st != CJM_OK) cjm_model_free(&inst[made]);
+    }
+    if (st == CJM_OK) st = run_job(r, plans, first, count, err);
+    for (int k = 0; k < made; k++) {
+        if (inst[k]) plan_free(&plan[k]);
+        cjm_model_free(&inst[k]);
+    }
+    return st;
+}
+
+cjm_status cjm_engine_agent(const cjm_model *m, cjm_result *r, cjm_error *err)
+{
+    if (m->uncertain_count == 0) return run_certain(m, r, err);
+    cjm_status st = CJM_OK;
+    for (int first = 0; st == CJM_OK && first < r->runs; first += RUNS_PER_BATCH) {
+        int count = r->runs - first < RUNS_PER_BATCH ? r->runs - first : RUNS_PER_BATCH;
+        st = run_batch(m, r, first, count, err);
+    }
     return st;
 }

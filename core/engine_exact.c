@@ -177,7 +177,7 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, int H)
     return x->tally && x->u && x->w && x->conv_mass && x->stay && x->arrive;
 }
 
-cjm_status cjm_engine_exact(const cjm_model *m, cjm_result *r, cjm_error *err)
+static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_error *err)
 {
     exact_ctx x;
     if (!ctx_make(&x, m, r->horizon)) {
@@ -197,9 +197,24 @@ cjm_status cjm_engine_exact(const cjm_model *m, cjm_result *r, cjm_error *err)
     }
     double *v = x.u; /* no longer needed: reuse as the funnel's scratch */
     for (int s = 0; s < x.S; s++) x.tally[x.lay.reached + s] = reach_probability(&x, s, v);
-    double n = (double)r->settings.customers;
-    for (int i = 0; i < x.lay.width; i++) x.tally[i] *= n;
-    cjm_result_set_run(r, 0, x.tally);
+    int64_t customers = cjm_result_customers(r, m);
+    for (int i = 0; i < x.lay.width; i++) x.tally[i] *= (double)customers;
+    cjm_result_set_run(r, run, x.tally, m, customers);
     ctx_free(&x);
     return CJM_OK;
+}
+
+/* With uncertain inputs, the exact values of each run's draw: the spread
+ * across runs is then the inputs' uncertainty alone. */
+cjm_status cjm_engine_exact(const cjm_model *m, cjm_result *r, cjm_error *err)
+{
+    if (m->uncertain_count == 0) return exact_run(m, r, 0, err);
+    cjm_status st = CJM_OK;
+    for (int run = 0; st == CJM_OK && run < r->runs; run++) {
+        cjm_model *inst;
+        st = cjm_result_instance(r, run, &inst, err);
+        if (st == CJM_OK) st = exact_run(inst, r, run, err);
+        cjm_model_free(&inst);
+    }
+    return st;
 }

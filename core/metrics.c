@@ -25,12 +25,13 @@ int cjm_metric_index(const char *name)
 /* A plain metric: exact results have no spread, sampled ones are summarised. */
 static cjm_summary plain(const cjm_result *r, const double *col)
 {
-    return r->exact ? cjm_summary_exact(col[0], true) : cjm_summarize(col, r->runs, 1);
+    return cjm_result_is_point(r) ? cjm_summary_exact(col[0], true)
+                                  : cjm_summarize(col, r->runs, 1);
 }
 
 static cjm_summary ratio(const cjm_result *r, const double *y, const double *x, int stride)
 {
-    if (r->exact) return cjm_summary_exact(x[0] > 0 ? y[0] / x[0] : 0, x[0] > 0);
+    if (cjm_result_is_point(r)) return cjm_summary_exact(x[0] > 0 ? y[0] / x[0] : 0, x[0] > 0);
     return cjm_summarize_ratio(y, x, r->runs, stride);
 }
 

@@ -130,7 +130,7 @@ void cjm_model_free(cjm_model **mp)
 
 /* Sums the outgoing probabilities of every (step, segment, stage): above 1
  * there is no valid "stay" remainder. */
-static cjm_status check_sums(const cjm_model *m, int horizon, cjm_error *err)
+static cjm_status check_sums(const cjm_model *m, int horizon, const char *note, cjm_error *err)
 {
     for (int t = 0; t < horizon; t++)
         for (int g = 0; g < m->segment_count; g++)
@@ -142,9 +142,9 @@ static cjm_status check_sums(const cjm_model *m, int horizon, cjm_error *err)
                     const cjm_edge *first = &m->edges[m->edge_start[s]];
                     return cjm_error_set(err, CJM_ESCENARIO,
                                          "%s:%d: transitions.%s: the probabilities of leaving "
-                                         "'%s' sum to %.12g (above 1) at step %d, segment %s",
+                                         "'%s' sum to %.12g (above 1) at step %d, segment %s%s",
                                          m->file, first->line, m->stages[s].name, m->stages[s].name,
-                                         sum, t, m->segment_names[g]);
+                                         sum, t, m->segment_names[g], note);
                 }
             }
     return CJM_OK;
@@ -198,6 +198,37 @@ static cjm_status tabulate_edge(cjm_model *m, int e, double *raw, cjm_error *err
     return CJM_OK;
 }
 
+static int has_prob_slot(const cjm_input *in)
+{
+    for (int k = 0; k < in->slot_count; k++)
+        if (in->slots[k].kind == CJM_SLOT_PROB) return 1;
+    return 0;
+}
+
+/* Every run's draws must leave a valid remainder, so the check takes each
+ * uncertain probability at the top of its range: a sum that could pass 1 in
+ * some run is refused now, not in run 1734. */
+static cjm_status check_uncertain_sums(const cjm_model *m, cjm_error *err)
+{
+    double *x = malloc((size_t)m->uncertain_count * sizeof *x);
+    if (!x) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int u = 0; u < m->uncertain_count; u++) {
+        const cjm_input *in = &m->inputs[m->uncertain[u]];
+        x[u] = has_prob_slot(in) ? in->hi : in->value;
+    }
+    cjm_model *top;
+    cjm_status st = cjm_model_instance(m, x, &top, err);
+    if (st == CJM_OK) {
+        memcpy(top->prob, top->raw,
+               (size_t)m->prob_horizon * m->segment_count * m->edge_count * sizeof *top->prob);
+        st = check_sums(top, m->prob_horizon,
+                        " when the uncertain probabilities are at the top of their ranges", err);
+    }
+    cjm_model_free(&top);
+    free(x);
+    return st;
+}
+
 cjm_status cjm_model_tabulate(cjm_model *m, int horizon, cjm_error *err)
 {
     size_t cells =
@@ -218,8 +249,9 @@ cjm_status cjm_model_tabulate(cjm_model *m, int horizon, cjm_error *err)
         if (st != CJM_OK) return st;
     }
     memcpy(m->prob, m->raw, cells * sizeof *prob);
-    cjm_status st = check_sums(m, horizon, err); /* the written, barrier-free probabilities */
+    cjm_status st = check_sums(m, horizon, "", err); /* the written, barrier-free probabilities */
     if (st == CJM_OK) cjm_model_refresh(m);
+    if (st == CJM_OK && m->uncertain_count > 0) st = check_uncertain_sums(m, err);
     return st;
 }
 
@@ -367,6 +399,32 @@ static void describe_leaving(const cjm_model *m, int s, FILE *f)
         fprintf(f, "    leaves with probability %g..%g per %s\n", lo, hi, m->step_name);
 }
 
+static void describe_uncertain(const cjm_model *m, FILE *f)
+{
+    if (m->uncertain_count == 0) return;
+    fprintf(f, "uncertain inputs (drawn once per run):\n");
+    fprintf(f, "  %-40s %-28s %12s %12s %12s\n", "path", "distribution", "p5", "p50", "p95");
+    for (int u = 0; u < m->uncertain_count; u++) {
+        const cjm_input *in = &m->inputs[m->uncertain[u]];
+        char desc[96];
+        cjm_dist_describe(&in->dist, desc, sizeof desc);
+        fprintf(f, "  %-40s %-28s %12.6g %12.6g %12.6g", in->path, desc,
+                cjm_dist_quantile(&in->dist, 0.05), cjm_dist_quantile(&in->dist, 0.5),
+                cjm_dist_quantile(&in->dist, 0.95));
+        if (in->slot_count > 1) fprintf(f, "  (used in %d places)", in->slot_count);
+        fputc('\n', f);
+    }
+    for (int g = 0; g < m->group_count; g++) {
+        const cjm_corr_group *gr = &m->groups[g];
+        fprintf(f, "  rank correlation (line %d):", gr->line);
+        for (int i = 0; i < gr->size; i++)
+            for (int j = i + 1; j < gr->size; j++)
+                fprintf(f, " %s ~ %s %g;", m->inputs[gr->inputs[i]].path,
+                        m->inputs[gr->inputs[j]].path, gr->matrix[i * gr->size + j]);
+        fputc('\n', f);
+    }
+}
+
 void cjm_model_describe(const cjm_model *m, FILE *f)
 {
     fprintf(f, "scenario: %s\nfile: %s\nsha256: %s\n", m->name, m->file, m->sha256);
@@ -392,4 +450,5 @@ void cjm_model_describe(const cjm_model *m, FILE *f)
         for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) describe_edge(m, e, f);
         describe_leaving(m, s, f);
     }
+    describe_uncertain(m, f);
 }

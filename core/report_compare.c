@@ -142,7 +142,7 @@ static void delta_block(const cjm_arm *a, const cjm_result *r, FILE *f)
         cjm_unit unit = cjm_metric_infos[m].unit;
         char mean[48], lo[48], hi[48], ci[110] = "";
         signed_value(mean, sizeof mean, d->defined ? d->mean : CJM_NAN, unit);
-        if (!r->exact && isfinite(d->lo)) {
+        if (!cjm_result_is_point(r) && isfinite(d->lo)) {
             signed_value(lo, sizeof lo, d->lo, unit);
             signed_value(hi, sizeof hi, d->hi, unit);
             snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
@@ -162,15 +162,15 @@ static void table_header(const cjm_comparison *c, FILE *f)
     const cjm_result *r = c->base.result;
     const cjm_settings *s = &r->settings;
     fprintf(f, "%s\n", r->model->name);
-    if (r->exact)
+    if (cjm_result_is_point(r))
         fprintf(f, "exact engine (expected values), %lld customers, %d %ss\n",
                 (long long)s->customers, s->horizon, r->model->step_name);
     else
         fprintf(f,
-                "agent engine, %d runs x %lld customers, %d %ss, seed %llu, "
+                "%s engine, %d runs x %lld customers, %d %ss, seed %llu, "
                 "common random numbers\n",
-                s->runs, (long long)s->customers, s->horizon, r->model->step_name,
-                (unsigned long long)s->seed);
+                cjm_engine_name(s->engine), s->runs, (long long)s->customers, s->horizon,
+                r->model->step_name, (unsigned long long)s->seed);
     fprintf(f, "scenario %s (sha256 %.12s)\n\n", r->model->file, r->model->sha256);
 }
 

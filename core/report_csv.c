@@ -33,3 +33,25 @@ cjm_status cjm_report_csv(const cjm_result *r, const cjm_metrics *mt, FILE *f)
     }
     return CJM_OK;
 }
+
+cjm_status cjm_report_runs_csv(const cjm_result *r, FILE *f, cjm_error *err)
+{
+    (void)err;
+    const cjm_model *m = r->model;
+    fputs("run", f);
+    for (int u = 0; u < r->input_count; u++) fprintf(f, ",%s", m->inputs[m->uncertain[u]].path);
+    for (int i = 0; i < CJM_M_COUNT; i++) fprintf(f, ",%s", cjm_metric_infos[i].name);
+    fputc('\n', f);
+    for (int run = 0; run < r->runs; run++) {
+        fprintf(f, "%d", run + 1);
+        for (int u = 0; u < r->input_count; u++)
+            csv_number(f, r->inputs[(size_t)run * r->input_count + u]);
+        for (int i = 0; i < CJM_M_COUNT; i++) {
+            double num, den;
+            cjm_metric_parts(r, i, run, &num, &den);
+            csv_number(f, den > 0 ? num / den : CJM_NAN);
+        }
+        fputc('\n', f);
+    }
+    return ferror(f) ? cjm_error_set(err, CJM_EIO, "cannot write the runs file") : CJM_OK;
+}

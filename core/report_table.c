@@ -61,9 +61,16 @@ static void header(const cjm_result *r, FILE *f)
     const cjm_model *m = r->model;
     const cjm_settings *s = &r->settings;
     fprintf(f, "%s\n", m->name);
-    if (r->exact)
+    if (cjm_result_is_point(r))
         fprintf(f, "exact engine (expected values, no sampling), %lld customers, %d %ss\n",
                 (long long)s->customers, s->horizon, m->step_name);
+    else if (r->exact)
+        fprintf(f,
+                "exact engine, %d runs: expected values for each run's draw of the %d uncertain "
+                "inputs (%s sampling), %lld customers, %d %ss, seed %llu\n",
+                s->runs, r->input_count,
+                s->sampling == CJM_SAMPLING_LHS ? "Latin hypercube" : "random",
+                (long long)s->customers, s->horizon, m->step_name, (unsigned long long)s->seed);
     else
         fprintf(f, "%s engine, %d runs x %lld customers, %d %ss, seed %llu\n",
                 cjm_engine_name(s->engine), s->runs, (long long)s->customers, s->horizon,

@@ -2,13 +2,15 @@
  * cjm_run() entry point that picks an engine. */
 #include "result.h"
 
+#include "sampling.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 cjm_settings cjm_settings_default(void)
 {
-    return (cjm_settings){CJM_ENGINE_AGENT, 100, 0, 0, 1, 0};
+    return (cjm_settings){CJM_ENGINE_AGENT, 100, 0, 0, 1, 0, CJM_SAMPLING_RANDOM};
 }
 
 cjm_tally_layout cjm_tally_layout_make(int S, int H)
@@ -45,9 +47,20 @@ cjm_status cjm_result_new(const cjm_model *m, const cjm_settings *s, int runs, c
     return CJM_OK;
 }
 
+cjm_status cjm_result_instance(const cjm_result *r, int run, cjm_model **out, cjm_error *err)
+{
+    return cjm_model_instance(r->model, r->inputs + (size_t)run * r->input_count, out, err);
+}
+
+int64_t cjm_result_customers(const cjm_result *r, const cjm_model *m)
+{
+    return r->customers_given ? r->settings.customers : m->cohort_size;
+}
+
 void cjm_result_free(cjm_result **rp)
 {
     if (!rp || !*rp) return;
+    free((*rp)->inputs);
     free((*rp)->totals);
     free(*rp);
     *rp = NULL;
@@ -68,12 +81,12 @@ static double stage_money(const cjm_model *m, const cjm_tally_layout *l, const d
     return sum;
 }
 
-void cjm_result_set_run(cjm_result *r, int run, const double *tally)
+void cjm_result_set_run(cjm_result *r, int run, const double *tally, const cjm_model *m,
+                        int64_t customers)
 {
-    const cjm_model *m = r->model;
     cjm_tally_layout l = cjm_tally_layout_make(m->stage_count, r->horizon);
     double *row = cjm_result_row(r, run);
-    double n = (double)r->settings.customers;
+    double n = (double)customers;
     double cost[CJM_PHASES], revenue[CJM_PHASES];
     for (int p = 0; p < CJM_PHASES; p++) {
         cost[p] = stage_money(m, &l, tally, p, 0);
@@ -93,6 +106,17 @@ void cjm_result_set_run(cjm_result *r, int run, const double *tally)
            (size_t)(m->stage_count + 2 * (r->horizon + 1)) * sizeof *row);
 }
 
+/* Each run's draws of the uncertain inputs, before any run starts: the draws
+ * then depend on the seed and the run, never on threads. */
+static cjm_status draw_inputs(const cjm_model *m, cjm_result *r, cjm_error *err)
+{
+    r->input_count = m->uncertain_count;
+    if (m->uncertain_count == 0) return CJM_OK;
+    r->inputs = malloc((size_t)r->runs * m->uncertain_count * sizeof *r->inputs);
+    if (!r->inputs) return cjm_error_set(err, CJM_ENOMEM, "out of memory for the inputs' draws");
+    return cjm_sample_inputs(m, r->runs, r->settings.seed, r->settings.sampling, r->inputs, err);
+}
+
 static int cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -103,6 +127,7 @@ cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out,
 {
     *out = NULL;
     cjm_settings s = *in;
+    bool customers_given = s.customers > 0;
     if (s.customers <= 0) s.customers = m->cohort_size;
     if (s.horizon <= 0) s.horizon = m->horizon;
     if (s.threads <= 0) s.threads = cpu_count();
@@ -111,13 +136,15 @@ cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out,
         return cjm_error_set(err, CJM_EUSAGE,
                              "horizon %d is beyond the %d steps tabulated for this model",
                              s.horizon, m->prob_horizon);
-    int runs = s.engine == CJM_ENGINE_EXACT ? 1 : s.runs;
-    if (s.engine == CJM_ENGINE_EXACT) s.runs = 1;
+    /* Exact values need one run, unless there are uncertain inputs to draw. */
+    if (s.engine == CJM_ENGINE_EXACT && m->uncertain_count == 0) s.runs = 1;
     cjm_result *r;
-    cjm_status st = cjm_result_new(m, &s, runs, &r, err);
+    cjm_status st = cjm_result_new(m, &s, s.runs, &r, err);
     if (st != CJM_OK) return st;
     r->exact = s.engine == CJM_ENGINE_EXACT;
-    st = r->exact ? cjm_engine_exact(m, r, err) : cjm_engine_agent(m, r, err);
+    r->customers_given = customers_given;
+    st = draw_inputs(m, r, err);
+    if (st == CJM_OK) st = r->exact ? cjm_engine_exact(m, r, err) : cjm_engine_agent(m, r, err);
     if (st != CJM_OK) {
         cjm_result_free(&r);
         return st;

@@ -46,16 +46,33 @@ struct cjm_result {
     cjm_settings settings;  /* as run: customers, horizon and threads resolved */
     bool exact;
     int runs, stage_count, horizon;
-    int width;      /* of a row of totals */
-    double *totals; /* [runs][width] */
+    int width;            /* of a row of totals */
+    double *totals;       /* [runs][width] */
+    bool customers_given; /* --customers: every run has that many; else the scenario's */
+    int input_count;      /* the model's uncertain inputs */
+    double *inputs;       /* [runs][input_count]: each run's draws */
 };
 
 /* Allocates a result for runs rows. */
 cjm_status cjm_result_new(const cjm_model *m, const cjm_settings *s, int runs, cjm_result **out,
                           cjm_error *err);
 
-/* Fills totals row `run` from a tally of doubles. */
-void cjm_result_set_run(cjm_result *r, int run, const double *tally);
+/* Fills totals row `run` from a tally of doubles, for the model the run used
+ * (the base, or the run's instance) and its number of customers. */
+void cjm_result_set_run(cjm_result *r, int run, const double *tally, const cjm_model *m,
+                        int64_t customers);
+
+/* The model of one run: an instance with the run's draws (free it). */
+cjm_status cjm_result_instance(const cjm_result *r, int run, cjm_model **out, cjm_error *err);
+
+/* Customers in a run of model m (a base model or an instance). */
+int64_t cjm_result_customers(const cjm_result *r, const cjm_model *m);
+
+/* One exact run: values without sampling spread (standard error 0). */
+static inline bool cjm_result_is_point(const cjm_result *r)
+{
+    return r->exact && r->runs == 1;
+}
 
 static inline double *cjm_result_row(const cjm_result *r, int run)
 {

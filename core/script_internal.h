@@ -54,9 +54,33 @@ void cjm_fix_list_free(cjm_fix_list *l);
 cjm_status cjm_script_apply_variant(cjm_script *s, int scn, const char *name, cjm_fix_list *fixes,
                                     cjm_error *err);
 
-/* Reads the barriers (marking the listed fixes) and the variant names. */
-cjm_status cjm_script_read_barriers(cjm_script *s, int scn, const cjm_fix_list *fixes, cjm_model *m,
-                                    cjm_error *err);
+/* The state of one compilation of a scenario table into a model. */
+typedef struct cjm_loader {
+    cjm_script *s;
+    lua_State *L;
+    cjm_model *m;
+    cjm_error *err;
+    int dist_map; /* registry ref: distribution table -> input index + 1 */
+} cjm_loader;
+
+/* "a.b" from "a" and "b" (malloc'd; "b" alone when a is empty). */
+char *cjm_path_join(const char *a, const char *b);
+
+/* Is the value at idx a distribution made by cjm.beta() and the like? */
+int cjm_script_is_dist(lua_State *L, int idx);
+
+/* Registers a number of the scenario as an input at path with its slot: the
+ * value on top of the stack is a number or a distribution (checked to stay in
+ * [lo, hi]). *value gets the number, or the distribution's median. */
+cjm_status cjm_loader_input(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
+                            double hi, int integral, double *value);
+
+/* After everything is read: correlation groups, and the sums of uncertain
+ * probabilities at their highest. */
+cjm_status cjm_loader_finish_inputs(cjm_loader *ld);
+
+/* Stores the module's distribution metatable (module table on top). */
+void cjm_script_remember_dist_mt(lua_State *L);
 
 /* Adds the cjm module's C functions to the module table on top of the stack. */
 void cjm_script_module_extend(lua_State *L);

@@ -10,12 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct loader {
-    cjm_script *s;
-    lua_State *L;
-    cjm_model *m;
-    cjm_error *err;
-} loader;
+typedef cjm_loader loader;
 
 static const char *const top_keys[] = {"name",     "description", "step",   "horizon",
                                        "cohort",   "segments",    "stages", "transitions",
@@ -33,7 +28,7 @@ static int in_list(const char *key, const char *const *list)
     return 0;
 }
 
-static char *join_path(const char *a, const char *b)
+char *cjm_path_join(const char *a, const char *b)
 {
     size_t n = strlen(a) + strlen(b) + 2;
     char *p = malloc(n);
@@ -53,7 +48,7 @@ static cjm_status check_keys(loader *ld, int idx, const char *path, const char *
         lua_pop(L, 1); /* stack: key */
         if (lua_type(L, -1) == LUA_TSTRING) {
             if (!in_list(lua_tostring(L, -1), allowed)) {
-                char *p = join_path(path, lua_tostring(L, -1));
+                char *p = cjm_path_join(path, lua_tostring(L, -1));
                 cjm_script_fail_at(ld->s, ld->err, p, "unknown key (a typo?)");
                 free(p);
                 lua_pop(L, 1);
@@ -69,29 +64,38 @@ static cjm_status check_keys(loader *ld, int idx, const char *path, const char *
     return CJM_OK;
 }
 
+static cjm_status check_number(loader *ld, const char *p, double v, double lo, double hi,
+                               int integral)
+{
+    if (!isfinite(v)) return cjm_script_fail_at(ld->s, ld->err, p, "%g is not a finite number", v);
+    if (v < lo || v > hi)
+        return cjm_script_fail_at(ld->s, ld->err, p, "%.17g is out of range [%g, %g]", v, lo, hi);
+    if (integral && v != floor(v))
+        return cjm_script_fail_at(ld->s, ld->err, p, "%.17g must be a whole number", v);
+    return CJM_OK;
+}
+
 /* Reads the optional number t[key] (table at idx) into *out, default def,
- * requiring lo <= value <= hi and, if integral, an integer. */
+ * requiring lo <= value <= hi and, if integral, an integer. With a slot the
+ * number is an input of the model and may be a distribution. */
 static cjm_status get_number(loader *ld, int idx, const char *key, const char *path, double def,
-                             double lo, double hi, int integral, double *out)
+                             double lo, double hi, int integral, const cjm_slot *slot, double *out)
 {
     lua_State *L = ld->L;
     int type = lua_getfield(L, idx, key);
-    char *p = join_path(path, key);
+    char *p = cjm_path_join(path, key);
     cjm_status st = CJM_OK;
-    if (type == LUA_TNIL) {
-        *out = def;
-    } else if (type != LUA_TNUMBER) {
+    *out = def;
+    if (type == LUA_TNUMBER) {
+        *out = lua_tonumber(L, -1);
+        st = check_number(ld, p, *out, lo, hi, integral);
+        if (st == CJM_OK && slot) st = cjm_loader_input(ld, p, slot, lo, hi, integral, out);
+    } else if (cjm_script_is_dist(L, -1)) {
+        st = slot ? cjm_loader_input(ld, p, slot, lo, hi, integral, out)
+                  : cjm_script_fail_at(ld->s, ld->err, p, "cannot be uncertain: give a number");
+    } else if (type != LUA_TNIL) {
         st = cjm_script_fail_at(ld->s, ld->err, p, "expected a number, got %s",
                                 lua_typename(L, type));
-    } else {
-        double v = lua_tonumber(L, -1);
-        if (!isfinite(v))
-            st = cjm_script_fail_at(ld->s, ld->err, p, "%g is not a finite number", v);
-        else if (v < lo || v > hi)
-            st = cjm_script_fail_at(ld->s, ld->err, p, "%.17g is out of range [%g, %g]", v, lo, hi);
-        else if (integral && v != floor(v))
-            st = cjm_script_fail_at(ld->s, ld->err, p, "%.17g must be a whole number", v);
-        *out = v;
     }
     free(p);
     lua_pop(L, 1);
@@ -106,7 +110,7 @@ static cjm_status get_bool(loader *ld, int idx, const char *key, const char *pat
     if (type == LUA_TBOOLEAN)
         *out = lua_toboolean(ld->L, -1);
     else if (type != LUA_TNIL) {
-        char *p = join_path(path, key);
+        char *p = cjm_path_join(path, key);
         st = cjm_script_fail_at(ld->s, ld->err, p, "expected true or false, got %s",
                                 lua_typename(ld->L, type));
         free(p);
@@ -167,7 +171,7 @@ static cjm_status read_top(loader *ld, int idx)
         return cjm_script_fail(ld->s, ld->err, 0, "horizon",
                                "missing: how many steps to simulate (e.g. horizon = 52)");
     lua_pop(ld->L, 1);
-    if ((st = get_number(ld, idx, "horizon", "", 0, 1, CJM_MAX_HORIZON, 1, &v)) != CJM_OK)
+    if ((st = get_number(ld, idx, "horizon", "", 0, 1, CJM_MAX_HORIZON, 1, NULL, &v)) != CJM_OK)
         return st;
     m->horizon = (int)v;
     return CJM_OK;
@@ -189,9 +193,12 @@ static cjm_status read_cohort(loader *ld, int idx)
                                 "size is missing: how many prospects enter at step 0");
     else if (st == CJM_OK)
         lua_pop(L, 1);
-    if (st == CJM_OK) st = get_number(ld, c, "size", "cohort", 0, 1, 9007199254740992.0, 1, &size);
+    static const cjm_slot size_slot = {CJM_SLOT_COHORT_SIZE, 0, 0, 0};
+    static const cjm_slot cpp_slot = {CJM_SLOT_COST_PER_PROSPECT, 0, 0, 0};
     if (st == CJM_OK)
-        st = get_number(ld, c, "cost_per_prospect", "cohort", 0, 0, HUGE_VAL, 0,
+        st = get_number(ld, c, "size", "cohort", 0, 1, 9007199254740992.0, 1, &size_slot, &size);
+    if (st == CJM_OK)
+        st = get_number(ld, c, "cost_per_prospect", "cohort", 0, 0, HUGE_VAL, 0, &cpp_slot,
                         &ld->m->cost_per_prospect);
     ld->m->cohort_size = (int64_t)size;
     lua_pop(L, 1);
@@ -211,13 +218,13 @@ static cjm_status read_segment(loader *ld, int idx, int g, double *share_sum)
     if (cjm_model_segment_index(m, name) >= 0)
         return cjm_script_fail_at(ld->s, ld->err, "segments", "segment '%s' is named twice", name);
     m->segment_names[g] = strdup(name);
-    char *p = join_path("segments", name);
+    char *p = cjm_path_join("segments", name);
     cjm_status st = check_keys(ld, idx, p, segment_keys, 1);
     if (st == CJM_OK && lua_getfield(ld->L, idx, "share") == LUA_TNIL)
         st = cjm_script_fail_at(ld->s, ld->err, p, "share is missing");
     else if (st == CJM_OK)
         lua_pop(ld->L, 1);
-    if (st == CJM_OK) st = get_number(ld, idx, "share", p, 0, 0, 1, 0, &m->segment_share[g]);
+    if (st == CJM_OK) st = get_number(ld, idx, "share", p, 0, 0, 1, 0, NULL, &m->segment_share[g]);
     free(p);
     *share_sum += m->segment_share[g];
     return st;
@@ -284,14 +291,15 @@ static cjm_status read_stage(loader *ld, int idx, int s)
     if (cjm_model_stage_index(ld->m, name) >= 0)
         return cjm_script_fail_at(ld->s, ld->err, "stages", "stage '%s' is named twice", name);
     if (!(st_->name = strdup(name))) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
-    char *p = join_path("stages", name);
+    char *p = cjm_path_join("stages", name);
     cjm_status st = check_keys(ld, idx, p, stage_keys, 1);
-    if (st == CJM_OK) st = get_number(ld, idx, "cost", p, 0, 0, HUGE_VAL, 0, &st_->cost);
-    if (st == CJM_OK) st = get_number(ld, idx, "revenue", p, 0, 0, HUGE_VAL, 0, &st_->revenue);
-    if (st == CJM_OK)
-        st = get_number(ld, idx, "cost_per_step", p, 0, 0, HUGE_VAL, 0, &st_->cost_per_step);
-    if (st == CJM_OK)
-        st = get_number(ld, idx, "revenue_per_step", p, 0, 0, HUGE_VAL, 0, &st_->revenue_per_step);
+    static const char *const amount_keys[] = {"cost", "revenue", "cost_per_step",
+                                              "revenue_per_step"};
+    double *amounts[] = {&st_->cost, &st_->revenue, &st_->cost_per_step, &st_->revenue_per_step};
+    for (int k = 0; k < 4 && st == CJM_OK; k++) {
+        cjm_slot slot = {CJM_SLOT_STAGE, s, k, 0};
+        st = get_number(ld, idx, amount_keys[k], p, 0, 0, HUGE_VAL, 0, &slot, amounts[k]);
+    }
     if (st == CJM_OK) st = get_bool(ld, idx, "converts", p, &st_->converts);
     if (st == CJM_OK) st = get_bool(ld, idx, "final", p, &st_->final);
     free(p);
@@ -343,31 +351,34 @@ static cjm_status read_stages(loader *ld, int idx)
     return st == CJM_OK ? check_stage_roles(ld) : st;
 }
 
-/* Reads one probability (number or function) for segment g of edge e. */
+/* Reads one probability (a number, a distribution or a function) for segment
+ * g of edge e, or for every segment when g is -1. */
 static cjm_status read_prob_value(loader *ld, cjm_edge *e, int g, const char *path)
 {
     lua_State *L = ld->L;
     int type = lua_type(L, -1);
+    int g0 = g < 0 ? 0 : g, g1 = g < 0 ? ld->m->segment_count : g + 1;
     if (type == LUA_TFUNCTION) {
-        e->kind[g] = CJM_PROB_FUNCTION;
         lua_pushvalue(L, -1);
-        e->fn_ref[g] = luaL_ref(L, LUA_REGISTRYINDEX);
+        int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        for (int k = g0; k < g1; k++) e->kind[k] = CJM_PROB_FUNCTION, e->fn_ref[k] = ref;
         return CJM_OK;
     }
-    if (type != LUA_TNUMBER)
-        return cjm_script_fail_at(ld->s, ld->err, path,
-                                  "expected a probability (a number, a table by segment or a "
-                                  "function), got %s",
-                                  lua_typename(L, type));
     double v = lua_tonumber(L, -1);
-    if (!(v >= 0 && v <= 1))
+    if (type != LUA_TNUMBER && !cjm_script_is_dist(L, -1))
+        return cjm_script_fail_at(ld->s, ld->err, path,
+                                  "expected a probability (a number, a table by segment, a "
+                                  "distribution or a function), got %s",
+                                  lua_typename(L, type));
+    if (type == LUA_TNUMBER && !(v >= 0 && v <= 1))
         return cjm_script_fail_at(ld->s, ld->err, path, "probability %.17g is %s", v,
                                   v < 0   ? "below 0"
                                   : v > 1 ? "above 1"
                                           : "not a number");
-    e->kind[g] = CJM_PROB_CONST;
-    e->value[g] = v;
-    return CJM_OK;
+    cjm_slot slot = {CJM_SLOT_PROB, e->from, e->to, g};
+    cjm_status st = cjm_loader_input(ld, path, &slot, 0, 1, 0, &v);
+    for (int k = g0; k < g1; k++) e->kind[k] = CJM_PROB_CONST, e->value[k] = v;
+    return st;
 }
 
 /* A per-segment table { young = 0.12, mature = 0.08 }: every segment, no other key. */
@@ -387,7 +398,7 @@ static cjm_status read_prob_table(loader *ld, cjm_edge *e, const char *path)
     }
     if (st != CJM_OK) lua_pop(L, 1);
     for (int g = 0; g < m->segment_count && st == CJM_OK; g++) {
-        char *p = join_path(path, m->segment_names[g]);
+        char *p = cjm_path_join(path, m->segment_names[g]);
         if (lua_getfield(L, tbl, m->segment_names[g]) == LUA_TNIL)
             st = cjm_script_fail_at(ld->s, ld->err, path, "no probability for segment '%s'",
                                     m->segment_names[g]);
@@ -419,10 +430,9 @@ static cjm_status add_edge(loader *ld, int from, int to, const char *path)
         return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     for (int g = 0; g < G; g++) e->fn_ref[g] = LUA_NOREF;
     /* stack: spec */
-    if (lua_istable(ld->L, -1)) return read_prob_table(ld, e, path);
-    cjm_status st = CJM_OK;
-    for (int g = 0; g < G && st == CJM_OK; g++) st = read_prob_value(ld, e, g, path);
-    return st;
+    if (lua_istable(ld->L, -1) && !cjm_script_is_dist(ld->L, -1))
+        return read_prob_table(ld, e, path);
+    return read_prob_value(ld, e, -1, path);
 }
 
 static cjm_status read_destinations(loader *ld, int from, const char *from_path)
@@ -435,7 +445,7 @@ static cjm_status read_destinations(loader *ld, int from, const char *from_path)
     cjm_status st = CJM_OK;
     if (bad) st = cjm_script_fail_at(ld->s, ld->err, from_path, "destinations must be stage names");
     for (int i = 0; i < n && st == CJM_OK; i++) {
-        char *p = join_path(from_path, keys[i]);
+        char *p = cjm_path_join(from_path, keys[i]);
         int to = cjm_model_stage_index(m, keys[i]);
         if (to < 0)
             st = cjm_script_fail_at(ld->s, ld->err, p, "unknown stage '%s'", keys[i]);
@@ -454,7 +464,7 @@ static cjm_status read_destinations(loader *ld, int from, const char *from_path)
 static cjm_status read_transition_source(loader *ld, const char *name)
 {
     cjm_model *m = ld->m;
-    char *p = join_path("transitions", name);
+    char *p = cjm_path_join("transitions", name);
     int from = cjm_model_stage_index(m, name);
     cjm_status st = CJM_OK;
     if (from < 0)
@@ -511,6 +521,8 @@ static cjm_status read_transitions(loader *ld, int idx)
     return st == CJM_OK ? index_edges(ld) : st;
 }
 
+static cjm_status read_barriers_and_variants(loader *ld, int scn, const cjm_fix_list *fixes);
+
 /* Variant first, then --set (the command line wins), then --fix. */
 static cjm_status apply_changes(cjm_script *s, int scn, const cjm_load_options *opts,
                                 cjm_fix_list *fixes, cjm_error *err)
@@ -526,9 +538,11 @@ static cjm_status apply_changes(cjm_script *s, int scn, const cjm_load_options *
 cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_model *m,
                               cjm_error *err)
 {
-    loader ld = {s, s->L, m, err};
+    loader ld = {s, s->L, m, err, LUA_NOREF};
     lua_State *L = s->L;
     cjm_fix_list fixes = {0};
+    lua_newtable(L);
+    ld.dist_map = luaL_ref(L, LUA_REGISTRYINDEX);
     if (!lua_checkstack(L, 64)) /* the loader nests a few tables deep; never more */
         return cjm_error_set(err, CJM_ENOMEM, "out of Lua stack");
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->scenario_ref); /* stack: scenario */
@@ -539,11 +553,13 @@ cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_m
     if (st == CJM_OK) st = read_segments(&ld, idx);
     if (st == CJM_OK) st = read_stages(&ld, idx);
     if (st == CJM_OK) st = read_transitions(&ld, idx);
-    if (st == CJM_OK) st = cjm_script_read_barriers(s, idx, &fixes, m, err);
+    if (st == CJM_OK) st = read_barriers_and_variants(&ld, idx, &fixes);
+    if (st == CJM_OK) st = cjm_loader_finish_inputs(&ld);
     if (st == CJM_OK && opts && opts->variant && !(m->variant = strdup(opts->variant)))
         st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
     cjm_fix_list_free(&fixes);
     lua_settop(L, idx - 1);
+    luaL_unref(L, LUA_REGISTRYINDEX, ld.dist_map);
     return st;
 }
 
@@ -580,7 +596,7 @@ static cjm_status parse_transition(loader *ld, const char *text, const char *pat
 static cjm_status read_barrier_on(loader *ld, int idx, cjm_barrier *b, const char *path)
 {
     lua_State *L = ld->L;
-    char *p = join_path(path, "on");
+    char *p = cjm_path_join(path, "on");
     int type = lua_getfield(L, idx, "on");
     int n = type == LUA_TSTRING ? 1 : type == LUA_TTABLE ? (int)luaL_len(L, -1) : 0;
     cjm_status st = CJM_OK;
@@ -610,7 +626,7 @@ static cjm_status read_barrier_segments(loader *ld, int idx, cjm_barrier *b, con
     if (!b->segments) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     int type = lua_getfield(L, idx, "segments");
     memset(b->segments, type == LUA_TNIL, (size_t)m->segment_count);
-    char *p = join_path(path, "segments");
+    char *p = cjm_path_join(path, "segments");
     cjm_status st = CJM_OK;
     if (type != LUA_TNIL && (type != LUA_TTABLE || !m->has_segments))
         st = cjm_script_fail_at(ld->s, ld->err, p,
@@ -637,7 +653,7 @@ static cjm_status read_fix(loader *ld, int idx, cjm_barrier *b, const char *path
 {
     lua_State *L = ld->L;
     int type = lua_getfield(L, idx, "fix");
-    char *p = join_path(path, "fix");
+    char *p = cjm_path_join(path, "fix");
     int f = lua_gettop(L);
     double from;
     cjm_status st = CJM_OK;
@@ -646,12 +662,15 @@ static cjm_status read_fix(loader *ld, int idx, cjm_barrier *b, const char *path
         st = cjm_script_fail_at(ld->s, ld->err, p, "expected { cost = ..., efficacy = ... }");
     if (b->has_fix) {
         st = check_keys(ld, f, p, fix_keys, 0);
-        if (st == CJM_OK) st = get_number(ld, f, "cost", p, 0, 0, HUGE_VAL, 0, &b->fix_cost);
+        cjm_slot slot = {CJM_SLOT_BARRIER, (int)(b - ld->m->barriers), 1, 0};
+        if (st == CJM_OK) st = get_number(ld, f, "cost", p, 0, 0, HUGE_VAL, 0, &slot, &b->fix_cost);
+        slot.b = 2;
         if (st == CJM_OK)
-            st = get_number(ld, f, "cost_per_customer", p, 0, 0, HUGE_VAL, 0,
+            st = get_number(ld, f, "cost_per_customer", p, 0, 0, HUGE_VAL, 0, &slot,
                             &b->fix_cost_per_customer);
-        if (st == CJM_OK) st = get_number(ld, f, "efficacy", p, 1, 0, 1, 0, &b->efficacy);
-        if (st == CJM_OK) st = get_number(ld, f, "from", p, 0, 0, CJM_MAX_HORIZON, 1, &from);
+        slot.b = 3;
+        if (st == CJM_OK) st = get_number(ld, f, "efficacy", p, 1, 0, 1, 0, &slot, &b->efficacy);
+        if (st == CJM_OK) st = get_number(ld, f, "from", p, 0, 0, CJM_MAX_HORIZON, 1, NULL, &from);
         b->fix_from = (int)from;
     }
     lua_pop(L, 1);
@@ -672,16 +691,18 @@ static cjm_status read_barrier(loader *ld, int idx, cjm_barrier *b, const char *
                                 "effect is missing: what the probability is multiplied by");
     else if (st == CJM_OK)
         lua_pop(ld->L, 1);
-    if (st == CJM_OK) st = get_number(ld, idx, "effect", path, 1, 0, 1, 0, &b->effect);
+    cjm_slot effect_slot = {CJM_SLOT_BARRIER, (int)(b - ld->m->barriers), 0, 0};
+    if (st == CJM_OK)
+        st = get_number(ld, idx, "effect", path, 1, 0, 1, 0, &effect_slot, &b->effect);
     if (st == CJM_OK && b->effect <= 0) {
-        char *p = join_path(path, "effect");
+        char *p = cjm_path_join(path, "effect");
         st = cjm_script_fail_at(ld->s, ld->err, p, "must be above 0 (0 < effect <= 1)");
         free(p);
     }
-    if (st == CJM_OK) st = get_number(ld, idx, "from", path, 0, 0, CJM_MAX_HORIZON, 1, &from);
+    if (st == CJM_OK) st = get_number(ld, idx, "from", path, 0, 0, CJM_MAX_HORIZON, 1, NULL, &from);
     if (st == CJM_OK)
         st = get_number(ld, idx, "to", path, CJM_MAX_HORIZON + 1, from + 1, CJM_MAX_HORIZON + 1, 1,
-                        &to);
+                        NULL, &to);
     b->from = (int)from;
     b->to = (int)to;
     if (st == CJM_OK) st = read_barrier_on(ld, idx, b, path);
@@ -716,7 +737,7 @@ static void sort_by_line(loader *ld, const char *prefix, char **names, int n)
     int *line = malloc((size_t)n * sizeof *line);
     if (!line) return;
     for (int i = 0; i < n; i++) {
-        char *p = join_path(prefix, names[i]);
+        char *p = cjm_path_join(prefix, names[i]);
         line[i] = p ? cjm_script_line_of(ld->s, p) : 0;
         free(p);
     }
@@ -744,7 +765,7 @@ static cjm_status read_barrier_list(loader *ld, int tbl, char **names, int n)
         cjm_barrier *b = &m->barriers[i];
         m->barrier_count = i + 1;
         b->name = strdup(names[i]);
-        char *p = join_path("barriers", names[i]);
+        char *p = cjm_path_join("barriers", names[i]);
         lua_getfield(ld->L, tbl, names[i]);
         st = valid_name(names[i]) ? read_barrier(ld, lua_gettop(ld->L), b, p)
                                   : cjm_script_fail_at(ld->s, ld->err, p, "not a valid name");
@@ -813,12 +834,10 @@ static cjm_status read_variant_names(loader *ld, int scn)
     return st;
 }
 
-cjm_status cjm_script_read_barriers(cjm_script *s, int scn, const cjm_fix_list *fixes, cjm_model *m,
-                                    cjm_error *err)
+static cjm_status read_barriers_and_variants(loader *ld, int scn, const cjm_fix_list *fixes)
 {
-    loader ld = {s, s->L, m, err};
-    cjm_status st = read_barriers(&ld, scn);
-    if (st == CJM_OK) st = mark_fixes(&ld, fixes);
-    if (st == CJM_OK) st = read_variant_names(&ld, scn);
+    cjm_status st = read_barriers(ld, scn);
+    if (st == CJM_OK) st = mark_fixes(ld, fixes);
+    if (st == CJM_OK) st = read_variant_names(ld, scn);
     return st;
 }

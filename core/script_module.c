@@ -22,4 +22,5 @@ static const luaL_Reg module_functions[] = {
 void cjm_script_module_extend(lua_State *L)
 {
     luaL_setfuncs(L, module_functions, 0);
+    cjm_script_remember_dist_mt(L);
 }

@@ -78,8 +78,9 @@ static int may_add(lua_State *L, int scenario_idx, const char *path, const char 
 /* Is the new value (type nt) allowed to replace the old (type ot) at path? A
  * probability may replace a function or a per-segment table; otherwise the
  * type stays what the scenario wrote. */
-static int compatible(const char *path, int ot, int nt)
+static int compatible(const char *path, int ot, int nt, int old_is_dist)
 {
+    if (old_is_dist) return nt == LUA_TNUMBER; /* pin an uncertain input to a value */
     if (ot == LUA_TNIL || ot == nt) return ot != LUA_TTABLE;
     int is_prob = strncmp(path, "transitions.", 12) == 0;
     return nt == LUA_TNUMBER && is_prob && (ot == LUA_TFUNCTION || ot == LUA_TTABLE);
@@ -124,12 +125,13 @@ cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path
     }
     int parent = lua_gettop(L);
     int ot = lua_getfield(L, parent, key), nt = lua_type(L, value);
+    int old_is_dist = cjm_script_is_dist(L, -1);
     lua_pop(L, 1);
     cjm_status st = CJM_OK;
     if (ot == LUA_TNIL && !may_add(L, scenario_idx, path, key))
         st = cjm_script_fail(s, err, cjm_script_line_of(s, path), NULL,
                              "%s %s: no such value in the scenario", origin, path);
-    else if (!compatible(path, ot, nt))
+    else if (!compatible(path, ot, nt, old_is_dist))
         st = cjm_script_fail(s, err, cjm_script_line_of(s, path), NULL,
                              "%s %s: cannot replace a %s with a %s", origin, path,
                              lua_typename(L, ot), lua_typename(L, nt));

@@ -40,6 +40,10 @@ static const char usage_text[] =
     "  -o FILE                write the report to FILE (atomically) instead of standard output\n"
     "  --variant NAME         run a variant of the scenario (run; the baseline for compare)\n"
     "  --fix BARRIER          apply a barrier's fix (repeatable)\n"
+    "  --sampling random|lhs  how uncertain inputs are drawn across runs: plain random\n"
+    "                         (default) or Latin hypercube\n"
+    "  --runs-out FILE.csv    (run) one row per run: the uncertain inputs' draws and the\n"
+    "                         run's metrics\n"
     "\n"
     "Comparisons use common random numbers: each customer draws the same random\n"
     "numbers in every arm, so a difference is far more precise than either side.\n"
@@ -127,6 +131,9 @@ static int parse_option(cli *c, const char *opt, const char *v)
     } else if (strcmp(opt, "--format") == 0) {
         if (cjm_format_parse(v, &c->format))
             rc = cli_usage_error("--format: expected table, json or csv, got '%s'", v);
+    } else if (strcmp(opt, "--sampling") == 0) {
+        if (cjm_sampling_parse(v, &c->settings.sampling))
+            rc = cli_usage_error("--sampling: expected random or lhs, got '%s'", v);
     } else if (strcmp(opt, "--fix") == 0) {
         if (c->fix_count == CLI_MAX) return cli_usage_error("--fix: more than %d fixes", CLI_MAX);
         c->fixes[c->fix_count++] = v;
@@ -141,8 +148,8 @@ static int parse_option(cli *c, const char *opt, const char *v)
 }
 
 static const char *const common_options[] = {
-    "--engine", "--runs", "--customers", "--horizon", "--seed",    "--threads", "--set",
-    "--format", "-o",     "--output",    "--fix",     "--variant", NULL};
+    "--engine", "--runs", "--customers", "--horizon", "--seed",    "--threads",  "--set",
+    "--format", "-o",     "--output",    "--fix",     "--variant", "--sampling", NULL};
 
 static int in_list(const char *const *list, const char *name)
 {
@@ -296,6 +303,19 @@ static int cmd_compare(cli *c)
     return rc;
 }
 
+/* --runs-out FILE: one row per run, written atomically like -o. */
+static int write_runs(const cli *c, const cjm_result *r)
+{
+    const char *path = cli_extra(c, "--runs-out");
+    cli_out o;
+    cjm_error err;
+    if (!path) return 0;
+    if (cli_out_open(&o, path) != 0) return 1;
+    int ok = cjm_report_runs_csv(r, o.f, &err) == CJM_OK;
+    if (!ok) cli_fail(&err);
+    return cli_out_close(&o, ok) ? 0 : 1;
+}
+
 static int cmd_run(cli *c)
 {
     cjm_error err;
@@ -312,14 +332,17 @@ static int cmd_run(cli *c)
         int ok = cjm_report_run(r, c->format, o.f, &err) == CJM_OK;
         if (!ok) cli_fail(&err);
         rc = cli_out_close(&o, ok) ? 0 : 1;
+        if (rc == 0) rc = write_runs(c, r);
     }
     cjm_result_free(&r);
     cjm_model_free(&m);
     return rc;
 }
 
+static const char *const run_options[] = {"--runs-out", NULL};
+
 static const cli_command core_commands[] = {
-    {"run", cmd_run, NULL, NULL, 0},
+    {"run", cmd_run, run_options, NULL, 0},
     {"check", cmd_check, NULL, NULL, 0},
     {"compare", cmd_compare, NULL, NULL, 1},
     {"fixes", cmd_compare, NULL, NULL, 0},

@@ -1,0 +1,343 @@
+/* script_inputs.c: the numbers of a scenario as inputs, for sensitivity
+ * analyses, and the uncertain ones (distributions, drawn once per run), with
+ * their correlation groups. */
+#include "script_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIST_MT_KEY "cjm.dist_mt"
+
+int cjm_script_is_dist(lua_State *L, int idx)
+{
+    if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, DIST_MT_KEY);
+    int same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same;
+}
+
+/* The module's distribution metatable, kept in the registry so that a scenario
+ * that reassigns cjm._dist_mt cannot fake or hide a distribution. */
+void cjm_script_remember_dist_mt(lua_State *L)
+{
+    lua_getfield(L, -1, "_dist_mt");
+    lua_setfield(L, LUA_REGISTRYINDEX, DIST_MT_KEY);
+}
+
+static cjm_status add_slot(cjm_loader *ld, cjm_input *in, const cjm_slot *slot)
+{
+    cjm_slot *grown = realloc(in->slots, (size_t)(in->slot_count + 1) * sizeof *grown);
+    if (!grown) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    in->slots = grown;
+    in->slots[in->slot_count++] = *slot;
+    return CJM_OK;
+}
+
+static cjm_input *new_input(cjm_loader *ld, const char *path)
+{
+    cjm_model *m = ld->m;
+    cjm_input *grown = realloc(m->inputs, (size_t)(m->input_count + 1) * sizeof *grown);
+    if (!grown) return NULL;
+    m->inputs = grown;
+    cjm_input *in = &m->inputs[m->input_count];
+    memset(in, 0, sizeof *in);
+    in->group = -1;
+    in->path = strdup(path);
+    in->line = cjm_script_line_of(ld->s, path);
+    if (!in->path) return NULL;
+    m->input_count++;
+    return in;
+}
+
+static cjm_status read_params(cjm_loader *ld, int idx, cjm_dist *d)
+{
+    lua_State *L = ld->L;
+    lua_getfield(L, idx, "params");
+    for (int i = 0; i < 3; i++) {
+        lua_rawgeti(L, -1, i + 1);
+        d->p[i] = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return CJM_OK;
+}
+
+static int compare_pairs(const void *a, const void *b)
+{
+    double x = ((const double *)a)[0], y = ((const double *)b)[0];
+    return (x > y) - (x < y);
+}
+
+/* Values sorted ascending, with cumulative normalised weights. */
+static cjm_status read_discrete(cjm_loader *ld, int idx, cjm_dist *d)
+{
+    lua_State *L = ld->L;
+    lua_getfield(L, idx, "values");
+    lua_getfield(L, idx, "weights");
+    int n = (int)luaL_len(L, -2);
+    double *pairs = malloc((size_t)n * 2 * sizeof *pairs), total = 0;
+    d->values = malloc((size_t)n * sizeof *d->values);
+    d->cum = malloc((size_t)n * sizeof *d->cum);
+    if (!pairs || !d->values || !d->cum) {
+        free(pairs);
+        lua_pop(L, 2);
+        return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        lua_rawgeti(L, -2, i + 1);
+        lua_rawgeti(L, -2, i + 1);
+        pairs[2 * i] = lua_tonumber(L, -2);
+        total += pairs[2 * i + 1] = lua_tonumber(L, -1);
+        lua_pop(L, 2);
+    }
+    qsort(pairs, (size_t)n, 2 * sizeof *pairs, compare_pairs);
+    double acc = 0;
+    for (int i = 0; i < n; i++) {
+        d->values[i] = pairs[2 * i];
+        d->cum[i] = (acc += pairs[2 * i + 1]) / total;
+    }
+    d->cum[n - 1] = 1;
+    d->n = n;
+    free(pairs);
+    lua_pop(L, 2);
+    return CJM_OK;
+}
+
+static cjm_status read_dist(cjm_loader *ld, int idx, cjm_dist *d, const char *path)
+{
+    lua_State *L = ld->L;
+    lua_getfield(L, idx, "kind");
+    const char *kind = lua_tostring(L, -1);
+    int bad = !kind || cjm_dist_kind_parse(kind, &d->kind) != 0;
+    lua_pop(L, 1);
+    if (bad) return cjm_script_fail_at(ld->s, ld->err, path, "not a distribution cjm knows");
+    return d->kind == CJM_DIST_DISCRETE ? read_discrete(ld, idx, d) : read_params(ld, idx, d);
+}
+
+/* The smallest and largest values a distribution can give. */
+static void support(const cjm_dist *d, double *lo, double *hi)
+{
+    const double *p = d->p;
+    switch (d->kind) {
+    case CJM_DIST_UNIFORM:
+        *lo = p[0], *hi = p[1];
+        return;
+    case CJM_DIST_TRIANGULAR:
+    case CJM_DIST_PERT:
+        *lo = p[0], *hi = p[2];
+        return;
+    case CJM_DIST_BETA:
+        *lo = 0, *hi = 1;
+        return;
+    case CJM_DIST_NORMAL:
+        *lo = -HUGE_VAL, *hi = HUGE_VAL;
+        return;
+    case CJM_DIST_LOGNORMAL:
+    case CJM_DIST_GAMMA:
+        *lo = 0, *hi = HUGE_VAL;
+        return;
+    case CJM_DIST_DISCRETE:
+        *lo = d->values[0], *hi = d->values[d->n - 1];
+        return;
+    }
+}
+
+/* An uncertain input: the distribution at the top of the stack. A
+ * distribution object met before is the same input, with one more slot. */
+static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
+                                  double hi, int integral, double *value)
+{
+    lua_State *L = ld->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
+    lua_pushvalue(L, -2);
+    int known = (int)lua_tointeger(L, (lua_rawget(L, -2), -1));
+    lua_pop(L, 2);
+    if (known > 0) {
+        cjm_input *in = &ld->m->inputs[known - 1];
+        *value = in->value;
+        if (in->lo < lo || in->hi > hi)
+            return cjm_script_fail_at(ld->s, ld->err, path,
+                                      "the distribution of %s is used here too, but its range "
+                                      "does not fit [%g, %g]",
+                                      in->path, lo, hi);
+        return add_slot(ld, in, slot);
+    }
+    cjm_input *in = new_input(ld, path);
+    if (!in) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    in->uncertain = true;
+    in->integral = integral;
+    cjm_status st = read_dist(ld, lua_gettop(L), &in->dist, path);
+    if (st != CJM_OK) return st;
+    double dlo = 0, dhi = 0;
+    char desc[96];
+    support(&in->dist, &dlo, &dhi);
+    cjm_dist_describe(&in->dist, desc, sizeof desc);
+    if (dlo < lo || dhi > hi)
+        return cjm_script_fail_at(ld->s, ld->err, path,
+                                  "%s can fall outside [%g, %g]; choose a distribution that "
+                                  "stays inside (beta for a probability; lognormal or gamma "
+                                  "for an amount)",
+                                  desc, lo, hi);
+    in->lo = dlo, in->hi = dhi;
+    in->value = cjm_dist_quantile(&in->dist, 0.5);
+    if (integral) in->value = floor(in->value + 0.5);
+    *value = in->value;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map); /* both ways: dist <-> index */
+    lua_pushvalue(L, -2);
+    lua_pushinteger(L, ld->m->input_count);
+    lua_rawset(L, -3);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, ld->m->input_count);
+    lua_pop(L, 1);
+    return add_slot(ld, in, slot);
+}
+
+cjm_status cjm_loader_input(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
+                            double hi, int integral, double *value)
+{
+    if (cjm_script_is_dist(ld->L, -1))
+        return uncertain_input(ld, path, slot, lo, hi, integral, value);
+    cjm_input *in = new_input(ld, path);
+    if (!in) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    in->value = *value = lua_tonumber(ld->L, -1);
+    in->lo = lo, in->hi = hi;
+    in->integral = integral;
+    return add_slot(ld, in, slot);
+}
+
+/* ---- correlation groups ---- */
+
+/* Cholesky factor of the n x n matrix a into l (lower); 0 if a is not
+ * positive definite. */
+static int cholesky(const double *a, double *l, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j <= i; j++) {
+            double sum = a[i * n + j];
+            for (int k = 0; k < j; k++) sum -= l[i * n + k] * l[j * n + k];
+            if (i == j) {
+                if (sum <= 1e-12) return 0;
+                l[i * n + i] = sqrt(sum);
+            } else {
+                l[i * n + j] = sum / l[j * n + j];
+            }
+        }
+    return 1;
+}
+
+static cjm_status read_group_members(cjm_loader *ld, int gt, cjm_corr_group *g)
+{
+    lua_State *L = ld->L;
+    lua_getfield(L, gt, "dists");
+    g->size = (int)luaL_len(L, -1);
+    g->inputs = calloc((size_t)g->size, sizeof *g->inputs);
+    g->matrix = calloc((size_t)g->size * g->size, sizeof *g->matrix);
+    cjm_status st = g->inputs && g->matrix ? CJM_OK : cjm_error_set(ld->err, CJM_ENOMEM, "oom");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
+    for (int i = 0; st == CJM_OK && i < g->size; i++) {
+        lua_rawgeti(L, -2, i + 1);
+        lua_rawget(L, -2);
+        g->inputs[i] = (int)lua_tointeger(L, -1) - 1;
+        lua_pop(L, 1);
+        if (g->inputs[i] < 0)
+            st = cjm_script_fail(ld->s, ld->err, g->line, NULL,
+                                 "cjm.correlate: entry %d is not used in the scenario", i + 1);
+    }
+    lua_pop(L, 2);
+    return st;
+}
+
+static cjm_status read_group_matrix(cjm_loader *ld, int gt, cjm_corr_group *g)
+{
+    lua_State *L = ld->L;
+    int n = g->size;
+    lua_getfield(L, gt, "matrix");
+    for (int i = 0; i < n; i++) {
+        lua_rawgeti(L, -1, i + 1);
+        for (int j = 0; j < n; j++) {
+            lua_rawgeti(L, -1, j + 1);
+            g->matrix[i * n + j] = lua_tonumber(L, -1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    double *l = malloc((size_t)n * n * sizeof *l);
+    if (!l) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    int ok = cholesky(g->matrix, l, n);
+    free(l);
+    if (!ok)
+        return cjm_script_fail(ld->s, ld->err, g->line, NULL,
+                               "cjm.correlate: the correlation matrix is not positive definite "
+                               "(no set of inputs can have these correlations together)");
+    return CJM_OK;
+}
+
+static cjm_status add_group(cjm_loader *ld, int gt, int *index)
+{
+    cjm_model *m = ld->m;
+    cjm_corr_group *grown = realloc(m->groups, (size_t)(m->group_count + 1) * sizeof *grown);
+    if (!grown) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    m->groups = grown;
+    cjm_corr_group *g = &m->groups[m->group_count++];
+    memset(g, 0, sizeof *g);
+    lua_getfield(ld->L, gt, "line");
+    g->line = (int)lua_tointeger(ld->L, -1);
+    lua_pop(ld->L, 1);
+    *index = m->group_count - 1;
+    cjm_status st = read_group_members(ld, gt, g);
+    if (st == CJM_OK) st = read_group_matrix(ld, gt, g);
+    for (int i = 0; st == CJM_OK && i < g->size; i++) {
+        if (m->inputs[g->inputs[i]].group >= 0)
+            return cjm_script_fail(ld->s, ld->err, g->line, NULL,
+                                   "cjm.correlate: entry %d is in another group", i + 1);
+        m->inputs[g->inputs[i]].group = *index;
+    }
+    return st;
+}
+
+/* Walks the uncertain inputs in order; each correlation group is read once,
+ * when its first member is met. */
+static cjm_status read_groups(cjm_loader *ld)
+{
+    lua_State *L = ld->L;
+    cjm_status st = CJM_OK;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
+    lua_newtable(L); /* stack: map, seen groups */
+    for (int u = 0; st == CJM_OK && u < ld->m->uncertain_count; u++) {
+        lua_rawgeti(L, -2, ld->m->uncertain[u] + 1); /* stack: map, seen, dist */
+        if (lua_getfield(L, -1, "correlation") == LUA_TTABLE) {
+            lua_pushvalue(L, -1);
+            if (lua_rawget(L, -4) == LUA_TNIL) { /* stack: map, seen, dist, group, nil */
+                int index;
+                st = add_group(ld, lua_gettop(L) - 1, &index);
+                lua_pushvalue(L, -2);
+                lua_pushboolean(L, 1);
+                lua_rawset(L, -6);
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 2);
+    return st;
+}
+
+static cjm_status index_uncertain(cjm_loader *ld)
+{
+    cjm_model *m = ld->m;
+    m->uncertain = malloc((size_t)(m->input_count + 1) * sizeof *m->uncertain);
+    if (!m->uncertain) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    for (int i = 0; i < m->input_count; i++)
+        if (m->inputs[i].uncertain) m->uncertain[m->uncertain_count++] = i;
+    return CJM_OK;
+}
+
+cjm_status cjm_loader_finish_inputs(cjm_loader *ld)
+{
+    cjm_status st = index_uncertain(ld);
+    if (st == CJM_OK) st = read_groups(ld);
+    return st;
+}
