@@ -8,39 +8,39 @@
 #define CJM_PI 3.14159265358979323846264338327950288
 #define LOG_SQRT_2PI 0.918938533204672741780329736405617640 /* log(sqrt(2 pi)) */
 #define SQRT1_2 0.707106781186547524400844362104849039
+#define EULER_GAMMA 0.577215664901532860606512090082402431
 #define TINY 1e-300 /* keeps the Lentz recurrences away from division by 0 */
 
 /* ---------------------------------------------------------------------------
  * Gamma-function building blocks
  * ------------------------------------------------------------------------ */
 
-/* log(Gamma(x)) for x >= 10 from Stirling's series with its remainder. */
 static double lgamma_stirling(double x);
 
 /* delta(x) = log(Gamma(x + 1)) - [(x + 1/2) log x - x + log sqrt(2 pi)]: the
- * remainder of Stirling's formula. For x >= 10 the asymptotic series (A&S
- * 6.1.41; coefficients B_2k / (2k (2k - 1))) is accurate to 3e-17; below it,
- * the difference is taken directly, losing only ~1e-15 absolute. */
+ * remainder of Stirling's formula. For x >= 10 its asymptotic series (A&S
+ * 6.1.41, coefficients B_2k / (2k (2k - 1))) is exact to 3e-17; below, the
+ * difference is taken directly, losing ~1e-15 absolute. */
 static double stirlerr(double x)
 {
     if (x < 10) return cjm_lgamma(x + 1) - (x + 0.5) * log(x) + x - LOG_SQRT_2PI;
     double r = 1 / x, r2 = r * r;
-    return r *
-           (1.0 / 12 -
-            r2 * (1.0 / 360 -
-                  r2 * (1.0 / 1260 -
-                        r2 * (1.0 / 1680 - r2 * (1.0 / 1188 - r2 * (691.0 / 360360 - r2 / 156))))));
+    double s = 1.0 / 1188 - r2 * (691.0 / 360360 - r2 / 156);
+    s = 1.0 / 1260 - r2 * (1.0 / 1680 - r2 * s);
+    return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * s));
 }
 
+/* log(Gamma(x)) for x >= 10: Stirling's formula plus its remainder. */
 static double lgamma_stirling(double x)
 {
     return (x - 0.5) * log(x) - x + LOG_SQRT_2PI + stirlerr(x);
 }
 
-/* log(Gamma(1 + e)) for |e| <= 0.2 from its Taylor series at 1 (A&S 6.1.33):
- * -gamma e + sum_k>=2 (-1)^k zeta(k) e^k / k; keeps full relative precision
- * near the zeros of log Gamma at 1 and 2. Truncation error < 1e-18. */
-static double lgamma1p_small(double e)
+/* log(Gamma(1 + e)) for |e| <= 1/2 from its Taylor series at 1 (A&S
+ * 6.1.33): -gamma e + sum_{k>=2} (-1)^k zeta(k) e^k / k. Keeps full relative
+ * precision near the zeros of log Gamma at 1 and 2. Past the tabulated
+ * values, zeta(k) = 1 + 2^-k + 3^-k to far below the truncation error. */
+static double lgamma1p_series(double e)
 {
     static const double zeta[22] = {
         1.64493406684822643647, 1.2020569031595942854,  1.08232323371113819152,
@@ -50,45 +50,51 @@ static double lgamma1p_small(double e)
         1.00006124813505870483, 1.00003058823630702049, 1.00001528225940865187,
         1.00000763719763789976, 1.00000381729326499984, 1.00000190821271655394,
         1.0000009539620338728,  1.00000047693298678781, 1.00000023845050272773,
-        1.00000011921992596531}; /* zeta(2) .. zeta(23) */
-    double sum = 0, pw = e;
-    for (int k = 2; k <= 23; k++) {
-        pw *= -e; /* pw = (-1)^(k-1) e^k */
-        sum -= zeta[k - 2] * pw / k;
+        1.00000011921992596531};                                        /* zeta(2) .. zeta(23) */
+    double sum = 0, pw = e, p2 = 1.0 / 8388608, p3 = 1.0 / 94143178827; /* 2^-23, 3^-23 */
+    for (int k = 2; k <= 60; k++) {
+        pw *= -e; /* (-1)^(k-1) e^k */
+        double z = zeta[k - 2 < 21 ? k - 2 : 21];
+        if (k > 23) {
+            p2 *= 0.5;
+            p3 *= 1.0 / 3;
+            z = 1 + p2 + p3;
+        }
+        double term = z * pw / k;
+        sum -= term;
+        if (fabs(term) <= 1e-17 * fabs(sum)) break;
     }
-    return -0.577215664901532860607 * e + sum;
+    return -EULER_GAMMA * e + sum;
 }
 
-/* Near 1 and 2 (and below 0.2, through Gamma(x) = Gamma(1 + x) / x) from the
- * series at 1; elsewhere below 10 the recurrence Gamma(x) = Gamma(x + n) /
- * (x (x+1) ... (x+n-1)) moves the argument to where Stirling's series is
- * exact to double precision. */
+/* Below 2.5 from the series at 1 (with Gamma(x) = Gamma(1 + x) / x below
+ * 1/2 and Gamma(x) = (x - 1) Gamma(x - 1) above 3/2); up to 10 by that
+ * recurrence down into (1.5, 2.5], which adds logs of positive factors
+ * without cancellation; from 10 on by Stirling's series. */
 double cjm_lgamma(double x)
 {
     if (isnan(x) || x < 0) return NAN;
     if (x == 0) return INFINITY;
     if (x >= 10) return lgamma_stirling(x);
-    if (x <= 0.2) return lgamma1p_small(x) - log(x);
-    if (fabs(x - 1) <= 0.2) return lgamma1p_small(x - 1);
-    if (fabs(x - 2) <= 0.2) return lgamma1p_small(x - 2) + log1p(x - 2);
+    if (x < 0.5) return lgamma1p_series(x) - log(x);
+    if (x <= 1.5) return lgamma1p_series(x - 1);
     double prod = 1;
-    int n = 0;
-    while (x + n < 10) {
-        prod *= x + n;
-        n++;
+    while (x > 2.5) {
+        x -= 1; /* exact in this range */
+        prod *= x;
     }
-    return lgamma_stirling(x + n) - log(prod);
+    return lgamma1p_series(x - 2) + log1p(x - 2) + log(prod);
 }
 
-/* u - log(1 + u), accurate for small |u| where the two terms cancel: with
- * v = u / (2 + u), log(1 + u) = 2 atanh(v) = 2 (v + v^3/3 + ...), and
- * u - 2v = u v, so u - log1p(u) = u v - 2 (v^3/3 + v^5/5 + ...). */
+/* u - log(1 + u), accurate where the two terms cancel: with v = u / (2 + u),
+ * log(1 + u) = 2 atanh(v) = 2 (v + v^3/3 + ...) and u - 2v = u v, so
+ * u - log1p(u) = u v - 2 (v^3/3 + v^5/5 + ...). */
 static double u_minus_log1p(double u)
 {
-    if (fabs(u) >= 0.1) return u - log1p(u);
+    if (fabs(u) >= 0.5) return u - log1p(u);
     double v = u / (2 + u), v2 = v * v;
     double sum = u * v, term = 2 * v;
-    for (int j = 1; j < 60; j++) {
+    for (int j = 1; j < 100; j++) {
         term *= v2;
         double next = sum - term / (2 * j + 1);
         if (next == sum) break;
@@ -98,19 +104,19 @@ static double u_minus_log1p(double u)
 }
 
 /* Loader's deviance term bd0(x, M) = x log(x / M) + M - x (C. Loader, "Fast
- * and accurate computation of binomial probabilities", 2000), taking
- * d = M - x, which callers often know more exactly than M. When M is near x
- * the form x (u - log1p(u)), u = d / x, avoids the cancellation. */
-static double bd0_diff(double x, double d)
+ * and accurate computation of binomial probabilities", 2000), given also
+ * d = M - x, which callers often know more exactly than M. When M is near
+ * x, x (u - log1p(u)) with u = d / x avoids the cancellation. */
+static double bd0_md(double x, double m, double d)
 {
-    if (x == 0) return d;
-    if (fabs(d) < 0.1 * x) return x * u_minus_log1p(d / x);
-    return x * log(x / (x + d)) + d;
+    if (x == 0) return m;
+    if (fabs(d) < 0.5 * x) return x * u_minus_log1p(d / x);
+    return x * log(x / m) + d;
 }
 
 static double bd0(double x, double m)
 {
-    return bd0_diff(x, m - x);
+    return bd0_md(x, m, m - x);
 }
 
 double cjm_lbeta(double a, double b)
@@ -125,8 +131,8 @@ double cjm_lbeta(double a, double b)
         return cjm_lgamma(lo) + diff;
     }
     double s = a + b;
-    return LOG_SQRT_2PI - 0.5 * log(a * b / s) - a * log1p(b / a) - b * log1p(a / b) - stirlerr(s) +
-           stirlerr(a) + stirlerr(b);
+    double big = a * log1p(b / a) + b * log1p(a / b);
+    return LOG_SQRT_2PI - 0.5 * log(a * b / s) - big - stirlerr(s) + stirlerr(a) + stirlerr(b);
 }
 
 /* ---------------------------------------------------------------------------
@@ -138,7 +144,7 @@ double cjm_normal_cdf(double x)
     return 0.5 * erfc(-x * SQRT1_2);
 }
 
-/* Rational approximation of p(r) / q(r), both of degree 7, q's constant 1. */
+/* A rational function n(r) / d(r): n of degree 7, d of degree 7 with d(0) = 1. */
 static double ratio7(const double *num, const double *den, double r)
 {
     double n = num[7], d = den[6];
@@ -192,17 +198,18 @@ double cjm_normal_quantile(double p)
 
 /* log(x^a y^b / B(a, b)) with y = 1 - x given separately (whichever of x, y
  * is small carries the digits). For a, b >= 10 the Stirling form
- *   a log(x s / a) + b log(y s / b) + log sqrt(a b / (2 pi s)) + delta terms,
+ *   a log(x s / a) + b log(y s / b) + log sqrt(a b / (2 pi s)) + deltas,
  * s = a + b, with the two logs as -bd0 terms, avoids the cancellation
- * between a log x and log B(a, b) (the idea of DiDonato & Morris, ACM TOMS
- * 18 (1992) 360, and of Temme's uniform expansions). */
+ * between a log x and log B(a, b) (as in DiDonato & Morris, ACM TOMS 18
+ * (1992) 360-373). */
 static double beta_logpref(double a, double b, double x, double y)
 {
     if (a >= 10 && b >= 10) {
         double s = a + b;
         double d = x <= y ? fma(x, s, -a) : fma(-y, s, b); /* x s - a = b - y s */
-        double dev = bd0_diff(a, d) + bd0_diff(b, -d);
-        return -dev + 0.5 * log(a * b / s) - LOG_SQRT_2PI + stirlerr(s) - stirlerr(a) - stirlerr(b);
+        double dev = bd0_md(a, x * s, d) + bd0_md(b, y * s, -d);
+        double corr = stirlerr(s) - stirlerr(a) - stirlerr(b);
+        return -dev + 0.5 * log(a * b / s) - LOG_SQRT_2PI + corr;
     }
     double lx = x <= y ? log(x) : log1p(-y);
     double ly = y <= x ? log(y) : log1p(-x);
@@ -219,7 +226,7 @@ static double nonzero(double v)
  *   d_{2m+1} = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)),
  *   d_{2m}   = m (b - m) x / ((a + 2m - 1)(a + 2m)),
  * evaluated by the modified Lentz method (Thompson & Barnett, J. Comput.
- * Phys. 64 (1986) 490). Converges quickly for x < (a + 1) / (a + b + 2);
+ * Phys. 64 (1986) 490-509). Converges quickly for x < (a + 1) / (a + b + 2);
  * returns 1 / (1 + d1 / (1 + ...)). */
 static double beta_cf(double a, double b, double x)
 {
@@ -243,8 +250,8 @@ static double beta_cf(double a, double b, double x)
 }
 
 /* I_x(a, b) into *lower and 1 - I_x(a, b) into *upper, with y = 1 - x. The
- * fraction is evaluated on the side where it converges, and the other
- * value follows by I_x(a, b) = 1 - I_y(b, a). */
+ * fraction is evaluated on the side where it converges, the other value
+ * following from I_x(a, b) = 1 - I_y(b, a). */
 static void betainc_xy(double a, double b, double x, double y, double *lower, double *upper)
 {
     if (x <= 0 || y <= 0) {
@@ -261,8 +268,7 @@ static void betainc_xy(double a, double b, double x, double y, double *lower, do
         x = y;
         y = t;
     }
-    double w = exp(beta_logpref(a, b, x, y)) * beta_cf(a, b, x) / a;
-    w = fmin(w, 1.0);
+    double w = fmin(exp(beta_logpref(a, b, x, y)) * beta_cf(a, b, x) / a, 1.0);
     *lower = swap ? 1 - w : w;
     *upper = swap ? w : 1 - w;
 }
@@ -300,8 +306,8 @@ static double gamma_logpref(double a, double x)
     return -bd0(a, x) + 0.5 * log(a / (2 * CJM_PI)) - stirlerr(a);
 }
 
-/* P(a, x) = x^a e^-x / Gamma(a) * sum_n x^n / (a (a+1) ... (a+n)) (A&S 6.5.29
- * via 6.5.4); converges quickly for x < a + 1. */
+/* P(a, x) = x^a e^-x / Gamma(a) * sum_n x^n / (a (a+1) ... (a+n)) (A&S
+ * 6.5.29 with 6.5.4); converges quickly for x < a + 1. Returns the sum. */
 static double gamma_series(double a, double x)
 {
     double term = 1 / a, sum = term;
@@ -316,7 +322,8 @@ static double gamma_series(double a, double x)
 
 /* Q(a, x) = x^a e^-x / Gamma(a) * 1 / (x + 1 - a - 1 (1 - a) / (x + 3 - a -
  * 2 (2 - a) / (x + 5 - a - ...))) (Legendre's continued fraction, A&S
- * 6.5.31), by the modified Lentz method; for x >= a + 1. */
+ * 6.5.31), by the modified Lentz method; for x >= a + 1. Returns the
+ * fraction. */
 static double gamma_cf(double a, double x)
 {
     double bn = x + 1 - a, c = 1 / TINY, d = 1 / nonzero(bn), f = d;
@@ -333,6 +340,8 @@ static double gamma_cf(double a, double x)
     return f;
 }
 
+/* P(a, x) into *lower and Q(a, x) into *upper, each computed directly on the
+ * side where its expansion converges. */
 static void gammainc_both(double a, double x, double *lower, double *upper)
 {
     if (x <= 0 || isinf(x)) {
@@ -380,24 +389,32 @@ static double log_ratio(double num, double den)
     return log(num) - log(den);
 }
 
-/* Newton's method kept inside a bracket [lo, hi] that every evaluation
- * shrinks; a step that would leave it is replaced by bisection, so the
+#ifdef CJM_SPECIAL_TRACE
+int cjm_special_iters; /* evaluations in the last solve (tests of speed) */
+#define TRACE_ITER() cjm_special_iters++
+#else
+#define TRACE_ITER() ((void)0)
+#endif
+
+/* Newton's method inside a bracket [lo, hi] that every evaluation shrinks;
+ * a step that would leave the bracket becomes a bisection, so the
  * iteration always converges. The residuals are logs of tail probabilities
  * in log-like variables, nearly linear in the tails, so Newton is fast
- * there too. Stops when the step is below 1e-15 (relative, in x). */
+ * there too. Stops once a step is below 1e-15 relative. */
 static double solve_increasing(resid_fn f, const void *ctx, double lo, double hi, double u)
 {
     if (!(u > lo && u < hi)) u = 0.5 * (lo + hi);
     for (int it = 0; it < 300; it++) {
-        double dh;
-        double h = f(u, ctx, &dh);
+        TRACE_ITER();
+        double dh, h = f(u, ctx, &dh);
         if (h == 0) return u;
         if (h < 0 || isnan(h)) lo = u;
         if (h > 0) hi = u;
         double next = u - h / dh;
-        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
         double tol = 1e-15 * fmax(1.0, fabs(u));
-        if (fabs(next - u) <= tol || hi - lo <= tol) return next;
+        if (dh > 0 && isfinite(dh) && fabs(next - u) <= tol) return next;
+        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+        if (hi - lo <= tol) return next;
         u = next;
     }
     return u;
@@ -405,12 +422,12 @@ static double solve_increasing(resid_fn f, const void *ctx, double lo, double hi
 
 struct tail_target {
     double a, b;   /* the distribution's parameters */
-    double target; /* the tail probability to reach */
-    int upper;     /* 1: solve 1 - F(x) = target; 0: F(x) = target */
+    double target; /* the probability to reach */
+    int upper;     /* 1: the value solved for is an upper tail (falls in u) */
 };
 
-/* Shapes the residual: h = log(F / p) for the lower tail, log(q / Q) for
- * the upper; dlog is log(dF/du), shared by both since dQ = -dF. */
+/* The residual h = log(F / target) for a rising F, log(target / Q) for a
+ * falling Q; dlog = log |dF/du|. */
 static double tail_resid(const struct tail_target *t, double lower, double upper, double dlog,
                          double *dh)
 {
@@ -424,19 +441,20 @@ static double tail_resid(const struct tail_target *t, double lower, double upper
  * Beta quantile
  * ------------------------------------------------------------------------ */
 
-/* In u = logit(x), x and 1 - x are both exact near either end, and
+/* In u = logit(x), both x and 1 - x keep their digits near either end, and
  * dI/du = x^a y^b / B(a, b). */
 static double beta_resid(double u, const void *ctx, double *dh)
 {
     const struct tail_target *t = ctx;
-    double x = 1 / (1 + exp(-u)), y = 1 / (1 + exp(u));
+    double e = exp(-fabs(u)); /* never overflows */
+    double x = u < 0 ? e / (1 + e) : 1 / (1 + e), y = u < 0 ? 1 / (1 + e) : e / (1 + e);
     double lo, up;
     betainc_xy(t->a, t->b, x, y, &lo, &up);
     return tail_resid(t, lo, up, beta_logpref(t->a, t->b, x, y), dh);
 }
 
 /* Starting value of AS 109 (Cran, Martin & Thomas, Applied Statistics 26
- * (1977) 111-114, after Carter 1947), for alpha <= 0.5, with the exact
+ * (1977) 111-114, after Carter 1947) for alpha <= 0.5, with the exact
  * normal deviate in place of its rough rational approximation. */
 static double beta_guess_lower(double pp, double qq, double alpha)
 {
@@ -471,7 +489,7 @@ double cjm_beta_quantile(double a, double b, double p)
     double guess = p <= 0.5 ? beta_guess_lower(a, b, p) : 1 - beta_guess_lower(b, a, 1 - p);
     double u = solve_increasing(beta_resid, &t, -745, 745, logit_clamped(guess));
     if (u < -740 && p <= 0.5) return exp((log(p * a) + cjm_lbeta(a, b)) / a); /* I ~ x^a/(a B) */
-    return 1 / (1 + exp(-u));
+    return u < 0 ? exp(u) / (1 + exp(u)) : 1 / (1 + exp(-u));
 }
 
 /* ---------------------------------------------------------------------------
@@ -519,7 +537,7 @@ double cjm_gamma_quantile(double k, double p)
 /* Large a, fixed b: DLMF 8.18.3-8.18.7 (Temme's expansion),
  *   I_x(a, b) = Gamma(a + b) / Gamma(a) * (d0 F0 + d1 F1 + d2 F2 + O(a^-3) F0),
  * xi = -log x, F0 = a^-b Q(b, a xi), a F_{k+1} = (k + b - a xi) F_k + k xi
- * F_{k-1}, and d_k the Taylor coefficients at xi of ((1 - e^-t) / t)^(b-1).
+ * F_{k-1}, d_k the Taylor coefficients at xi of ((1 - e^-t) / t)^(b-1).
  * Everything depends on xi and y = 1 - x, never on x near 1, so the digits
  * of a tiny y survive; with three terms the relative error is below 1e-13
  * for a >= 5000 (checked against 40-digit arithmetic). */
@@ -530,7 +548,7 @@ static double betainc_large_a(double a, double b, double xi, double x, double y)
     double g1 = ((b - w) * g0 + exp(gamma_logpref(b, w))) / a;
     double g2 = ((1 + b - w) * g1 + xi * g0) / a;
     /* h = log((1 - e^-t) / t): h' = 1/(e^t - 1) - 1/t, h'' = 1/t^2 - e^t/(e^t - 1)^2;
-     * near 0 from log(sinh(t/2) / (t/2)) - t/2 to avoid their cancellation. */
+     * near 0 from log(sinh(t/2) / (t/2)) - t/2, avoiding their cancellation. */
     double h1, h2;
     if (xi < 0.1) {
         double s = xi * xi;
@@ -548,8 +566,24 @@ static double betainc_large_a(double a, double b, double xi, double x, double y)
     return exp(lr) * (d0 * g0 + d1 * g1 + d2 * g2);
 }
 
-/* P(T < -t) for t > 0, = I_x(df/2, 1/2) / 2 with x = df / (df + t^2); x and
- * y = 1 - x come from r = t^2 / df without forming 1 - x. */
+/* x = df / (df + t^2), y = 1 - x and xi = -log x for t > 0, from
+ * r = t^2 / df without ever forming 1 - x. */
+static void t_xy(double t, double df, double *x, double *y, double *xi)
+{
+    double r = t * t / df;
+    if (isfinite(r)) {
+        *x = 1 / (1 + r);
+        *y = r / (1 + r);
+        *xi = log1p(r);
+    } else { /* t^2 overflows */
+        double iz = sqrt(df) / t;
+        *x = iz * iz;
+        *y = 1;
+        *xi = -2 * log(iz);
+    }
+}
+
+/* P(T < -t) for t > 0, = I_x(df/2, 1/2) / 2. */
 static double t_lower_tail(double t, double df)
 {
     if (isinf(t)) return 0;
@@ -558,20 +592,23 @@ static double t_lower_tail(double t, double df)
         double s = sqrt(2 + t * t);
         return 1 / (s * (s + t));
     }
-    double x, y, xi, r = t * t / df;
-    if (isfinite(r)) {
-        x = 1 / (1 + r);
-        y = r / (1 + r);
-        xi = log1p(r);
-    } else { /* t^2 overflows */
-        double iz = sqrt(df) / t;
-        x = iz * iz;
-        y = 1;
-        xi = -2 * log(iz);
-    }
-    if (df >= 1e4) return 0.5 * betainc_large_a(0.5 * df, 0.5, xi, x, y);
-    double lo, up;
-    betainc_xy(0.5 * df, 0.5, x, y, &lo, &up);
+    double x, y, xi, lo, up, a = 0.5 * df;
+    t_xy(t, df, &x, &y, &xi);
+    /* x below ~1e-300, where it may underflow: I_x(a, b) = x^a / (a B(a, b))
+     * to within a factor 1 + O(x). */
+    if (xi > 690) return 0.5 * exp(-a * xi - log(a) - cjm_lbeta(a, 0.5));
+    if (df >= 1e4) return 0.5 * betainc_large_a(a, 0.5, xi, x, y);
+    betainc_xy(a, 0.5, x, y, &lo, &up);
+    return 0.5 * lo;
+}
+
+/* P(0 < T < t) for t > 0, = I_y(1/2, df/2) / 2, computed directly rather
+ * than as 1/2 - tail, so that quantiles near the median keep their digits. */
+static double t_center(double t, double df)
+{
+    double x, y, xi, lo, up;
+    t_xy(t, df, &x, &y, &xi);
+    betainc_xy(0.5, 0.5 * df, y, x, &lo, &up);
     return 0.5 * lo;
 }
 
@@ -584,7 +621,7 @@ double cjm_student_t_cdf(double x, double df)
     return x < 0 ? tail : 1 - tail;
 }
 
-/* log of the density at t times dt/du = t (u = log t). */
+/* log of the density at t plus log(dt/du) = log t (u = log t). */
 static double t_log_dens_u(double t, double df)
 {
     double r = t * t / df;
@@ -592,24 +629,23 @@ static double t_log_dens_u(double t, double df)
     return log(t) - 0.5 * (df + 1) * l - 0.5 * log(df) - cjm_lbeta(0.5 * df, 0.5);
 }
 
-/* In u = log t (t > 0), the tail P(T < -t) falls, so h = log(r / tail). */
+/* In u = log t (t > 0): the tail P(T < -t) falls, h = log(r / tail); near
+ * the median the centre mass P(0 < T < t) rises, h = log(mass / c). */
 static double t_resid(double u, const void *ctx, double *dh)
 {
     const struct tail_target *tt = ctx;
-    double t = exp(u);
-    double tail = t_lower_tail(t, tt->a);
-    /* Seen as the upper tail of |T|-like variable: h = log(r / tail). */
-    return tail_resid(tt, 0, tail, t_log_dens_u(t, tt->a), dh);
+    double t = exp(u), dlog = t_log_dens_u(t, tt->a);
+    if (tt->upper) return tail_resid(tt, 0, t_lower_tail(t, tt->a), dlog, dh);
+    return tail_resid(tt, t_center(t, tt->a), 0, dlog, dh);
 }
 
 /* Starting values for t > 0 with P(T < -t) = r: the Cornish-Fisher expansion
  * of t in the normal deviate z (Fisher 1925; A&S 26.7.5), good for large
  * df, and the tail limit P ~ (df / t^2)^(df/2) / (df B(df/2, 1/2)), good
  * for small r; the one with the smaller residual wins. */
-static double t_guess(const struct tail_target *tt)
+static double t_guess(const struct tail_target *tt, double r)
 {
-    double df = tt->a, r = tt->target, z = -cjm_normal_quantile(r);
-    double z2 = z * z;
+    double df = tt->a, z = -cjm_normal_quantile(r), z2 = z * z;
     double g1 = (z2 + 1) * z / 4;
     double g2 = ((5 * z2 + 16) * z2 + 3) * z / 96;
     double g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384;
@@ -627,15 +663,17 @@ double cjm_student_t_quantile(double p, double df)
     if (isinf(df)) return cjm_normal_quantile(p);
     if (p == 0 || p == 1) return p == 0 ? -INFINITY : INFINITY;
     if (p == 0.5) return 0;
-    double r = p < 0.5 ? p : 1 - p, t;
+    double r = p < 0.5 ? p : 1 - p, t; /* t > 0 with P(T < -t) = r */
     if (df == 1) {
-        t = 1 / tan(CJM_PI * r);
+        t = r < 0.25 ? 1 / tan(CJM_PI * r) : tan(CJM_PI * (0.5 - r));
     } else if (df == 2) {
         t = (1 - 2 * r) / sqrt(2 * r * (1 - r));
     } else {
-        struct tail_target tt = {df, 0, r, 1};
-        double u0 = fmax(-740.0, fmin(709.0, t_guess(&tt)));
+        /* The tail or the centre equation, whichever keeps p's digits. */
+        struct tail_target tt = {df, 0, r < 0.25 ? r : 0.5 - r, r < 0.25};
+        double u0 = fmax(-740.0, fmin(709.0, t_guess(&tt, r)));
         t = exp(solve_increasing(t_resid, &tt, -745, 709.7, u0));
+        if (t > 1e308 && t_lower_tail(t, df) > r) t = INFINITY; /* beyond double range */
     }
     return p < 0.5 ? -t : t;
 }
@@ -666,10 +704,10 @@ double cjm_lpmf_binomial(uint64_t k, uint64_t n, double p)
     if (k == 0) return nd * log1p(-p);
     if (k == n) return nd * log(p);
     double nk = (double)(n - k);
-    /* d = n p - k exactly, from the two halves of the product n p; then
-     * n q - (n - k) = -d, so the two deviances agree on the same n p. */
+    /* d = n p - k to full precision from the two halves of the product n p;
+     * then n q - (n - k) = -d, so both deviances use the same n p. */
     double np = nd * p, d = (np - kd) + fma(nd, p, -np);
-    double dev = bd0_diff(kd, d) + bd0_diff(nk, -d);
+    double dev = bd0_md(kd, np, d) + bd0_md(nk, nd - np, -d);
     return stirlerr(nd) - stirlerr(kd) - stirlerr(nk) - dev +
            0.5 * log(nd / (2 * CJM_PI * kd * nk));
 }
