@@ -682,6 +682,17 @@ double cjm_student_t_quantile(double p, double df)
  * Discrete probability mass functions (Loader 2000)
  * ------------------------------------------------------------------------ */
 
+/* lambda - k without rounding k: past 2^53 (where (double)k rounds) as
+ * (lambda - floor(lambda)) - (k - floor(lambda)), both parts exact. */
+static double poisson_diff(uint64_t k, double lambda)
+{
+    double base = floor(lambda);
+    if (k <= (1ULL << 53) || base >= 18446744073709551616.0) return lambda - (double)k;
+    uint64_t b = (uint64_t)base;
+    double j = k >= b ? (double)(k - b) : -(double)(b - k);
+    return (lambda - base) - j;
+}
+
 /* log p(k) = -delta(k) - bd0(k, lambda) - log sqrt(2 pi k). */
 double cjm_lpmf_poisson(uint64_t k, double lambda)
 {
@@ -690,7 +701,7 @@ double cjm_lpmf_poisson(uint64_t k, double lambda)
     if (isinf(lambda)) return -INFINITY;
     if (k == 0) return -lambda;
     double x = (double)k;
-    return -stirlerr(x) - bd0(x, lambda) - 0.5 * log(2 * CJM_PI * x);
+    return -stirlerr(x) - bd0_md(x, lambda, poisson_diff(k, lambda)) - 0.5 * log(2 * CJM_PI * x);
 }
 
 /* log b(k; n, p) = delta(n) - delta(k) - delta(n - k) - bd0(k, n p)
