@@ -15,7 +15,12 @@
  * the per-customer results are not cjm's: compare the totals statistically.)
  *
  *     cc -O2 -o agent_proto tools/bench/agent_proto.c
- *     ./agent_proto CUSTOMERS RUNS [SEED]
+ *     ./agent_proto CUSTOMERS RUNS [SEED [vec]]
+ *
+ * "vec" selects the second form: each step in two passes, a vectorisable one
+ * (draw, thresholds, destination for every active lane) and a scalar one
+ * (book the moves, compact the active lanes). Both forms make the same draws
+ * and print the same totals.
  *
  * Prints conversion, revenue and cost (per run means) and the wall time. */
 #include <stdint.h>
@@ -33,8 +38,6 @@
 
 enum { PRE, AT, POST, PHASES };
 
-static const char *const stage_names[S] = {"aware",  "interested", "consult",  "trial",
-                                           "client", "regular",    "advocate", "lost"};
 static const double cost_in[S] = {0, 0, 12, 5, 0, 0, 0, 0};
 static const double rev_in[S] = {0, 0, 0, 10, 90, 0, 0, 0};
 static const double cost_step[S] = {0, 0, 0, 0, 0, 1, 2, 0};
@@ -239,6 +242,111 @@ static void simulate_block(block_state *b, uint64_t seed, int run, int block, in
     }
 }
 
+/* The same block, in two passes per step: a pass with no loads that depend
+ * on another lane and no stores but in order, which compilers vectorise
+ * (draw, thresholds, destination), then a scalar pass that keeps the
+ * customers still active (compacting the arrays) and books the moves. */
+typedef struct vec_state {
+    uint64_t st[BLOCK];
+    uint32_t row[BLOCK], nrow[BLOCK]; /* g*S + s before and after the step */
+    uint16_t id[BLOCK];               /* customer of each lane */
+    int16_t tau[BLOCK], t_enter[BLOCK];
+    uint16_t visited[BLOCK];
+    unsigned char s_end[BLOCK];
+} vec_state;
+
+static uint64_t thr_flat[H][G * S * K];
+static uint32_t dest_flat[G * S * (K + 1)]; /* by row: the next row */
+
+static void plan_flat(void)
+{
+    for (int t = 0; t < H; t++)
+        for (int r = 0; r < G * S; r++)
+            for (int k = 0; k < K; k++) thr_flat[t][r * K + k] = thr[t][r][k];
+    for (int g = 0; g < G; g++)
+        for (int s = 0; s < S; s++)
+            for (int k = 0; k <= K; k++)
+                dest_flat[(g * S + s) * (K + 1) + k] = (uint32_t)(g * S + dest[s][k]);
+}
+
+static void step_lanes(uint64_t *restrict st, const uint32_t *restrict row,
+                       uint32_t *restrict nrow, const uint64_t *restrict T, uint64_t inc, int na)
+{
+    for (int k = 0; k < na; k++) {
+        uint64_t old = st[k];
+        st[k] = old * PCG_MULT + inc;
+        uint32_t x = (uint32_t)(((old >> 18u) ^ old) >> 27u);
+        uint32_t r = (uint32_t)(old >> 59u);
+        uint64_t u = (x >> r) | (x << ((-r) & 31u));
+        uint32_t rw = row[k];
+        const uint64_t *c = T + rw * K;
+        uint32_t idx = (u >= c[0]) + (u >= c[1]) + (u >= c[2]) + (u >= c[3]);
+        nrow[k] = dest_flat[rw * (K + 1) + idx];
+    }
+}
+
+static void simulate_block_vec(vec_state *b, uint64_t seed, int run, int block, int n, tally *ty)
+{
+    uint64_t start, inc, mult, plus;
+    stream(seed, (uint64_t)run, (uint64_t)block, &start, &inc);
+    jump_make(H + 1, inc, &mult, &plus);
+    for (int i = 0; i < n; i++) {
+        uint32_t u = pcg_out(start);
+        b->st[i] = start * PCG_MULT + inc;
+        start = mult * start + plus;
+        int g = 0;
+        while (u >= seg_cum[g]) g++;
+        b->row[i] = (uint32_t)(g * S);
+        b->id[i] = (uint16_t)i;
+        b->tau[i] = converts[0] ? 0 : -1;
+        b->t_enter[i] = 0;
+        b->visited[i] = 1;
+        b->s_end[i] = 0;
+    }
+    if (converts[0]) ty->converted += n;
+    ty->entries[converts[0] ? AT : PRE][0] += n;
+    int na = final[0] ? 0 : n;
+    for (int t = 0; t < H && na > 0; t++) {
+        step_lanes(b->st, b->row, b->nrow, thr_flat[t], inc, na);
+        int m = 0;
+        for (int k = 0; k < na; k++) {
+            uint32_t from = b->row[k], to = b->nrow[k];
+            int i = b->id[k];
+            if (from != to) { /* about one lane in four */
+                int s = (int)(from % S), d = (int)(to % S), tau = b->tau[i];
+                count_steps(ty, s, b->t_enter[i], t + 1, tau);
+                if (tau < 0 && converts[d]) {
+                    b->tau[i] = (int16_t)(tau = t + 1);
+                    ty->converted++;
+                }
+                ty->entries[tau < 0 ? PRE : tau == t + 1 ? AT : POST][d]++;
+                b->t_enter[i] = (int16_t)(t + 1);
+                b->visited[i] |= (uint16_t)(1u << d);
+                b->s_end[i] = (unsigned char)d;
+            }
+            b->st[m] = b->st[k];
+            b->row[m] = to;
+            b->id[m] = (uint16_t)i;
+            m += !final[to % S];
+        }
+        na = m;
+    }
+    for (int i = 0; i < n; i++) {
+        int s = b->s_end[i], tau = b->tau[i];
+        count_steps(ty, s, b->t_enter[i], H, tau);
+        if (tau >= 0) {
+            int absorbed = final[s] ? b->t_enter[i] : H + 1;
+            int span = H - tau, alive = absorbed - tau - 1;
+            if (alive > span) alive = span;
+            if (alive < 0) alive = 0;
+            ty->ret_den[span]++;
+            ty->ret_num[alive]++;
+            ty->retained += !final[s];
+        }
+        for (unsigned v = b->visited[i]; v; v &= v - 1) ty->reached[__builtin_ctz(v)]++;
+    }
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -251,16 +359,22 @@ int main(int argc, char **argv)
     long long customers = argc > 1 ? (long long)strtod(argv[1], NULL) : 1000000;
     int runs = argc > 2 ? atoi(argv[2]) : 10;
     uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
+    int vec = argc > 4 && strcmp(argv[4], "vec") == 0;
     static block_state b;
+    static vec_state bv;
     double t0 = now();
     plan();
+    plan_flat();
     double conv = 0, revenue = 0, cost = 0;
     for (int r = 0; r < runs; r++) {
         tally ty;
         memset(&ty, 0, sizeof ty);
         for (long long first = 0, blk = 0; first < customers; first += BLOCK, blk++) {
             int n = customers - first < BLOCK ? (int)(customers - first) : BLOCK;
-            simulate_block(&b, seed, r, (int)blk, n, &ty);
+            if (vec)
+                simulate_block_vec(&bv, seed, r, (int)blk, n, &ty);
+            else
+                simulate_block(&b, seed, r, (int)blk, n, &ty);
         }
         conv += (double)ty.converted / (double)customers;
         cost += cost_per_prospect * (double)customers;
@@ -271,7 +385,6 @@ int main(int argc, char **argv)
             }
     }
     double sec = now() - t0;
-    (void)stage_names;
     printf("conversion=%.6f revenue=%.2f cost=%.2f customers=%lld runs=%d seconds=%.4f\n",
            conv / runs, revenue / runs, cost / runs, customers, runs, sec);
     return 0;

@@ -14,7 +14,8 @@
 --
 -- Prints one line of key=value pairs: conversion, revenue, cost (per run
 -- means, cost including the ad spend per prospect), revenue_se (standard error
--- of the revenue per prospect), seconds (wall time of the simulation).
+-- of the revenue per prospect), seconds (CPU time of the simulation, from
+-- os.clock: one thread, so close to its wall time).
 
 local H = 52
 local COST_PER_PROSPECT = 0.5
