@@ -2,6 +2,7 @@
  * Closed forms where they exist; beta and gamma through special.c. */
 #include "dist.h"
 
+#include "sample.h"
 #include "special.h"
 
 #include <math.h>
@@ -117,6 +118,34 @@ double cjm_dist_cdf(const cjm_dist *d, double x)
     return NAN;
 }
 
+/* The smallest and largest values a distribution can give. */
+void cjm_dist_support(const cjm_dist *d, double *lo, double *hi)
+{
+    const double *p = d->p;
+    switch (d->kind) {
+    case CJM_DIST_UNIFORM:
+        *lo = p[0], *hi = p[1];
+        return;
+    case CJM_DIST_TRIANGULAR:
+    case CJM_DIST_PERT:
+        *lo = p[0], *hi = p[2];
+        return;
+    case CJM_DIST_BETA:
+        *lo = 0, *hi = 1;
+        return;
+    case CJM_DIST_NORMAL:
+        *lo = -HUGE_VAL, *hi = HUGE_VAL;
+        return;
+    case CJM_DIST_LOGNORMAL:
+    case CJM_DIST_GAMMA:
+        *lo = 0, *hi = HUGE_VAL;
+        return;
+    case CJM_DIST_DISCRETE:
+        *lo = d->values[0], *hi = d->values[d->n - 1];
+        return;
+    }
+}
+
 void cjm_dist_describe(const cjm_dist *d, char *buf, int n)
 {
     static const int arity[] = {2, 3, 3, 2, 2, 2, 2, 0};
@@ -137,4 +166,28 @@ void cjm_dist_free(cjm_dist *d)
     free(d->values);
     free(d->cum);
     d->values = d->cum = NULL;
+}
+
+double cjm_dist_sample(const cjm_dist *d, cjm_rng *rng)
+{
+    const double *p = d->p;
+    switch (d->kind) {
+    case CJM_DIST_UNIFORM:
+        return cjm_sample_uniform(rng, p[0], p[1]);
+    case CJM_DIST_TRIANGULAR:
+        return cjm_sample_triangular(rng, p[0], p[1], p[2]);
+    case CJM_DIST_PERT:
+        return cjm_sample_pert(rng, p[0], p[1], p[2]);
+    case CJM_DIST_BETA:
+        return cjm_sample_beta(rng, p[0], p[1]);
+    case CJM_DIST_NORMAL:
+        return p[0] + p[1] * cjm_sample_normal(rng);
+    case CJM_DIST_LOGNORMAL:
+        return cjm_sample_lognormal(rng, p[0], p[1]);
+    case CJM_DIST_GAMMA:
+        return cjm_sample_gamma(rng, p[0], p[1]);
+    case CJM_DIST_DISCRETE:
+        return d->values[cjm_sample_discrete(rng, (size_t)d->n, d->cum)];
+    }
+    return NAN;
 }

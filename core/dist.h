@@ -33,8 +33,15 @@ double cjm_dist_quantile(const cjm_dist *d, double u);
 /* P(X <= x). */
 double cjm_dist_cdf(const cjm_dist *d, double x);
 
+/* The smallest and largest values it can give (may be infinite). */
+void cjm_dist_support(const cjm_dist *d, double *lo, double *hi);
+
 /* "beta(30, 70)" into buf. */
 void cjm_dist_describe(const cjm_dist *d, char *buf, int n);
+
+/* One draw, by the distribution's own sampler (sample.c). */
+struct cjm_rng;
+double cjm_dist_sample(const cjm_dist *d, struct cjm_rng *rng);
 
 void cjm_dist_free(cjm_dist *d);
 

@@ -19,6 +19,7 @@
  * integer sums do not depend on order, so any thread count gives the same bytes. */
 #include "result.h"
 #include "rng.h"
+#include "sample.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 
 #define BLOCK_CUSTOMERS 4096
+#define CJM_AGENT_MAX_PER_CUSTOMER 16
 
 /* The model as the hot loop wants it: thresholds on a 32-bit draw. */
 typedef struct agent_plan {
@@ -41,6 +43,12 @@ typedef struct agent_plan {
     uint64_t *cum;     /* [(t*G + g)*E + j]: cumulative in rotated order x 2^32 */
     int *dest;         /* [j]: the stage position j leads to (rotated order per stage) */
     unsigned char *converts, *final;
+    unsigned char *slow; /* [S]: probabilities of the customer's own (per-customer, dwell) */
+    int *min_steps;      /* [S] */
+    double *refers;      /* [S] */
+    int64_t *arrive_cum; /* [H]: organic prospects arrived by the end of step t */
+    int aux;             /* customers need their auxiliary stream */
+    int64_t referral_limit;
     cjm_tally_layout lay;
 } agent_plan;
 
@@ -53,6 +61,7 @@ typedef struct agent_job {
     cjm_tally_layout lay;
     _Atomic int64_t *tallies; /* [run_count][lay.width] */
     atomic_long next_item;
+    atomic_int failed; /* 1: referrals without bound, 2: out of memory */
 } agent_job;
 
 static uint64_t scale32(double p)
@@ -101,6 +110,10 @@ static void fill_thresholds(agent_plan *p)
 
 static void plan_free(agent_plan *p)
 {
+    free(p->slow);
+    free(p->min_steps);
+    free(p->refers);
+    free(p->arrive_cum);
     free(p->seg_cum);
     free(p->leave);
     free(p->rot);
@@ -108,6 +121,29 @@ static void plan_free(agent_plan *p)
     free(p->dest);
     free(p->converts);
     free(p->final);
+}
+
+/* Per-stage flags and the arrivals, from the model. */
+static void plan_stages(agent_plan *p, const cjm_result *r)
+{
+    const cjm_model *m = p->m;
+    for (int s = 0; s < p->S; s++) {
+        p->converts[s] = m->stages[s].converts;
+        p->final[s] = m->stages[s].final;
+        p->min_steps[s] = m->stages[s].min_steps;
+        p->refers[s] = m->stages[s].refers;
+        for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++)
+            for (int g = 0; g < p->G; g++)
+                p->slow[s] |=
+                    m->edges[e].kind[g] == CJM_PROB_PER_CUSTOMER || m->edges[e].dwell_index >= 0;
+    }
+    double *entering = malloc((size_t)p->H * sizeof *entering);
+    int64_t acc = 0;
+    if (entering) cjm_result_arrivals(r, m, entering);
+    for (int t = 0; t < p->H; t++) p->arrive_cum[t] = acc += entering ? (int64_t)entering[t] : 0;
+    free(entering);
+    p->aux = m->per_customer_count > 0 || m->has_referrals;
+    p->referral_limit = 64 * (int64_t)BLOCK_CUSTOMERS;
 }
 
 static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result *r,
@@ -131,14 +167,16 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     p->dest = malloc((size_t)p->E * sizeof *p->dest);
     p->converts = malloc((size_t)p->S);
     p->final = malloc((size_t)p->S);
-    if (!p->seg_cum || !p->leave || !p->rot || !p->cum || !p->dest || !p->converts || !p->final) {
+    p->slow = calloc((size_t)p->S, 1);
+    p->min_steps = malloc((size_t)p->S * sizeof *p->min_steps);
+    p->refers = malloc((size_t)p->S * sizeof *p->refers);
+    p->arrive_cum = malloc((size_t)p->H * sizeof *p->arrive_cum);
+    if (!p->seg_cum || !p->leave || !p->rot || !p->cum || !p->dest || !p->converts || !p->final ||
+        !p->slow || !p->min_steps || !p->refers || !p->arrive_cum) {
         plan_free(p);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the simulation");
     }
-    for (int s = 0; s < p->S; s++) {
-        p->converts[s] = m->stages[s].converts;
-        p->final[s] = m->stages[s].final;
-    }
+    plan_stages(p, r);
     fill_thresholds(p);
     return CJM_OK;
 }
@@ -146,28 +184,88 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
 /* One customer's story, as the counts it adds. */
 typedef struct customer {
     int g, s, t_enter, tau; /* tau: conversion time, -1 while unconverted */
+    int arrival;            /* the step it entered the cohort */
+    int referrer;           /* -1 organic, else the stage of the customer who referred it */
+    uint64_t key;           /* its identity in the run: names its random streams */
     uint64_t visited;
+    double pc[CJM_AGENT_MAX_PER_CUSTOMER]; /* its own per-customer probabilities */
+    cjm_rng aux; /* per-customer draws and referrals, apart from the moves */
 } customer;
+
+/* A referred prospect waiting to be simulated. */
+typedef struct pending {
+    uint64_t key;
+    int t, stage, referrer;
+} pending;
+
+/* What one block of customers adds up, and its referred prospects. */
+typedef struct block_work {
+    int64_t *tally;
+    pending *stack;
+    size_t stack_len, stack_cap;
+    int64_t referred;
+    int run;
+    int overflow;
+} block_work;
+
+static int src_of(const customer *c)
+{
+    return c->referrer < 0 ? CJM_ORGANIC : CJM_REFERRED;
+}
 
 static void count_entry(const agent_plan *p, int64_t *tally, customer *c, int s, int t)
 {
     if (c->tau < 0 && p->converts[s]) {
         c->tau = t;
         tally[p->lay.converted]++;
+        tally[p->lay.converted_src + src_of(c)]++;
+        if (c->referrer >= 0)
+            tally[p->lay.refconv + c->referrer]++;
+        else
+            tally[p->lay.arr_converted + c->arrival]++;
     }
     int phase = c->tau < 0 ? CJM_PRE : c->tau == t ? CJM_AT : CJM_POST;
-    tally[p->lay.entries + phase * p->S + s]++;
+    tally[p->lay.entries + (src_of(c) * CJM_PHASES + phase) * p->S + s]++;
     c->s = s;
     c->t_enter = t;
     c->visited |= 1ull << s;
 }
 
+/* Each step in a referring stage brings Poisson(refers) prospects, who enter
+ * at the next step (if it is before the horizon). */
+static void refer(const agent_plan *p, block_work *w, customer *c, int a, int end)
+{
+    const cjm_stage *st = &p->m->stages[c->s];
+    for (int t = a; t < end && t + 1 < p->H; t++) {
+        uint64_t k = cjm_sample_poisson(&c->aux, st->refers);
+        for (uint64_t i = 0; i < k; i++) {
+            if (w->referred >= p->referral_limit) {
+                w->overflow = 1;
+                return;
+            }
+            if (w->stack_len == w->stack_cap) {
+                size_t cap = w->stack_cap ? 2 * w->stack_cap : 256;
+                pending *grown = realloc(w->stack, cap * sizeof *grown);
+                if (!grown) {
+                    w->overflow = 2;
+                    return;
+                }
+                w->stack = grown;
+                w->stack_cap = cap;
+            }
+            uint64_t key = cjm_mix64(c->key * 0x9e3779b97f4a7c15ULL + (uint64_t)t * 0x10001u + i);
+            w->stack[w->stack_len++] = (pending){key, t + 1, st->refers_to, c->s};
+            w->referred++;
+        }
+    }
+}
+
 /* Steps [c->t_enter, end) spent in c->s. */
-static void count_steps(const agent_plan *p, int64_t *tally, const customer *c, int end)
+static void count_steps(const agent_plan *p, block_work *w, customer *c, int end)
 {
     int a = c->t_enter, n = end - a;
     if (n <= 0) return;
-    int64_t *steps = tally + p->lay.steps + c->s;
+    int64_t *steps = w->tally + p->lay.steps + src_of(c) * CJM_PHASES * p->S + c->s;
     if (c->tau < 0) {
         steps[CJM_PRE * p->S] += n;
     } else if (c->tau == a) {
@@ -176,6 +274,7 @@ static void count_steps(const agent_plan *p, int64_t *tally, const customer *c, 
     } else {
         steps[CJM_POST * p->S] += n;
     }
+    if (p->refers[c->s]) refer(p, w, c, a, end);
 }
 
 /* Retention as difference arrays: the converted customer counts in the
@@ -197,34 +296,117 @@ static int pick_segment(const agent_plan *p, uint32_t u)
     return g;
 }
 
-static void simulate_customer(const agent_plan *p, cjm_rng *rng, int64_t *tally)
+/* The move in step t from a stage whose probabilities are the customer's own
+ * (per-customer or by time in stage): the same band layout as fill_stage,
+ * computed for this customer. Returns the destination, or -1 to stay. */
+static int slow_move(const agent_plan *p, const customer *c, int t, uint32_t u)
+{
+    const cjm_model *m = p->m;
+    int first = m->edge_start[c->s], k = m->edge_start[c->s + 1] - first;
+    double sum = 0, top = 0, probs[CJM_MAX_STAGES];
+    for (int j = 0; j < k; j++) {
+        int e = rotated_edge(m, c->s, j);
+        const cjm_edge *edge = &m->edges[e];
+        double prob = cjm_model_prob(m, t, c->g, e);
+        if (edge->kind[c->g] == CJM_PROB_PER_CUSTOMER) prob *= c->pc[edge->pc[c->g]];
+        if (edge->dwell_index >= 0)
+            prob *= cjm_model_dwell_prob(m, edge->dwell_index, t, c->g, t - c->t_enter);
+        probs[j] = prob;
+        sum += prob;
+        if (j < k - 1) top += prob;
+    }
+    uint32_t v = u + (uint32_t)scale32(top);
+    if (v >= scale32(sum)) return -1;
+    double acc = 0;
+    for (int j = 0; j < k; j++)
+        if (v < scale32(acc += probs[j])) return p->dest[first + j];
+    return p->dest[first + k - 1];
+}
+
+/* Steps from t until the customer leaves c->s (the move's step) or the horizon. */
+static int stay_until(const agent_plan *p, customer *c, cjm_rng *rng, int t, int *dest)
 {
     const int H = p->H;
-    customer c = {pick_segment(p, cjm_rng_next(rng)), 0, 0, -1, 0};
-    count_entry(p, tally, &c, 0, 0);
-    int t = 0;
-    while (t < H && !p->final[c.s]) {
-        size_t row = ((size_t)c.g * p->S + c.s) * H;
-        const uint64_t *leave = p->leave + row;
-        const uint32_t *rot = p->rot + row;
-        uint32_t v = 0;
-        for (; t < H; t++) {
-            v = cjm_rng_next(rng) + rot[t];
-            if (v < leave[t]) break;
-        }
+    int until = c->t_enter + p->min_steps[c->s];
+    for (; t < until && t < H; t++) (void)cjm_rng_next(rng); /* nobody leaves yet */
+    if (p->slow[c->s]) {
+        for (; t < H; t++)
+            if ((*dest = slow_move(p, c, t, cjm_rng_next(rng))) >= 0) return t;
+        return H;
+    }
+    size_t row = ((size_t)c->g * p->S + c->s) * H;
+    const uint64_t *leave = p->leave + row;
+    const uint32_t *rot = p->rot + row;
+    uint32_t v = 0;
+    for (; t < H; t++) {
+        v = cjm_rng_next(rng) + rot[t];
+        if (v < leave[t]) break;
+    }
+    if (t == H) return H;
+    const uint64_t *cum = p->cum + ((size_t)t * p->G + c->g) * p->E;
+    int j = p->m->edge_start[c->s];
+    while (v >= cum[j]) j++;
+    *dest = p->dest[j];
+    return t;
+}
+
+/* rng is at the customer's first slot (its segment draw). */
+static void simulate_customer(const agent_plan *p, block_work *w, cjm_rng *rng, customer *c,
+                              int stage)
+{
+    const int H = p->H;
+    int64_t *tally = w->tally;
+    c->g = pick_segment(p, cjm_rng_next(rng));
+    c->tau = -1;
+    c->visited = 0;
+    if (c->arrival > 0) cjm_rng_advance(rng, (uint64_t)c->arrival);
+    if (p->aux) cjm_rng_stream(&c->aux, p->seed ^ 0xa0761d6478bd642fULL, (uint64_t)w->run, c->key);
+    for (int k = 0; k < p->m->per_customer_count; k++)
+        c->pc[k] = cjm_dist_sample(&p->m->per_customer[k].dist, &c->aux);
+    count_entry(p, tally, c, stage, c->arrival);
+    int t = c->arrival, dest = 0;
+    while (t < H && !p->final[c->s]) {
+        t = stay_until(p, c, rng, t, &dest);
         if (t == H) break;
-        const uint64_t *cum = p->cum + ((size_t)t * p->G + c.g) * p->E;
-        int j = p->m->edge_start[c.s];
-        while (v >= cum[j]) j++;
-        count_steps(p, tally, &c, t + 1);
-        count_entry(p, tally, &c, p->dest[j], ++t);
+        count_steps(p, w, c, t + 1);
+        count_entry(p, tally, c, dest, ++t);
     }
-    count_steps(p, tally, &c, H);
-    if (c.tau >= 0) {
-        count_retention(p, tally, &c, p->final[c.s] ? c.t_enter : H + 1);
-        tally[p->lay.retained] += !p->final[c.s];
+    count_steps(p, w, c, H);
+    if (c->tau >= 0) {
+        count_retention(p, tally, c, p->final[c->s] ? c->t_enter : H + 1);
+        tally[p->lay.retained] += !p->final[c->s];
     }
-    for (uint64_t v = c.visited; v; v &= v - 1) tally[p->lay.reached + __builtin_ctzll(v)]++;
+    for (uint64_t v = c->visited; v; v &= v - 1) tally[p->lay.reached + __builtin_ctzll(v)]++;
+}
+
+/* Referred prospects, depth first; each has streams named by its key. */
+static void simulate_referred(const agent_plan *p, block_work *w)
+{
+    while (w->stack_len > 0 && !w->overflow) {
+        pending next = w->stack[--w->stack_len];
+        customer c = {0};
+        c.arrival = next.t;
+        c.referrer = next.referrer;
+        c.key = next.key;
+        cjm_rng rng;
+        cjm_rng_stream(&rng, p->seed ^ 0xe7037ed1a0b428dbULL, (uint64_t)w->run, next.key);
+        w->tally[p->lay.referred]++;
+        simulate_customer(p, w, &rng, &c, next.stage);
+    }
+}
+
+/* The step organic customer i arrives at. */
+static int arrival_of(const agent_plan *p, int64_t i)
+{
+    int lo = 0, hi = p->H - 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (i < p->arrive_cum[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
 }
 
 /* The run (index into the job) that item belongs to. */
@@ -241,7 +423,7 @@ static int item_run(const agent_job *job, long item)
     return lo;
 }
 
-static void simulate_block(const agent_job *job, long item, int64_t *tally)
+static void simulate_block(agent_job *job, long item, block_work *w)
 {
     int k = item_run(job, item);
     const agent_plan *p = job->plans[k];
@@ -252,25 +434,40 @@ static void simulate_block(const agent_job *job, long item, int64_t *tally)
     cjm_rng_stream(&rng, p->seed, (uint64_t)run, (uint64_t)block);
     cjm_rng_jump next = cjm_rng_jump_make(p->stride, rng.inc);
     uint64_t start = rng.state;
-    memset(tally, 0, (size_t)job->lay.width * sizeof *tally);
-    for (int64_t j = 0; j < n; j++) {
+    memset(w->tally, 0, (size_t)job->lay.width * sizeof *w->tally);
+    w->run = run;
+    w->referred = 0;
+    w->stack_len = 0;
+    int arrival = arrival_of(p, first);
+    for (int64_t j = 0; j < n && !w->overflow; j++) {
+        while (first + j >= p->arrive_cum[arrival]) arrival++;
+        customer c = {0};
+        c.arrival = arrival;
+        c.referrer = -1;
+        c.key = (uint64_t)(first + j);
+        w->tally[p->lay.arr_prospects + arrival]++;
         rng.state = start;
-        simulate_customer(p, &rng, tally);
+        simulate_customer(p, w, &rng, &c, 0);
+        simulate_referred(p, w);
         start = cjm_rng_jump_apply(next, start);
     }
+    if (w->overflow) atomic_store(&job->failed, w->overflow);
     _Atomic int64_t *dst = job->tallies + (size_t)k * job->lay.width;
     for (int i = 0; i < job->lay.width; i++)
-        if (tally[i]) atomic_fetch_add_explicit(&dst[i], tally[i], memory_order_relaxed);
+        if (w->tally[i]) atomic_fetch_add_explicit(&dst[i], w->tally[i], memory_order_relaxed);
 }
 
 static void *worker(void *arg)
 {
     agent_job *job = arg;
-    int64_t *tally = malloc((size_t)job->lay.width * sizeof *tally);
-    if (!tally) return (void *)1;
+    block_work w = {0};
+    w.tally = malloc((size_t)job->lay.width * sizeof *w.tally);
+    if (!w.tally) return (void *)1;
     long item, items = job->item_start[job->run_count];
-    while ((item = atomic_fetch_add(&job->next_item, 1)) < items) simulate_block(job, item, tally);
-    free(tally);
+    while (!atomic_load(&job->failed) && (item = atomic_fetch_add(&job->next_item, 1)) < items)
+        simulate_block(job, item, &w);
+    free(w.tally);
+    free(w.stack);
     return NULL;
 }
 
@@ -304,7 +501,7 @@ static void suffix_sum(double *a, int n)
 static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int first, int count,
                           cjm_error *err)
 {
-    agent_job job = {plans, first, count, NULL, plans[0]->lay, NULL, 0};
+    agent_job job = {plans, first, count, NULL, plans[0]->lay, NULL, 0, 0};
     job.item_start = malloc((size_t)(count + 1) * sizeof *job.item_start);
     job.tallies = calloc((size_t)count * job.lay.width, sizeof *job.tallies);
     double *tally = malloc((size_t)job.lay.width * sizeof *tally);
@@ -317,6 +514,14 @@ static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int fir
             job.item_start[k + 1] = job.item_start[k] + plans[k]->blocks_per_run;
         st = run_threads(&job, r->settings.threads, err);
     }
+    if (st == CJM_OK && atomic_load(&job.failed) == 1)
+        st = cjm_error_set(err, CJM_ESCENARIO,
+                           "%s: referrals grow without bound: more than %lld referred prospects "
+                           "from %d customers (each customer brings more than one more); lower "
+                           "the refers rates",
+                           plans[0]->m->file, (long long)plans[0]->referral_limit, BLOCK_CUSTOMERS);
+    else if (st == CJM_OK && atomic_load(&job.failed))
+        st = cjm_error_set(err, CJM_ENOMEM, "out of memory for referred prospects");
     for (int k = 0; st == CJM_OK && k < count; k++) {
         const _Atomic int64_t *src = job.tallies + (size_t)k * job.lay.width;
         for (int i = 0; i < job.lay.width; i++) tally[i] = (double)atomic_load(&src[i]);
@@ -334,7 +539,7 @@ static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int fir
 static cjm_status run_certain(const cjm_model *m, cjm_result *r, cjm_error *err)
 {
     agent_plan plan;
-    cjm_status st = plan_make(&plan, m, r, r->settings.customers, err);
+    cjm_status st = plan_make(&plan, m, r, cjm_result_customers(r, m), err);
     if (st != CJM_OK) return st;
     const agent_plan **plans = malloc((size_t)r->runs * sizeof *plans);
     if (!plans) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");

@@ -13,7 +13,16 @@ const cjm_metric_info cjm_metric_infos[CJM_M_COUNT] = {
     {"revenue", "revenue", CJM_UNIT_MONEY},
     {"cost", "cost", CJM_UNIT_MONEY},
     {"profit", "profit", CJM_UNIT_MONEY},
+    {"referred", "referred prospects", CJM_UNIT_COUNT},
+    {"converted_referred", "converted by referral", CJM_UNIT_COUNT},
+    {"cac_organic", "CAC organic", CJM_UNIT_MONEY},
+    {"cac_referral", "CAC referral", CJM_UNIT_MONEY},
 };
+
+int cjm_metrics_shown(const cjm_model *m)
+{
+    return m->has_referrals ? CJM_M_COUNT : CJM_M_CORE;
+}
 
 int cjm_metric_index(const char *name)
 {
@@ -37,7 +46,8 @@ static cjm_summary ratio(const cjm_result *r, const double *y, const double *x, 
 
 bool cjm_metric_is_ratio(int metric)
 {
-    return metric == CJM_M_CAC || metric == CJM_M_LTV || metric == CJM_M_RETAINED;
+    return metric == CJM_M_CAC || metric == CJM_M_LTV || metric == CJM_M_RETAINED ||
+           metric == CJM_M_CAC_ORGANIC || metric == CJM_M_CAC_REFERRAL;
 }
 
 void cjm_metric_parts(const cjm_result *r, int metric, int run, double *num, double *den)
@@ -68,6 +78,20 @@ void cjm_metric_parts(const cjm_result *r, int metric, int run, double *num, dou
         break;
     case CJM_M_COST:
         *num = row[CJM_T_COST];
+        break;
+    case CJM_M_REFERRED:
+        *num = row[CJM_T_REFERRED];
+        break;
+    case CJM_M_CONVERTED_REFERRED:
+        *num = row[CJM_T_CONVERTED_REFERRED];
+        break;
+    case CJM_M_CAC_ORGANIC:
+        *num = row[CJM_T_ACQ_COST_ORGANIC];
+        *den = row[CJM_T_CONVERTED] - row[CJM_T_CONVERTED_REFERRED];
+        break;
+    case CJM_M_CAC_REFERRAL:
+        *num = row[CJM_T_ACQ_COST_REFERRED];
+        *den = row[CJM_T_CONVERTED_REFERRED];
         break;
     default:
         *num = row[CJM_T_REVENUE] - row[CJM_T_COST];

@@ -15,6 +15,10 @@ enum {
     CJM_M_REVENUE,
     CJM_M_COST,
     CJM_M_PROFIT,
+    CJM_M_REFERRED,           /* prospects who came by referral */
+    CJM_M_CONVERTED_REFERRED, /* of the converted, those who came by referral */
+    CJM_M_CAC_ORGANIC,        /* acquisition cost per converted organic prospect */
+    CJM_M_CAC_REFERRAL,       /* rewards and costs per converted referred prospect */
     CJM_M_COUNT
 };
 
@@ -38,12 +42,19 @@ typedef struct cjm_metrics {
 cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *out, cjm_error *err);
 void cjm_metrics_free(cjm_metrics *mt);
 
+/* The metrics a people's table shows for every scenario (the referral ones
+ * only when the scenario has referrals). */
+#define CJM_M_CORE (CJM_M_PROFIT + 1)
+
 /* CAC, LTV and retained are ratios of totals over runs; the rest are plain. */
 bool cjm_metric_is_ratio(int metric);
 
 /* The numerator and denominator of a metric in one run (denominator 1 for a
  * plain metric). */
 void cjm_metric_parts(const cjm_result *r, int metric, int run, double *num, double *den);
+
+/* How many metrics a table for people shows for model m. */
+int cjm_metrics_shown(const cjm_model *m);
 
 /* Index of a metric by name ("conversion", "cac", ...), -1 if none. */
 int cjm_metric_index(const char *name);

@@ -3,6 +3,7 @@
 #include "model.h"
 
 #include "script.h"
+#include "script_limits.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ cjm_status cjm_model_load(const char *path, const cjm_load_options *opts, cjm_mo
     *out = NULL;
     cjm_model *m = calloc(1, sizeof *m);
     if (!m) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    cjm_status st = cjm_script_open(path, &m->script, err);
+    cjm_status st = cjm_script_open_limited(path, opts ? opts->lua_memory : 0, &m->script, err);
     if (st == CJM_OK) st = cjm_script_compile(m->script, opts, m, err);
     if (st == CJM_OK && !(m->file = strdup(path)))
         st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
@@ -63,6 +64,7 @@ double cjm_barrier_multiplier(const cjm_barrier *b, int t, int g)
 
 static void free_edge(cjm_edge *e)
 {
+    free(e->pc);
     free(e->path);
     free(e->kind);
     free(e->value);
@@ -103,6 +105,14 @@ static void free_base(cjm_model *m)
     for (int e = 0; e < m->edge_count; e++) free_edge(&m->edges[e]);
     for (int v = 0; v < m->variant_count; v++) free(m->variant_names[v]);
     free_inputs(m);
+    for (int k = 0; k < m->per_customer_count; k++) {
+        cjm_dist_free(&m->per_customer[k].dist);
+        free(m->per_customer[k].path);
+    }
+    for (int k = 0; k < m->dwell_count; k++) free(m->dwell[k]);
+    free(m->per_customer);
+    free(m->dwell);
+    free(m->arrivals);
     free(m->variant_names);
     free(m->variant);
     free(m->segment_names);
@@ -130,6 +140,34 @@ void cjm_model_free(cjm_model **mp)
 
 /* Sums the outgoing probabilities of every (step, segment, stage): above 1
  * there is no valid "stay" remainder. */
+static double raw_prob(const cjm_model *m, int t, int g, int e)
+{
+    return m->raw[((size_t)t * m->segment_count + g) * m->edge_count + e];
+}
+
+double cjm_model_dwell_prob(const cjm_model *m, int k, int t, int g, int d)
+{
+    return m->dwell[k][((size_t)t * m->segment_count + g) * m->prob_horizon + d];
+}
+
+/* The highest probability edge e can take at (t, g): a per-customer one at the
+ * top of its distribution, a time-in-stage one at its highest over dwell. */
+static double edge_max(const cjm_model *m, int t, int g, int e)
+{
+    const cjm_edge *edge = &m->edges[e];
+    double lo, hi = 0;
+    if (edge->kind[g] == CJM_PROB_PER_CUSTOMER) {
+        cjm_dist_support(&m->per_customer[edge->pc[g]].dist, &lo, &hi);
+        return hi;
+    }
+    if (edge->dwell_index < 0) return raw_prob(m, t, g, e);
+    for (int d = 0; d <= t; d++) {
+        double p = cjm_model_dwell_prob(m, edge->dwell_index, t, g, d);
+        hi = p > hi ? p : hi;
+    }
+    return hi;
+}
+
 static cjm_status check_sums(const cjm_model *m, int horizon, const char *note, cjm_error *err)
 {
     for (int t = 0; t < horizon; t++)
@@ -137,7 +175,7 @@ static cjm_status check_sums(const cjm_model *m, int horizon, const char *note, 
             for (int s = 0; s < m->stage_count; s++) {
                 double sum = 0;
                 for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++)
-                    sum += cjm_model_prob(m, t, g, e);
+                    sum += edge_max(m, t, g, e);
                 if (sum > 1 + 1e-12) {
                     const cjm_edge *first = &m->edges[m->edge_start[s]];
                     return cjm_error_set(err, CJM_ESCENARIO,
@@ -182,20 +220,63 @@ void cjm_model_refresh(cjm_model *m)
     apply_barriers(m);
 }
 
+#define MAX_DWELL_CELLS 50000000
+
+/* A function that reads c.dwell: evaluated for every (t, g, d <= t). */
+static cjm_status tabulate_dwell(cjm_model *m, int e, cjm_error *err)
+{
+    cjm_edge *edge = &m->edges[e];
+    int H = m->prob_horizon, G = m->segment_count, read;
+    if ((double)H * H * G > MAX_DWELL_CELLS)
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "%s:%d: %s: c.dwell needs a table of %d x %d x %d probabilities; "
+                             "too large (shorten the horizon)",
+                             m->file, edge->line, edge->path, H, H, G);
+    double **grown = realloc(m->dwell, (size_t)(m->dwell_count + 1) * sizeof *grown);
+    double *table = calloc((size_t)H * H * G, sizeof *table);
+    if (grown) m->dwell = grown;
+    if (!grown || !table) {
+        free(table);
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory for the c.dwell table");
+    }
+    edge->dwell_index = m->dwell_count;
+    m->dwell[m->dwell_count++] = table;
+    for (int t = 0; t < H; t++)
+        for (int g = 0; g < G; g++)
+            for (int d = 0; d <= t; d++) {
+                double *cell = &table[((size_t)t * G + g) * H + d];
+                if (edge->kind[g] == CJM_PROB_CONST) {
+                    *cell = edge->value[g];
+                    continue;
+                }
+                cjm_status st = cjm_script_eval_prob(m->script, m, edge, g, t, d, cell, &read, err);
+                if (st != CJM_OK) return st;
+            }
+    return CJM_OK;
+}
+
+/* raw holds the written probability; for per-customer and time-in-stage
+ * edges it holds 1, so that prob = raw x barriers is their barrier multiplier. */
 static cjm_status tabulate_edge(cjm_model *m, int e, double *raw, cjm_error *err)
 {
     const cjm_edge *edge = &m->edges[e];
+    int any_dwell = 0, read;
     for (int g = 0; g < m->segment_count; g++)
         for (int t = 0; t < m->prob_horizon; t++) {
             double *cell = &raw[((size_t)t * m->segment_count + g) * m->edge_count + e];
-            if (edge->kind[g] == CJM_PROB_CONST) {
-                *cell = edge->value[g];
+            if (edge->kind[g] != CJM_PROB_FUNCTION) {
+                *cell = edge->kind[g] == CJM_PROB_CONST ? edge->value[g] : 1;
                 continue;
             }
-            cjm_status st = cjm_script_eval_prob(m->script, m, edge, g, t, cell, err);
+            cjm_status st = cjm_script_eval_prob(m->script, m, edge, g, t, 0, cell, &read, err);
             if (st != CJM_OK) return st;
+            any_dwell |= read;
         }
-    return CJM_OK;
+    if (!any_dwell) return CJM_OK;
+    for (int g = 0; g < m->segment_count; g++)
+        for (int t = 0; t < m->prob_horizon; t++)
+            raw[((size_t)t * m->segment_count + g) * m->edge_count + e] = 1;
+    return tabulate_dwell(m, e, err);
 }
 
 static int has_prob_slot(const cjm_input *in)
@@ -218,19 +299,47 @@ static cjm_status check_uncertain_sums(const cjm_model *m, cjm_error *err)
     }
     cjm_model *top;
     cjm_status st = cjm_model_instance(m, x, &top, err);
-    if (st == CJM_OK) {
-        memcpy(top->prob, top->raw,
-               (size_t)m->prob_horizon * m->segment_count * m->edge_count * sizeof *top->prob);
+    if (st == CJM_OK)
         st = check_sums(top, m->prob_horizon,
                         " when the uncertain probabilities are at the top of their ranges", err);
-    }
     cjm_model_free(&top);
     free(x);
     return st;
 }
 
+/* Arrivals per step, as whole prospects: the expected numbers are rounded
+ * cumulatively, so the total over any span is within one of the exact sum
+ * and both engines see the same prospects. */
+static cjm_status tabulate_arrivals(cjm_model *m, int horizon, cjm_error *err)
+{
+    double *a = calloc((size_t)horizon, sizeof *a), expected = 0, before = 0;
+    if (!a) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    free(m->arrivals);
+    m->arrivals = a;
+    m->arrivals_total = 0;
+    for (int t = 0; m->has_arrivals && t < horizon; t++) {
+        double v = m->arrivals_value;
+        if (m->arrivals_ref > 0) {
+            cjm_status st = cjm_script_eval_arrivals(m->script, m, t, &v, err);
+            if (st != CJM_OK) return st;
+        }
+        if (m->arrivals_budget) v /= m->cost_per_prospect;
+        expected += v;
+        double now = floor(expected + 0.5);
+        a[t] = now - before;
+        before = now;
+    }
+    if (before > 9007199254740992.0)
+        return cjm_error_set(err, CJM_ESCENARIO, "%s:%d: %s: more than 2^53 prospects arrive",
+                             m->file, m->arrivals_line, m->arrivals_path);
+    m->arrivals_total = (int64_t)before;
+    return CJM_OK;
+}
+
 cjm_status cjm_model_tabulate(cjm_model *m, int horizon, cjm_error *err)
 {
+    cjm_status ast = tabulate_arrivals(m, horizon, err);
+    if (ast != CJM_OK) return ast;
     size_t cells =
         (size_t)horizon * (size_t)m->segment_count * (size_t)(m->edge_count ? m->edge_count : 1);
     double *raw = malloc(cells * sizeof *raw), *prob = malloc(cells * sizeof *prob);

@@ -19,10 +19,25 @@ typedef struct cjm_stage {
     double cost, revenue;                   /* on each entry */
     double cost_per_step, revenue_per_step; /* for each step started here */
     bool converts, final;
+    int min_steps;        /* nobody leaves before this many steps here */
+    double refers;        /* expected referred prospects per customer per step here */
+    double referral_cost; /* reward per referred prospect who converts */
+    int refers_to;        /* the stage referred prospects enter */
 } cjm_stage;
 
 /* Where a transition's probability comes from. */
-typedef enum cjm_prob_kind { CJM_PROB_CONST, CJM_PROB_FUNCTION } cjm_prob_kind;
+typedef enum cjm_prob_kind {
+    CJM_PROB_CONST,
+    CJM_PROB_FUNCTION,
+    CJM_PROB_PER_CUSTOMER /* each customer draws its own, on entering the cohort */
+} cjm_prob_kind;
+
+/* A per-customer distribution of a transition probability. */
+typedef struct cjm_per_customer {
+    cjm_dist dist;
+    char *path;
+    int line;
+} cjm_per_customer;
 
 typedef struct cjm_edge {
     int from, to;
@@ -31,6 +46,8 @@ typedef struct cjm_edge {
     cjm_prob_kind *kind; /* [segment] */
     double *value;       /* [segment]: the constant, when kind is CONST */
     int *fn_ref;         /* [segment]: Lua registry reference, when FUNCTION */
+    int *pc;             /* [segment]: index into the model's per_customer, when PER_CUSTOMER */
+    int dwell_index;     /* >= 0: a function reads c.dwell; its table is dwell[dwell_index] */
 } cjm_edge;
 
 /* A barrier: something that makes people drop out of one or more transitions
@@ -121,6 +138,26 @@ struct cjm_model {
     /* the fixes applied: one-off and per-prospect costs, split by where they count */
     double fix_once_acq, fix_once_ret, fix_per_prospect_acq, fix_per_prospect_ret;
 
+    /* Arrivals: arrivals[t] prospects (expected; fractional allowed) enter the
+     * first stage at step t, t < horizon; arrivals[0] includes cohort.size. */
+    double *arrivals; /* [horizon]: whole prospects arriving at step t (cumulatively rounded) */
+    int64_t arrivals_total;
+    bool has_arrivals;
+    int arrivals_ref;          /* function(t), or LUA_NOREF (-2) */
+    double arrivals_value;     /* per step, when a number */
+    bool arrivals_budget;      /* the spec is a budget per step: divided by cost_per_prospect */
+    const char *arrivals_path; /* "cohort.arrivals" or "acquisition.budget_per_step" */
+    int arrivals_line;
+
+    int per_customer_count;
+    cjm_per_customer *per_customer;
+
+    /* Probabilities that depend on the time in stage: for dwell edge k,
+     * dwell[k][((t * segment_count + g) * horizon) + d], d <= t. */
+    int dwell_count;
+    double **dwell;
+    bool has_referrals, has_min_steps;
+
     int variant_count; /* the scenario's variants, in the order they are written */
     char **variant_names;
     char *variant; /* the variant this model was loaded as, or NULL */
@@ -162,6 +199,9 @@ static inline double cjm_model_prob(const struct cjm_model *m, int t, int g, int
 {
     return m->prob[((int64_t)t * m->segment_count + g) * m->edge_count + e];
 }
+
+/* The time-in-stage probability of dwell table k at (t, g, d). */
+double cjm_model_dwell_prob(const struct cjm_model *m, int k, int t, int g, int d);
 
 /* Evaluates every probability for steps [0, horizon) into m->prob and checks
  * each stage's outgoing sum: the only place function probabilities are called. */

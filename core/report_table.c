@@ -105,7 +105,7 @@ cjm_status cjm_report_table(const cjm_result *r, const cjm_metrics *mt, FILE *f)
 {
     header(r, f);
     column_titles(f, "metric");
-    for (int i = 0; i < CJM_M_COUNT; i++)
+    for (int i = 0; i < cjm_metrics_shown(r->model); i++)
         summary_line(f, cjm_metric_infos[i].label, &mt->m[i], cjm_metric_infos[i].unit);
     fputs("\nfunnel: share of the cohort that ever entered each stage\n", f);
     column_titles(f, "stage");

@@ -14,16 +14,24 @@
  * PRE + AT; a customer's lifetime revenue is AT + POST. */
 enum { CJM_PRE, CJM_AT, CJM_POST, CJM_PHASES };
 
+/* Where a customer came from: the cohort and its arrivals, or a referral. */
+enum { CJM_ORGANIC, CJM_REFERRED, CJM_SOURCES };
+
 /* Offsets into a tally (an array of counts, integers in the agent engine and
  * expected values in the exact engine), for a model with S stages and horizon H. */
 typedef struct cjm_tally_layout {
     int converted;
-    int retained; /* converted and not in a final stage at the horizon */
-    int entries;  /* [phase][stage] */
-    int steps;    /* [phase][stage] */
-    int reached;  /* [stage]: customers who ever entered it */
-    int ret_num;  /* [k], k = 0..H: converted, tau + k <= H, alive at tau + k */
-    int ret_den;  /* [k]: converted, tau + k <= H */
+    int retained;      /* converted and not in a final stage at the horizon */
+    int referred;      /* prospects who came by referral */
+    int converted_src; /* [source] */
+    int entries;       /* [source][phase][stage] */
+    int steps;         /* [source][phase][stage] */
+    int refconv;       /* [stage]: converted referred prospects, by their referrer's stage */
+    int reached;       /* [stage]: customers who ever entered it */
+    int ret_num;       /* [k], k = 0..H: converted, tau + k <= H, alive at tau + k */
+    int ret_den;       /* [k]: converted, tau + k <= H */
+    int arr_prospects; /* [t], t < H: organic prospects arriving at step t */
+    int arr_converted; /* [t]: of those, converted by the horizon */
     int width;
 } cjm_tally_layout;
 
@@ -38,7 +46,12 @@ enum {
     CJM_T_COST,
     CJM_T_ACQ_COST,
     CJM_T_CONV_REVENUE,
-    CJM_T_FIXED /* then reached[S], ret_num[H+1], ret_den[H+1] */
+    CJM_T_REFERRED,
+    CJM_T_CONVERTED_REFERRED,
+    CJM_T_ACQ_COST_ORGANIC,
+    CJM_T_ACQ_COST_REFERRED,
+    CJM_T_FIXED /* then reached[S], ret_num[H+1], ret_den[H+1], arr_prospects[H], arr_converted[H]
+                 */
 };
 
 struct cjm_result {
@@ -65,8 +78,12 @@ void cjm_result_set_run(cjm_result *r, int run, const double *tally, const cjm_m
 /* The model of one run: an instance with the run's draws (free it). */
 cjm_status cjm_result_instance(const cjm_result *r, int run, cjm_model **out, cjm_error *err);
 
-/* Customers in a run of model m (a base model or an instance). */
+/* Organic prospects in a run of model m (a base model or an instance): the
+ * cohort (or --customers) and the arrivals. */
 int64_t cjm_result_customers(const cjm_result *r, const cjm_model *m);
+
+/* entering[t], t < horizon: organic prospects entering at step t. */
+void cjm_result_arrivals(const cjm_result *r, const cjm_model *m, double *entering);
 
 /* One exact run: values without sampling spread (standard error 0). */
 static inline bool cjm_result_is_point(const cjm_result *r)

@@ -19,10 +19,15 @@ void cjm_script_free(cjm_script **s);
 cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_model *m,
                               cjm_error *err);
 
-/* Calls the function probability fn_ref for (step t, segment g) into *p,
- * checking it returns a number in [0, 1]. */
+/* Calls the function probability of edge e for (step t, segment g, dwell d)
+ * into *p, checking it returns a number in [0, 1]. *read_dwell is set when the
+ * function read c.dwell (the steps since the customer entered its stage). */
 cjm_status cjm_script_eval_prob(cjm_script *s, const cjm_model *m, const cjm_edge *e, int g, int t,
-                                double *p, cjm_error *err);
+                                int dwell, double *p, int *read_dwell, cjm_error *err);
+
+/* Calls the arrivals function(t) of the model into *v (a number >= 0). */
+cjm_status cjm_script_eval_arrivals(cjm_script *s, const cjm_model *m, int t, double *v,
+                                    cjm_error *err);
 
 /* The scenario's source text and the line that a scenario path is written on
  * (0 if it cannot be found), for error messages. */

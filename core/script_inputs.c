@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define DIST_MT_KEY "cjm.dist_mt"
+#define PER_CUSTOMER_MT_KEY "cjm.per_customer_mt"
 
 int cjm_script_is_dist(lua_State *L, int idx)
 {
@@ -24,6 +25,17 @@ void cjm_script_remember_dist_mt(lua_State *L)
 {
     lua_getfield(L, -1, "_dist_mt");
     lua_setfield(L, LUA_REGISTRYINDEX, DIST_MT_KEY);
+    lua_getfield(L, -1, "_per_customer_mt");
+    lua_setfield(L, LUA_REGISTRYINDEX, PER_CUSTOMER_MT_KEY);
+}
+
+int cjm_script_is_per_customer(lua_State *L, int idx)
+{
+    if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, PER_CUSTOMER_MT_KEY);
+    int same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same;
 }
 
 static cjm_status add_slot(cjm_loader *ld, cjm_input *in, const cjm_slot *slot)
@@ -116,34 +128,6 @@ static cjm_status read_dist(cjm_loader *ld, int idx, cjm_dist *d, const char *pa
     return d->kind == CJM_DIST_DISCRETE ? read_discrete(ld, idx, d) : read_params(ld, idx, d);
 }
 
-/* The smallest and largest values a distribution can give. */
-static void support(const cjm_dist *d, double *lo, double *hi)
-{
-    const double *p = d->p;
-    switch (d->kind) {
-    case CJM_DIST_UNIFORM:
-        *lo = p[0], *hi = p[1];
-        return;
-    case CJM_DIST_TRIANGULAR:
-    case CJM_DIST_PERT:
-        *lo = p[0], *hi = p[2];
-        return;
-    case CJM_DIST_BETA:
-        *lo = 0, *hi = 1;
-        return;
-    case CJM_DIST_NORMAL:
-        *lo = -HUGE_VAL, *hi = HUGE_VAL;
-        return;
-    case CJM_DIST_LOGNORMAL:
-    case CJM_DIST_GAMMA:
-        *lo = 0, *hi = HUGE_VAL;
-        return;
-    case CJM_DIST_DISCRETE:
-        *lo = d->values[0], *hi = d->values[d->n - 1];
-        return;
-    }
-}
-
 /* An uncertain input: the distribution at the top of the stack. A
  * distribution object met before is the same input, with one more slot. */
 static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
@@ -172,7 +156,7 @@ static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_sl
     if (st != CJM_OK) return st;
     double dlo = 0, dhi = 0;
     char desc[96];
-    support(&in->dist, &dlo, &dhi);
+    cjm_dist_support(&in->dist, &dlo, &dhi);
     cjm_dist_describe(&in->dist, desc, sizeof desc);
     if (dlo < lo || dhi > hi)
         return cjm_script_fail_at(ld->s, ld->err, path,
@@ -340,4 +324,35 @@ cjm_status cjm_loader_finish_inputs(cjm_loader *ld)
     cjm_status st = index_uncertain(ld);
     if (st == CJM_OK) st = read_groups(ld);
     return st;
+}
+
+/* cjm.per_customer(dist) at the top of the stack: a distribution each
+ * customer draws its own probability from. Returns its index, or -1. */
+int cjm_loader_per_customer(cjm_loader *ld, const char *path)
+{
+    cjm_model *m = ld->m;
+    cjm_per_customer *grown =
+        realloc(m->per_customer, (size_t)(m->per_customer_count + 1) * sizeof *grown);
+    if (!grown) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory"), -1;
+    m->per_customer = grown;
+    cjm_per_customer *pc = &m->per_customer[m->per_customer_count];
+    memset(pc, 0, sizeof *pc);
+    lua_getfield(ld->L, -1, "dist");
+    cjm_status st = read_dist(ld, lua_gettop(ld->L), &pc->dist, path);
+    lua_pop(ld->L, 1);
+    pc->path = strdup(path);
+    pc->line = cjm_script_line_of(ld->s, path);
+    m->per_customer_count++;
+    if (st != CJM_OK) return -1;
+    if (!pc->path) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory"), -1;
+    double lo, hi;
+    cjm_dist_support(&pc->dist, &lo, &hi);
+    if (lo < 0 || hi > 1) {
+        char desc[96];
+        cjm_dist_describe(&pc->dist, desc, sizeof desc);
+        cjm_script_fail_at(ld->s, ld->err, path,
+                           "cjm.per_customer: %s can fall outside [0, 1]; use a beta", desc);
+        return -1;
+    }
+    return m->per_customer_count - 1;
 }

@@ -17,6 +17,9 @@ struct cjm_script {
     char sha256[65];
     int scenario_ref; /* the table the scenario returned */
     int ctx_ref;      /* the context table passed to probability functions */
+    int ctx_ready;    /* its metatable (for c.dwell) is set */
+    int dwell_now;    /* the value c.dwell gives */
+    int dwell_read;   /* set when a function reads c.dwell */
 };
 
 /* Runs the function below nargs arguments on the stack under a message handler.
@@ -68,6 +71,13 @@ char *cjm_path_join(const char *a, const char *b);
 
 /* Is the value at idx a distribution made by cjm.beta() and the like? */
 int cjm_script_is_dist(lua_State *L, int idx);
+
+/* Is the value at idx a cjm.per_customer(...)? */
+int cjm_script_is_per_customer(lua_State *L, int idx);
+
+/* Reads the cjm.per_customer(...) at the top of the stack into the model's
+ * per_customer list; returns its index, or -1 with err filled. */
+int cjm_loader_per_customer(cjm_loader *ld, const char *path);
 
 /* Registers a number of the scenario as an input at path with its slot: the
  * value on top of the stack is a number or a distribution (checked to stay in

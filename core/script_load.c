@@ -12,12 +12,14 @@
 
 typedef cjm_loader loader;
 
-static const char *const top_keys[] = {"name",     "description", "step",   "horizon",
-                                       "cohort",   "segments",    "stages", "transitions",
-                                       "barriers", "variants",    NULL};
-static const char *const cohort_keys[] = {"size", "cost_per_prospect", NULL};
+static const char *const top_keys[] = {"name",     "description", "step",        "horizon",
+                                       "cohort",   "segments",    "stages",      "transitions",
+                                       "barriers", "variants",    "acquisition", NULL};
+static const char *const cohort_keys[] = {"size", "cost_per_prospect", "arrivals", NULL};
+static const char *const acquisition_keys[] = {"budget_per_step", "cost_per_prospect", NULL};
 static const char *const stage_keys[] = {
-    "name", "cost", "revenue", "cost_per_step", "revenue_per_step", "converts", "final", NULL};
+    "name",  "cost",      "revenue", "cost_per_step", "revenue_per_step", "converts",
+    "final", "min_steps", "refers",  "referral_cost", "refers_to",        NULL};
 static const char *const segment_keys[] = {"name", "share", NULL};
 static const char *const no_keys[] = {NULL};
 
@@ -177,10 +179,69 @@ static cjm_status read_top(loader *ld, int idx)
     return CJM_OK;
 }
 
+/* An arrivals spec at the top of the stack: a number per step or function(t). */
+static cjm_status read_arrivals_spec(loader *ld, const char *path, int budget)
+{
+    lua_State *L = ld->L;
+    cjm_model *m = ld->m;
+    m->arrivals_path = path;
+    m->arrivals_line = cjm_script_line_of(ld->s, path);
+    m->arrivals_budget = budget;
+    m->has_arrivals = true;
+    if (lua_type(L, -1) == LUA_TFUNCTION) {
+        lua_pushvalue(L, -1);
+        m->arrivals_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        return CJM_OK;
+    }
+    double v = lua_tonumber(L, -1);
+    if (lua_type(L, -1) != LUA_TNUMBER || !isfinite(v) || v < 0)
+        return cjm_script_fail_at(ld->s, ld->err, path,
+                                  "expected a number >= 0 per step or a function(t)");
+    m->arrivals_value = v;
+    return CJM_OK;
+}
+
+/* acquisition = { budget_per_step = ..., cost_per_prospect = ... }: prospects
+ * arrive as the budget is spent. */
+static cjm_status read_acquisition(loader *ld, int idx)
+{
+    lua_State *L = ld->L;
+    int type = lua_getfield(L, idx, "acquisition");
+    int a = lua_gettop(L);
+    cjm_status st = CJM_OK;
+    static const cjm_slot cpp_slot = {CJM_SLOT_COST_PER_PROSPECT, 0, 0, 0};
+    if (type != LUA_TNIL && type != LUA_TTABLE)
+        st = cjm_script_fail_at(ld->s, ld->err, "acquisition",
+                                "expected { budget_per_step = ..., cost_per_prospect = ... }");
+    if (type == LUA_TTABLE) {
+        st = check_keys(ld, a, "acquisition", acquisition_keys, 0);
+        if (st == CJM_OK && ld->m->has_arrivals)
+            st = cjm_script_fail_at(ld->s, ld->err, "acquisition",
+                                    "give either cohort.arrivals or acquisition, not both");
+        if (st == CJM_OK)
+            st = get_number(ld, a, "cost_per_prospect", "acquisition", 0, 1e-300, HUGE_VAL, 0,
+                            &cpp_slot, &ld->m->cost_per_prospect);
+        if (st == CJM_OK && lua_getfield(L, a, "budget_per_step") == LUA_TNIL)
+            st = cjm_script_fail_at(ld->s, ld->err, "acquisition", "budget_per_step is missing");
+        else if (st == CJM_OK)
+            st = read_arrivals_spec(ld, "acquisition.budget_per_step", 1);
+    }
+    lua_settop(L, a - 1);
+    return st;
+}
+
 static cjm_status read_cohort(loader *ld, int idx)
 {
     lua_State *L = ld->L;
-    if (lua_getfield(L, idx, "cohort") != LUA_TTABLE) {
+    int type = lua_getfield(L, idx, "cohort");
+    lua_getfield(L, idx, "acquisition");
+    int acquisition = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (type == LUA_TNIL && acquisition) {
+        lua_pop(L, 1);
+        return read_acquisition(ld, idx);
+    }
+    if (type != LUA_TTABLE) {
         lua_pop(L, 1);
         return cjm_script_fail_at(ld->s, ld->err, "cohort",
                                   "missing or not a table: cohort = { size = 10000 }");
@@ -188,20 +249,27 @@ static cjm_status read_cohort(loader *ld, int idx)
     int c = lua_gettop(L);
     double size = 0;
     cjm_status st = check_keys(ld, c, "cohort", cohort_keys, 0);
-    if (st == CJM_OK && lua_getfield(L, c, "size") == LUA_TNIL)
+    if (st == CJM_OK && lua_getfield(L, c, "arrivals") != LUA_TNIL)
+        st = read_arrivals_spec(ld, "cohort.arrivals", 0);
+    lua_pop(L, 1);
+    if (st == CJM_OK && lua_getfield(L, c, "size") == LUA_TNIL && !ld->m->has_arrivals &&
+        !acquisition)
         st = cjm_script_fail_at(ld->s, ld->err, "cohort",
                                 "size is missing: how many prospects enter at step 0");
     else if (st == CJM_OK)
         lua_pop(L, 1);
     static const cjm_slot size_slot = {CJM_SLOT_COHORT_SIZE, 0, 0, 0};
     static const cjm_slot cpp_slot = {CJM_SLOT_COST_PER_PROSPECT, 0, 0, 0};
+    double min_size = ld->m->has_arrivals || acquisition ? 0 : 1;
     if (st == CJM_OK)
-        st = get_number(ld, c, "size", "cohort", 0, 1, 9007199254740992.0, 1, &size_slot, &size);
+        st = get_number(ld, c, "size", "cohort", 0, min_size, 9007199254740992.0, 1, &size_slot,
+                        &size);
     if (st == CJM_OK)
         st = get_number(ld, c, "cost_per_prospect", "cohort", 0, 0, HUGE_VAL, 0, &cpp_slot,
                         &ld->m->cost_per_prospect);
     ld->m->cohort_size = (int64_t)size;
     lua_pop(L, 1);
+    if (st == CJM_OK && acquisition) st = read_acquisition(ld, idx);
     return st;
 }
 
@@ -302,6 +370,15 @@ static cjm_status read_stage(loader *ld, int idx, int s)
     }
     if (st == CJM_OK) st = get_bool(ld, idx, "converts", p, &st_->converts);
     if (st == CJM_OK) st = get_bool(ld, idx, "final", p, &st_->final);
+    double min_steps = 0;
+    if (st == CJM_OK)
+        st = get_number(ld, idx, "min_steps", p, 0, 0, CJM_MAX_HORIZON, 1, NULL, &min_steps);
+    st_->min_steps = (int)min_steps;
+    ld->m->has_min_steps |= st_->min_steps > 0;
+    if (st == CJM_OK) st = get_number(ld, idx, "refers", p, 0, 0, 1e6, 0, NULL, &st_->refers);
+    if (st == CJM_OK)
+        st = get_number(ld, idx, "referral_cost", p, 0, 0, HUGE_VAL, 0, NULL, &st_->referral_cost);
+    ld->m->has_referrals |= st_->refers > 0;
     free(p);
     return st;
 }
@@ -321,6 +398,33 @@ static cjm_status check_stage_roles(loader *ld)
             "the first stage '%s' is final: every prospect would be stuck there",
             m->stages[0].name);
     return CJM_OK;
+}
+
+/* refers_to names a stage, so it is read once every stage is known. */
+static cjm_status read_referral_targets(loader *ld, int list)
+{
+    lua_State *L = ld->L;
+    cjm_model *m = ld->m;
+    cjm_status st = CJM_OK;
+    for (int s = 0; s < m->stage_count && st == CJM_OK; s++) {
+        lua_rawgeti(L, list, s + 1);
+        int type = lua_getfield(L, -1, "refers_to");
+        char *p = cjm_path_join("stages", m->stages[s].name);
+        char *q = p ? cjm_path_join(p, "refers_to") : NULL;
+        int to = type == LUA_TSTRING ? cjm_model_stage_index(m, lua_tostring(L, -1)) : -1;
+        if (type != LUA_TNIL && to < 0)
+            st = cjm_script_fail_at(ld->s, ld->err, q, "expected the name of a stage");
+        else if (to >= 0 && m->stages[to].final)
+            st = cjm_script_fail_at(ld->s, ld->err, q,
+                                    "referred prospects cannot start in a final stage");
+        else if (type != LUA_TNIL && m->stages[s].refers <= 0)
+            st = cjm_script_fail_at(ld->s, ld->err, q, "refers_to without refers (a rate > 0)");
+        m->stages[s].refers_to = to < 0 ? 0 : to;
+        free(p);
+        free(q);
+        lua_pop(L, 2);
+    }
+    return st;
 }
 
 static cjm_status read_stages(loader *ld, int idx)
@@ -347,6 +451,7 @@ static cjm_status read_stages(loader *ld, int idx)
             st = read_stage(ld, lua_gettop(L), s);
         lua_pop(L, 1);
     }
+    if (st == CJM_OK) st = read_referral_targets(ld, list);
     lua_pop(L, 1);
     return st == CJM_OK ? check_stage_roles(ld) : st;
 }
@@ -362,6 +467,12 @@ static cjm_status read_prob_value(loader *ld, cjm_edge *e, int g, const char *pa
         lua_pushvalue(L, -1);
         int ref = luaL_ref(L, LUA_REGISTRYINDEX);
         for (int k = g0; k < g1; k++) e->kind[k] = CJM_PROB_FUNCTION, e->fn_ref[k] = ref;
+        return CJM_OK;
+    }
+    if (cjm_script_is_per_customer(L, -1)) {
+        int pc = cjm_loader_per_customer(ld, path);
+        if (pc < 0) return ld->err->code;
+        for (int k = g0; k < g1; k++) e->kind[k] = CJM_PROB_PER_CUSTOMER, e->pc[k] = pc;
         return CJM_OK;
     }
     double v = lua_tonumber(L, -1);
@@ -426,11 +537,14 @@ static cjm_status add_edge(loader *ld, int from, int to, const char *path)
     e->kind = calloc((size_t)G, sizeof *e->kind);
     e->value = calloc((size_t)G, sizeof *e->value);
     e->fn_ref = malloc((size_t)G * sizeof *e->fn_ref);
-    if (!e->path || !e->kind || !e->value || !e->fn_ref)
+    e->pc = calloc((size_t)G, sizeof *e->pc);
+    e->dwell_index = -1;
+    if (!e->path || !e->kind || !e->value || !e->fn_ref || !e->pc)
         return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     for (int g = 0; g < G; g++) e->fn_ref[g] = LUA_NOREF;
     /* stack: spec */
-    if (lua_istable(ld->L, -1) && !cjm_script_is_dist(ld->L, -1))
+    if (lua_istable(ld->L, -1) && !cjm_script_is_dist(ld->L, -1) &&
+        !cjm_script_is_per_customer(ld->L, -1))
         return read_prob_table(ld, e, path);
     return read_prob_value(ld, e, -1, path);
 }

@@ -112,6 +112,19 @@ function cjm.discrete(t)
   return d
 end
 
+-- Per-customer heterogeneity: a transition probability that every customer
+-- draws for itself when it enters the cohort (e.g. a beta churn probability:
+-- the shifted-beta-geometric model of Fader and Hardie).
+local per_customer_mt = { __name = "cjm.per_customer" }
+cjm._per_customer_mt = per_customer_mt
+
+function cjm.per_customer(d)
+  check(getmetatable(d) == dist_mt, "per_customer",
+        "expects a distribution, e.g. cjm.per_customer(cjm.beta(0.7, 1.2))")
+  check(d.correlation == nil, "per_customer", "a correlated distribution is drawn per run, not per customer")
+  return setmetatable({ dist = d }, per_customer_mt)
+end
+
 --- Gives the distributions in `list` the rank correlation `matrix`
 --- (Iman-Conover). The matrix is checked when the scenario is compiled.
 function cjm.correlate(list, matrix)

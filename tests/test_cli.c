@@ -163,7 +163,7 @@ static void test_csv(void **state)
     assert_true(strncmp(out, "metric,key,mean,se,ci95_lo,ci95_hi,p5,p50,p95\n", 46) == 0);
     int lines = 0;
     for (char *p = out; *p; p++) lines += *p == '\n';
-    assert_int_equal(lines, 1 + 8 + 3 + 6); /* header, metrics, funnel, retention 0..5 */
+    assert_int_equal(lines, 1 + CJM_M_COUNT + 3 + 6); /* header, metrics, funnel, retention 0..5 */
     assert_non_null(strstr(out, "\nfunnel,b,"));
     free(out), free(err);
 }

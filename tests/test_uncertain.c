@@ -315,7 +315,7 @@ static void test_runs_out(void **state)
     assert_non_null(csv);
     assert_true(strncmp(csv, "run,", 4) == 0);
     assert_non_null(strstr(csv, "transitions.lead.buyer"));
-    assert_non_null(strstr(csv, ",conversion,converted,cac,ltv,retained,revenue,cost,profit\n"));
+    assert_non_null(strstr(csv, ",conversion,converted,cac,ltv,retained,revenue,cost,profit,"));
     int lines = 0;
     for (char *p = csv; *p; p++) lines += *p == '\n';
     assert_int_equal(lines, 13);
