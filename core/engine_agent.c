@@ -327,7 +327,7 @@ static int slow_move(const agent_plan *p, const customer *c, int t, uint32_t u)
 static int stay_until(const agent_plan *p, customer *c, cjm_rng *rng, int t, int *dest)
 {
     const int H = p->H;
-    int until = c->t_enter + p->min_steps[c->s];
+    int until = c->t_enter + p->min_steps[c->s] - 1; /* it may leave once it has spent them */
     for (; t < until && t < H; t++) (void)cjm_rng_next(rng); /* nobody leaves yet */
     if (p->slow[c->s]) {
         for (; t < H; t++)

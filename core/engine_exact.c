@@ -59,7 +59,7 @@ static void propagate(const exact_ctx *x, int t, const double *in, double *stay,
             for (int d = 0; d < x->D; d++) {
                 double mass = in[cell(x, g, s, d)], left = mass;
                 if (mass == 0) continue;
-                if (!m->stages[s].final && d >= m->stages[s].min_steps)
+                if (!m->stages[s].final && d + 1 >= m->stages[s].min_steps)
                     for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) {
                         double f = mass * edge_prob(x, t, g, d, e);
                         arrive[cell(x, g, m->edges[e].to, 0)] += f;

@@ -107,6 +107,25 @@ static void headline(const cjm_result *r, cjm_metrics *mt, double *a, double *b)
     }
 }
 
+/* Cohorts by arrival step: how many arrived, and what share of them converted. */
+static cjm_status by_arrival(const cjm_result *r, cjm_metrics *mt, double *a, cjm_error *err)
+{
+    int H = r->horizon;
+    mt->by_arrival = true;
+    mt->arrived = calloc((size_t)H, sizeof *mt->arrived);
+    mt->arrival_conversion = calloc((size_t)H, sizeof *mt->arrival_conversion);
+    if (!mt->arrived || !mt->arrival_conversion)
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    const double *prospects = r->totals + CJM_T_FIXED + r->stage_count + 2 * (H + 1);
+    const double *converted = prospects + H;
+    for (int t = 0; t < H; t++) {
+        for (int i = 0; i < r->runs; i++) a[i] = cjm_result_row(r, i)[prospects - r->totals + t];
+        mt->arrived[t] = plain(r, a);
+        mt->arrival_conversion[t] = ratio(r, converted + t, prospects + t, r->width);
+    }
+    return CJM_OK;
+}
+
 cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *mt, cjm_error *err)
 {
     memset(mt, 0, sizeof *mt);
@@ -132,14 +151,18 @@ cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *mt, cjm_error *
     const double *num = r->totals + CJM_T_FIXED + r->stage_count;
     const double *den = num + r->horizon + 1;
     for (int k = 0; k <= r->horizon; k++) mt->retention[k] = ratio(r, num + k, den + k, r->width);
+    cjm_status st = r->model->has_arrivals ? by_arrival(r, mt, a, err) : CJM_OK;
     free(a);
     free(b);
-    return CJM_OK;
+    if (st != CJM_OK) cjm_metrics_free(mt);
+    return st;
 }
 
 void cjm_metrics_free(cjm_metrics *mt)
 {
     free(mt->reached);
     free(mt->retention);
-    mt->reached = mt->retention = NULL;
+    free(mt->arrived);
+    free(mt->arrival_conversion);
+    mt->reached = mt->retention = mt->arrived = mt->arrival_conversion = NULL;
 }

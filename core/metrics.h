@@ -35,8 +35,11 @@ extern const cjm_metric_info cjm_metric_infos[CJM_M_COUNT];
 typedef struct cjm_metrics {
     cjm_summary m[CJM_M_COUNT];
     int stage_count, horizon;
-    cjm_summary *reached;   /* [stage_count]: share of the cohort */
-    cjm_summary *retention; /* [horizon + 1] */
+    cjm_summary *reached;            /* [stage_count]: share of the cohort */
+    cjm_summary *retention;          /* [horizon + 1] */
+    bool by_arrival;                 /* the scenario has arrivals: the next two are filled */
+    cjm_summary *arrived;            /* [horizon]: organic prospects arriving at step t */
+    cjm_summary *arrival_conversion; /* [horizon]: their conversion by the horizon */
 } cjm_metrics;
 
 cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *out, cjm_error *err);

@@ -31,6 +31,12 @@ cjm_status cjm_report_csv(const cjm_result *r, const cjm_metrics *mt, FILE *f)
         snprintf(key, sizeof key, "%d", k);
         csv_row(f, "retention", key, &mt->retention[k]);
     }
+    for (int t = 0; mt->by_arrival && t < mt->horizon; t++) {
+        char key[16];
+        snprintf(key, sizeof key, "%d", t);
+        csv_row(f, "arrived", key, &mt->arrived[t]);
+        csv_row(f, "arrival_conversion", key, &mt->arrival_conversion[t]);
+    }
     return CJM_OK;
 }
 

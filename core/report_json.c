@@ -47,6 +47,16 @@ static json_t *json_retention(const cjm_metrics *mt)
     return arr;
 }
 
+static json_t *json_arrivals(const cjm_metrics *mt)
+{
+    json_t *arr = json_array();
+    for (int t = 0; t < mt->horizon; t++)
+        json_array_append_new(arr, json_pack("{s:i, s:o, s:o}", "t", t, "prospects",
+                                             cjm_json_summary(&mt->arrived[t]), "conversion",
+                                             cjm_json_summary(&mt->arrival_conversion[t])));
+    return arr;
+}
+
 json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt)
 {
     const cjm_model *m = r->model;
@@ -62,6 +72,7 @@ json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt)
     json_object_set_new(doc, "metrics", json_metrics(mt));
     json_object_set_new(doc, "funnel", json_funnel(r, mt));
     json_object_set_new(doc, "retention", json_retention(mt));
+    if (mt->by_arrival) json_object_set_new(doc, "arrivals", json_arrivals(mt));
     return doc;
 }
 

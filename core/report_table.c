@@ -101,6 +101,25 @@ static void retention_lines(const cjm_result *r, const cjm_metrics *mt, FILE *f)
     }
 }
 
+/* Cohorts by arrival step, every few steps: who arrived and how many converted. */
+static void arrival_lines(const cjm_result *r, const cjm_metrics *mt, FILE *f)
+{
+    int every = mt->horizon > 26 ? (mt->horizon + 12) / 13 : 1;
+    fprintf(f, "\nby arrival: prospects arriving at each %s and their conversion by the horizon\n",
+            r->model->step_name);
+    fprintf(f, "  %-20s %14s %14s\n", "arrived at", "prospects", "conversion");
+    for (int t = 0; t < mt->horizon; t += every) {
+        char label[32], n[40], c[40];
+        snprintf(label, sizeof label, "%d", t);
+        cjm_format_value(n, sizeof n, mt->arrived[t].mean, CJM_UNIT_COUNT);
+        cjm_format_value(c, sizeof c,
+                         mt->arrival_conversion[t].defined ? mt->arrival_conversion[t].mean
+                                                           : CJM_NAN,
+                         CJM_UNIT_SHARE);
+        fprintf(f, "  %-20s %14s %14s\n", label, n, c);
+    }
+}
+
 cjm_status cjm_report_table(const cjm_result *r, const cjm_metrics *mt, FILE *f)
 {
     header(r, f);
@@ -112,6 +131,7 @@ cjm_status cjm_report_table(const cjm_result *r, const cjm_metrics *mt, FILE *f)
     for (int s = 0; s < r->stage_count; s++)
         summary_line(f, r->model->stages[s].name, &mt->reached[s], CJM_UNIT_SHARE);
     retention_lines(r, mt, f);
+    if (mt->by_arrival) arrival_lines(r, mt, f);
     if (mt->m[CJM_M_CONVERTED].defined && !mt->m[CJM_M_CAC].defined)
         fputs("\nCAC and LTV: no customer converted, so they are undefined.\n", f);
     return CJM_OK;

@@ -218,8 +218,13 @@ static cjm_status read_acquisition(loader *ld, int idx)
         if (st == CJM_OK && ld->m->has_arrivals)
             st = cjm_script_fail_at(ld->s, ld->err, "acquisition",
                                     "give either cohort.arrivals or acquisition, not both");
+        if (st == CJM_OK && lua_getfield(L, a, "cost_per_prospect") == LUA_TNIL)
+            st = cjm_script_fail_at(ld->s, ld->err, "acquisition",
+                                    "acquisition.cost_per_prospect is missing: what one prospect "
+                                    "costs");
+        lua_settop(L, a);
         if (st == CJM_OK)
-            st = get_number(ld, a, "cost_per_prospect", "acquisition", 0, 1e-300, HUGE_VAL, 0,
+            st = get_number(ld, a, "cost_per_prospect", "acquisition", 0, 1e-9, HUGE_VAL, 0,
                             &cpp_slot, &ld->m->cost_per_prospect);
         if (st == CJM_OK && lua_getfield(L, a, "budget_per_step") == LUA_TNIL)
             st = cjm_script_fail_at(ld->s, ld->err, "acquisition", "budget_per_step is missing");
@@ -417,8 +422,6 @@ static cjm_status read_referral_targets(loader *ld, int list)
         else if (to >= 0 && m->stages[to].final)
             st = cjm_script_fail_at(ld->s, ld->err, q,
                                     "referred prospects cannot start in a final stage");
-        else if (type != LUA_TNIL && m->stages[s].refers <= 0)
-            st = cjm_script_fail_at(ld->s, ld->err, q, "refers_to without refers (a rate > 0)");
         m->stages[s].refers_to = to < 0 ? 0 : to;
         free(p);
         free(q);

@@ -2,6 +2,7 @@
 #define _DEFAULT_SOURCE
 #include "testutil.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,4 +106,55 @@ cjm_result *tu_run(const cjm_model *m, const cjm_settings *s, cjm_metrics *mt)
     assert_int_equal(st, CJM_OK);
     assert_int_equal(cjm_metrics_compute(r, mt, &err), CJM_OK);
     return r;
+}
+
+int tu_engine_checks;
+
+static void within_4se(const char *what, const cjm_summary *agent, const cjm_summary *exact)
+{
+    tu_engine_checks++;
+    if (!exact->defined) {
+        assert_false(agent->defined && agent->mean != 0);
+        return;
+    }
+    double diff = fabs(agent->mean - exact->mean);
+    double tol = agent->se > 0 ? 4 * agent->se : 1e-9 * fmax(1, fabs(exact->mean));
+    if (!(diff <= tol))
+        fail_msg("%s: agent %.10g (se %.3g), exact %.10g: %.1f SE apart", what, agent->mean,
+                 agent->se, exact->mean, diff / agent->se);
+}
+
+/* Retention[k] is compared where the delta method's normal approximation
+ * holds: at least 1000 converted customers observed k steps on, over all runs. */
+static double retention_denominator(const cjm_result *r, int k)
+{
+    double sum = 0;
+    for (int i = 0; i < r->runs; i++)
+        sum += cjm_result_row(r, i)[CJM_T_FIXED + r->stage_count + r->horizon + 1 + k];
+    return sum;
+}
+
+void tu_compare_engines(const cjm_model *m, int runs, int64_t customers, uint64_t seed)
+{
+    cjm_settings s = cjm_settings_default();
+    s.runs = runs;
+    s.customers = customers;
+    s.seed = seed;
+    cjm_metrics ma, me;
+    cjm_result *ra = tu_run(m, &s, &ma);
+    s.engine = CJM_ENGINE_EXACT;
+    cjm_result *re = tu_run(m, &s, &me);
+    for (int i = 0; i < CJM_M_COUNT; i++) within_4se(cjm_metric_infos[i].name, &ma.m[i], &me.m[i]);
+    for (int st = 0; st < m->stage_count; st++)
+        within_4se(m->stages[st].name, &ma.reached[st], &me.reached[st]);
+    for (int k = 0; k <= ma.horizon; k++) {
+        if (retention_denominator(ra, k) < 1000) continue;
+        char what[32];
+        snprintf(what, sizeof what, "retention[%d]", k);
+        within_4se(what, &ma.retention[k], &me.retention[k]);
+    }
+    cjm_result_free(&ra);
+    cjm_result_free(&re);
+    cjm_metrics_free(&ma);
+    cjm_metrics_free(&me);
 }

@@ -26,4 +26,10 @@ cjm_status tu_load_error(const char *lua, char *msg, size_t n);
 /* Runs the model with settings and computes the metrics (fails on error). */
 cjm_result *tu_run(const cjm_model *m, const cjm_settings *s, cjm_metrics *mt);
 
+/* Runs m with the agent engine (runs x customers, seed) and the exact engine
+ * and checks every mean within 4 agent standard errors (retention where at
+ * least 1000 converted customers are observed). Counts into tu_engine_checks. */
+void tu_compare_engines(const cjm_model *m, int runs, int64_t customers, uint64_t seed);
+extern int tu_engine_checks;
+
 #endif
