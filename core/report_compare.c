@@ -147,7 +147,7 @@ static void delta_block(const cjm_arm *a, const cjm_result *r, FILE *f)
             signed_value(hi, sizeof hi, d->hi, unit);
             snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
         }
-        fprintf(f, "    %-20s %16s  %s\n", cjm_metric_infos[m].label, mean, ci);
+        fprintf(f, "    %-20s %16s%s%s\n", cjm_metric_infos[m].label, mean, *ci ? "  " : "", ci);
     }
     if (isfinite(a->roi))
         fprintf(f, "    %-20s %16.2f  (change in profit per unit of extra cost)\n", "ROI", a->roi);

@@ -85,20 +85,25 @@ static void column_titles(FILE *f, const char *first)
 }
 
 /* Retention at k = 0, 1, 2, 4, 8, ... and at the horizon. */
+static void retention_line(const cjm_metrics *mt, int k, FILE *f)
+{
+    char label[32];
+    snprintf(label, sizeof label, "%d", k);
+    summary_line(f, label, &mt->retention[k], CJM_UNIT_SHARE);
+}
+
+/* Retention at k = 0, 1, 2, 4, 8, ... and at the last k observed (retention
+ * at k needs customers converted by H - k). */
 static void retention_lines(const cjm_result *r, const cjm_metrics *mt, FILE *f)
 {
+    int last = mt->horizon;
+    while (last > 0 && !mt->retention[last].defined) last--;
     fprintf(f, "\nretention: share of converted customers not lost k %ss after converting\n",
             r->model->step_name);
     column_titles(f, "k");
-    for (int k = 0; k <= mt->horizon; k = k ? 2 * k : 1) {
-        char label[32];
-        snprintf(label, sizeof label, "%d", k);
-        summary_line(f, label, &mt->retention[k], CJM_UNIT_SHARE);
-        if (k < mt->horizon && 2 * k > mt->horizon && k != mt->horizon) {
-            snprintf(label, sizeof label, "%d", mt->horizon);
-            summary_line(f, label, &mt->retention[mt->horizon], CJM_UNIT_SHARE);
-        }
-    }
+    int k = 0;
+    for (; k <= last; k = k ? 2 * k : 1) retention_line(mt, k, f);
+    if (k / 2 != last && last > 0) retention_line(mt, last, f);
 }
 
 /* Cohorts by arrival step, every few steps: who arrived and how many converted. */
