@@ -163,7 +163,7 @@ cjm_status cjm_compare_variants(const char *path, const cjm_load_options *base,
                                 cjm_comparison **out, cjm_error *err)
 {
     *out = NULL;
-    cjm_comparison *c;
+    cjm_comparison *c = NULL;
     cjm_status st = comparison_new(CJM_COMPARE_VARIANTS, count, &c, err);
     if (st == CJM_OK) st = run_base(c, path, base, s, err);
     const cjm_model *m = st == CJM_OK ? c->base.model : NULL;
@@ -271,7 +271,7 @@ cjm_status cjm_compare_fixes(const char *path, const cjm_load_options *base, con
                              cjm_comparison **out, cjm_error *err)
 {
     *out = NULL;
-    cjm_comparison *c;
+    cjm_comparison *c = NULL;
     cjm_status st = comparison_new(CJM_COMPARE_FIXES, CJM_MAX_STAGES * 4, &c, err);
     if (st == CJM_OK) st = run_base(c, path, base, s, err);
     const cjm_model *m = st == CJM_OK ? c->base.model : NULL;
