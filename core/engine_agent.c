@@ -188,6 +188,7 @@ typedef struct customer {
     int referrer;           /* -1 organic, else the stage of the customer who referred it */
     uint64_t key;           /* its identity in the run: names its random streams */
     uint64_t visited;
+    int64_t *entries, *steps;              /* its source's rows of the tally: [phase][stage] */
     double pc[CJM_AGENT_MAX_PER_CUSTOMER]; /* its own per-customer probabilities */
     cjm_rng aux; /* per-customer draws and referrals, apart from the moves */
 } customer;
@@ -213,7 +214,9 @@ static int src_of(const customer *c)
     return c->referrer < 0 ? CJM_ORGANIC : CJM_REFERRED;
 }
 
-static void count_entry(const agent_plan *p, int64_t *tally, customer *c, int s, int t)
+#define HOT static inline __attribute__((always_inline))
+
+HOT void count_entry(const agent_plan *p, int64_t *tally, customer *c, int s, int t)
 {
     if (c->tau < 0 && p->converts[s]) {
         c->tau = t;
@@ -225,7 +228,7 @@ static void count_entry(const agent_plan *p, int64_t *tally, customer *c, int s,
             tally[p->lay.arr_converted + c->arrival]++;
     }
     int phase = c->tau < 0 ? CJM_PRE : c->tau == t ? CJM_AT : CJM_POST;
-    tally[p->lay.entries + (src_of(c) * CJM_PHASES + phase) * p->S + s]++;
+    c->entries[phase * p->S + s]++;
     c->s = s;
     c->t_enter = t;
     c->visited |= 1ull << s;
@@ -261,11 +264,11 @@ static void refer(const agent_plan *p, block_work *w, customer *c, int a, int en
 }
 
 /* Steps [c->t_enter, end) spent in c->s. */
-static void count_steps(const agent_plan *p, block_work *w, customer *c, int end)
+HOT void count_steps(const agent_plan *p, block_work *w, customer *c, int end)
 {
     int a = c->t_enter, n = end - a;
     if (n <= 0) return;
-    int64_t *steps = w->tally + p->lay.steps + src_of(c) * CJM_PHASES * p->S + c->s;
+    int64_t *steps = c->steps + c->s;
     if (c->tau < 0) {
         steps[CJM_PRE * p->S] += n;
     } else if (c->tau == a) {
@@ -327,8 +330,10 @@ static int slow_move(const agent_plan *p, const customer *c, int t, uint32_t u)
 static int stay_until(const agent_plan *p, customer *c, cjm_rng *rng, int t, int *dest)
 {
     const int H = p->H;
-    int until = c->t_enter + p->min_steps[c->s] - 1; /* it may leave once it has spent them */
-    for (; t < until && t < H; t++) (void)cjm_rng_next(rng); /* nobody leaves yet */
+    if (p->min_steps[c->s] > 1) { /* it may leave once it has spent them */
+        int until = c->t_enter + p->min_steps[c->s] - 1;
+        for (; t < until && t < H; t++) (void)cjm_rng_next(rng);
+    }
     if (p->slow[c->s]) {
         for (; t < H; t++)
             if ((*dest = slow_move(p, c, t, cjm_rng_next(rng))) >= 0) return t;
@@ -337,11 +342,15 @@ static int stay_until(const agent_plan *p, customer *c, cjm_rng *rng, int t, int
     size_t row = ((size_t)c->g * p->S + c->s) * H;
     const uint64_t *leave = p->leave + row;
     const uint32_t *rot = p->rot + row;
+    uint64_t state = rng->state, inc = rng->inc; /* in registers: tally writes may alias */
     uint32_t v = 0;
     for (; t < H; t++) {
-        v = cjm_rng_next(rng) + rot[t];
+        uint64_t old = state;
+        state = old * CJM_PCG_MULT + inc;
+        v = cjm_pcg_output(old) + rot[t];
         if (v < leave[t]) break;
     }
+    rng->state = state;
     if (t == H) return H;
     const uint64_t *cum = p->cum + ((size_t)t * p->G + c->g) * p->E;
     int j = p->m->edge_start[c->s];
@@ -359,6 +368,8 @@ static void simulate_customer(const agent_plan *p, block_work *w, cjm_rng *rng, 
     c->g = pick_segment(p, cjm_rng_next(rng));
     c->tau = -1;
     c->visited = 0;
+    c->entries = tally + p->lay.entries + src_of(c) * CJM_PHASES * p->S;
+    c->steps = tally + p->lay.steps + src_of(c) * CJM_PHASES * p->S;
     if (c->arrival > 0) cjm_rng_advance(rng, (uint64_t)c->arrival);
     if (p->aux) cjm_rng_stream(&c->aux, p->seed ^ 0xa0761d6478bd642fULL, (uint64_t)w->run, c->key);
     for (int k = 0; k < p->m->per_customer_count; k++)
@@ -384,7 +395,7 @@ static void simulate_referred(const agent_plan *p, block_work *w)
 {
     while (w->stack_len > 0 && !w->overflow) {
         pending next = w->stack[--w->stack_len];
-        customer c = {0};
+        customer c;
         c.arrival = next.t;
         c.referrer = next.referrer;
         c.key = next.key;
@@ -441,7 +452,7 @@ static void simulate_block(agent_job *job, long item, block_work *w)
     int arrival = arrival_of(p, first);
     for (int64_t j = 0; j < n && !w->overflow; j++) {
         while (first + j >= p->arrive_cum[arrival]) arrival++;
-        customer c = {0};
+        customer c;
         c.arrival = arrival;
         c.referrer = -1;
         c.key = (uint64_t)(first + j);

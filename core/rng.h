@@ -31,13 +31,19 @@ void cjm_rng_stream(cjm_rng *rng, uint64_t seed, uint64_t a, uint64_t b);
 /* splitmix64 finaliser: a bijective 64-bit mix used to derive stream keys. */
 uint64_t cjm_mix64(uint64_t x);
 
+/* The output function of pcg_setseq_64_xsh_rr_32 for a state. */
+static inline uint32_t cjm_pcg_output(uint64_t old)
+{
+    uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
+    uint32_t rot = (uint32_t)(old >> 59u);
+    return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
+}
+
 static inline uint32_t cjm_rng_next(cjm_rng *rng)
 {
     uint64_t old = rng->state;
     rng->state = old * CJM_PCG_MULT + rng->inc;
-    uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
-    uint32_t rot = (uint32_t)(old >> 59u);
-    return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
+    return cjm_pcg_output(old);
 }
 
 /* Uniform on [0, 1) with 53 random bits (two draws). */
