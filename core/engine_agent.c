@@ -318,6 +318,11 @@ static int slow_move(const agent_plan *p, const customer *c, int t, uint32_t u)
         sum += prob;
         if (j < k - 1) top += prob;
     }
+    if (sum > 1) { /* a customer far in its distribution's tail */
+        for (int j = 0; j < k; j++) probs[j] /= sum;
+        top /= sum;
+        sum = 1;
+    }
     uint32_t v = u + (uint32_t)scale32(top);
     if (v >= scale32(sum)) return -1;
     double acc = 0;

@@ -150,16 +150,16 @@ double cjm_model_dwell_prob(const cjm_model *m, int k, int t, int g, int d)
     return m->dwell[k][((size_t)t * m->segment_count + g) * m->prob_horizon + d];
 }
 
-/* The highest probability edge e can take at (t, g): a per-customer one at the
- * top of its distribution, a time-in-stage one at its highest over dwell. */
+/* The highest probability edge e can take at (t, g): a time-in-stage one at
+ * its highest over dwell; a per-customer one at its 1 - 1e-9 quantile (a beta
+ * reaches 1 only in a tail no customer meets; the agent engine scales the rare
+ * customer whose probabilities pass 1 back to 1). */
 static double edge_max(const cjm_model *m, int t, int g, int e)
 {
     const cjm_edge *edge = &m->edges[e];
-    double lo, hi = 0;
-    if (edge->kind[g] == CJM_PROB_PER_CUSTOMER) {
-        cjm_dist_support(&m->per_customer[edge->pc[g]].dist, &lo, &hi);
-        return hi;
-    }
+    double hi = 0;
+    if (edge->kind[g] == CJM_PROB_PER_CUSTOMER)
+        return cjm_dist_quantile(&m->per_customer[edge->pc[g]].dist, 1 - 1e-9);
     if (edge->dwell_index < 0) return raw_prob(m, t, g, e);
     for (int d = 0; d <= t; d++) {
         double p = cjm_model_dwell_prob(m, edge->dwell_index, t, g, d);

@@ -84,14 +84,27 @@ NUMBERS AND WHERE THEY COME FROM (all assumptions; the text has none)
                                text's second-purchase discount.
   second_purchase -> advocate 0.05, -> lost 0.05
                              - assumption.
-  advocate revenue_per_step 13
-                             - assumption. The model has no inflow of new
-                               prospects, so word of mouth is credited as
-                               margin: about one referred sale (~7000 RUB
-                               margin) per advocate every 18 months.
-  advocate -> second_purchase 0.002; advocate -> lost 0.002 + 0.00003 * t
-                             - assumption: recommendations fade as the child
-                               grows.
+  advocate refers 0.03, referral_cost 500, refers_to research
+                             - the text's step 1 is exactly a referral: "in the
+                               park a woman recommends a brand and model".
+                               Assumption: an advocate recommends the pram to
+                               about one mother a month (0.03 a day); the
+                               mother she tells already knows the model, so she
+                               starts at `research`; the shop pays a 500 RUB
+                               bonus for each referred mother who buys. Each
+                               advocate brings well under one new buyer, so the
+                               referrals die out rather than grow without bound.
+  advocate -> second_purchase 0.002
+                             - assumption.
+  advocate -> lost per customer beta(1.5, 600) a day
+                             - assumption: mothers differ. Some stop
+                               recommending within weeks, others for the whole
+                               period (mean 0.0025 a day, about 13 months); with
+                               per-customer churn the advocates who remain are
+                               the loyal ones, so the advocate curve flattens
+                               (Fader and Hardie's shifted-beta-geometric
+                               model). Per-customer probabilities need the
+                               agent engine: `--engine exact` explains that.
 
 BARRIERS (all three are the text's; effects and fix costs are assumptions)
   unclear_terms - step 6: "the payment and delivery terms are unclear". Hits
@@ -143,7 +156,7 @@ return cjm.scenario {
     { "phone_call" },
     { "buyer",           converts = true, revenue = 32000, cost = 25000 },
     { "second_purchase", revenue = 5000, cost = 3800 },
-    { "advocate",        revenue_per_step = 13 },
+    { "advocate",        refers = 0.03, referral_cost = 500, refers_to = "research" },
     { "lost",            final = true },
   },
   transitions = {
@@ -163,7 +176,7 @@ return cjm.scenario {
     second_purchase = { advocate = 0.05, lost = 0.05 },
     advocate        = {
       second_purchase = 0.002,
-      lost = function(c) return 0.002 + 0.00003 * c.t end,
+      lost = cjm.per_customer(cjm.beta(1.5, 600)),
     },
   },
   barriers = {
