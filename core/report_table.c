@@ -72,8 +72,9 @@ static void header(const cjm_result *r, FILE *f)
                 s->sampling == CJM_SAMPLING_LHS ? "Latin hypercube" : "random",
                 (long long)s->customers, s->horizon, m->step_name, (unsigned long long)s->seed);
     else
-        fprintf(f, "%s engine, %d runs x %lld customers, %d %ss, seed %llu\n",
-                cjm_engine_name(s->engine), s->runs, (long long)s->customers, s->horizon,
+        fprintf(f, "%s engine, %d run%s x %lld customers, %d %ss, seed %llu\n",
+                cjm_engine_name(s->engine), s->runs, s->runs == 1 ? "" : "s",
+                (long long)s->customers, s->horizon,
                 m->step_name, (unsigned long long)s->seed);
     fprintf(f, "scenario %s (sha256 %.12s)\n\n", m->file, m->sha256);
 }
