@@ -19,7 +19,8 @@
 /* Standard normal, by inversion of a 53-bit uniform (one draw each). */
 double cjm_sample_normal(cjm_rng *rng);
 
-/* Uniform on [lo, hi). */
+/* Uniform on [lo, hi) (hi itself only through rounding, with probability
+ * below 2^-53). */
 double cjm_sample_uniform(cjm_rng *rng, double lo, double hi);
 
 /* Exponential with the given rate (mean 1 / rate). */

@@ -2,10 +2,15 @@
  * Student's t, and the binomial and Poisson probability mass functions.
  *
  * Every function is written from its published description (sources are
- * named beside each one in special.c). Accuracy goal: relative error about
- * 1e-12 or better, 1e-10 in the worst tested corners. Invalid arguments
- * (NaN, a negative shape, a probability outside [0, 1]) give NaN. The
- * functions keep no state and are safe to call from several threads. */
+ * named beside each one in special.c). Relative error: about 1e-13 or better
+ * in the tested ranges (checked against 40-digit arithmetic), except where
+ * the argument itself carries less (Phi(x) at x = -37: x^2 eps; a tiny upper
+ * tail of I_x(a, b) with a < 0.01: ~1e-12; I_x(a, b) with both shapes above
+ * 1e8: ~1e-11). Quantiles solve F(x) = p by Newton's method to a 1e-15
+ * relative step, return 0 where the answer underflows and +-inf beyond the
+ * double range. Invalid
+ * arguments (NaN, a nonpositive shape, a probability outside [0, 1]) give
+ * NaN. No state is kept: all are safe to call from several threads. */
 #ifndef CJM_SPECIAL_H
 #define CJM_SPECIAL_H
 

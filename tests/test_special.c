@@ -180,6 +180,11 @@ static void test_gammainc(void **state)
     REL(cjm_gammainc_lower(3.7, 2.1), 0.20770997967764118, 1e-14);    /* mpmath */
     REL(cjm_gammainc_upper(100, 130), 0.0027504083673065263, 1e-13);  /* mpmath */
     REL(cjm_gammainc_lower(1e4, 9500), 1.8624546517951551e-7, 1e-12); /* mpmath */
+    /* Shapes from 1e5 up take Temme's uniform expansion. */
+    REL(cjm_gammainc_lower(1e6, 1e6), 0.50013298076087259, 1e-14);       /* mpmath */
+    REL(cjm_gammainc_upper(1e6, 1003000), 0.0013617406462175915, 1e-13); /* mpmath */
+    REL(cjm_gammainc_lower(2e5, 199000), 0.012576006291331174, 1e-13);   /* mpmath */
+    REL(cjm_gammainc_lower(1e5, 1e5) + cjm_gammainc_upper(1e5, 1e5), 1, 1e-15);
     REL(cjm_gammainc_lower(2, 0), 0, 0);
     assert_true(isnan(cjm_gammainc_lower(0, 1)) && isnan(cjm_gammainc_upper(1, NAN)));
 }
@@ -204,6 +209,8 @@ static void test_gamma_quantile(void **state)
             REL(cjm_gammainc_upper(k, cjm_gamma_quantile(k, 1 - p)), p, 1e-11);
         }
     }
+    /* The median of a huge shape: k - 1/3 + 8 / (405 k) + O(k^-2). */
+    REL(cjm_gamma_quantile(1e10, 0.5), 1e10 - 1.0 / 3, 1e-15);
     REL(cjm_gamma_quantile(3, 0), 0, 0);
     assert_true(isinf(cjm_gamma_quantile(3, 1)) && isnan(cjm_gamma_quantile(-3, 0.5)));
 }
@@ -259,6 +266,7 @@ static void test_t_quantile(void **state)
     for (double p = 1e-10; p < 1; p += p < 0.5 ? p : 0.05) {
         REL(cjm_student_t_quantile(p, 1e12), cjm_normal_quantile(p), 1e-10);
         REL(cjm_student_t_quantile(p, 1e6), cjm_normal_quantile(p), 1e-4);
+        REL(cjm_student_t_quantile(p, 1e300), cjm_normal_quantile(p), 1e-13);
     }
     static const double dfs[] = {0.3, 1, 1.5, 2, 4.5, 29, 1e3, 2e4, 1e7};
     for (size_t i = 0; i < sizeof dfs / sizeof dfs[0]; i++)
