@@ -61,7 +61,7 @@ static void draw_column(const cjm_input *in, const double *u, int runs, double *
     }
 }
 
-static int cholesky(const double *a, double *l, int n)
+int cjm_cholesky(const double *a, double *l, int n)
 {
     memset(l, 0, (size_t)n * n * sizeof *l);
     for (int i = 0; i < n; i++)
@@ -154,7 +154,7 @@ static int mixing(const cjm_corr_group *g, const double *s, int runs, double *mi
     if (!(ok = target && e && p && q && qi)) goto done;
     for (int i = 0; i < k * k; i++) target[i] = 2 * sin(3.14159265358979323846 * g->matrix[i] / 6);
     correlation(s, runs, k, e);
-    if (!(ok = cholesky(target, p, k) && cholesky(e, q, k))) goto done;
+    if (!(ok = cjm_cholesky(target, p, k) && cjm_cholesky(e, q, k))) goto done;
     invert_lower(q, qi, k);
     for (int i = 0; i < k; i++)
         for (int j = 0; j < k; j++) {

@@ -12,6 +12,10 @@
 cjm_status cjm_sample_inputs(const cjm_model *m, int runs, uint64_t seed, cjm_sampling method,
                              double *x, cjm_error *err);
 
+/* Cholesky factor of the n x n matrix a into l (lower); 0 if a is not
+ * positive definite. */
+int cjm_cholesky(const double *a, double *l, int n);
+
 /* Spearman's rank correlation of a[i * stride] and b[i * stride], i < n. */
 double cjm_spearman(const double *a, const double *b, int n, int stride);
 

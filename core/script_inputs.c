@@ -3,6 +3,8 @@
  * their correlation groups. */
 #include "script_internal.h"
 
+#include "sampling.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,24 +195,6 @@ cjm_status cjm_loader_input(cjm_loader *ld, const char *path, const cjm_slot *sl
 
 /* ---- correlation groups ---- */
 
-/* Cholesky factor of the n x n matrix a into l (lower); 0 if a is not
- * positive definite. */
-static int cholesky(const double *a, double *l, int n)
-{
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j <= i; j++) {
-            double sum = a[i * n + j];
-            for (int k = 0; k < j; k++) sum -= l[i * n + k] * l[j * n + k];
-            if (i == j) {
-                if (sum <= 1e-12) return 0;
-                l[i * n + i] = sqrt(sum);
-            } else {
-                l[i * n + j] = sum / l[j * n + j];
-            }
-        }
-    return 1;
-}
-
 static cjm_status read_group_members(cjm_loader *ld, int gt, cjm_corr_group *g)
 {
     lua_State *L = ld->L;
@@ -250,7 +234,7 @@ static cjm_status read_group_matrix(cjm_loader *ld, int gt, cjm_corr_group *g)
     lua_pop(L, 1);
     double *l = malloc((size_t)n * n * sizeof *l);
     if (!l) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
-    int ok = cholesky(g->matrix, l, n);
+    int ok = cjm_cholesky(g->matrix, l, n);
     free(l);
     if (!ok)
         return cjm_script_fail(ld->s, ld->err, g->line, NULL,

@@ -894,25 +894,32 @@ static cjm_status read_barrier_list(loader *ld, int tbl, char **names, int n)
     return st;
 }
 
-static cjm_status read_barriers(loader *ld, int scn)
+/* The names of the table scenario[key] (pushed; nil leaves *names NULL), in
+ * the order the file writes them. */
+static cjm_status named_entries(loader *ld, int scn, const char *key, const char *usage,
+                                char ***names, int *n)
 {
     lua_State *L = ld->L;
-    int type = lua_getfield(L, scn, "barriers");
-    cjm_status st = CJM_OK;
-    int n = 0, bad = 0;
-    char **names = NULL;
-    if (type == LUA_TTABLE) names = cjm_script_sorted_keys(L, -1, &n, &bad);
-    if (type != LUA_TNIL && (type != LUA_TTABLE || bad))
-        st = cjm_script_fail_at(ld->s, ld->err, "barriers",
-                                "expected { name = { on = \"a -> b\", effect = 0.7 }, ... }");
-    else if (type == LUA_TTABLE && !names)
-        st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
-    if (st == CJM_OK && n > 0) {
-        sort_by_line(ld, "barriers", names, n);
-        st = read_barrier_list(ld, lua_gettop(L), names, n);
-    }
+    int type = lua_getfield(L, scn, key), bad = 0;
+    *names = NULL;
+    *n = 0;
+    if (type == LUA_TTABLE && !(*names = cjm_script_sorted_keys(L, -1, n, &bad)))
+        return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    if ((type != LUA_TNIL && type != LUA_TTABLE) || bad)
+        return cjm_script_fail_at(ld->s, ld->err, key, "expected %s", usage);
+    sort_by_line(ld, key, *names, *n);
+    return CJM_OK;
+}
+
+static cjm_status read_barriers(loader *ld, int scn)
+{
+    char **names;
+    int n;
+    cjm_status st = named_entries(ld, scn, "barriers",
+                                  "{ name = { on = \"a -> b\", effect = 0.7 }, ... }", &names, &n);
+    if (st == CJM_OK && n > 0) st = read_barrier_list(ld, lua_gettop(ld->L), names, n);
     cjm_script_free_keys(names, n);
-    lua_pop(L, 1);
+    lua_pop(ld->L, 1);
     return st;
 }
 
@@ -934,20 +941,10 @@ static cjm_status mark_fixes(loader *ld, const cjm_fix_list *fixes)
 
 static cjm_status read_variant_names(loader *ld, int scn)
 {
-    lua_State *L = ld->L;
-    int type = lua_getfield(L, scn, "variants");
-    cjm_status st = CJM_OK;
-    int n = 0, bad = 0;
-    if (type == LUA_TTABLE) {
-        ld->m->variant_names = cjm_script_sorted_keys(L, -1, &n, &bad);
-        if (!ld->m->variant_names) st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
-    }
-    if (st == CJM_OK && ((type != LUA_TNIL && type != LUA_TTABLE) || bad))
-        st = cjm_script_fail_at(ld->s, ld->err, "variants",
-                                "expected { name = { fixes = {...}, set = {...} }, ... }");
-    ld->m->variant_count = n;
-    if (st == CJM_OK) sort_by_line(ld, "variants", ld->m->variant_names, n);
-    lua_pop(L, 1);
+    cjm_status st =
+        named_entries(ld, scn, "variants", "{ name = { fixes = {...}, set = {...} }, ... }",
+                      &ld->m->variant_names, &ld->m->variant_count);
+    lua_pop(ld->L, 1);
     return st;
 }
 
