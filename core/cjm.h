@@ -54,6 +54,7 @@ typedef struct cjm_load_options {
     int fix_count;
     const char *variant; /* NULL: the baseline */
     int horizon;         /* 0: the scenario's horizon */
+    size_t lua_memory;   /* bytes; 0: the default */
 } cjm_load_options;
 
 typedef enum cjm_sampling {
@@ -88,6 +89,12 @@ void cjm_model_describe(const cjm_model *m, FILE *f);
 /* Simulates (or, for the exact engine, computes) the model. */
 cjm_status cjm_run(const cjm_model *m, const cjm_settings *s, cjm_result **out, cjm_error *err);
 void cjm_result_free(cjm_result **r);
+
+/* Asks every load and run in progress, and every later one, to stop: they
+ * return CJM_EINTERRUPT ("interrupted"). Async-signal-safe (for a SIGINT
+ * handler); the request lasts for the life of the process. */
+void cjm_interrupt(void);
+int cjm_interrupted(void);
 
 /* A baseline and its alternatives (variants, or fixes), run with common random
  * numbers: the same seed, so each customer draws the same numbers in every arm. */

@@ -480,7 +480,8 @@ static void *worker(void *arg)
     w.tally = malloc((size_t)job->lay.width * sizeof *w.tally);
     if (!w.tally) return (void *)1;
     long item, items = job->item_start[job->run_count];
-    while (!atomic_load(&job->failed) && (item = atomic_fetch_add(&job->next_item, 1)) < items)
+    while (!atomic_load(&job->failed) && !cjm_interrupted() &&
+           (item = atomic_fetch_add(&job->next_item, 1)) < items)
         simulate_block(job, item, &w);
     free(w.tally);
     free(w.stack);

@@ -437,7 +437,8 @@ cjm_status cjm_model_instance(const cjm_model *base, const double *x, cjm_model 
         return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     }
     memcpy(m->stages, base->stages, (size_t)base->stage_count * sizeof *m->stages);
-    memcpy(m->barriers, base->barriers, (size_t)base->barrier_count * sizeof *m->barriers);
+    if (base->barrier_count)
+        memcpy(m->barriers, base->barriers, (size_t)base->barrier_count * sizeof *m->barriers);
     memcpy(m->raw, base->raw, cells * sizeof *m->raw);
     for (int u = 0; u < base->uncertain_count; u++)
         cjm_model_set_input(m, base->uncertain[u], x[u]);

@@ -170,6 +170,24 @@ cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out,
                              s.horizon, m->prob_horizon);
     /* Exact values need one run, unless there are uncertain inputs to draw. */
     if (s.engine == CJM_ENGINE_EXACT && m->uncertain_count == 0) s.runs = 1;
+    /* Sizes that would overflow the 64-bit counts, or need absurd memory. */
+    double steps = (double)s.customers * s.runs * s.horizon, H = s.horizon + 1.0;
+    double cells = (double)m->segment_count * (m->stage_count + m->edge_count + 1);
+    double bytes = 8 * (3 * s.runs * (m->stage_count + 4 * H + 64) + 2 * H * cells);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double ram = pages > 0 && page > 0 ? (double)pages * page : 1099511627776.0;
+    if (s.engine != CJM_ENGINE_EXACT && (steps >= 9.2e18 || s.customers > 8796093018112LL))
+        return cjm_error_set(err, CJM_EUSAGE,
+                             "%lld customers x %d runs x %d steps is too large to count "
+                             "(customers x runs x steps must stay below 9.2e18, customers below "
+                             "8.8e12)",
+                             (long long)s.customers, s.runs, s.horizon);
+    if (bytes > ram)
+        return cjm_error_set(err, CJM_EUSAGE,
+                             "%d runs x %d steps would need about %.0f GiB of memory (this "
+                             "machine has %.0f GiB): fewer runs or a shorter horizon",
+                             s.runs, s.horizon, bytes / 1073741824.0, ram / 1073741824.0);
+    if (cjm_interrupted()) return cjm_error_set(err, CJM_EINTERRUPT, "interrupted");
     cjm_result *r;
     cjm_status st = cjm_result_new(m, &s, s.runs, &r, err);
     if (st != CJM_OK) return st;
@@ -177,6 +195,7 @@ cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out,
     r->customers_given = customers_given;
     st = draw_inputs(m, r, err);
     if (st == CJM_OK) st = r->exact ? cjm_engine_exact(m, r, err) : cjm_engine_agent(m, r, err);
+    if (st == CJM_OK && cjm_interrupted()) st = cjm_error_set(err, CJM_EINTERRUPT, "interrupted");
     if (st != CJM_OK) {
         cjm_result_free(&r);
         return st;

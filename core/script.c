@@ -2,6 +2,7 @@
  * file, and finding the line a scenario path is written on. */
 #include "script_internal.h"
 
+#include "script_limits.h"
 #include "sha256.h"
 
 #include <lualib.h>
@@ -19,10 +20,23 @@ extern const struct cjm_embedded cjm_embedded_scripts[];
 cjm_status cjm_error_set(cjm_error *err, cjm_status code, const char *fmt, ...)
 {
     if (err) {
+        char raw[sizeof err->msg]; /* not err->msg: an argument may be err->msg itself */
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
+        /* One line: control characters (a key "a\nb" in a scenario) are shown escaped. */
+        size_t n = 0;
+        for (const unsigned char *p = (const unsigned char *)raw; *p && n + 5 < sizeof err->msg;
+             p++) {
+            if (*p == '\n')
+                n += (size_t)snprintf(err->msg + n, 3, "\\n");
+            else if (*p < 32 || *p == 127)
+                n += (size_t)snprintf(err->msg + n, 5, "\\x%02x", *p);
+            else
+                err->msg[n++] = (char)*p;
+        }
+        err->msg[n] = '\0';
         err->code = code;
     }
     return code;
@@ -65,12 +79,25 @@ cjm_status cjm_script_fail_at(const cjm_script *s, cjm_error *err, const char *p
 }
 
 /* Message handler: keeps only the message (one line for the user), turning
- * non-string error objects into text. stack: msg -> msg */
+ * non-string error objects into text. After a breach of a limit it runs no
+ * scenario code (__tostring): the breach is reported instead. stack: msg -> msg */
 static int msghandler(lua_State *L)
 {
-    if (lua_type(L, 1) == LUA_TSTRING) return 1;
-    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
-    lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    if (cjm_limits_breached(L)) return 1;
+    if (lua_type(L, 1) != LUA_TSTRING) {
+        if (!luaL_callmeta(L, 1, "__tostring") || lua_type(L, -1) != LUA_TSTRING)
+            lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+        lua_replace(L, 1);
+        lua_settop(L, 1);
+    }
+    /* Lua gives no line for an error raised in C ("C stack overflow"), nor
+     * for error(msg, 0) or an error object: say where the scenario was. */
+    const char *msg = lua_tostring(L, 1);
+    size_t head = strcspn(msg, ":\n");
+    size_t digits = msg[head] == ':' ? strspn(msg + head + 1, "0123456789") : 0;
+    char at[512];
+    if ((!digits || msg[head + 1 + digits] != ':') && cjm_limits_where(L, at, sizeof at))
+        lua_pushfstring(L, "%s %s", at, msg);
     return 1;
 }
 
@@ -80,8 +107,15 @@ cjm_status cjm_script_pcall(cjm_script *s, int nargs, int nres, const char *what
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, msghandler); /* stack: fn, args..., handler */
     lua_insert(L, base);              /* stack: handler, fn, args... */
+    cjm_limits_enter(L);
     int status = lua_pcall(L, nargs, nres, base);
+    cjm_error limit;
+    cjm_status breach = cjm_limits_leave(L, &limit);
     lua_remove(L, base);
+    if (breach != CJM_OK) { /* whatever the scenario made of it, the breach is the error */
+        lua_pop(L, status == LUA_OK ? nres : 1);
+        return cjm_error_set(err, breach, "%s%s", what ? what : "", limit.msg);
+    }
     if (status == LUA_OK) return CJM_OK;
     const char *msg = lua_tostring(L, -1);
     size_t line_len = strcspn(msg ? msg : "", "\n");
@@ -137,6 +171,83 @@ static int sandbox_print(lua_State *L)
     return 0;
 }
 
+/* load(chunk [, chunkname [, mode [, env]]]): text only. Binary chunks
+ * (string.dump) are refused whatever the mode says; a reader function is not
+ * accepted; the chunk's environment is the sandbox unless env is given. */
+static int sandbox_load(lua_State *L)
+{
+    size_t len;
+    if (lua_type(L, 1) == LUA_TFUNCTION)
+        return luaL_error(L, "load: a scenario may load strings only, not a reader function");
+    const char *text = luaL_checklstring(L, 1, &len);
+    const char *chunkname = luaL_optstring(L, 2, text);
+    const char *mode = luaL_optstring(L, 3, "bt");
+    int env = lua_isnone(L, 4) ? 0 : 4;
+    lua_pushnil(L);
+    if (!strchr(mode, 't')) {
+        lua_pushliteral(L, "binary chunks cannot be loaded in a scenario");
+        return 2;
+    }
+    if (luaL_loadbufferx(L, text, len, chunkname, "t") != LUA_OK) return 2; /* nil, message */
+    if (env) {
+        lua_pushvalue(L, env);
+        if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+    }
+    return 1;
+}
+
+/* setmetatable without finalizers: __gc would run scenario code at any later
+ * allocation, with hooks off (so outside the instruction budget). */
+static int sandbox_setmetatable(lua_State *L)
+{
+    int type = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, type == LUA_TNIL || type == LUA_TTABLE, 2, "nil or table");
+    if (type == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc (finalizers) is not available to scenarios");
+        lua_pop(L, 1);
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+        return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+/* The message handler that xpcall installs: the scenario's own handler, unless
+ * a limit was breached. A breach raised from the count hook reaches the
+ * handler while Lua has hooks switched off, so a handler that looped there
+ * could not be stopped; after a breach it is not called at all. */
+static int guarded_handler(lua_State *L)
+{
+    if (cjm_limits_breached(L)) return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* xpcall(f, msgh, ...) with msgh behind guarded_handler. */
+static int sandbox_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, guarded_handler, 1);
+    lua_replace(L, 2);     /* stack: f, handler, args... */
+    lua_pushboolean(L, 1); /* the first result when all goes well */
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2); /* stack: f, handler, true, f, args... */
+    if (lua_pcall(L, n - 2, LUA_MULTRET, 2) != LUA_OK) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2; /* false, the error */
+    }
+    return lua_gettop(L) - 2; /* true, the results */
+}
+
 static const char *const removed_globals[] = {"dofile",  "loadfile",       "load",
                                               "require", "collectgarbage", NULL};
 
@@ -157,6 +268,10 @@ static void open_sandbox(lua_State *L)
     }
     lua_register(L, "require", sandbox_require);
     lua_register(L, "print", sandbox_print);
+    lua_register(L, "load", sandbox_load);
+    lua_register(L, "setmetatable", sandbox_setmetatable);
+    lua_register(L, "xpcall", sandbox_xpcall);
+    cjm_limits_open_guards(L);
     /* math.random must be reproducible: a fixed seed, the same on every run. */
     lua_getglobal(L, "math");
     lua_getfield(L, -1, "randomseed");
@@ -210,6 +325,132 @@ static cjm_status read_source(cjm_script *s, const char *path, cjm_error *err)
     return CJM_OK;
 }
 
+/* ---- the scenario must be plain data ----
+ *
+ * The loader reads the scenario with ordinary table accesses, outside any
+ * protected call. A metamethod there would run scenario code where an error
+ * (or a breach of a limit) cannot be caught, so every table reachable from the
+ * scenario must have no metamethod that a read, a write or a length could run. */
+
+enum { SEEN = 2, QUEUE, PARENT, KEY };
+static const char *const active_events[] = {"__index", "__newindex", "__len",  "__eq", "__lt",
+                                            "__le",    "__concat",   "__call", NULL};
+
+/* Queues the table at idx (reached from queue entry parent by the key at key_idx, 0: none). */
+static void enqueue(lua_State *L, int idx, lua_Integer parent, int key_idx, lua_Integer *n)
+{
+    idx = lua_absindex(L, idx);
+    lua_pushvalue(L, idx);
+    int seen = lua_rawget(L, SEEN) != LUA_TNIL;
+    lua_pop(L, 1);
+    if (seen) return;
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, SEEN);
+    lua_pushvalue(L, idx);
+    lua_rawseti(L, QUEUE, ++*n);
+    lua_pushinteger(L, parent);
+    lua_rawseti(L, PARENT, *n);
+    if (key_idx) {
+        lua_pushvalue(L, key_idx);
+        lua_rawseti(L, KEY, *n);
+    }
+}
+
+/* The dotted path of queue entry i ("stages.client"): string keys, and list
+ * entries by their name ([1]). stack: -> path */
+static void push_queue_path(lua_State *L, lua_Integer i)
+{
+    lua_Integer chain[32];
+    int depth = 0;
+    while (i > 1 && depth < 32) {
+        chain[depth++] = i;
+        lua_rawgeti(L, PARENT, i);
+        i = lua_tointeger(L, -1);
+        lua_pop(L, 1);
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    int first = 1;
+    while (depth-- > 0) {
+        int type = lua_rawgeti(L, KEY, chain[depth]);
+        if (type == LUA_TNUMBER) { /* a list entry: its name, if it has one */
+            lua_pop(L, 1);
+            lua_rawgeti(L, QUEUE, chain[depth]);
+            type = lua_rawgeti(L, -1, 1);
+            lua_remove(L, -2);
+        }
+        if (type == LUA_TSTRING) {
+            if (!first) luaL_addchar(&b, '.');
+            luaL_addvalue(&b);
+            first = 0;
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    luaL_pushresult(&b);
+}
+
+/* stack: scenario -> nothing, or path, event */
+static int find_active_metamethod(lua_State *L)
+{
+    lua_settop(L, 1);
+    for (int i = SEEN; i <= KEY; i++) lua_newtable(L);
+    lua_Integer n = 0;
+    enqueue(L, 1, 0, 0, &n);
+    lua_pushliteral(L, ""); /* strings have a metatable too, which --set paths never reach */
+    if (lua_getmetatable(L, -1)) {
+        lua_pushliteral(L, "__index");
+        if (lua_rawget(L, -2) == LUA_TTABLE) enqueue(L, -1, 1, 0, &n);
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+    for (lua_Integer head = 1; head <= n; head++) {
+        lua_rawgeti(L, QUEUE, head);
+        int t = lua_gettop(L);
+        if (lua_getmetatable(L, t)) {
+            for (const char *const *ev = active_events; *ev; ev++) {
+                lua_pushstring(L, *ev);
+                int type = lua_rawget(L, -2);
+                int table_ok = type == LUA_TTABLE &&
+                               (strcmp(*ev, "__index") == 0 || strcmp(*ev, "__newindex") == 0);
+                if (type == LUA_TNIL || table_ok) {
+                    if (table_ok) enqueue(L, -1, head, 0, &n); /* __index/__newindex table */
+                    lua_pop(L, 1);
+                    continue;
+                }
+                push_queue_path(L, head);
+                lua_pushstring(L, *ev);
+                return 2;
+            }
+            lua_pop(L, 1);
+        }
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            if (lua_type(L, -1) == LUA_TTABLE) enqueue(L, -1, head, lua_gettop(L) - 1, &n);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+static cjm_status check_plain_data(cjm_script *s, cjm_error *err)
+{
+    lua_State *L = s->L;
+    lua_pushcfunction(L, find_active_metamethod);
+    lua_pushvalue(L, -2);
+    if (cjm_script_pcall(s, 1, 2, NULL, err) != CJM_OK) return err->code;
+    cjm_status st = CJM_OK;
+    if (lua_isstring(L, -1))
+        st = cjm_script_fail_at(s, err, lua_tostring(L, -2),
+                                "a table here has a %s metamethod; the scenario must be plain "
+                                "data (tables, numbers, strings, booleans and functions)",
+                                lua_tostring(L, -1));
+    lua_pop(L, 2);
+    return st;
+}
+
 /* Runs the chunk; it must return the table cjm.scenario{} made. */
 static cjm_status run_scenario(cjm_script *s, cjm_error *err)
 {
@@ -230,18 +471,28 @@ static cjm_status run_scenario(cjm_script *s, cjm_error *err)
         lua_pop(L, 1);
         return CJM_ESCENARIO;
     }
+    if (check_plain_data(s, err) != CJM_OK) {
+        lua_pop(L, 1);
+        return err->code;
+    }
     s->scenario_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return CJM_OK;
 }
 
 cjm_status cjm_script_open(const char *path, cjm_script **out, cjm_error *err)
 {
+    return cjm_script_open_limited(path, 0, out, err);
+}
+
+cjm_status cjm_script_open_limited(const char *path, size_t lua_memory, cjm_script **out,
+                                   cjm_error *err)
+{
     *out = NULL;
     cjm_script *s = calloc(1, sizeof *s);
     if (!s) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     s->scenario_ref = s->ctx_ref = LUA_NOREF;
     s->file = strdup(path);
-    s->L = luaL_newstate();
+    s->L = s->file ? cjm_limits_newstate(lua_memory, path) : NULL;
     cjm_status st = CJM_ENOMEM;
     if (!s->file || !s->L) {
         cjm_error_set(err, st, "out of memory creating the Lua state");
@@ -264,7 +515,7 @@ void cjm_script_free(cjm_script **sp)
 {
     if (!sp || !*sp) return;
     cjm_script *s = *sp;
-    if (s->L) lua_close(s->L);
+    cjm_limits_close(s->L);
     free(s->file);
     free(s->source);
     free(s);

@@ -27,6 +27,8 @@ static void prepare_context(cjm_script *s)
     lua_pushlightuserdata(L, s);
     lua_pushcclosure(L, context_index, 1);
     lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "protected"); /* so that setmetatable cannot replace it */
+    lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
     lua_pop(L, 1);
     s->ctx_ready = 1;

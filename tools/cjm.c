@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ static const char usage_text[] =
     "  -o FILE                write the report to FILE (atomically) instead of standard output\n"
     "  --variant NAME         run a variant of the scenario (run; the baseline for compare)\n"
     "  --fix BARRIER          apply a barrier's fix (repeatable)\n"
+    "  --lua-memory MB        memory cap for the scenario's Lua code (default 256)\n"
     "  --sampling random|lhs  how uncertain inputs are drawn across runs: plain random\n"
     "                         (default) or Latin hypercube\n"
     "  --runs-out FILE.csv    (run) one row per run: the uncertain inputs' draws and the\n"
@@ -134,6 +136,8 @@ static int parse_option(cli *c, const char *opt, const char *v)
     } else if (strcmp(opt, "--sampling") == 0) {
         if (cjm_sampling_parse(v, &c->settings.sampling))
             rc = cli_usage_error("--sampling: expected random or lhs, got '%s'", v);
+    } else if (strcmp(opt, "--lua-memory") == 0) {
+        if (!(rc = cli_parse_int(opt, v, 1, 1 << 20, &n))) c->lua_memory = (size_t)n << 20;
     } else if (strcmp(opt, "--fix") == 0) {
         if (c->fix_count == CLI_MAX) return cli_usage_error("--fix: more than %d fixes", CLI_MAX);
         c->fixes[c->fix_count++] = v;
@@ -148,8 +152,9 @@ static int parse_option(cli *c, const char *opt, const char *v)
 }
 
 static const char *const common_options[] = {
-    "--engine", "--runs", "--customers", "--horizon", "--seed",    "--threads",  "--set",
-    "--format", "-o",     "--output",    "--fix",     "--variant", "--sampling", NULL};
+    "--engine",  "--runs",    "--customers", "--horizon",    "--seed",
+    "--threads", "--set",     "--format",    "-o",           "--output",
+    "--fix",     "--variant", "--sampling",  "--lua-memory", NULL};
 
 static int in_list(const char *const *list, const char *name)
 {
@@ -255,13 +260,13 @@ int cli_out_close(cli_out *o, int ok)
 int cli_fail(const cjm_error *err)
 {
     fprintf(stderr, "cjm: %s\n", err->msg);
-    return err->code == CJM_EUSAGE ? 2 : 1;
+    return err->code == CJM_EUSAGE ? 2 : err->code == CJM_EINTERRUPT ? 130 : 1;
 }
 
 cjm_load_options cli_load_options(const cli *c)
 {
-    return (cjm_load_options){c->sets,      c->set_count, c->fixes,
-                              c->fix_count, c->variant,   c->horizon};
+    return (cjm_load_options){c->sets,    c->set_count, c->fixes,     c->fix_count,
+                              c->variant, c->horizon,   c->lua_memory};
 }
 
 static int load(const cli *c, cjm_model **m, cjm_error *err)
@@ -358,8 +363,18 @@ static const cli_command *find_command(const char *name)
     return NULL;
 }
 
+/* Ctrl-C: the run stops at its next block and exits with status 130, leaving
+ * any -o file as it was; a second Ctrl-C stops at once. */
+static void on_sigint(int sig)
+{
+    (void)sig;
+    cjm_interrupt();
+    signal(SIGINT, SIG_DFL);
+}
+
 int main(int argc, char **argv)
 {
+    signal(SIGINT, on_sigint);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(usage_text, argc < 2 ? stderr : stdout);

@@ -39,6 +39,7 @@ struct cli {
     const char *names[CLI_MAX]; /* positional arguments after FILE */
     int name_count;
     int horizon;
+    size_t lua_memory; /* --lua-memory, in bytes (0: the default) */
     cli_option extra[CLI_MAX];
     int extra_count;
 };

@@ -1,0 +1,398 @@
+/* script_limits.c: the work budget, the time limit, the memory cap and Ctrl-C
+ * for scenario code (see script_limits.h).
+ *
+ * The limits live in a struct that is the Lua allocator's userdata, so that
+ * the allocator, the count hook and the guarded library functions all reach
+ * it from the lua_State alone. */
+#include "script_limits.h"
+
+#include <lauxlib.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define HOOK_PERIOD 1000   /* instructions between two calls of the count hook */
+#define BYTES_PER_UNIT 32  /* bytes allocated that cost one unit of the budget */
+#define LOCATE_LEVELS 64   /* stack levels searched for the scenario's line */
+#define MAX_REP 0x7fffffff /* the longest string string.rep makes */
+
+enum breach { BREACH_NONE, BREACH_INSTRUCTIONS, BREACH_MEMORY, BREACH_TIME, BREACH_INTERRUPT };
+
+typedef struct cjm_limits {
+    lua_State *L;
+    char *file;  /* the scenario's path */
+    char *chunk; /* its chunk name, "@file" */
+    size_t cap, used;
+    uint64_t budget, work; /* work: units spent in the current call */
+    double seconds;
+    struct timespec start;
+    int depth;  /* nesting of cjm_limits_enter */
+    int breach; /* enum breach, for the current call */
+    char where[512];
+    /* A growing allocation that was refused for the cap: Lua collects garbage
+     * and asks again; if the same request is refused again (or never asked
+     * again), the memory really is exhausted. */
+    int mem_pending;
+    const void *pend_ptr;
+    size_t pend_osize, pend_nsize;
+} cjm_limits;
+
+static uint64_t default_instructions = CJM_INSTRUCTIONS_DEFAULT;
+static double default_seconds = CJM_SECONDS_DEFAULT;
+static atomic_int interrupted;
+static const char breach_token = 0; /* the error object a breach raises */
+
+void cjm_interrupt(void)
+{
+    atomic_store_explicit(&interrupted, 1, memory_order_relaxed);
+}
+
+int cjm_interrupted(void)
+{
+    return atomic_load_explicit(&interrupted, memory_order_relaxed);
+}
+
+void cjm_limits_set_defaults(uint64_t instructions, double seconds)
+{
+    default_instructions = instructions ? instructions : CJM_INSTRUCTIONS_DEFAULT;
+    default_seconds = seconds > 0 ? seconds : CJM_SECONDS_DEFAULT;
+}
+
+static cjm_limits *limits_of(lua_State *L)
+{
+    void *ud;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+/* "file:line:" of the innermost frame in the scenario file, else of the
+ * innermost Lua frame with a line (returns 0 for those two), else "file:". */
+static int where(cjm_limits *lim, lua_State *L, char *buf, size_t n)
+{
+    lua_Debug ar;
+    buf[0] = '\0';
+    for (int level = 0; level < LOCATE_LEVELS && lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0) continue;
+        if (strcmp(ar.source, lim->chunk) == 0) {
+            snprintf(buf, n, "%.400s:%d:", lim->file, ar.currentline);
+            return 1;
+        }
+        if (!buf[0]) snprintf(buf, n, "%.400s:%d:", ar.short_src, ar.currentline);
+    }
+    if (!buf[0]) snprintf(buf, n, "%.400s:", lim->file);
+    return 0;
+}
+
+static void locate(cjm_limits *lim, lua_State *L)
+{
+    where(lim, L, lim->where, sizeof lim->where);
+}
+
+int cjm_limits_where(lua_State *L, char *buf, size_t n)
+{
+    return where(limits_of(L), L, buf, n);
+}
+
+static double elapsed(const cjm_limits *lim)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - lim->start.tv_sec) +
+           (double)(now.tv_nsec - lim->start.tv_nsec) * 1e-9;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+/* Records the breach and makes the hook fire at every instruction, so that
+ * scenario code cannot get past it (a pcall that catches it is followed by
+ * another instruction, which raises again). */
+static void set_breach(cjm_limits *lim, lua_State *L, int kind, int locate_now)
+{
+    lim->breach = kind;
+    if (locate_now) locate(lim, L);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+}
+
+static int raise_breach(lua_State *L)
+{
+    lua_pushlightuserdata(L, (void *)&breach_token);
+    return lua_error(L);
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    cjm_limits *lim = limits_of(L);
+    if (lim->depth == 0) return;
+    if (!lim->breach) {
+        /* Called early by the allocator (lua_sethook is safe anywhere, even
+         * in a signal handler): count what really ran, and restore the period. */
+        int period = lua_gethookcount(L);
+        lim->work += (uint64_t)period;
+        if (period != HOOK_PERIOD) lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_PERIOD);
+        if (lim->mem_pending)
+            set_breach(lim, L, BREACH_MEMORY, 0); /* located when it was refused */
+        else if (lim->work > lim->budget)
+            set_breach(lim, L, BREACH_INSTRUCTIONS, 1);
+        else if (cjm_interrupted())
+            set_breach(lim, L, BREACH_INTERRUPT, 0);
+        else if (elapsed(lim) > lim->seconds)
+            set_breach(lim, L, BREACH_TIME, 1);
+        else
+            return;
+    }
+    raise_breach(L);
+}
+
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    cjm_limits *lim = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        lim->used -= old;
+        return NULL;
+    }
+    if (nsize > old && lim->depth > 0) {
+        size_t grow = nsize - old;
+        int again = lim->mem_pending && lim->pend_ptr == ptr && lim->pend_osize == osize &&
+                    lim->pend_nsize == nsize;
+        if (grow > lim->cap || lim->used > lim->cap - grow) {
+            if (!lim->mem_pending && !lim->breach) locate(lim, lim->L);
+            lim->mem_pending = 1;
+            lim->pend_ptr = ptr;
+            lim->pend_osize = osize;
+            lim->pend_nsize = nsize;
+            lua_sethook(lim->L, count_hook, LUA_MASKCOUNT, 1); /* decide at the next instruction */
+            return NULL;
+        }
+        void *p = realloc(ptr, nsize);
+        if (!p) return NULL; /* the machine's memory, not the cap: Lua says "not enough memory" */
+        if (again) lim->mem_pending = 0;
+        lim->used += grow;
+        int within = lim->work <= lim->budget;
+        lim->work += grow / BYTES_PER_UNIT;
+        if (within && lim->work > lim->budget) lua_sethook(lim->L, count_hook, LUA_MASKCOUNT, 1);
+        return p;
+    }
+    void *p = realloc(ptr, nsize);
+    if (!p && nsize <= old) p = ptr; /* Lua assumes shrinking never fails: keep the block */
+    if (p) lim->used = lim->used - old + nsize;
+    return p;
+}
+
+static int panic(lua_State *L)
+{
+    const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+    fprintf(stderr, "cjm: internal error: a Lua error outside a protected call: %s\n", msg);
+    return 0; /* Lua aborts */
+}
+
+lua_State *cjm_limits_newstate(size_t memory, const char *file)
+{
+    cjm_limits *lim = calloc(1, sizeof *lim);
+    if (!lim) return NULL;
+    size_t n = strlen(file) + 2;
+    lim->file = strdup(file);
+    lim->chunk = malloc(n);
+    lim->cap = memory ? memory : CJM_LUA_MEMORY_DEFAULT;
+    lim->budget = default_instructions;
+    lim->seconds = default_seconds;
+    lua_State *L = lim->file && lim->chunk ? lua_newstate(limited_alloc, lim) : NULL;
+    if (!L) {
+        free(lim->file);
+        free(lim->chunk);
+        free(lim);
+        return NULL;
+    }
+    snprintf(lim->chunk, n, "@%s", file);
+    lim->L = L;
+    lua_atpanic(L, panic);
+    return L;
+}
+
+void cjm_limits_close(lua_State *L)
+{
+    if (!L) return;
+    cjm_limits *lim = limits_of(L);
+    lua_close(L);
+    free(lim->file);
+    free(lim->chunk);
+    free(lim);
+}
+
+void cjm_limits_enter(lua_State *L)
+{
+    cjm_limits *lim = limits_of(L);
+    if (lim->depth++ > 0) return;
+    lim->work = 0;
+    lim->breach = BREACH_NONE;
+    lim->mem_pending = 0;
+    lim->where[0] = '\0';
+    clock_gettime(CLOCK_MONOTONIC, &lim->start);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_PERIOD);
+}
+
+int cjm_limits_breached(lua_State *L)
+{
+    cjm_limits *lim = limits_of(L);
+    return lim->breach != BREACH_NONE || lim->mem_pending;
+}
+
+cjm_status cjm_limits_leave(lua_State *L, cjm_error *err)
+{
+    cjm_limits *lim = limits_of(L);
+    if (lim->depth == 0 || --lim->depth > 0) return CJM_OK;
+    lua_sethook(L, NULL, 0, 0);
+    int kind = lim->breach ? lim->breach : lim->mem_pending ? BREACH_MEMORY : BREACH_NONE;
+    lim->breach = BREACH_NONE;
+    lim->mem_pending = 0;
+    const size_t mib = (size_t)1 << 20;
+    switch (kind) {
+    case BREACH_INSTRUCTIONS:
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "%s instruction limit of %llu exceeded (an endless loop?)", lim->where,
+                             (unsigned long long)lim->budget);
+    case BREACH_MEMORY:
+        if (lim->cap % mib == 0)
+            return cjm_error_set(err, CJM_ESCENARIO,
+                                 "%s memory limit of %zu MiB exceeded (--lua-memory raises it)",
+                                 lim->where, lim->cap / mib);
+        return cjm_error_set(err, CJM_ESCENARIO, "%s memory limit of %zu bytes exceeded",
+                             lim->where, lim->cap);
+    case BREACH_TIME:
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "%s time limit of %g s exceeded (an endless loop?)", lim->where,
+                             lim->seconds);
+    case BREACH_INTERRUPT:
+        return cjm_error_set(err, CJM_EINTERRUPT, "interrupted");
+    default:
+        return CJM_OK;
+    }
+}
+
+void cjm_limits_charge(lua_State *L, uint64_t units)
+{
+    cjm_limits *lim = limits_of(L);
+    if (lim->depth == 0) return;
+    if (!lim->breach) {
+        lim->work = units > UINT64_MAX - lim->work ? UINT64_MAX : lim->work + units;
+        if (lim->work <= lim->budget) return;
+        set_breach(lim, L, BREACH_INSTRUCTIONS, 1);
+    }
+    raise_breach(L);
+}
+
+/* ---- library functions that would loop in C without the budget seeing it ---- */
+
+/* string.rep(s, n [, sep]): an empty s and sep give "" at once (rather than n
+ * empty copies); otherwise the result's size is paid for by the allocator. */
+static int guard_rep(lua_State *L)
+{
+    size_t len, seplen;
+    const char *s = luaL_checklstring(L, 1, &len);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    const char *sep = luaL_optlstring(L, 3, "", &seplen);
+    if (n <= 0 || len + seplen == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    if (len + seplen < len || (lua_Unsigned)n > MAX_REP / (len + seplen))
+        return luaL_error(L, "resulting string too large");
+    size_t total = (size_t)n * len + (size_t)(n - 1) * seplen;
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, total);
+    for (lua_Integer i = 0; i < n; i++) {
+        memcpy(p, s, len);
+        p += len;
+        if (seplen > 0 && i + 1 < n) {
+            memcpy(p, sep, seplen);
+            p += seplen;
+        }
+    }
+    luaL_pushresultsize(&b, total);
+    return 1;
+}
+
+/* table.move(a1, f, e, t [, a2]): pays one unit per element. */
+static int guard_move(lua_State *L)
+{
+    lua_Integer f = luaL_checkinteger(L, 2);
+    lua_Integer e = luaL_checkinteger(L, 3);
+    lua_Integer t = luaL_checkinteger(L, 4);
+    int dst = lua_isnoneornil(L, 5) ? 1 : 5;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, dst, LUA_TTABLE);
+    if (e >= f) {
+        luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+        lua_Integer n = e - f + 1;
+        luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
+        cjm_limits_charge(L, (uint64_t)n);
+        int forward = t > e || t <= f || (dst != 1 && !lua_compare(L, 1, dst, LUA_OPEQ));
+        for (lua_Integer k = 0; k < n; k++) {
+            lua_Integer i = forward ? k : n - 1 - k;
+            lua_geti(L, 1, f + i);
+            lua_seti(L, dst, t + i);
+        }
+    }
+    lua_pushvalue(L, dst);
+    return 1;
+}
+
+/* table.insert(t, [pos,] v): pays one unit per element shifted. */
+static int guard_insert(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer end = luaL_intop(+, luaL_len(L, 1), 1); /* the first empty slot */
+    lua_Integer pos = end;
+    switch (lua_gettop(L)) {
+    case 2:
+        break;
+    case 3:
+        pos = luaL_checkinteger(L, 2);
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)end, 2, "position out of bounds");
+        cjm_limits_charge(L, (uint64_t)(end - pos));
+        for (lua_Integer i = end; i > pos; i--) {
+            lua_geti(L, 1, i - 1);
+            lua_seti(L, 1, i);
+        }
+        break;
+    default:
+        return luaL_error(L, "wrong number of arguments to 'insert'");
+    }
+    lua_seti(L, 1, pos); /* the value is on top */
+    return 0;
+}
+
+/* table.remove(t [, pos]): pays one unit per element shifted. */
+static int guard_remove(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer size = luaL_len(L, 1);
+    lua_Integer pos = luaL_optinteger(L, 2, size);
+    if (pos != size)
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
+    lua_geti(L, 1, pos); /* the result */
+    if (pos < size) cjm_limits_charge(L, (uint64_t)(size - pos));
+    for (; pos < size; pos++) {
+        lua_geti(L, 1, pos + 1);
+        lua_seti(L, 1, pos);
+    }
+    lua_pushnil(L);
+    lua_seti(L, 1, pos);
+    return 1;
+}
+
+void cjm_limits_open_guards(lua_State *L)
+{
+    static const luaL_Reg string_guards[] = {{"rep", guard_rep}, {NULL, NULL}};
+    static const luaL_Reg table_guards[] = {
+        {"move", guard_move}, {"insert", guard_insert}, {"remove", guard_remove}, {NULL, NULL}};
+    lua_getglobal(L, "string");
+    luaL_setfuncs(L, string_guards, 0);
+    lua_getglobal(L, "table");
+    luaL_setfuncs(L, table_guards, 0);
+    lua_pop(L, 2);
+}

@@ -1,0 +1,322 @@
+/* The sandbox and the limits, through the library: what scenario code may
+ * call, what it may spend, and that it cannot catch a breach. The budget here
+ * is 10^6 instructions per call (cjm_limits_set_defaults), so that endless
+ * loops end fast; test_errors.c checks the defaults through the binary. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "script_limits.h"
+#include "testutil.h"
+
+/* A valid scenario after the code under test; its transition a -> b is {P}. */
+#define TAIL(P)                                                                                    \
+    "return cjm.scenario { horizon = 4, cohort = { size = 10 },\n"                                 \
+    "  stages = { { 'a' }, { 'b', converts = true } },\n"                                          \
+    "  transitions = { a = { b = " P " } } }\n"
+
+static cjm_status load(const char *lua, size_t memory, cjm_error *err, cjm_model **out)
+{
+    char *path = tu_write_temp(lua);
+    assert_non_null(path);
+    cjm_load_options o = {0};
+    o.lua_memory = memory;
+    cjm_model *m = NULL;
+    memset(err, 0, sizeof *err);
+    cjm_status st = cjm_model_load(path, &o, &m, err);
+    unlink(path);
+    free(path);
+    if (out)
+        *out = m;
+    else
+        cjm_model_free(&m);
+    return st;
+}
+
+/* Loads, expecting failure with each wanted substring in a one-line message. */
+static void expect(const char *lua, size_t memory, cjm_status want_status, const char *w1,
+                   const char *w2)
+{
+    cjm_error err;
+    cjm_status st = load(lua, memory, &err, NULL);
+    if (st != want_status) fail_msg("status %d, message '%s'", st, err.msg);
+    if (strchr(err.msg, '\n')) fail_msg("more than one line: '%s'", err.msg);
+    if (w1 && !strstr(err.msg, w1)) fail_msg("'%s' lacks '%s'", err.msg, w1);
+    if (w2 && !strstr(err.msg, w2)) fail_msg("'%s' lacks '%s'", err.msg, w2);
+}
+
+static void expect_ok(const char *lua)
+{
+    cjm_error err;
+    cjm_status st = load(lua, 0, &err, NULL);
+    if (st != CJM_OK) fail_msg("load failed: %s", err.msg);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    cjm_limits_set_defaults(1000000, 30);
+    return 0;
+}
+
+static void test_load_is_text_only(void **state)
+{
+    (void)state;
+    expect_ok(
+        "local f = assert(load('return 1 + 1'))\nassert(f() == 2)\n"
+        "local g = assert(load('return x', 'chunk', 't', { x = 7 }))\nassert(g() == 7)\n"
+        "assert(load('return cjm')() == cjm) -- the sandbox is the default environment\n" TAIL(
+            "0.5"));
+    expect("local code = string.dump(function() return 1 end)\nassert(load(code))\n" TAIL("0.5"), 0,
+           CJM_ESCENARIO, ":2:", "attempt to load a binary chunk (mode is 't')");
+    expect("local code = string.dump(function() return 1 end)\nassert(load(code, 'x', 'b'))\n" TAIL(
+               "0.5"),
+           0, CJM_ESCENARIO, ":2:", "binary chunks cannot be loaded in a scenario");
+    expect("local f = load(function() return nil end)\n" TAIL("0.5"), 0, CJM_ESCENARIO,
+           ":1:", "load: a scenario may load strings only");
+    expect("local f = assert(load('os.exit(3)'))\nf()\n" TAIL("0.5"), 0, CJM_ESCENARIO,
+           ":1:", "undefined global 'os'");
+}
+
+static void test_no_finalizers(void **state)
+{
+    (void)state;
+    expect("setmetatable({}, { __gc = function() while true do end end })\n" TAIL("0.5"), 0,
+           CJM_ESCENARIO, ":1:", "__gc (finalizers) is not available");
+    /* Other metatables still work, and protected ones stay protected. */
+    expect_ok("local t = setmetatable({}, { __index = function(t, k) return k * 2 end })\n"
+              "assert(t[21] == 42)\n"
+              "local p = setmetatable({}, { __metatable = 'locked' })\n"
+              "assert(not pcall(setmetatable, p, {}))\n" TAIL("0.5"));
+}
+
+static void test_instruction_limit(void **state)
+{
+    (void)state;
+    expect("local n = 0\nwhile true do n = n + 1 end\n" TAIL("0.5"), 0, CJM_ESCENARIO,
+           ":2: instruction limit of 1000000 exceeded (an endless loop?)", NULL);
+    /* A probability function: its own budget, and the path, step and segment. */
+    expect(TAIL("function(c) if c.t == 2 then while true do end end return 0.1 end"), 0,
+           CJM_ESCENARIO, ":3: instruction limit of 1000000 exceeded",
+           "(transitions.a.b: at step 2, segment all)");
+    /* Each call has its own budget: 4 calls of 600000 instructions pass. */
+    expect_ok(TAIL("function(c) for i = 1, 200000 do end return 0.1 end"));
+}
+
+static void test_breach_cannot_be_caught(void **state)
+{
+    (void)state;
+    static const char *const catchers[] = {
+        "for i = 1, 10 do pcall(function() while true do end end) end\n",
+        "while true do pcall(function() while true do end end) end\n",
+        "local ok, e = pcall(function() while true do end end)\nerror('not the breach: ' .. "
+        "tostring(e))\n",
+        "xpcall(function() while true do end end, function(m) while true do end end)\n",
+        "xpcall(function() while true do end end, function(m) return 'handled' end)\n",
+        "local ok = xpcall(function() error('x') end, function(m) while true do end end)\n",
+        "do local t <close> = setmetatable({}, { __close = function() while true do end end })\n"
+        "  while true do end end\n",
+        "error(setmetatable({}, { __tostring = function() while true do end end }))\n",
+        "local t = setmetatable({}, { __index = function(t, k) while true do end end })\n"
+        "local ok = pcall(function() return t.x end)\n",
+    };
+    for (size_t i = 0; i < sizeof catchers / sizeof catchers[0]; i++) {
+        char lua[1024];
+        snprintf(lua, sizeof lua, "%s%s", catchers[i], TAIL("0.5"));
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        cjm_error err;
+        cjm_status st = load(lua, 0, &err, NULL);
+        if (st != CJM_ESCENARIO || !strstr(err.msg, "instruction limit of 1000000 exceeded"))
+            fail_msg("case %zu: status %d, message '%s'", i, st, err.msg);
+        if (seconds_since(&t0) > 20) fail_msg("case %zu took %.1f s", i, seconds_since(&t0));
+    }
+}
+
+static void test_library_loops_are_paid_for(void **state)
+{
+    (void)state;
+    /* Loops in C that no instruction counts. */
+    expect("table.move({}, 1, 1e15, 2)\n" TAIL("0.5"), 0, CJM_ESCENARIO,
+           ":1: instruction limit of 1000000 exceeded", NULL);
+    expect("local t = setmetatable({}, { __len = function() return 1 << 60 end })\n"
+           "table.insert(t, 1, 'x')\n" TAIL("0.5"),
+           0, CJM_ESCENARIO, ":2: instruction limit", NULL);
+    expect("local t = setmetatable({}, { __len = function() return 1 << 60 end })\n"
+           "table.remove(t, 1)\n" TAIL("0.5"),
+           0, CJM_ESCENARIO, ":2: instruction limit", NULL);
+    /* Allocation is paid for too: a loop of big garbage strings ends. */
+    expect("for i = 1, 1e9 do local s = string.rep('x', 1 << 22) end\n" TAIL("0.5"), 0,
+           CJM_ESCENARIO, ":1: instruction limit", NULL);
+    /* The replacements behave as the originals. */
+    expect_ok("assert(string.rep('', 1e15) == '')\n"
+              "assert(string.rep('', 1e15, '') == '')\n"
+              "assert(string.rep('ab', 3, ',') == 'ab,ab,ab')\n"
+              "assert(('x'):rep(3) == 'xxx' and ('x'):rep(0) == '' and ('x'):rep(-1) == '')\n"
+              "assert(string.rep('', 3, '-') == '--')\n"
+              "assert(not pcall(string.rep, 'x', 1 << 40))\n"
+              "local t = { 1, 2, 3 }\n"
+              "table.insert(t, 4); table.insert(t, 1, 0)\n"
+              "assert(table.concat(t, ',') == '0,1,2,3,4')\n"
+              "assert(table.remove(t) == 4 and table.remove(t, 1) == 0)\n"
+              "assert(table.concat(t, ',') == '1,2,3')\n"
+              "assert(not pcall(table.insert, t, 9, 1) and not pcall(table.insert, t))\n"
+              "assert(table.remove({}) == nil)\n"
+              "local m = table.move({ 1, 2, 3 }, 1, 3, 2)\n"
+              "assert(table.concat(m, ',') == '1,1,2,3')\n"
+              "local d = table.move({ 1, 2, 3 }, 2, 3, 1, {})\n"
+              "assert(table.concat(d, ',') == '2,3')\n" TAIL("0.5"));
+}
+
+static void test_memory_limit(void **state)
+{
+    (void)state;
+    const size_t mib = (size_t)1 << 20;
+    cjm_limits_set_defaults(0, 30); /* the default budget: memory runs out first */
+    expect("local t = {}\nfor i = 1, 1e12 do t[i] = i end\n" TAIL("0.5"), 16 * mib, CJM_ESCENARIO,
+           ":2: memory limit of 16 MiB exceeded", NULL);
+    expect("local s = 'x'\nwhile true do s = s .. s end\n" TAIL("0.5"), 16 * mib, CJM_ESCENARIO,
+           ":2: memory limit of 16 MiB exceeded", NULL);
+    /* Caught by pcall, it is still the breach. */
+    expect("local ok = pcall(string.rep, 'x', 1 << 26)\nlocal x = 1\n" TAIL("0.5"), 16 * mib,
+           CJM_ESCENARIO, ":1: memory limit of 16 MiB exceeded", NULL);
+    /* In a probability function: the path, step and segment as well. */
+    expect(TAIL("function(c) local s = 'x' while true do s = s .. s end end"), 16 * mib,
+           CJM_ESCENARIO, ":3: memory limit of 16 MiB exceeded",
+           "(transitions.a.b: at step 0, segment all)");
+    /* Garbage is collected before the cap is called exceeded. */
+    cjm_error err;
+    cjm_status st = load("for i = 1, 200 do local s = string.rep('x', 1 << 20) end\n" TAIL("0.5"),
+                         16 * mib, &err, NULL);
+    if (st != CJM_OK) fail_msg("status %d, message '%s'", st, err.msg);
+    /* The default cap is 256 MiB: 64 MiB of live data is fine. */
+    expect_ok("local keep = string.rep('x', 64 << 20)\n" TAIL("0.5"));
+    cjm_limits_set_defaults(1000000, 30);
+}
+
+static void test_time_limit(void **state)
+{
+    (void)state;
+    cjm_limits_set_defaults(UINT64_MAX, 0.3);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    expect("while true do end\n" TAIL("0.5"), 0, CJM_ESCENARIO,
+           ":1: time limit of 0.3 s exceeded (an endless loop?)", NULL);
+    double took = seconds_since(&t0);
+    cjm_limits_set_defaults(1000000, 30);
+    if (took < 0.3 || took > 10) fail_msg("the time limit took %.2f s", took);
+}
+
+static void test_stack_overflow(void **state)
+{
+    (void)state;
+    cjm_limits_set_defaults(0, 30); /* the default budget: the stack runs out first */
+    expect("local function f(n) return 1 + f(n + 1) end\nf(1)\n" TAIL("0.5"), 0, CJM_ESCENARIO,
+           ":1: stack overflow", NULL);
+    expect("local function f() return string.gsub('x', 'x', f) end\nf()\n" TAIL("0.5"), 0,
+           CJM_ESCENARIO, ":1: C stack overflow", NULL);
+    expect(
+        "local function f() local ok, e = pcall(f) if not ok then error(e, 0) end end\nf()\n" TAIL(
+            "0.5"),
+        0, CJM_ESCENARIO, "C stack overflow", NULL);
+    cjm_limits_set_defaults(1000000, 30);
+}
+
+static void test_plain_data(void **state)
+{
+    (void)state;
+    expect("local s = cjm.scenario { horizon = 4, cohort = { size = 10 },\n"
+           "  stages = { { 'a' }, { 'b', converts = true } },\n"
+           "  transitions = { a = { b = 0.5 } } }\n"
+           "getmetatable(s).__index = function(t, k) error('boom') end\n"
+           "return s\n",
+           0, CJM_ESCENARIO, "has a __index metamethod", "must be plain data");
+    expect("return cjm.scenario { horizon = 4,\n"
+           "  cohort = setmetatable({ size = 10 }, { __newindex = error }),\n"
+           "  stages = { { 'a' }, { 'b', converts = true } },\n"
+           "  transitions = { a = { b = 0.5 } } }\n",
+           0, CJM_ESCENARIO, ":2: cohort: a table here has a __newindex metamethod", NULL);
+    expect("return cjm.scenario { horizon = 4, cohort = { size = 10 },\n"
+           "  stages = { { 'a' }, setmetatable({ 'b', converts = true }, { __len = rawlen }) },\n"
+           "  transitions = { a = { b = 0.5 } } }\n",
+           0, CJM_ESCENARIO, ":2: stages.b: a table here has a __len metamethod", NULL);
+    /* An __index table is read through, and checked too. */
+    expect_ok("local defaults = { size = 10 }\n"
+              "return cjm.scenario { horizon = 4,\n"
+              "  cohort = setmetatable({}, { __index = defaults }),\n"
+              "  stages = { { 'a' }, { 'b', converts = true } },\n"
+              "  transitions = { a = { b = cjm.uniform(0.1, 0.2) } } }\n");
+}
+
+static void test_messages_stay_one_line(void **state)
+{
+    (void)state;
+    expect("return cjm.scenario { horizon = 4, cohort = { size = 10 }, ['a\\nb\\tc'] = 1,\n"
+           "  stages = { { 'a' }, { 'b', converts = true } },\n"
+           "  transitions = { a = { b = 0.5 } } }\n",
+           0, CJM_ESCENARIO, "a\\nb\\x09c: unknown key", NULL);
+    expect("error('first line\\nsecond line')\n" TAIL("0.5"), 0, CJM_ESCENARIO, ":1: first line",
+           NULL);
+    expect("error({})\n" TAIL("0.5"), 0, CJM_ESCENARIO, ":1: (error object is a table value)",
+           NULL);
+}
+
+/* Ctrl-C during a load: cjm_interrupt() is for the whole process, so it is
+ * tried in a child. */
+static void test_interrupt(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        cjm_limits_set_defaults(UINT64_MAX, 600);
+        cjm_interrupt();
+        cjm_error err;
+        cjm_status st = load("while true do end\n" TAIL("0.5"), 0, &err, NULL);
+        int ok = st == CJM_EINTERRUPT && strcmp(err.msg, "interrupted") == 0;
+        cjm_model *m = NULL;
+        cjm_status st2 = load(TAIL("0.5"), 0, &err, &m);
+        cjm_result *r = NULL;
+        cjm_settings s = cjm_settings_default();
+        ok = ok && st2 == CJM_OK && cjm_run(m, &s, &r, &err) == CJM_EINTERRUPT && !r;
+        cjm_model_free(&m);
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_is_text_only),
+        cmocka_unit_test(test_no_finalizers),
+        cmocka_unit_test(test_instruction_limit),
+        cmocka_unit_test(test_breach_cannot_be_caught),
+        cmocka_unit_test(test_library_loops_are_paid_for),
+        cmocka_unit_test(test_memory_limit),
+        cmocka_unit_test(test_time_limit),
+        cmocka_unit_test(test_stack_overflow),
+        cmocka_unit_test(test_plain_data),
+        cmocka_unit_test(test_messages_stay_one_line),
+        cmocka_unit_test(test_interrupt),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
