@@ -36,7 +36,13 @@ typedef struct cjm_error {
     char msg[1024];
 } cjm_error;
 
-typedef enum cjm_engine_kind { CJM_ENGINE_AGENT, CJM_ENGINE_EXACT } cjm_engine_kind;
+/* agent: every customer; exact: expected values; cohort: counts per cell,
+ * sampled (not per-customer probabilities: those need the agent engine). */
+typedef enum cjm_engine_kind {
+    CJM_ENGINE_AGENT,
+    CJM_ENGINE_EXACT,
+    CJM_ENGINE_COHORT
+} cjm_engine_kind;
 
 typedef struct cjm_model cjm_model;
 typedef struct cjm_result cjm_result;

@@ -5,7 +5,7 @@
 
 const char *cjm_engine_name(cjm_engine_kind kind)
 {
-    return kind == CJM_ENGINE_EXACT ? "exact" : "agent";
+    return kind == CJM_ENGINE_EXACT ? "exact" : kind == CJM_ENGINE_COHORT ? "cohort" : "agent";
 }
 
 int cjm_format_parse(const char *text, cjm_format *fmt)

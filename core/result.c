@@ -194,7 +194,10 @@ cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out,
     r->exact = s.engine == CJM_ENGINE_EXACT;
     r->customers_given = customers_given;
     st = draw_inputs(m, r, err);
-    if (st == CJM_OK) st = r->exact ? cjm_engine_exact(m, r, err) : cjm_engine_agent(m, r, err);
+    if (st == CJM_OK)
+        st = r->exact                        ? cjm_engine_exact(m, r, err)
+             : s.engine == CJM_ENGINE_COHORT ? cjm_engine_cohort(m, r, err)
+                                             : cjm_engine_agent(m, r, err);
     if (st == CJM_OK && cjm_interrupted()) st = cjm_error_set(err, CJM_EINTERRUPT, "interrupted");
     if (st != CJM_OK) {
         cjm_result_free(&r);

@@ -99,5 +99,6 @@ static inline double *cjm_result_row(const cjm_result *r, int run)
 /* The engines. */
 cjm_status cjm_engine_agent(const cjm_model *m, cjm_result *r, cjm_error *err);
 cjm_status cjm_engine_exact(const cjm_model *m, cjm_result *r, cjm_error *err);
+cjm_status cjm_engine_cohort(const cjm_model *m, cjm_result *r, cjm_error *err);
 
 #endif

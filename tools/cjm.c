@@ -27,8 +27,12 @@ static const char usage_text[] =
     "                profit, then the best combination found greedily\n"
     "\n"
     "options (run, compare, fixes):\n"
-    "  --engine agent|exact   agent: simulate every customer (default);\n"
-    "                         exact: expected values, no sampling\n"
+    "  --engine agent|exact|cohort\n"
+    "                         agent: simulate every customer (default);\n"
+    "                         exact: expected values, no sampling;\n"
+    "                         cohort: sample the counts in each stage (same distribution\n"
+    "                         as agent, cost independent of the cohort size; not for\n"
+    "                         cjm.per_customer)\n"
     "  --runs R               independent runs (default 100)\n"
     "  --customers N          cohort size (default: the scenario's)\n"
     "  --horizon H            steps to simulate (default: the scenario's)\n"
@@ -106,8 +110,10 @@ static int parse_engine(cli *c, const char *v)
         c->settings.engine = CJM_ENGINE_AGENT;
     else if (strcmp(v, "exact") == 0)
         c->settings.engine = CJM_ENGINE_EXACT;
+    else if (strcmp(v, "cohort") == 0)
+        c->settings.engine = CJM_ENGINE_COHORT;
     else
-        return cli_usage_error("--engine: expected agent or exact, got '%s'", v);
+        return cli_usage_error("--engine: expected agent or exact or cohort, got '%s'", v);
     return 0;
 }
 
