@@ -135,4 +135,80 @@ cjm_status cjm_report_runs_csv(const cjm_result *r, FILE *f, cjm_error *err);
 /* Parses "table", "json" or "csv". Returns 0 on success. */
 int cjm_format_parse(const char *text, cjm_format *fmt);
 
+/* ---- Precision and sensitivity (core/sensitivity.c; docs/sensitivity.md) ---- */
+
+/* --precision METRIC=REL: runs R, 2R, 4R, ... (each from scratch, so the
+ * result is exactly that of --runs FINAL) until the 95% interval's half-width
+ * is at most rel x |mean| (of every arm's difference from the baseline, in a
+ * comparison), or max_runs is reached. */
+typedef struct cjm_precision {
+    char metric[32]; /* a metric name ("conversion", ...); "" = off */
+    double rel;      /* > 0 */
+    int max_runs;    /* 0: 100000 */
+    int runs;        /* out: the runs of the result */
+    int reached;     /* out: 1 if the precision was reached */
+} cjm_precision;
+
+/* Parses "METRIC=REL" (REL a fraction, 0.01, or a percentage, 1%). Returns 0
+ * on success, -1 with a one-line message in err. */
+int cjm_precision_parse(const char *text, cjm_precision *p, cjm_error *err);
+
+cjm_status cjm_run_precise(const cjm_model *m, const cjm_settings *s, cjm_precision *p,
+                           cjm_result **out, cjm_error *err);
+
+/* cjm_compare_fixes (fixes != 0) or cjm_compare_variants, to a precision. */
+cjm_status cjm_compare_precise(const char *path, const cjm_load_options *base,
+                               const char *const *variants, int count, int fixes,
+                               const cjm_settings *s, cjm_precision *p, cjm_comparison **out,
+                               cjm_error *err);
+
+/* The reports, with how many runs the precision took (table and JSON); with
+ * p NULL or off, the plain reports. */
+cjm_status cjm_report_run_precise(const cjm_result *r, const cjm_precision *p, cjm_format fmt,
+                                  FILE *f, cjm_error *err);
+cjm_status cjm_report_comparison_precise(const cjm_comparison *c, const cjm_precision *p,
+                                         cjm_format fmt, FILE *f, cjm_error *err);
+
+/* A sweep, tornado, Morris screening or Sobol analysis. Every point is the
+ * scenario loaded anew with --set overrides on top of the base options, run
+ * with the same settings and seed (common random numbers). */
+typedef struct cjm_sensitivity cjm_sensitivity;
+
+/* --param PATH, PATH=LO:HI, or (sweep) PATH=FROM:TO:STEPS. */
+typedef struct cjm_sens_param {
+    const char *path;
+    double lo, hi; /* sweep: FROM, TO */
+    int steps;     /* sweep: >= 2 points from FROM to TO */
+    int ranged;    /* 0: PATH alone (its own swing, or its own distribution) */
+} cjm_sens_param;
+
+/* done of total model evaluations finished; called from worker threads, one
+ * call at a time. */
+typedef void (*cjm_progress_fn)(void *ctx, long done, long total);
+
+typedef struct cjm_sens_options {
+    const cjm_sens_param *params;
+    int param_count;
+    const char *metric;       /* NULL: profit */
+    double swing;             /* tornado: in (0, 1]; 0: 0.2 */
+    int trajectories, levels; /* morris: >= 1 (0: 10); even, >= 2 (0: 4) */
+    int samples, bootstrap;   /* sobol: >= 2 (0: 1024); replicates (0: 1000) */
+    cjm_precision precision;  /* sweep */
+    cjm_progress_fn progress;
+    void *progress_ctx;
+} cjm_sens_options;
+
+cjm_status cjm_sweep(const char *path, const cjm_load_options *base, const cjm_settings *s,
+                     const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err);
+cjm_status cjm_tornado(const char *path, const cjm_load_options *base, const cjm_settings *s,
+                       const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err);
+cjm_status cjm_morris(const char *path, const cjm_load_options *base, const cjm_settings *s,
+                      const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err);
+cjm_status cjm_sobol(const char *path, const cjm_load_options *base, const cjm_settings *s,
+                     const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err);
+void cjm_sensitivity_free(cjm_sensitivity **x);
+
+cjm_status cjm_report_sensitivity(const cjm_sensitivity *x, cjm_format fmt, FILE *f,
+                                  cjm_error *err);
+
 #endif

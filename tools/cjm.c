@@ -25,6 +25,11 @@ static const char usage_text[] =
     "                side by side, with differences, ROI and P(profit up)\n"
     "  fixes FILE    every fix alone against the baseline, ranked by the change in\n"
     "                profit, then the best combination found greedily\n"
+    "  sweep FILE --param PATH=FROM:TO:STEPS ...   the metrics over a grid of values\n"
+    "  tornado FILE [--swing 20%] [--metric M] [--param PATH ...]   one input at a time\n"
+    "  morris FILE [--trajectories R] [--levels 4] [--param PATH=LO:HI ...]   screening\n"
+    "  sobol FILE [--samples N] [--param PATH=LO:HI ...]   variance-based indices\n"
+    "                (see docs/sensitivity.md; --quiet hides the progress bar)\n"
     "\n"
     "options (run, compare, fixes):\n"
     "  --engine agent|exact|cohort\n"
@@ -48,6 +53,9 @@ static const char usage_text[] =
     "  --lua-memory MB        memory cap for the scenario's Lua code (default 256)\n"
     "  --sampling random|lhs  how uncertain inputs are drawn across runs: plain random\n"
     "                         (default) or Latin hypercube\n"
+    "  --precision METRIC=REL (run, compare, fixes, sweep) double the runs until the 95%\n"
+    "                         interval is within +-REL of the mean (of every difference,\n"
+    "                         in comparisons), e.g. conversion=1%; --max-runs N (100000)\n"
     "  --runs-out FILE.csv    (run) one row per run: the uncertain inputs' draws and the\n"
     "                         run's metrics\n"
     "\n"
@@ -293,20 +301,41 @@ static int cmd_check(cli *c)
     return 0;
 }
 
+/* --precision METRIC=REL and --max-runs N (run, compare, fixes). */
+static int parse_precision(const cli *c, cjm_precision *p)
+{
+    const char *text = cli_extra(c, "--precision"), *max = cli_extra(c, "--max-runs");
+    cjm_error err;
+    long long n = 0;
+    memset(p, 0, sizeof *p);
+    if (text && cjm_precision_parse(text, p, &err) != 0) return cli_fail(&err);
+    if (max && cli_parse_int("--max-runs", max, 1, 10000000, &n)) return CJM_EUSAGE;
+    p->max_runs = (int)n;
+    return 0;
+}
+
 static int cmd_compare(cli *c)
 {
     cjm_error err;
     cjm_comparison *cmp = NULL;
     cjm_load_options opts = cli_load_options(c);
-    cjm_status st = strcmp(c->cmd->name, "fixes") == 0
-                        ? cjm_compare_fixes(c->file, &opts, &c->settings, &cmp, &err)
-                        : cjm_compare_variants(c->file, &opts, c->names, c->name_count,
-                                               &c->settings, &cmp, &err);
+    cjm_precision p;
+    int rc = parse_precision(c, &p), fixes = strcmp(c->cmd->name, "fixes") == 0;
+    if (rc) return rc;
+    cjm_status st;
+    if (p.metric[0])
+        st = cjm_compare_precise(c->file, &opts, c->names, c->name_count, fixes, &c->settings, &p,
+                                 &cmp, &err);
+    else if (fixes)
+        st = cjm_compare_fixes(c->file, &opts, &c->settings, &cmp, &err);
+    else
+        st =
+            cjm_compare_variants(c->file, &opts, c->names, c->name_count, &c->settings, &cmp, &err);
     if (st != CJM_OK) return cli_fail(&err);
     cli_out o;
-    int rc = 1;
+    rc = 1;
     if (cli_out_open(&o, c->output) == 0) {
-        int ok = cjm_report_comparison(cmp, c->format, o.f, &err) == CJM_OK;
+        int ok = cjm_report_comparison_precise(cmp, &p, c->format, o.f, &err) == CJM_OK;
         if (!ok) cli_fail(&err);
         rc = cli_out_close(&o, ok) ? 0 : 1;
     }
@@ -333,14 +362,17 @@ static int cmd_run(cli *c)
     cjm_model *m = NULL;
     cjm_result *r = NULL;
     cli_out o;
-    int rc = load(c, &m, &err);
+    cjm_precision p;
+    int rc = parse_precision(c, &p);
+    if (!rc) rc = load(c, &m, &err);
     if (rc) return rc;
-    if (cjm_run(m, &c->settings, &r, &err) != CJM_OK) {
+    if ((p.metric[0] ? cjm_run_precise(m, &c->settings, &p, &r, &err)
+                     : cjm_run(m, &c->settings, &r, &err)) != CJM_OK) {
         rc = cli_fail(&err);
     } else if (cli_out_open(&o, c->output) != 0) {
         rc = 1;
     } else {
-        int ok = cjm_report_run(r, c->format, o.f, &err) == CJM_OK;
+        int ok = cjm_report_run_precise(r, &p, c->format, o.f, &err) == CJM_OK;
         if (!ok) cli_fail(&err);
         rc = cli_out_close(&o, ok) ? 0 : 1;
         if (rc == 0) rc = write_runs(c, r);
@@ -350,13 +382,14 @@ static int cmd_run(cli *c)
     return rc;
 }
 
-static const char *const run_options[] = {"--runs-out", NULL};
+static const char *const run_options[] = {"--runs-out", "--precision", "--max-runs", NULL};
+static const char *const compare_options[] = {"--precision", "--max-runs", NULL};
 
 static const cli_command core_commands[] = {
     {"run", cmd_run, run_options, NULL, 0},
     {"check", cmd_check, NULL, NULL, 0},
-    {"compare", cmd_compare, NULL, NULL, 1},
-    {"fixes", cmd_compare, NULL, NULL, 0},
+    {"compare", cmd_compare, compare_options, NULL, 1},
+    {"fixes", cmd_compare, compare_options, NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
 };
 
