@@ -46,8 +46,8 @@ static cjm_summary ratio(const cjm_result *r, const double *y, const double *x, 
 
 bool cjm_metric_is_ratio(int metric)
 {
-    return metric == CJM_M_CAC || metric == CJM_M_LTV || metric == CJM_M_RETAINED ||
-           metric == CJM_M_CAC_ORGANIC || metric == CJM_M_CAC_REFERRAL;
+    return metric == CJM_M_CONVERSION || metric == CJM_M_CAC || metric == CJM_M_LTV ||
+           metric == CJM_M_RETAINED || metric == CJM_M_CAC_ORGANIC || metric == CJM_M_CAC_REFERRAL;
 }
 
 void cjm_metric_parts(const cjm_result *r, int metric, int run, double *num, double *den)
@@ -55,8 +55,9 @@ void cjm_metric_parts(const cjm_result *r, int metric, int run, double *num, dou
     const double *row = cjm_result_row(r, run);
     *den = 1;
     switch (metric) {
-    case CJM_M_CONVERSION:
-        *num = row[CJM_T_CONVERTED] / row[CJM_T_PROSPECTS];
+    case CJM_M_CONVERSION: /* prospects vary by run with referrals or uncertain sizes */
+        *num = row[CJM_T_CONVERTED];
+        *den = row[CJM_T_PROSPECTS];
         break;
     case CJM_M_CONVERTED:
         *num = row[CJM_T_CONVERTED];
@@ -141,13 +142,9 @@ cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *mt, cjm_error *
         return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     }
     headline(r, mt, a, b);
-    for (int s = 0; s < r->stage_count; s++) {
-        for (int i = 0; i < r->runs; i++) {
-            const double *row = cjm_result_row(r, i);
-            a[i] = row[CJM_T_FIXED + s] / row[CJM_T_PROSPECTS];
-        }
-        mt->reached[s] = plain(r, a);
-    }
+    for (int s = 0; s < r->stage_count; s++) /* a share of prospects, who may vary by run */
+        mt->reached[s] =
+            ratio(r, r->totals + CJM_T_FIXED + s, r->totals + CJM_T_PROSPECTS, r->width);
     const double *num = r->totals + CJM_T_FIXED + r->stage_count;
     const double *den = num + r->horizon + 1;
     for (int k = 0; k <= r->horizon; k++) mt->retention[k] = ratio(r, num + k, den + k, r->width);

@@ -49,7 +49,9 @@ void cjm_metrics_free(cjm_metrics *mt);
  * only when the scenario has referrals). */
 #define CJM_M_CORE (CJM_M_PROFIT + 1)
 
-/* CAC, LTV and retained are ratios of totals over runs; the rest are plain. */
+/* Conversion, CAC, LTV, retained and the CAC by source are ratios of totals
+ * over runs (the ratio of expectations that the exact engine gives); the rest
+ * are plain. */
 bool cjm_metric_is_ratio(int metric);
 
 /* The numerator and denominator of a metric in one run (denominator 1 for a
