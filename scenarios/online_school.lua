@@ -58,17 +58,19 @@ TIME AND MONEY
   (RUB).
 
 NUMBERS AND WHERE THEY COME FROM (all assumptions; the text has none)
+  Three of them are uncertain inputs, drawn once per run (see UNCERTAIN
+  INPUTS below); the figure given here is their most likely value.
   cohort.size 100000         - assumption: people reached by one year's paid
                                promotion of the school's videos/posts.
   cost_per_prospect 15       - assumption: cost per engaged view/click of
-                               promoted social-media content (5-30 RUB).
+    (uncertain, 5-30)          promoted social-media content (5-30 RUB).
   segments specialist 0.7 /
     entrepreneur 0.3         - the two audiences are the text's own
                                ("специалиста, предпринимателя"); the shares
                                are an assumption.
-  viewer -> subscriber 0.02, -> lost 0.18
+  viewer -> subscriber 0.02 (uncertain, 0.01-0.035), -> lost 0.18
                              - assumption: about 10% of viewers take the lead
-                               magnet.
+                               magnet (5% to 16% over the range).
   subscriber -> tripwire 0.004 x season, -> lost 0.04; cost_per_step 2
                              - assumption: about 9% of subscribers buy the
                                tripwire; 2 RUB per subscriber-week for
@@ -121,8 +123,9 @@ BARRIERS (the text names the key to each step; a missing key is treated as
 the barrier. Effects and fix costs are assumptions.)
   no_engagement_product - touch 4 skipped: no free useful product after the
                           tripwire, so the buyer never feels he "got more than
-                          he expected". Hits tripwire -> core, effect 0.5. Fix:
-                          free mini-course / webinar series, 150000 RUB.
+                          he expected". Hits tripwire -> core, effect about
+                          0.5 (uncertain, see below). Fix: free mini-course /
+                          webinar series, 150000 RUB.
   no_live_events        - the text's "key to this step is live events": there
                           are none. Hits core -> fan and alumni -> fan, effect
                           0.4. Fix: four live meetups in the year, 250000 RUB
@@ -134,6 +137,38 @@ the barrier. Effects and fix costs are assumptions.)
                           RUB (the rewards themselves are promoter
                           cost_per_step).
 
+UNCERTAIN INPUTS (drawn once per run; `cjm check` lists them)
+  The text gives no numbers at all, so a single figure per input claims more
+  than anyone knows. Three inputs get ranges instead: what it costs to reach
+  a person, how many of them subscribe (every later stage scales with it),
+  and how many buyers the missing engagement step loses (the size of the
+  largest fix's gain). Every range is an assumption too.
+  cohort.cost_per_prospect  pert(5, 15, 30): the 5-30 RUB range above, most
+                            likely 15.
+  transitions.viewer.subscriber
+                            pert(0.01, 0.02, 0.035): the weekly lead-magnet
+                            take-up, most likely 0.02. (A beta is not usable
+                            here: a beta can reach 1, and with -> lost 0.18
+                            the probabilities of leaving the viewer stage
+                            could then sum above 1, which cjm refuses.)
+  barriers.no_engagement_product.effect
+                            beta(6, 6): mean 0.5, 90% of draws within about
+                            0.27-0.73. Nobody knows how many tripwire buyers a
+                            missing engagement step loses, and what its fix
+                            is worth turns on that.
+  Correlation: cost_per_prospect and the lead-magnet take-up get a rank
+  correlation of -0.5 (cjm.correlate). Both depend on how well the content
+  fits the audience it is shown to: ad auctions on social networks and video
+  platforms charge less for ads that people engage with, and people who
+  engage with the content take the lead magnet more often. So cheap views and
+  a high take-up tend to come together, and dear views with a low one. The
+  direction follows from how the auctions work; the strength is a guess.
+  `cjm run --engine exact` then gives the spread that these inputs alone
+  cause; `cjm compare` and `cjm fixes` show whether a fix pays across it
+  (P(profit up)). No variant pins a correlated input: a variant or --set that
+  replaced one of them with a number would leave cjm.correlate with an unused
+  entry, which is an error.
+
 VARIANTS
   engagement_step - apply the no_engagement_product fix.
   community       - apply no_live_events and no_referral_rewards fixes.
@@ -143,6 +178,13 @@ VARIANTS
                     assumption: specialists are more price-sensitive).
   pricier_full_ladder - pricier_core with all three fixes.
 ]]
+
+-- Uncertain inputs (see UNCERTAIN INPUTS above).
+local cost_per_view     = cjm.pert(5, 15, 30)          -- RUB per engaged view/click
+local lead_magnet       = cjm.pert(0.01, 0.02, 0.035)  -- viewer -> subscriber, per week
+local engagement_effect = cjm.beta(6, 6)               -- no_engagement_product effect
+-- Content that fits its audience buys cheaper views and more sign-ups.
+cjm.correlate({ cost_per_view, lead_magnet }, { { 1, -0.5 }, { -0.5, 1 } })
 
 local function season(t)
   local w = t % 52
@@ -162,7 +204,7 @@ return cjm.scenario {
   name = "Online school: lead magnet -> tripwire -> core product -> fan -> promoter",
   step = "week",
   horizon = 52,
-  cohort = { size = 100000, cost_per_prospect = 15 },
+  cohort = { size = 100000, cost_per_prospect = cost_per_view },
   segments = {
     { "specialist",   share = 0.7 },
     { "entrepreneur", share = 0.3 },
@@ -179,7 +221,7 @@ return cjm.scenario {
     { "lost",       final = true },
   },
   transitions = {
-    viewer     = { subscriber = 0.02, lost = 0.18 },
+    viewer     = { subscriber = lead_magnet, lost = 0.18 },
     subscriber = {
       tripwire = function(c) return 0.004 * season(c.t) end,
       lost = 0.04,
@@ -208,7 +250,7 @@ return cjm.scenario {
   barriers = {
     no_engagement_product = {
       on = "tripwire -> core",
-      effect = 0.5,
+      effect = engagement_effect,
       fix = { cost = 150000 },
     },
     no_live_events = {
