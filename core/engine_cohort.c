@@ -30,7 +30,7 @@
  * cell's N customers took each way out (the moves just drawn, summed over
  * the cell's slices), which of them they were is a uniformly random choice:
  * the F who have been in x split over the ways out as a multivariate
- * hypergeometric draw (sequential hypergeometrics, cohort_hypergeometric
+ * hypergeometric draw (sequential hypergeometrics, cjm_sample_hypergeometric
  * below, exact in distribution, cost independent of the counts). Each
  * stage's reach therefore has exactly the agent engine's distribution
  * jointly with the cells' counts, the referrals and so the prospects (the
@@ -389,101 +389,6 @@ static void count_retained(cohort_ctx *x)
         x->tally[x->lay.retained] += (int64_t)x->w_alive[i];
 }
 
-/* Hypergeometric: successes in n draws without replacement from N items of
- * which K are successes. */
-uint64_t cohort_hypergeometric(cjm_rng *rng, uint64_t N, uint64_t K, uint64_t n);
-
-/* log f(k) + c, f the hypergeometric probability of k successes in s draws
- * from N items with m successes, c not depending on k: from binomial
- * log-probabilities (Loader's form, as R's dhyper), so that the differences
- * keep their digits for huge N. */
-static double hyper_log(uint64_t k, uint64_t N, uint64_t m, uint64_t s, double p)
-{
-    return cjm_lpmf_binomial(k, m, p) + cjm_lpmf_binomial(s - k, N - m, p);
-}
-
-/* Inversion by sequential search from 0 (e.g. Devroye 1986, X.3), with
- * f(k + 1) / f(k) = (m - k) (s - k) / ((k + 1) (N - m - s + k + 1)); a walk
- * past the support (rounding) restarts. */
-static uint64_t hyper_inversion(cjm_rng *rng, uint64_t N, uint64_t m, uint64_t s, double p)
-{
-    uint64_t last = m < s ? m : s;
-    double f0 = exp(hyper_log(0, N, m, s, p) - cjm_lpmf_binomial(s, N, p));
-    double md = (double)m, sd = (double)s, rest = (double)(N - m - s);
-    for (int tries = 0; tries < 100; tries++) {
-        double u = cjm_rng_uniform(rng), f = f0;
-        uint64_t k = 0;
-        while (u > f && k < last) {
-            u -= f;
-            double kd = (double)k;
-            f *= (md - kd) * (sd - kd) / ((kd + 1) * (rest + kd + 1));
-            k++;
-        }
-        if (u <= f) return k;
-    }
-    return last;
-}
-
-/* E. Stadlober, "The ratio of uniforms approach for generating discrete
- * random variates", J. Comput. Appl. Math. 31 (1990) 181-189, algorithm
- * HRUA (as in numpy), for m, s <= N / 2 with a mean of at least 10: a table
- * mountain hat of width h = 2 sqrt(2/e) sqrt(var + 1/2) + 3 - 2 sqrt(3/e)
- * around the mean, over the whole support (no truncation of the tail), and
- * log f(k) / f(mode) from binomial log-probabilities. */
-static uint64_t hyper_hrua(cjm_rng *rng, uint64_t N, uint64_t m, uint64_t s, double p)
-{
-    double Nd = (double)N, md = (double)m, sd = (double)s;
-    double mu = sd * md / Nd, var = (Nd - sd) * sd * (md / Nd) * ((Nd - md) / Nd) / (Nd - 1);
-    double a = mu + 0.5, c = sqrt(var + 0.5), h = 1.7155277699214135 * c + 0.8989161620588988;
-    uint64_t last = m < s ? m : s;
-    /* the mode, floor((s + 1)(m + 1) / (N + 2)), settled by the ratio f(k+1)/f(k) */
-    double mode = floor((sd + 1) * (md + 1) / (Nd + 2));
-    if (mode > (double)last) mode = (double)last;
-    while (mode > 0 && (md - mode + 1) * (sd - mode + 1) < mode * (Nd - md - sd + mode)) mode--;
-    while (mode < (double)last &&
-           (md - mode) * (sd - mode) > (mode + 1) * (Nd - md - sd + mode + 1))
-        mode++;
-    double g = hyper_log((uint64_t)mode, N, m, s, p), b = (double)last + 1;
-    for (;;) {
-        double u = cjm_rng_uniform_pos(rng), v = cjm_rng_uniform(rng);
-        double X = a + h * (v - 0.5) / u;
-        if (!(X >= 0 && X < b)) continue;
-        uint64_t k = (uint64_t)X;
-        double t = hyper_log(k, N, m, s, p) - g;
-        if (u * (4 - u) - 3 <= t) return k; /* squeeze: accept */
-        if (u * (u - t) >= 1) continue;     /* squeeze: reject */
-        if (2 * log(u) <= t) return k;
-    }
-}
-
-/* Symmetries bring both the successes and the draws to at most N / 2 (the
- * distribution is symmetric in them, and counting failures or items not drawn
- * gives the complements); then draw by draw when either is at most 16,
- * inversion for means below 10, else HRUA. */
-uint64_t cohort_hypergeometric(cjm_rng *rng, uint64_t N, uint64_t K, uint64_t n)
-{
-    if (K > N) K = N;
-    if (n > N) n = N;
-    if (n == 0 || K == 0) return 0;
-    if (K == N) return n;
-    if (n == N) return K;
-    uint64_t s = n < N - n ? n : N - n, m = K < N - K ? K : N - K, x;
-    double p = (double)s / (double)N;
-    if ((s <= 16 || m <= 16) && N < (1ULL << 32)) {
-        /* few draws (the distribution is symmetric in m and s): one at a time,
-         * each a success with probability successes left / items left */
-        uint64_t draws = s < m ? s : m, succ = s < m ? m : s, left = N;
-        x = 0;
-        for (uint64_t i = 0; i < draws; i++, left--)
-            if (cjm_rng_bounded(rng, (uint32_t)left) < succ - x) x++;
-    } else if ((double)s * ((double)m / (double)N) < 10)
-        x = hyper_inversion(rng, N, m, s, p);
-    else
-        x = hyper_hrua(rng, N, m, s, p);
-    if (K > N - K) x = s - x;
-    return s < n ? K - x : x;
-}
-
 /* After the moves of step t: for every stage x, how the customers of each
  * cell who have been in x went (a multivariate hypergeometric draw given the
  * cell's moves), and who entered x for the first time. */
@@ -505,7 +410,7 @@ static void funnel_step(cohort_ctx *x)
                 uint64_t fj = j == k   ? f
                               : f == n ? moved
                               : f == 0 ? 0
-                                       : cohort_hypergeometric(&x->funnel, n, moved, f);
+                                       : cjm_sample_hypergeometric(&x->funnel, n, moved, f);
                 n -= moved;
                 f -= fj;
                 if (j == k) {

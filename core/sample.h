@@ -81,4 +81,9 @@ double cjm_quantile_triangular(double p, double lo, double mode, double hi);
 double cjm_cdf_pert(double x, double lo, double mode, double hi);
 double cjm_quantile_pert(double p, double lo, double mode, double hi);
 
+/* Hypergeometric: successes in n draws without replacement from N items of
+ * which K are successes; exact in distribution, cost independent of N
+ * (Stadlober's ratio of uniforms, inversion for small means). */
+uint64_t cjm_sample_hypergeometric(cjm_rng *rng, uint64_t N, uint64_t K, uint64_t n);
+
 #endif

@@ -26,10 +26,10 @@
 #include "result.h"
 #include "rng.h"
 #include "special.h"
+#include "sample.h"
 #include "testutil.h"
 
 /* engine_cohort.c's sampler (for the funnel) */
-uint64_t cohort_hypergeometric(cjm_rng *rng, uint64_t N, uint64_t K, uint64_t n);
 
 #define RUNS 2000
 
@@ -548,7 +548,7 @@ static void check_hyper(const hyper_case *c, int index)
     cjm_rng_stream(&rng, 20240601u, (uint64_t)index, 8);
     double s = 0, ss = 0;
     for (int i = 0; i < HYPER_DRAWS; i++) {
-        k[i] = cohort_hypergeometric(&rng, c->N, c->K, c->n);
+        k[i] = cjm_sample_hypergeometric(&rng, c->N, c->K, c->n);
         assert_true(k[i] <= c->K && k[i] <= c->n && c->n - k[i] <= c->N - c->K);
         s += (double)k[i] - mean;
     }
@@ -599,11 +599,11 @@ static void test_hypergeometric(void **state)
     /* degenerate arguments */
     cjm_rng rng;
     cjm_rng_stream(&rng, 1, 2, 3);
-    assert_int_equal(cohort_hypergeometric(&rng, 10, 0, 5), 0);
-    assert_int_equal(cohort_hypergeometric(&rng, 10, 4, 0), 0);
-    assert_int_equal(cohort_hypergeometric(&rng, 10, 10, 3), 3);
-    assert_int_equal(cohort_hypergeometric(&rng, 10, 4, 10), 4);
-    assert_int_equal(cohort_hypergeometric(&rng, 0, 0, 0), 0);
+    assert_int_equal(cjm_sample_hypergeometric(&rng, 10, 0, 5), 0);
+    assert_int_equal(cjm_sample_hypergeometric(&rng, 10, 4, 0), 0);
+    assert_int_equal(cjm_sample_hypergeometric(&rng, 10, 10, 3), 3);
+    assert_int_equal(cjm_sample_hypergeometric(&rng, 10, 4, 10), 4);
+    assert_int_equal(cjm_sample_hypergeometric(&rng, 0, 0, 0), 0);
 }
 
 static int report_checks(void **state)
