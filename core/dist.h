@@ -27,6 +27,10 @@ typedef struct cjm_dist {
 int cjm_dist_kind_parse(const char *name, cjm_dist_kind *kind);
 const char *cjm_dist_kind_name(cjm_dist_kind kind);
 
+/* The tail beyond which a distribution's values count as never met: range
+ * checks use the quantiles CJM_TAIL and 1 - CJM_TAIL. */
+#define CJM_TAIL 1e-9
+
 /* The value with P(X <= x) = u, u in (0, 1). */
 double cjm_dist_quantile(const cjm_dist *d, double u);
 

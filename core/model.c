@@ -159,7 +159,7 @@ static double edge_max(const cjm_model *m, int t, int g, int e)
     const cjm_edge *edge = &m->edges[e];
     double hi = 0;
     if (edge->kind[g] == CJM_PROB_PER_CUSTOMER)
-        return cjm_dist_quantile(&m->per_customer[edge->pc[g]].dist, 1 - 1e-9);
+        return cjm_dist_quantile(&m->per_customer[edge->pc[g]].dist, 1 - CJM_TAIL);
     if (edge->dwell_index < 0) return raw_prob(m, t, g, e);
     for (int d = 0; d <= t; d++) {
         double p = cjm_model_dwell_prob(m, edge->dwell_index, t, g, d);
@@ -286,6 +286,9 @@ static int has_prob_slot(const cjm_input *in)
     return 0;
 }
 
+static cjm_status make_instance(const cjm_model *base, const double *x, int normalise,
+                                cjm_model **out, cjm_error *err);
+
 /* Every run's draws must leave a valid remainder, so the check takes each
  * uncertain probability at the top of its range: a sum that could pass 1 in
  * some run is refused now, not in run 1734. */
@@ -295,10 +298,10 @@ static cjm_status check_uncertain_sums(const cjm_model *m, cjm_error *err)
     if (!x) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     for (int u = 0; u < m->uncertain_count; u++) {
         const cjm_input *in = &m->inputs[m->uncertain[u]];
-        x[u] = has_prob_slot(in) ? in->hi : in->value;
+        x[u] = has_prob_slot(in) ? cjm_dist_quantile(&in->dist, 1 - CJM_TAIL) : in->value;
     }
     cjm_model *top;
-    cjm_status st = cjm_model_instance(m, x, &top, err);
+    cjm_status st = make_instance(m, x, 0, &top, err);
     if (st == CJM_OK)
         st = check_sums(top, m->prob_horizon,
                         " when the uncertain probabilities are at the top of their ranges", err);
@@ -418,8 +421,32 @@ void cjm_model_set_input(cjm_model *m, int i, double value)
     for (int k = 0; k < in->slot_count; k++) set_slot(m, &in->slots[k], value);
 }
 
+/* A run whose draws land in the far tails (beyond the 1 - 1e-9 quantiles
+ * the load checked) could leave a stage with probabilities above 1 in
+ * all: they are scaled back to 1, so the remainder never goes negative. */
+static void normalise_sums(cjm_model *m)
+{
+    for (int t = 0; t < m->prob_horizon; t++)
+        for (int g = 0; g < m->segment_count; g++)
+            for (int s = 0; s < m->stage_count; s++) {
+                double *row = &m->raw[((size_t)t * m->segment_count + g) * m->edge_count];
+                double sum = 0;
+                for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++)
+                    if (m->edges[e].kind[g] == CJM_PROB_CONST) sum += row[e];
+                if (sum <= 1) continue;
+                for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++)
+                    if (m->edges[e].kind[g] == CJM_PROB_CONST) row[e] /= sum;
+            }
+}
+
 cjm_status cjm_model_instance(const cjm_model *base, const double *x, cjm_model **out,
                               cjm_error *err)
+{
+    return make_instance(base, x, 1, out, err);
+}
+
+static cjm_status make_instance(const cjm_model *base, const double *x, int normalise,
+                                cjm_model **out, cjm_error *err)
 {
     *out = NULL;
     cjm_model *m = malloc(sizeof *m);
@@ -442,6 +469,7 @@ cjm_status cjm_model_instance(const cjm_model *base, const double *x, cjm_model 
     memcpy(m->raw, base->raw, cells * sizeof *m->raw);
     for (int u = 0; u < base->uncertain_count; u++)
         cjm_model_set_input(m, base->uncertain[u], x[u]);
+    if (normalise) normalise_sums(m);
     cjm_model_refresh(m);
     *out = m;
     return CJM_OK;

@@ -66,16 +66,15 @@ static void header(const cjm_result *r, FILE *f)
                 (long long)s->customers, s->horizon, m->step_name);
     else if (r->exact)
         fprintf(f,
-                "exact engine, %d runs: expected values for each run's draw of the %d uncertain "
-                "inputs (%s sampling), %lld customers, %d %ss, seed %llu\n",
-                s->runs, r->input_count,
+                "exact engine, %d run%s: expected values for each run's draw of the %d uncertain "
+                "input%s (%s sampling), %lld customers, %d %ss, seed %llu\n",
+                s->runs, s->runs == 1 ? "" : "s", r->input_count, r->input_count == 1 ? "" : "s",
                 s->sampling == CJM_SAMPLING_LHS ? "Latin hypercube" : "random",
                 (long long)s->customers, s->horizon, m->step_name, (unsigned long long)s->seed);
     else
         fprintf(f, "%s engine, %d run%s x %lld customers, %d %ss, seed %llu\n",
                 cjm_engine_name(s->engine), s->runs, s->runs == 1 ? "" : "s",
-                (long long)s->customers, s->horizon,
-                m->step_name, (unsigned long long)s->seed);
+                (long long)s->customers, s->horizon, m->step_name, (unsigned long long)s->seed);
     fprintf(f, "scenario %s (sha256 %.12s)\n\n", m->file, m->sha256);
 }
 

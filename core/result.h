@@ -88,7 +88,7 @@ void cjm_result_arrivals(const cjm_result *r, const cjm_model *m, double *enteri
 /* One exact run: values without sampling spread (standard error 0). */
 static inline bool cjm_result_is_point(const cjm_result *r)
 {
-    return r->exact && r->runs == 1;
+    return r->exact && r->runs == 1 && r->input_count == 0;
 }
 
 static inline double *cjm_result_row(const cjm_result *r, int run)

@@ -31,6 +31,35 @@ void cjm_script_remember_dist_mt(lua_State *L)
     lua_setfield(L, LUA_REGISTRYINDEX, PER_CUSTOMER_MT_KEY);
 }
 
+#define PINNED_KEY "cjm.pinned"
+
+void cjm_script_note_pinned(lua_State *L)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, PINNED_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, PINNED_KEY);
+    }
+    lua_insert(L, -2); /* stack: pinned, dist */
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+static int is_pinned(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, PINNED_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_pushvalue(L, idx);
+    int pinned = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return pinned;
+}
+
 int cjm_script_is_per_customer(lua_State *L, int idx)
 {
     if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return 0;
@@ -160,13 +189,17 @@ static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_sl
     char desc[96];
     cjm_dist_support(&in->dist, &dlo, &dhi);
     cjm_dist_describe(&in->dist, desc, sizeof desc);
-    if (dlo < lo || dhi > hi)
+    /* A distribution must stay in range but for a tail of 1e-9 on each side
+     * (so normal(100, 10) may be a price); draws in that tail are clamped. */
+    double qlo = cjm_dist_quantile(&in->dist, CJM_TAIL),
+           qhi = cjm_dist_quantile(&in->dist, 1 - CJM_TAIL);
+    if (qlo < lo || qhi > hi)
         return cjm_script_fail_at(ld->s, ld->err, path,
                                   "%s can fall outside [%g, %g]; choose a distribution that "
                                   "stays inside (beta for a probability; lognormal or gamma "
                                   "for an amount)",
                                   desc, lo, hi);
-    in->lo = dlo, in->hi = dhi;
+    in->lo = dlo > lo ? dlo : lo, in->hi = dhi < hi ? dhi : hi;
     in->value = cjm_dist_quantile(&in->dist, 0.5);
     if (integral) in->value = floor(in->value + 0.5);
     *value = in->value;
@@ -205,13 +238,15 @@ static cjm_status read_group_members(cjm_loader *ld, int gt, cjm_corr_group *g)
     cjm_status st = g->inputs && g->matrix ? CJM_OK : cjm_error_set(ld->err, CJM_ENOMEM, "oom");
     lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
     for (int i = 0; st == CJM_OK && i < g->size; i++) {
-        lua_rawgeti(L, -2, i + 1);
-        lua_rawget(L, -2);
+        lua_rawgeti(L, -2, i + 1); /* stack: dists, map, dist */
+        lua_pushvalue(L, -1);
+        lua_rawget(L, -3);
         g->inputs[i] = (int)lua_tointeger(L, -1) - 1;
         lua_pop(L, 1);
-        if (g->inputs[i] < 0)
+        if (g->inputs[i] < 0 && !is_pinned(L, -1))
             st = cjm_script_fail(ld->s, ld->err, g->line, NULL,
                                  "cjm.correlate: entry %d is not used in the scenario", i + 1);
+        lua_pop(L, 1);
     }
     lua_pop(L, 2);
     return st;
@@ -243,6 +278,27 @@ static cjm_status read_group_matrix(cjm_loader *ld, int gt, cjm_corr_group *g)
     return CJM_OK;
 }
 
+/* Members pinned to numbers leave the group; the rest keep their
+ * correlations (a principal submatrix of a valid matrix is valid). */
+static int drop_pinned(cjm_corr_group *g)
+{
+    int n = g->size, k = 0, *keep = malloc((size_t)n * sizeof *keep);
+    double *kept = malloc((size_t)n * n * sizeof *kept);
+    if (!keep || !kept) {
+        free(keep), free(kept);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (g->inputs[i] >= 0) keep[k++] = i;
+    for (int a = 0; a < k; a++)
+        for (int b = 0; b < k; b++) kept[a * k + b] = g->matrix[keep[a] * n + keep[b]];
+    for (int a = 0; a < k; a++) g->inputs[a] = g->inputs[keep[a]];
+    memcpy(g->matrix, kept, (size_t)k * k * sizeof *kept);
+    g->size = k;
+    free(keep), free(kept);
+    return 0;
+}
+
 static cjm_status add_group(cjm_loader *ld, int gt, int *index)
 {
     cjm_model *m = ld->m;
@@ -257,6 +313,15 @@ static cjm_status add_group(cjm_loader *ld, int gt, int *index)
     *index = m->group_count - 1;
     cjm_status st = read_group_members(ld, gt, g);
     if (st == CJM_OK) st = read_group_matrix(ld, gt, g);
+    if (st == CJM_OK && drop_pinned(g) != 0)
+        st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    if (st == CJM_OK && g->size < 2) { /* nothing left to correlate */
+        free(g->inputs);
+        free(g->matrix);
+        m->group_count--;
+        *index = -1;
+        return CJM_OK;
+    }
     for (int i = 0; st == CJM_OK && i < g->size; i++) {
         if (m->inputs[g->inputs[i]].group >= 0)
             return cjm_script_fail(ld->s, ld->err, g->line, NULL,

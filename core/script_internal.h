@@ -72,6 +72,10 @@ char *cjm_path_join(const char *a, const char *b);
 /* Is the value at idx a distribution made by cjm.beta() and the like? */
 int cjm_script_is_dist(lua_State *L, int idx);
 
+/* Remembers the distribution on top of the stack (popped) as pinned to a
+ * number by --set or a variant: its correlation group then goes on without it. */
+void cjm_script_note_pinned(lua_State *L);
+
 /* Is the value at idx a cjm.per_customer(...)? */
 int cjm_script_is_per_customer(lua_State *L, int idx);
 

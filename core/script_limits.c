@@ -7,6 +7,7 @@
 #include "script_limits.h"
 
 #include <lauxlib.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,9 +386,102 @@ static int guard_remove(lua_State *L)
     return 1;
 }
 
+/* Lua's pattern matcher backtracks: with k repetitions (*, +, -) a match
+ * from one position may try about (n+1)^k ways on an n-byte subject, all in
+ * C, where neither the budget nor the time limit can stop it. So find, match,
+ * gmatch and gsub first bound that worst case, and refuse a pattern whose
+ * worst case on this subject is over the budget. */
+static double pattern_worst_case(const char *p, size_t plen, size_t n)
+{
+    const char *end = p + plen;
+    int anchored = p < end && *p == '^';
+    double k = 0, q = 0;
+    const char *last_repeat = NULL; /* just after the last * + - */
+    for (p += anchored; p < end;) {
+        if (*p == '(' || *p == ')') {
+            p++;
+            continue;
+        }
+        if (*p == '%' && p + 1 < end && (p[1] == 'b' || p[1] == 'f')) {
+            if (p[1] == 'b') {
+                p += p + 4 <= end ? 4 : (size_t)(end - p);
+                continue;
+            }
+            p += 2; /* %f[set]: the set follows */
+        }
+        if (p < end && *p == '%') {
+            p += p + 2 <= end ? 2 : 1;
+        } else if (p < end && *p == '[') {
+            p++;
+            if (p < end && *p == '^') p++;
+            do { /* the first ']' is a member, not the end */
+                if (p < end && *p == '%') p++;
+                if (p < end) p++;
+            } while (p < end && *p != ']');
+            if (p < end) p++;
+        } else if (p < end) {
+            p++;
+        }
+        if (p < end && (*p == '*' || *p == '+' || *p == '-')) {
+            k++;
+            last_repeat = ++p;
+        } else if (p < end && *p == '?') {
+            q++;
+            p++;
+        }
+    }
+    /* A repetition that ends the pattern never backtracks: what follows it
+     * cannot fail. */
+    if (last_repeat && last_repeat + strspn(last_repeat, ")") >= end) k--;
+    double starts = anchored ? 1 : (double)n + 1;
+    return starts * pow((double)n + 1, k) * pow(2, q) + (double)n;
+}
+
+static int guard_pattern(lua_State *L)
+{
+    const char *name = lua_tostring(L, lua_upvalueindex(2));
+    size_t n, plen;
+    luaL_checklstring(L, 1, &n);
+    const char *pattern = luaL_checklstring(L, 2, &plen);
+    int plain = name[0] == 'f' && lua_toboolean(L, 4);
+    if (name[1] == 's') { /* gsub(s, pattern, repl [, n]) */
+        int t = lua_type(L, 3);
+        luaL_argexpected(
+            L, t == LUA_TNUMBER || t == LUA_TSTRING || t == LUA_TTABLE || t == LUA_TFUNCTION, 3,
+            "string/function/table");
+        luaL_optinteger(L, 4, 0);
+    } else {
+        luaL_optinteger(L, 3, 1);
+    }
+    double worst = plain ? (double)n : pattern_worst_case(pattern, plen, n);
+    cjm_limits *lim = limits_of(L);
+    if (lim->depth > 0 && worst > (double)lim->budget) {
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "string.%s: this pattern may take about %.2g steps on a subject of %zu bytes, "
+                 "more than the budget of %llu (use fewer repetitions such as .* or .-, "
+                 "or a shorter subject)",
+                 name, worst, n, (unsigned long long)lim->budget);
+        return luaL_error(L, "%s", msg);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
 void cjm_limits_open_guards(lua_State *L)
 {
     static const luaL_Reg string_guards[] = {{"rep", guard_rep}, {NULL, NULL}};
+    static const char *const matchers[] = {"find", "match", "gmatch", "gsub", NULL};
+    lua_getglobal(L, "string");
+    for (const char *const *m = matchers; *m; m++) {
+        lua_getfield(L, -1, *m);
+        lua_pushstring(L, *m);
+        lua_pushcclosure(L, guard_pattern, 2);
+        lua_setfield(L, -2, *m);
+    }
+    lua_pop(L, 1);
     static const luaL_Reg table_guards[] = {
         {"move", guard_move}, {"insert", guard_insert}, {"remove", guard_remove}, {NULL, NULL}};
     lua_getglobal(L, "string");

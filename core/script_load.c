@@ -272,7 +272,7 @@ static cjm_status read_cohort(loader *ld, int idx)
     if (st == CJM_OK)
         st = get_number(ld, c, "cost_per_prospect", "cohort", 0, 0, HUGE_VAL, 0, &cpp_slot,
                         &ld->m->cost_per_prospect);
-    ld->m->cohort_size = (int64_t)size;
+    if (st == CJM_OK) ld->m->cohort_size = (int64_t)size; /* size may be out of range */
     lua_pop(L, 1);
     if (st == CJM_OK && acquisition) st = read_acquisition(ld, idx);
     return st;
@@ -378,7 +378,7 @@ static cjm_status read_stage(loader *ld, int idx, int s)
     double min_steps = 0;
     if (st == CJM_OK)
         st = get_number(ld, idx, "min_steps", p, 0, 0, CJM_MAX_HORIZON, 1, NULL, &min_steps);
-    st_->min_steps = (int)min_steps;
+    if (st == CJM_OK) st_->min_steps = (int)min_steps; /* else it may be out of range */
     ld->m->has_min_steps |= st_->min_steps > 0;
     if (st == CJM_OK) st = get_number(ld, idx, "refers", p, 0, 0, 1e6, 0, NULL, &st_->refers);
     if (st == CJM_OK)
@@ -606,7 +606,7 @@ static int compare_edges(const void *a, const void *b)
 static cjm_status index_edges(loader *ld)
 {
     cjm_model *m = ld->m;
-    qsort(m->edges, (size_t)m->edge_count, sizeof *m->edges, compare_edges);
+    if (m->edge_count) qsort(m->edges, (size_t)m->edge_count, sizeof *m->edges, compare_edges);
     m->edge_start = calloc((size_t)m->stage_count + 1, sizeof *m->edge_start);
     if (!m->edge_start) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     for (int e = 0; e < m->edge_count; e++) m->edge_start[m->edges[e].from + 1]++;
@@ -687,18 +687,28 @@ static const char *const barrier_keys[] = {"on",       "effect", "from",        
 static const char *const fix_keys[] = {"cost", "cost_per_customer", "efficacy",
                                        "from", "description",       NULL};
 
-/* Parses "a -> b" into the index of that transition's edge. */
+/* Copies text[0, len) without surrounding blanks into out (size n). */
+static void trimmed(const char *text, size_t len, char *out, size_t n)
+{
+    while (len > 0 && (*text == ' ' || *text == '\t')) text++, len--;
+    while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t')) len--;
+    snprintf(out, n, "%.*s", (int)(len < n - 1 ? len : n - 1), text);
+}
+
+/* Parses "a -> b" (stage names may hold hyphens) into that transition's edge. */
 static cjm_status parse_transition(loader *ld, const char *text, const char *path, int *edge)
 {
     const char *arrow = strstr(text, "->");
     char from[128], to[128];
-    if (!arrow || arrow - text >= (long)sizeof from || strlen(arrow + 2) >= sizeof to)
+    if (!arrow)
         return cjm_script_fail_at(ld->s, ld->err, path,
                                   "'%s' is not a transition: write \"from -> to\"", text);
-    if (sscanf(text, " %127[^ -] ", from) != 1 || sscanf(arrow + 2, " %127s", to) != 1)
-        return cjm_script_fail_at(ld->s, ld->err, path,
-                                  "'%s' is not a transition: write \"from -> to\"", text);
+    trimmed(text, (size_t)(arrow - text), from, sizeof from);
+    trimmed(arrow + 2, strlen(arrow + 2), to, sizeof to);
     int a = cjm_model_stage_index(ld->m, from), b = cjm_model_stage_index(ld->m, to);
+    if (!*from || !*to)
+        return cjm_script_fail_at(ld->s, ld->err, path,
+                                  "'%s' is not a transition: write \"from -> to\"", text);
     if (a < 0 || b < 0)
         return cjm_script_fail_at(ld->s, ld->err, path, "unknown stage '%s'", a < 0 ? from : to);
     for (int e = ld->m->edge_start[a]; e < ld->m->edge_start[a + 1]; e++)
@@ -788,7 +798,7 @@ static cjm_status read_fix(loader *ld, int idx, cjm_barrier *b, const char *path
         slot.b = 3;
         if (st == CJM_OK) st = get_number(ld, f, "efficacy", p, 1, 0, 1, 0, &slot, &b->efficacy);
         if (st == CJM_OK) st = get_number(ld, f, "from", p, 0, 0, CJM_MAX_HORIZON, 1, NULL, &from);
-        b->fix_from = (int)from;
+        if (st == CJM_OK) b->fix_from = (int)from;
     }
     lua_pop(L, 1);
     free(p);
@@ -820,8 +830,7 @@ static cjm_status read_barrier(loader *ld, int idx, cjm_barrier *b, const char *
     if (st == CJM_OK)
         st = get_number(ld, idx, "to", path, CJM_MAX_HORIZON + 1, from + 1, CJM_MAX_HORIZON + 1, 1,
                         NULL, &to);
-    b->from = (int)from;
-    b->to = (int)to;
+    if (st == CJM_OK) b->from = (int)from, b->to = (int)to; /* else they may be out of range */
     if (st == CJM_OK) st = read_barrier_on(ld, idx, b, path);
     if (st == CJM_OK) st = read_barrier_segments(ld, idx, b, path);
     if (st == CJM_OK) st = read_fix(ld, idx, b, path);

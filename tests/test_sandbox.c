@@ -183,6 +183,44 @@ static void test_library_loops_are_paid_for(void **state)
               "assert(table.concat(d, ',') == '2,3')\n" TAIL("0.5"));
 }
 
+/* Pattern matching backtracks in C, out of the budget's sight: a pattern whose
+ * worst case is over the budget is refused before it runs. */
+static void test_patterns(void **state)
+{
+    (void)state;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    expect("string.find(string.rep('a', 40), string.rep('a*', 40) .. 'b')\n" TAIL("0.5"), 0,
+           CJM_ESCENARIO, ":1: string.find: this pattern may take about",
+           "more than the budget of 1000000");
+    expect(
+        "for w in string.rep('a', 5000):gmatch(string.rep('a-', 30) .. 'b') do end\n" TAIL("0.5"),
+        0, CJM_ESCENARIO, ":1: string.gmatch: this pattern may take", NULL);
+    expect("local s = string.rep('a', 3000)\nlocal n = s:gsub('a*b', '')\n" TAIL("0.5"), 0,
+           CJM_ESCENARIO, ":2: string.gsub: this pattern may take", NULL);
+    if (seconds_since(&t0) > 10) fail_msg("refusing took %.1f s", seconds_since(&t0));
+    /* Everyday patterns still work, with their usual errors. */
+    expect_ok("assert(('  hi  '):match('^%s*(.-)%s*$') == 'hi')\n"
+              "assert(('k = v'):find('=', 1, true) == 3)\n"
+              "assert(select(2, ('a,b,,c'):gsub(',', ';')) == 3)\n"
+              "local n = 0 for w in ('one two three'):gmatch('%a+') do n = n + 1 end\n"
+              "assert(n == 3)\n"
+              "assert(('[x]'):find('[]]') == 3)\n"
+              "assert(('f(a(b)c)'):match('%b()') == '(a(b)c)')\n"
+              "assert(('THE (quick) fox'):find('%f[%a]%a+') == 1)\n"
+              "assert(('hello world'):gsub('o', { o = '0' }) == 'hell0 w0rld')\n"
+              "assert(('abc'):gsub('%w', '%0%0') == 'aabbcc')\n"
+              "assert(('abc'):gsub('', '-') == '-a-b-c-')\n"
+              "local s = string.rep('word ', 50000)\n"
+              "assert(select(2, s:gsub('%a+', 'x')) == 50000)\n"
+              "local ok, e = pcall(string.find, 'x', '%')\n"
+              "assert(not ok and e:find('malformed pattern'))\n" TAIL("0.5"));
+    expect("string.gsub('abc', 'b', true)\n" TAIL("0.5"), 0, CJM_ESCENARIO,
+           ":1: bad argument #3 to 'gsub' (string/function/table expected, got boolean)", NULL);
+    expect("string.find('abc', '[a')\n" TAIL("0.5"), 0, CJM_ESCENARIO,
+           ":1: malformed pattern (missing ']')", NULL);
+}
+
 static void test_memory_limit(void **state)
 {
     (void)state;
@@ -311,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_instruction_limit),
         cmocka_unit_test(test_breach_cannot_be_caught),
         cmocka_unit_test(test_library_loops_are_paid_for),
+        cmocka_unit_test(test_patterns),
         cmocka_unit_test(test_memory_limit),
         cmocka_unit_test(test_time_limit),
         cmocka_unit_test(test_stack_overflow),

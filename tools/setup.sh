@@ -25,3 +25,13 @@ cjm_build() { # cjm_build DIR [cmake args...]
   fi
   cmake --build "$dir" -j "$(nproc)" >&2
 }
+
+# The sanitizer configuration of build-asan/ (tools/test, -DCJM_SANITIZE=ON):
+# leaks are errors (LeakSanitizer), every report stops the program, and the
+# exit status of a report (86) is one that no cjm command uses, so that a test
+# expecting a failure cannot mistake a report for it.
+cjm_sanitizer_env() {
+  export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:exitcode=86:abort_on_error=0:strict_string_checks=1:check_initialization_order=1:detect_stack_use_after_return=1"
+  export LSAN_OPTIONS="exitcode=86"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=86"
+}

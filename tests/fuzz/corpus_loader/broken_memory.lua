@@ -1,0 +1,4 @@
+local s = "x" while true do s = s .. s end
+return cjm.scenario { horizon = 5, cohort = { size = 10 },
+  stages = { { "a" }, { "b", converts = true }, { "lost", final = true } },
+  transitions = { a = { b = 0.5 } } }
