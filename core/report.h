@@ -13,6 +13,9 @@ json_t *cjm_json_summary(const cjm_summary *s);
 /* A number, or null for NaN and infinities (JSON has neither). */
 json_t *cjm_json_number(double v);
 
+/* The header every cjm document starts with: cjm, schema, scenario, settings. */
+json_t *cjm_json_header(const cjm_model *m, const cjm_settings *s);
+
 /* The whole `run` document body: cjm, schema, scenario, settings, metrics,
  * funnel, retention. */
 json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt);

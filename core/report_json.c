@@ -57,10 +57,8 @@ static json_t *json_arrivals(const cjm_metrics *mt)
     return arr;
 }
 
-json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt)
+json_t *cjm_json_header(const cjm_model *m, const cjm_settings *s)
 {
-    const cjm_model *m = r->model;
-    const cjm_settings *s = &r->settings;
     json_t *doc = json_pack("{s:s, s:i}", "cjm", CJM_VERSION, "schema", 1);
     json_object_set_new(
         doc, "scenario",
@@ -69,6 +67,12 @@ json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt)
                         json_pack("{s:s, s:i, s:I, s:i, s:I}", "engine", cjm_engine_name(s->engine),
                                   "runs", s->runs, "customers", (json_int_t)s->customers, "horizon",
                                   s->horizon, "seed", (json_int_t)s->seed));
+    return doc;
+}
+
+json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt)
+{
+    json_t *doc = cjm_json_header(r->model, &r->settings);
     json_object_set_new(doc, "metrics", json_metrics(mt));
     json_object_set_new(doc, "funnel", json_funnel(r, mt));
     json_object_set_new(doc, "retention", json_retention(mt));

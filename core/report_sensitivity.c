@@ -22,16 +22,7 @@ static json_t *json_precision(const cjm_precision *p)
 /* The header every cjm document has: cjm, schema, scenario, settings. */
 static json_t *json_header(const cjm_sensitivity *x)
 {
-    const cjm_model *m = x->model;
-    const cjm_settings *s = &x->ran;
-    json_t *doc = json_pack("{s:s, s:i}", "cjm", CJM_VERSION, "schema", 1);
-    json_object_set_new(
-        doc, "scenario",
-        json_pack("{s:s, s:s, s:s}", "name", m->name, "file", m->file, "sha256", m->sha256));
-    json_object_set_new(doc, "settings",
-                        json_pack("{s:s, s:i, s:I, s:i, s:I}", "engine", cjm_engine_name(s->engine),
-                                  "runs", s->runs, "customers", (json_int_t)s->customers, "horizon",
-                                  s->horizon, "seed", (json_int_t)s->seed));
+    json_t *doc = cjm_json_header(x->model, &x->ran);
     json_object_set_new(doc, "analysis", json_string(kind_names[x->kind]));
     json_object_set_new(doc, "evaluations", json_integer(x->evaluations));
     if (x->metric >= 0)
