@@ -5,7 +5,8 @@
  * is always a fixed small scenario, inserted after the command. So that a
  * run stays cheap and stays in its sandbox:
  *   - "--runs 2 --customers 20 --horizon 12" come first (the input's own
- *     values override them);
+ *     values override them), and for the sensitivity commands small sample
+ *     sizes (sobol --samples 16 --bootstrap 20, morris --trajectories 4);
  *   - every number above 64 written in an argument becomes 64;
  *   - '/' in an argument becomes '_', so files it names (-o, --runs-out, ...)
  *     land in a scratch directory, the working directory, emptied now and then;
@@ -109,7 +110,8 @@ static void tame(char *arg)
             while (*r == '0') r++;
             char *digits = r;
             while (*r >= '0' && *r <= '9') r++;
-            if (r - digits > 2 || (r - digits == 2 && (digits[0] > '6' || (digits[0] == '6' && digits[1] > '4')))) {
+            if (r - digits > 2 ||
+                (r - digits == 2 && (digits[0] > '6' || (digits[0] == '6' && digits[1] > '4')))) {
                 memcpy(w, "64", 2);
                 w += 2;
             } else {
@@ -145,6 +147,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             static char *defaults[] = {"--runs", "2", "--customers", "20", "--horizon", "12"};
             for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
                 args[n++] = defaults[i];
+            static char *sobol[] = {"--samples", "16", "--bootstrap", "20"};
+            static char *morris[] = {"--trajectories", "4"};
+            if (strcmp(arg, "sobol") == 0)
+                for (size_t i = 0; i < 4; i++) args[n++] = sobol[i];
+            if (strcmp(arg, "morris") == 0)
+                for (size_t i = 0; i < 2; i++) args[n++] = morris[i];
             first = 0;
             continue;
         }
