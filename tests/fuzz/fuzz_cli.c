@@ -7,6 +7,8 @@
  *   - "--runs 2 --customers 20 --horizon 12" come first (the input's own
  *     values override them), and for the sensitivity commands small sample
  *     sizes (sobol --samples 16 --bootstrap 20, morris --trajectories 4);
+ *   - an input with more than two --param is skipped (a sweep's grid is the
+ *     product of its parameters' steps);
  *   - every number above 64 written in an argument becomes 64;
  *   - '/' in an argument becomes '_', so files it names (-o, --runs-out, ...)
  *     land in a scratch directory, the working directory, emptied now and then;
@@ -137,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     args[n++] = "cjm";
     char *p = copy, *end = copy + size;
     /* The command, then the fixed scenario and the cheap defaults, then the rest. */
-    int first = 1;
+    int first = 1, params = 0;
     while (p <= end && n < MAX_ARGS) {
         char *arg = p;
         p += strlen(p) + 1;
@@ -158,8 +160,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         tame(arg);
         args[n++] = arg;
+        params += strncmp(arg, "--param", 7) == 0;
     }
     args[n] = NULL;
+    if (params > 2) {
+        free(copy);
+        return 0;
+    }
 
     fflush(stdout);
     fflush(stderr);
