@@ -575,7 +575,7 @@ static cjm_status run_batch(const cjm_model *m, cjm_result *r, int first, int co
 {
     cjm_model *inst[RUNS_PER_BATCH] = {0};
     agent_plan plan[RUNS_PER_BATCH];
-    const agent_plan *plans[RUNS_PER_BATCH];
+    const agent_plan *plans[RUNS_PER_BATCH] = {0};
     int made = 0;
     cjm_status st = CJM_OK;
     for (; st == CJM_OK && made < count; made++) {

@@ -154,7 +154,9 @@ static int mixing(const cjm_corr_group *g, const double *s, int runs, double *mi
     if (!(ok = target && e && p && q && qi)) goto done;
     for (int i = 0; i < k * k; i++) target[i] = 2 * sin(3.14159265358979323846 * g->matrix[i] / 6);
     correlation(s, runs, k, e);
-    if (!(ok = cjm_cholesky(target, p, k) && cjm_cholesky(e, q, k))) goto done;
+    if (!(ok = cjm_cholesky(target, p, k))) goto done;
+    if (!cjm_cholesky(e, q, k)) /* few runs: the scores themselves are collinear */
+        for (int i = 0; i < k * k; i++) q[i] = i % (k + 1) == 0;
     invert_lower(q, qi, k);
     for (int i = 0; i < k; i++)
         for (int j = 0; j < k; j++) {
