@@ -86,7 +86,7 @@ double cjm_dist_quantile(const cjm_dist *d, double u)
     case CJM_DIST_DISCRETE:
         return discrete_quantile(d, u);
     }
-    return NAN;
+    return ((double)NAN);
 }
 
 double cjm_dist_cdf(const cjm_dist *d, double x)
@@ -115,7 +115,7 @@ double cjm_dist_cdf(const cjm_dist *d, double x)
         return c;
     }
     }
-    return NAN;
+    return ((double)NAN);
 }
 
 /* The smallest and largest values a distribution can give. */
@@ -189,5 +189,5 @@ double cjm_dist_sample(const cjm_dist *d, cjm_rng *rng)
     case CJM_DIST_DISCRETE:
         return d->values[cjm_sample_discrete(rng, (size_t)d->n, d->cum)];
     }
-    return NAN;
+    return ((double)NAN);
 }

@@ -571,7 +571,7 @@ static cjm_status run_certain(const cjm_model *m, cjm_result *r, cjm_error *err)
 
 /* With uncertain inputs each run has its own instance of the model and its own
  * plan; runs go in batches so that memory stays bounded. */
-static cjm_status run_batch(const cjm_model *m, cjm_result *r, int first, int count, cjm_error *err)
+static cjm_status run_batch(cjm_result *r, int first, int count, cjm_error *err)
 {
     cjm_model *inst[RUNS_PER_BATCH] = {0};
     agent_plan plan[RUNS_PER_BATCH];
@@ -600,7 +600,7 @@ cjm_status cjm_engine_agent(const cjm_model *m, cjm_result *r, cjm_error *err)
     cjm_status st = CJM_OK;
     for (int first = 0; st == CJM_OK && first < r->runs; first += RUNS_PER_BATCH) {
         int count = r->runs - first < RUNS_PER_BATCH ? r->runs - first : RUNS_PER_BATCH;
-        st = run_batch(m, r, first, count, err);
+        st = run_batch(r, first, count, err);
     }
     return st;
 }

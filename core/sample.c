@@ -23,14 +23,14 @@ double cjm_sample_normal(cjm_rng *rng)
 
 double cjm_sample_uniform(cjm_rng *rng, double lo, double hi)
 {
-    if (!(lo <= hi)) return NAN;
+    if (!(lo <= hi)) return ((double)NAN);
     return lo + (hi - lo) * cjm_rng_uniform(rng);
 }
 
 /* Inversion: -log(U) / rate. */
 double cjm_sample_exponential(cjm_rng *rng, double rate)
 {
-    if (!(rate > 0)) return rate == 0 ? INFINITY : NAN;
+    if (!(rate > 0)) return rate == 0 ? ((double)INFINITY) : ((double)NAN);
     return -log(cjm_rng_uniform_pos(rng)) / rate;
 }
 
@@ -66,7 +66,7 @@ static double log_gamma_variate(cjm_rng *rng, double k)
 
 double cjm_sample_gamma(cjm_rng *rng, double k, double theta)
 {
-    if (!(k >= 0 && theta >= 0) || isinf(k)) return NAN;
+    if (!(k >= 0 && theta >= 0) || isinf(k)) return ((double)NAN);
     if (k == 0 || theta == 0) return 0;
     if (k >= 1) return gamma_mt(rng, k) * theta;
     return exp(log_gamma_variate(rng, k)) * theta;
@@ -77,7 +77,7 @@ double cjm_sample_gamma(cjm_rng *rng, double k, double theta)
  * tiny shapes, whose gamma variates underflow, still give a valid ratio. */
 double cjm_sample_beta(cjm_rng *rng, double a, double b)
 {
-    if (!(a > 0 && b > 0) || isinf(a) || isinf(b)) return NAN;
+    if (!(a > 0 && b > 0) || isinf(a) || isinf(b)) return ((double)NAN);
     double lx = log_gamma_variate(rng, a), ly = log_gamma_variate(rng, b);
     if (lx < ly) {
         double t = exp(lx - ly);
@@ -94,7 +94,7 @@ static int tri_bad(double lo, double mode, double hi)
 /* Inversion of the triangular distribution function (closed form). */
 double cjm_quantile_triangular(double p, double lo, double mode, double hi)
 {
-    if (tri_bad(lo, mode, hi) || !(p >= 0 && p <= 1)) return NAN;
+    if (tri_bad(lo, mode, hi) || !(p >= 0 && p <= 1)) return ((double)NAN);
     double w = hi - lo;
     if (w == 0) return lo;
     if (p * w < mode - lo) return lo + sqrt(p * w * (mode - lo));
@@ -119,14 +119,14 @@ static double pert_shapes(double lo, double mode, double hi, double *a, double *
 double cjm_sample_pert(cjm_rng *rng, double lo, double mode, double hi)
 {
     double a, b;
-    if (tri_bad(lo, mode, hi)) return NAN;
+    if (tri_bad(lo, mode, hi)) return ((double)NAN);
     double w = pert_shapes(lo, mode, hi, &a, &b);
     return w == 0 ? lo : lo + w * cjm_sample_beta(rng, a, b);
 }
 
 double cjm_sample_lognormal(cjm_rng *rng, double mu, double sigma)
 {
-    if (!(sigma >= 0)) return NAN;
+    if (!(sigma >= 0)) return ((double)NAN);
     return exp(mu + sigma * cjm_sample_normal(rng));
 }
 
@@ -220,7 +220,7 @@ static double binomial_btrd(cjm_rng *rng, double n, double p)
     double cm = (np - m) + fma(n, p, -np) + 0.5; /* c - m, c = n p + 1/2 */
     double b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * p;
     double alpha = (2.83 + 5.1 / b) * spq, vr = 0.92 - 4.2 / b, urvr = 0.86 * vr;
-    double r = p / q, nr = (n + 1) * r, lfm = NAN;
+    double r = p / q, nr = (n + 1) * r, lfm = ((double)NAN);
     for (;;) {
         double v = cjm_rng_uniform(rng), u, k;
         if (v <= urvr) { /* step 1: inside the box, accept at once */
@@ -310,21 +310,21 @@ void cjm_sample_multinomial(cjm_rng *rng, uint64_t n, size_t k, const double *p,
 
 double cjm_cdf_normal(double x, double mu, double sigma)
 {
-    if (!(sigma >= 0) || isnan(x) || isnan(mu)) return NAN;
+    if (!(sigma >= 0) || isnan(x) || isnan(mu)) return ((double)NAN);
     if (sigma == 0) return x < mu ? 0 : 1;
     return cjm_normal_cdf((x - mu) / sigma);
 }
 
 double cjm_quantile_normal(double p, double mu, double sigma)
 {
-    if (!(sigma >= 0) || !(p >= 0 && p <= 1)) return NAN;
+    if (!(sigma >= 0) || !(p >= 0 && p <= 1)) return ((double)NAN);
     return sigma == 0 ? mu : mu + sigma * cjm_normal_quantile(p);
 }
 
 double cjm_cdf_lognormal(double x, double mu, double sigma)
 {
-    if (isnan(x)) return NAN;
-    if (x <= 0) return sigma >= 0 ? 0 : (double)NAN;
+    if (isnan(x)) return ((double)NAN);
+    if (x <= 0) return sigma >= 0 ? 0 : (double)((double)NAN);
     return cjm_cdf_normal(log(x), mu, sigma);
 }
 
@@ -335,7 +335,7 @@ double cjm_quantile_lognormal(double p, double mu, double sigma)
 
 double cjm_cdf_uniform(double x, double lo, double hi)
 {
-    if (!(lo <= hi) || isnan(x)) return NAN;
+    if (!(lo <= hi) || isnan(x)) return ((double)NAN);
     if (x < lo) return 0;
     if (x >= hi) return 1;
     return (x - lo) / (hi - lo);
@@ -343,37 +343,37 @@ double cjm_cdf_uniform(double x, double lo, double hi)
 
 double cjm_quantile_uniform(double p, double lo, double hi)
 {
-    if (!(lo <= hi) || !(p >= 0 && p <= 1)) return NAN;
+    if (!(lo <= hi) || !(p >= 0 && p <= 1)) return ((double)NAN);
     return lo + p * (hi - lo);
 }
 
 double cjm_cdf_exponential(double x, double rate)
 {
-    if (!(rate >= 0) || isnan(x)) return NAN;
+    if (!(rate >= 0) || isnan(x)) return ((double)NAN);
     return x <= 0 ? 0 : -expm1(-rate * x);
 }
 
 double cjm_quantile_exponential(double p, double rate)
 {
-    if (!(rate >= 0) || !(p >= 0 && p <= 1)) return NAN;
+    if (!(rate >= 0) || !(p >= 0 && p <= 1)) return ((double)NAN);
     return -log1p(-p) / rate;
 }
 
 double cjm_cdf_gamma(double x, double k, double theta)
 {
-    if (!(k > 0 && theta > 0) || isnan(x)) return NAN;
+    if (!(k > 0 && theta > 0) || isnan(x)) return ((double)NAN);
     return x <= 0 ? 0 : cjm_gammainc_lower(k, x / theta);
 }
 
 double cjm_quantile_gamma(double p, double k, double theta)
 {
-    if (!(theta > 0)) return NAN;
+    if (!(theta > 0)) return ((double)NAN);
     return theta * cjm_gamma_quantile(k, p);
 }
 
 double cjm_cdf_beta(double x, double a, double b)
 {
-    if (!(a > 0 && b > 0) || isnan(x)) return NAN;
+    if (!(a > 0 && b > 0) || isnan(x)) return ((double)NAN);
     if (x <= 0 || x >= 1) return x <= 0 ? 0 : 1;
     return cjm_betainc(a, b, x);
 }
@@ -385,7 +385,7 @@ double cjm_quantile_beta(double p, double a, double b)
 
 double cjm_cdf_triangular(double x, double lo, double mode, double hi)
 {
-    if (tri_bad(lo, mode, hi) || isnan(x)) return NAN;
+    if (tri_bad(lo, mode, hi) || isnan(x)) return ((double)NAN);
     if (x < lo) return 0;
     if (x >= hi) return 1;
     double w = hi - lo;
@@ -396,7 +396,7 @@ double cjm_cdf_triangular(double x, double lo, double mode, double hi)
 double cjm_cdf_pert(double x, double lo, double mode, double hi)
 {
     double a, b;
-    if (tri_bad(lo, mode, hi) || isnan(x)) return NAN;
+    if (tri_bad(lo, mode, hi) || isnan(x)) return ((double)NAN);
     if (x < lo) return 0;
     if (x >= hi) return 1;
     double w = pert_shapes(lo, mode, hi, &a, &b);
@@ -406,7 +406,7 @@ double cjm_cdf_pert(double x, double lo, double mode, double hi)
 double cjm_quantile_pert(double p, double lo, double mode, double hi)
 {
     double a, b;
-    if (tri_bad(lo, mode, hi) || !(p >= 0 && p <= 1)) return NAN;
+    if (tri_bad(lo, mode, hi) || !(p >= 0 && p <= 1)) return ((double)NAN);
     double w = pert_shapes(lo, mode, hi, &a, &b);
     return w == 0 ? lo : lo + w * cjm_beta_quantile(a, b, p);
 }

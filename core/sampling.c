@@ -241,7 +241,7 @@ double cjm_spearman(const double *a, const double *b, int n, int stride)
 {
     double *ra = malloc((size_t)n * sizeof *ra), *rb = malloc((size_t)n * sizeof *rb);
     ranked *buf = malloc((size_t)n * sizeof *buf);
-    double rho = NAN;
+    double rho = ((double)NAN);
     if (ra && rb && buf && n > 1) {
         ranks(a, n, stride, ra, buf);
         ranks(b, n, stride, rb, buf);

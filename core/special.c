@@ -73,8 +73,8 @@ static double lgamma1p_series(double e)
  * without cancellation; from 10 on by Stirling's series. */
 double cjm_lgamma(double x)
 {
-    if (isnan(x) || x < 0) return NAN;
-    if (x == 0) return INFINITY;
+    if (isnan(x) || x < 0) return ((double)NAN);
+    if (x == 0) return ((double)INFINITY);
     if (x >= 10) return lgamma_stirling(x);
     if (x < 0.5) return lgamma1p_series(x) - log(x);
     if (x <= 1.5) return lgamma1p_series(x - 1);
@@ -121,7 +121,7 @@ static double bd0(double x, double m)
 
 double cjm_lbeta(double a, double b)
 {
-    if (!(a > 0 && b > 0)) return NAN;
+    if (!(a > 0 && b > 0)) return ((double)NAN);
     double lo = fmin(a, b), hi = fmax(a, b);
     if (hi < 10) return cjm_lgamma(lo) + cjm_lgamma(hi) - cjm_lgamma(lo + hi);
     if (lo < 10) {
@@ -182,9 +182,9 @@ double cjm_normal_quantile(double p)
                                 1.48753612908506148525e-2, 7.86869131145613259100e-4,
                                 1.84631831751005468180e-5, 1.42151175831644588870e-7,
                                 2.04426310338993978564e-15};
-    if (isnan(p) || p < 0 || p > 1) return NAN;
-    if (p == 0) return -INFINITY;
-    if (p == 1) return INFINITY;
+    if (isnan(p) || p < 0 || p > 1) return ((double)NAN);
+    if (p == 0) return -((double)INFINITY);
+    if (p == 1) return ((double)INFINITY);
     double q = p - 0.5;
     if (fabs(q) <= 0.425) return q * ratio7(a, b, 0.180625 - q * q);
     double r = sqrt(-log(q < 0 ? p : 1 - p));
@@ -293,7 +293,7 @@ static int beta_args_bad(double a, double b, double x)
 
 double cjm_betainc(double a, double b, double x)
 {
-    if (beta_args_bad(a, b, x)) return NAN;
+    if (beta_args_bad(a, b, x)) return ((double)NAN);
     double lo, up;
     betainc_xy(a, b, x, 1 - x, &lo, &up);
     return lo;
@@ -301,7 +301,7 @@ double cjm_betainc(double a, double b, double x)
 
 double cjm_betainc_upper(double a, double b, double x)
 {
-    if (beta_args_bad(a, b, x)) return NAN;
+    if (beta_args_bad(a, b, x)) return ((double)NAN);
     double lo, up;
     betainc_xy(a, b, x, 1 - x, &lo, &up);
     return up;
@@ -434,7 +434,7 @@ static void gammainc_both(double a, double x, double *lower, double *upper)
 
 double cjm_gammainc_lower(double a, double x)
 {
-    if (isnan(x) || !(a > 0) || isinf(a)) return NAN;
+    if (isnan(x) || !(a > 0) || isinf(a)) return ((double)NAN);
     double lo, up;
     gammainc_both(a, x, &lo, &up);
     return lo;
@@ -442,7 +442,7 @@ double cjm_gammainc_lower(double a, double x)
 
 double cjm_gammainc_upper(double a, double x)
 {
-    if (isnan(x) || !(a > 0) || isinf(a)) return NAN;
+    if (isnan(x) || !(a > 0) || isinf(a)) return ((double)NAN);
     double lo, up;
     gammainc_both(a, x, &lo, &up);
     return up;
@@ -505,7 +505,7 @@ static double tail_resid(const struct tail_target *t, double lower, double upper
 {
     double tail = t->upper ? upper : lower;
     *dh = exp(dlog - log(tail));
-    if (tail <= 0) return t->upper ? INFINITY : -INFINITY;
+    if (tail <= 0) return t->upper ? ((double)INFINITY) : -((double)INFINITY);
     return t->upper ? log_ratio(t->target, tail) : log_ratio(tail, t->target);
 }
 
@@ -555,7 +555,7 @@ static double logit_clamped(double x)
 
 double cjm_beta_quantile(double a, double b, double p)
 {
-    if (beta_args_bad(a, b, p) || p < 0 || p > 1) return NAN;
+    if (beta_args_bad(a, b, p) || p < 0 || p > 1) return ((double)NAN);
     if (p == 0 || p == 1) return p;
     struct tail_target t = {a, b, p <= 0.5 ? p : 1 - p, p > 0.5};
     double guess = p <= 0.5 ? beta_guess_lower(a, b, p) : 1 - beta_guess_lower(b, a, 1 - p);
@@ -593,9 +593,9 @@ static double gamma_guess(const struct tail_target *t, double p)
 
 double cjm_gamma_quantile(double k, double p)
 {
-    if (isnan(p) || p < 0 || p > 1 || !(k > 0) || isinf(k)) return NAN;
+    if (isnan(p) || p < 0 || p > 1 || !(k > 0) || isinf(k)) return ((double)NAN);
     if (p == 0) return 0;
-    if (p == 1) return INFINITY;
+    if (p == 1) return ((double)INFINITY);
     struct tail_target t = {k, 0, p <= 0.5 ? p : 1 - p, p > 0.5};
     double u0 = fmax(-740.0, fmin(709.0, gamma_guess(&t, p)));
     double du, u = solve_increasing(gamma_resid, &t, -745, 709.7, u0, &du);
@@ -687,7 +687,7 @@ static double t_center(double t, double df)
 
 double cjm_student_t_cdf(double x, double df)
 {
-    if (isnan(x) || !(df > 0)) return NAN;
+    if (isnan(x) || !(df > 0)) return ((double)NAN);
     if (isinf(df)) return cjm_normal_cdf(x);
     if (x == 0) return 0.5;
     double tail = t_lower_tail(fabs(x), df);
@@ -732,9 +732,9 @@ static double t_guess(const struct tail_target *tt, double r)
 
 double cjm_student_t_quantile(double p, double df)
 {
-    if (isnan(p) || p < 0 || p > 1 || !(df > 0)) return NAN;
+    if (isnan(p) || p < 0 || p > 1 || !(df > 0)) return ((double)NAN);
     if (isinf(df)) return cjm_normal_quantile(p);
-    if (p == 0 || p == 1) return p == 0 ? -INFINITY : INFINITY;
+    if (p == 0 || p == 1) return p == 0 ? -((double)INFINITY) : ((double)INFINITY);
     if (p == 0.5) return 0;
     double r = p < 0.5 ? p : 1 - p, t; /* t > 0 with P(T < -t) = r */
     if (df == 1) {
@@ -747,7 +747,7 @@ double cjm_student_t_quantile(double p, double df)
         double u0 = fmax(-740.0, fmin(709.0, t_guess(&tt, r)));
         double du, u = solve_increasing(t_resid, &tt, -745, 709.7, u0, &du);
         t = exp(u) * exp(du);
-        if (t > 1e308 && t_lower_tail(t, df) > r) t = INFINITY; /* beyond double range */
+        if (t > 1e308 && t_lower_tail(t, df) > r) t = ((double)INFINITY); /* beyond double range */
     }
     return p < 0.5 ? -t : t;
 }
@@ -770,9 +770,9 @@ static double poisson_diff(uint64_t k, double lambda)
 /* log p(k) = -delta(k) - bd0(k, lambda) - log sqrt(2 pi k). */
 double cjm_lpmf_poisson(uint64_t k, double lambda)
 {
-    if (!(lambda >= 0)) return NAN;
-    if (lambda == 0) return k == 0 ? 0 : -INFINITY;
-    if (isinf(lambda)) return -INFINITY;
+    if (!(lambda >= 0)) return ((double)NAN);
+    if (lambda == 0) return k == 0 ? 0 : -((double)INFINITY);
+    if (isinf(lambda)) return -((double)INFINITY);
     if (k == 0) return -lambda;
     double x = (double)k;
     return -stirlerr(x) - bd0_md(x, lambda, poisson_diff(k, lambda)) - 0.5 * log(2 * CJM_PI * x);
@@ -782,9 +782,9 @@ double cjm_lpmf_poisson(uint64_t k, double lambda)
  *                  - bd0(n - k, n q) + log sqrt(n / (2 pi k (n - k))). */
 double cjm_lpmf_binomial(uint64_t k, uint64_t n, double p)
 {
-    if (isnan(p) || p < 0 || p > 1) return NAN;
-    if (k > n) return -INFINITY;
-    if (p == 0 || p == 1) return k == (p == 0 ? 0 : n) ? 0 : -INFINITY;
+    if (isnan(p) || p < 0 || p > 1) return ((double)NAN);
+    if (k > n) return -((double)INFINITY);
+    if (p == 0 || p == 1) return k == (p == 0 ? 0 : n) ? 0 : -((double)INFINITY);
     double nd = (double)n, kd = (double)k;
     if (k == 0) return nd * log1p(-p);
     if (k == n) return nd * log(p);
