@@ -170,8 +170,8 @@ static void table_header(const cjm_comparison *c, FILE *f)
                 "%s engine, %d run%s x %lld customers, %d %ss, seed %llu, "
                 "common random numbers\n",
                 cjm_engine_name(s->engine), s->runs, s->runs == 1 ? "" : "s",
-                (long long)s->customers, s->horizon,
-                r->model->step_name, (unsigned long long)s->seed);
+                (long long)s->customers, s->horizon, r->model->step_name,
+                (unsigned long long)s->seed);
     fprintf(f, "scenario %s (sha256 %.12s)\n\n", r->model->file, r->model->sha256);
 }
 

@@ -126,8 +126,10 @@ cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path
     int parent = lua_gettop(L);
     int ot = lua_getfield(L, parent, key), nt = lua_type(L, value);
     int old_is_dist = cjm_script_is_dist(L, -1);
-    if (old_is_dist && nt == LUA_TNUMBER) cjm_script_note_pinned(L); /* pops the old value */
-    else lua_pop(L, 1);
+    if (old_is_dist && nt == LUA_TNUMBER)
+        cjm_script_note_pinned(L); /* pops the old value */
+    else
+        lua_pop(L, 1);
     cjm_status st = CJM_OK;
     if (ot == LUA_TNIL && !may_add(L, scenario_idx, path, key))
         st = cjm_script_fail(s, err, cjm_script_line_of(s, path), NULL,

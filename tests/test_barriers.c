@@ -72,8 +72,8 @@ static void test_effect_and_efficacy(void **state)
 {
     (void)state;
     const char *b = "on = 'a -> b', effect = 0.6, fix = { efficacy = 0.5 }";
-    assert_close(conversion(b, NULL), 1 - pow(1 - 0.3, 4));     /* 0.5 x 0.6 */
-    assert_close(conversion(b, "wall"), 1 - pow(1 - 0.4, 4));   /* 0.6 + 0.4 x 0.5 = 0.8 */
+    assert_close(conversion(b, NULL), 1 - pow(1 - 0.3, 4));   /* 0.5 x 0.6 */
+    assert_close(conversion(b, "wall"), 1 - pow(1 - 0.4, 4)); /* 0.6 + 0.4 x 0.5 = 0.8 */
     const char *full = "on = { 'a -> b' }, effect = 0.6, fix = {}";
     assert_close(conversion(full, "wall"), 1 - pow(0.5, 4)); /* efficacy 1: no barrier */
 }
@@ -101,8 +101,10 @@ static void test_segment_list(void **state)
 static void test_fix_costs(void **state)
 {
     (void)state;
-    char *before = chain("on = 'a -> b', effect = 0.6, fix = { cost = 100, cost_per_customer = 2 }", "");
-    char *after = chain("on = 'b -> c', effect = 0.6, fix = { cost = 100, cost_per_customer = 2 }", "");
+    char *before =
+        chain("on = 'a -> b', effect = 0.6, fix = { cost = 100, cost_per_customer = 2 }", "");
+    char *after =
+        chain("on = 'b -> c', effect = 0.6, fix = { cost = 100, cost_per_customer = 2 }", "");
     double conv = 100 * (1 - pow(0.5, 4));
     assert_close(exact_metric(before, NULL, "wall", CJM_M_COST), 300);
     assert_close(exact_metric(before, NULL, "wall", CJM_M_CAC), 300 / conv);
@@ -181,9 +183,11 @@ static void test_common_random_numbers(void **state)
         "  horizon = 26, cohort = { size = 5000, cost_per_prospect = 1 },\n"
         "  stages = { { 'aware' }, { 'consider' }, { 'buy', converts = true, revenue = 40 },\n"
         "             { 'loyal', revenue_per_step = 5 }, { 'lost', final = true } },\n"
-        "  transitions = { aware = { consider = 0.2, lost = 0.1 }, consider = { buy = 0.1, lost = 0.05 },\n"
+        "  transitions = { aware = { consider = 0.2, lost = 0.1 }, consider = { buy = 0.1, lost = "
+        "0.05 },\n"
         "                  buy = { loyal = 0.3, lost = 0.2 }, loyal = { lost = 0.08 } },\n"
-        "  barriers = { slow_reply = { on = 'consider -> buy', effect = 0.95, fix = { cost = 10 } } },\n"
+        "  barriers = { slow_reply = { on = 'consider -> buy', effect = 0.95, fix = { cost = 10 } "
+        "} },\n"
         "  variants = { replied = { fixes = { 'slow_reply' } } },\n"
         "}\n");
     cjm_comparison *c = compare_file(lua, CJM_ENGINE_AGENT, 200, 0);
@@ -209,17 +213,17 @@ static void test_common_random_numbers(void **state)
 static void test_fixes_ranking(void **state)
 {
     (void)state;
-    char *lua = tu_write_temp(
-        "return cjm.scenario {\n"
-        "  horizon = 10, cohort = { size = 1000 },\n"
-        "  stages = { { 'a' }, { 'b' }, { 'c', converts = true, revenue = 100 } },\n"
-        "  transitions = { a = { b = 0.3 }, b = { c = 0.3 } },\n"
-        "  barriers = {\n"
-        "    small = { on = 'b -> c', effect = 0.9, fix = { cost = 10 } },\n"
-        "    dear = { on = 'a -> b', effect = 0.98, fix = { cost = 100000 } },\n"
-        "    big = { on = 'a -> b', effect = 0.5, fix = { cost = 10 } },\n"
-        "  },\n"
-        "}\n");
+    char *lua =
+        tu_write_temp("return cjm.scenario {\n"
+                      "  horizon = 10, cohort = { size = 1000 },\n"
+                      "  stages = { { 'a' }, { 'b' }, { 'c', converts = true, revenue = 100 } },\n"
+                      "  transitions = { a = { b = 0.3 }, b = { c = 0.3 } },\n"
+                      "  barriers = {\n"
+                      "    small = { on = 'b -> c', effect = 0.9, fix = { cost = 10 } },\n"
+                      "    dear = { on = 'a -> b', effect = 0.98, fix = { cost = 100000 } },\n"
+                      "    big = { on = 'a -> b', effect = 0.5, fix = { cost = 10 } },\n"
+                      "  },\n"
+                      "}\n");
     cjm_comparison *c = compare_file(lua, CJM_ENGINE_EXACT, 1, 1);
     assert_int_equal(c->arm_count, 3);
     assert_string_equal(c->arms[0].name, "big");
@@ -245,7 +249,8 @@ static void test_bad_names_and_values(void **state)
         {"on = 'b -> a', effect = 0.5", "", NULL, NULL, "there is no transition b -> a"},
         {"on = 'a b', effect = 0.5", "", NULL, NULL, "is not a transition"},
         {"on = 'a -> b', effect = 0", "", NULL, NULL, "barriers.wall.effect: must be above 0"},
-        {"on = 'a -> b', effect = 1.5", "", NULL, NULL, "barriers.wall.effect: 1.5 is out of range"},
+        {"on = 'a -> b', effect = 1.5", "", NULL, NULL,
+         "barriers.wall.effect: 1.5 is out of range"},
         {"on = 'a -> b'", "", NULL, NULL, "effect is missing"},
         {"on = 'a -> b', effect = 0.5, fix = { efficacy = 2 }", "", NULL, NULL,
          "barriers.wall.fix.efficacy: 2 is out of range"},
@@ -255,7 +260,8 @@ static void test_bad_names_and_values(void **state)
          "barriers.wall.segments: entry 1 is not a segment name"},
         {"on = 'a -> b', effect = 0.5, from = 3, to = 2", "", NULL, NULL,
          "barriers.wall.to: 2 is out of range"},
-        {"on = 'a -> b', effect = 0.5, fix = {}", "", NULL, "door", "--fix: 'door' is not a barrier"},
+        {"on = 'a -> b', effect = 0.5, fix = {}", "", NULL, "door",
+         "--fix: 'door' is not a barrier"},
         {"on = 'a -> b', effect = 0.5", "", NULL, "wall", "barrier 'wall' has no fix"},
         {"on = 'a -> b', effect = 0.5", "v = { fixes = { 'door' } }", "v", NULL,
          "variants.v.fixes: 'door' is not a barrier"},
@@ -293,10 +299,14 @@ static void test_bad_names_and_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_effect_and_efficacy),      cmocka_unit_test(test_time_window_and_launch),
-        cmocka_unit_test(test_segment_list),             cmocka_unit_test(test_fix_costs),
-        cmocka_unit_test(test_variants),                 cmocka_unit_test(test_agent_deltas_match_exact),
-        cmocka_unit_test(test_common_random_numbers),    cmocka_unit_test(test_fixes_ranking),
+        cmocka_unit_test(test_effect_and_efficacy),
+        cmocka_unit_test(test_time_window_and_launch),
+        cmocka_unit_test(test_segment_list),
+        cmocka_unit_test(test_fix_costs),
+        cmocka_unit_test(test_variants),
+        cmocka_unit_test(test_agent_deltas_match_exact),
+        cmocka_unit_test(test_common_random_numbers),
+        cmocka_unit_test(test_fixes_ranking),
         cmocka_unit_test(test_bad_names_and_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -269,8 +269,8 @@ static void test_fixes_command(void **state)
     assert_non_null(json_object_get(doc, "best"));
     json_decref(doc);
     char *out, *err;
-    assert_int_equal(run("compare " CJM_SOURCE_DIR "/scenarios/beauty_clinic.lua nosuch", &out, &err),
-                     1);
+    assert_int_equal(
+        run("compare " CJM_SOURCE_DIR "/scenarios/beauty_clinic.lua nosuch", &out, &err), 1);
     assert_non_null(strstr(err, "no variant named 'nosuch'"));
     free(out), free(err);
     assert_int_equal(run("run " SCN "two_stage.lua --fix nosuch", &out, &err), 1);
@@ -313,8 +313,10 @@ int main(void)
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_output_file),
         cmocka_unit_test(test_check),
-        cmocka_unit_test(test_table), cmocka_unit_test(test_compare_json),
-        cmocka_unit_test(test_fixes_command), cmocka_unit_test(test_run_variant),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_compare_json),
+        cmocka_unit_test(test_fixes_command),
+        cmocka_unit_test(test_run_variant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,7 +62,7 @@ static const edge edges[] = {
 
 /* The plan: thresholds on a 32-bit draw, per step (all steps alike here, but
  * laid out per step as cjm's are, so time-dependent models cost the same). */
-static uint64_t thr[H][G * S][K]; /* cumulative x 2^32, padded with the total */
+static uint64_t thr[H][G * S][K];    /* cumulative x 2^32, padded with the total */
 static unsigned char dest[S][K + 1]; /* dest[s][K] = s: stay */
 static uint64_t seg_cum[G];
 
@@ -269,8 +269,8 @@ static void plan_flat(void)
                 dest_flat[(g * S + s) * (K + 1) + k] = (uint32_t)(g * S + dest[s][k]);
 }
 
-static void step_lanes(uint64_t *restrict st, const uint32_t *restrict row,
-                       uint32_t *restrict nrow, const uint64_t *restrict T, uint64_t inc, int na)
+static void step_lanes(uint64_t *restrict st, const uint32_t *restrict row, uint32_t *restrict nrow,
+                       const uint64_t *restrict T, uint64_t inc, int na)
 {
     for (int k = 0; k < na; k++) {
         uint64_t old = st[k];
@@ -380,8 +380,10 @@ int main(int argc, char **argv)
         cost += cost_per_prospect * (double)customers;
         for (int s = 0; s < S; s++)
             for (int ph = 0; ph < PHASES; ph++) {
-                revenue += (double)ty.entries[ph][s] * rev_in[s] + (double)ty.steps[ph][s] * rev_step[s];
-                cost += (double)ty.entries[ph][s] * cost_in[s] + (double)ty.steps[ph][s] * cost_step[s];
+                revenue +=
+                    (double)ty.entries[ph][s] * rev_in[s] + (double)ty.steps[ph][s] * rev_step[s];
+                cost +=
+                    (double)ty.entries[ph][s] * cost_in[s] + (double)ty.steps[ph][s] * cost_step[s];
             }
     }
     double sec = now() - t0;
