@@ -477,7 +477,7 @@ static int ctx_make(cohort_ctx *x, const cjm_model *m, const cjm_result *r)
     x->S = m->stage_count;
     x->G = m->segment_count;
     x->H = r->horizon;
-    x->D = m->dwell_count > 0 || m->has_min_steps ? x->H : 1;
+    x->D = cjm_model_dwell_cells(m, x->H);
     x->cells = x->S * x->G * x->D;
     x->lay = cjm_tally_layout_make(x->S, x->H);
     x->Q = 1;
@@ -633,18 +633,10 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static cjm_status refuse_per_customer(const cjm_model *m, cjm_error *err)
-{
-    const cjm_per_customer *pc = &m->per_customer[0];
-    return cjm_error_set(err, CJM_EUSAGE,
-                         "%s:%d: %s: the cohort engine cannot simulate per-customer probabilities "
-                         "(cjm.per_customer); use --engine agent",
-                         m->file, pc->line, pc->path);
-}
-
 cjm_status cjm_engine_cohort(const cjm_model *m, cjm_result *r, cjm_error *err)
 {
-    if (m->per_customer_count > 0) return refuse_per_customer(m, err);
+    if (m->per_customer_count > 0)
+        return cjm_model_refuse_per_customer(m, "the cohort engine cannot simulate", err);
     cohort_job job;
     memset(&job, 0, sizeof job);
     job.m = m;

@@ -291,7 +291,7 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
     x->S = m->stage_count;
     x->G = m->segment_count;
     x->H = r->horizon;
-    x->D = m->dwell_count > 0 || m->has_min_steps ? x->H : 1;
+    x->D = cjm_model_dwell_cells(m, x->H);
     x->cells = x->S * x->G * x->D;
     x->lay = cjm_tally_layout_make(x->S, x->H);
     x->source_of = calloc((size_t)x->S, sizeof *x->source_of);
@@ -312,15 +312,6 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
            x->arrive && x->scratch;
 }
 
-static cjm_status refuse_per_customer(const cjm_model *m, cjm_error *err)
-{
-    const cjm_per_customer *pc = &m->per_customer[0];
-    return cjm_error_set(err, CJM_EUSAGE,
-                         "%s:%d: %s: the exact engine cannot compute per-customer probabilities "
-                         "(cjm.per_customer); use --engine agent",
-                         m->file, pc->line, pc->path);
-}
-
 static void main_pass(exact_ctx *x)
 {
     for (int t = 0; t <= x->H; t++) {
@@ -337,7 +328,8 @@ static void main_pass(exact_ctx *x)
 static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_error *err)
 {
     exact_ctx x;
-    if (m->per_customer_count > 0) return refuse_per_customer(m, err);
+    if (m->per_customer_count > 0)
+        return cjm_model_refuse_per_customer(m, "the exact engine cannot compute", err);
     if (!ctx_make(&x, m, r)) {
         ctx_free(&x);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory for the exact engine");

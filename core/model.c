@@ -46,6 +46,15 @@ cjm_status cjm_model_load(const char *path, const cjm_load_options *opts, cjm_mo
     return CJM_OK;
 }
 
+cjm_status cjm_model_refuse_per_customer(const cjm_model *m, const char *what, cjm_error *err)
+{
+    const cjm_per_customer *pc = &m->per_customer[0];
+    return cjm_error_set(err, CJM_EUSAGE,
+                         "%s:%d: %s: %s per-customer probabilities (cjm.per_customer); use "
+                         "--engine agent",
+                         m->file, pc->line, pc->path, what);
+}
+
 int cjm_model_barrier_index(const cjm_model *m, const char *name)
 {
     for (int b = 0; b < m->barrier_count; b++)

@@ -200,6 +200,19 @@ static inline double cjm_model_prob(const struct cjm_model *m, int t, int g, int
     return m->prob[((int64_t)t * m->segment_count + g) * m->edge_count + e];
 }
 
+/* How many time-in-stage cells an engine that moves counts must track over
+ * horizon steps: all of them when a probability reads c.dwell or a stage has
+ * min_steps, else one. */
+static inline int cjm_model_dwell_cells(const struct cjm_model *m, int horizon)
+{
+    return m->dwell_count > 0 || m->has_min_steps ? horizon : 1;
+}
+
+/* The one-line refusal of an engine that cannot simulate per-customer
+ * probabilities (`what`: "the exact engine cannot compute"). */
+cjm_status cjm_model_refuse_per_customer(const struct cjm_model *m, const char *what,
+                                         cjm_error *err);
+
 /* The time-in-stage probability of dwell table k at (t, g, d). */
 double cjm_model_dwell_prob(const struct cjm_model *m, int k, int t, int g, int d);
 
