@@ -17,6 +17,7 @@
  *
  * All counts are integers, merged into the run's tally with atomic adds:
  * integer sums do not depend on order, so any thread count gives the same bytes. */
+#include "agent_lanes.h"
 #include "result.h"
 #include "rng.h"
 #include "sample.h"
@@ -50,6 +51,8 @@ typedef struct agent_plan {
     int aux;             /* customers need their auxiliary stream */
     int64_t referral_limit;
     cjm_tally_layout lay;
+    int use_lanes; /* the vectorised kernel simulates this model */
+    cjm_lanes_plan lanes;
 } agent_plan;
 
 /* A batch of runs simulated together: work items are (run, block) pairs,
@@ -146,6 +149,47 @@ static void plan_stages(agent_plan *p, const cjm_result *r)
     p->referral_limit = 64 * (int64_t)BLOCK_CUSTOMERS;
 }
 
+/* True when no threshold changes with time: step 0's stand for every step. */
+static int thresholds_constant(const agent_plan *p)
+{
+    size_t cells = (size_t)p->G * p->S, per_step = (size_t)p->G * p->E;
+    for (size_t c = 0; c < cells; c++)
+        for (int t = 1; t < p->H; t++)
+            if (p->leave[c * p->H + t] != p->leave[c * p->H] ||
+                p->rot[c * p->H + t] != p->rot[c * p->H])
+                return 0;
+    for (int t = 1; t < p->H; t++)
+        if (memcmp(p->cum + t * per_step, p->cum, per_step * sizeof *p->cum) != 0) return 0;
+    return 1;
+}
+
+/* The vectorised kernel's tables, when the model is one it simulates. */
+static void plan_lanes(agent_plan *p)
+{
+    const cjm_model *m = p->m;
+    cjm_lanes_plan *l = &p->lanes;
+    memset(l, 0, sizeof *l);
+    *l = (cjm_lanes_plan){.S = p->S, .G = p->G, .H = p->H, .max_degree = 1, .lay = p->lay};
+    for (int s = 0; s < p->S; s++) {
+        int degree = m->edge_start[s + 1] - m->edge_start[s];
+        if (degree > l->max_degree) l->max_degree = degree;
+        l->converts |= (uint64_t)(p->converts[s] != 0) << s;
+        l->final |= (uint64_t)(p->final[s] != 0) << s;
+    }
+    p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
+                   cjm_lanes_fits(m) && thresholds_constant(p) && cjm_lanes_available();
+    if (!p->use_lanes) return;
+    for (int g = 0; g < p->G; g++)
+        for (int s = 0; s < p->S; s++) {
+            int c = g * p->S + s, first = m->edge_start[s], degree = m->edge_start[s + 1] - first;
+            l->leave[c] = p->leave[(size_t)c * p->H];
+            l->rot[c] = p->rot[(size_t)c * p->H];
+            for (int k = 0; k + 1 < l->max_degree; k++)
+                l->cum[k][c] = k + 1 < degree ? p->cum[(size_t)g * p->E + first + k] : 1ull << 33;
+            for (int k = 0; k < degree; k++) l->dest[k][c] = p->dest[first + k];
+        }
+}
+
 static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result *r,
                             int64_t customers, cjm_error *err)
 {
@@ -178,6 +222,7 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     }
     plan_stages(p, r);
     fill_thresholds(p);
+    plan_lanes(p);
     return CJM_OK;
 }
 
@@ -202,6 +247,8 @@ typedef struct pending {
 /* What one block of customers adds up, and its referred prospects. */
 typedef struct block_work {
     int64_t *tally;
+    uint64_t *lane_state, *log; /* for the vectorised kernel */
+    int32_t *lane_segment, *lane_arrival;
     pending *stack;
     size_t stack_len, stack_cap;
     int64_t referred;
@@ -439,6 +486,52 @@ static int item_run(const agent_job *job, long item)
     return lo;
 }
 
+/* Adds a block's counts to its run's tally. */
+static void merge_block(agent_job *job, int k, const block_work *w)
+{
+    _Atomic int64_t *dst = job->tallies + (size_t)k * job->lay.width;
+    for (int i = 0; i < job->lay.width; i++)
+        if (w->tally[i]) atomic_fetch_add_explicit(&dst[i], w->tally[i], memory_order_relaxed);
+}
+
+/* The block through the vectorised kernel: here, each customer's segment
+ * draw and arrival, and its entry into the first stage, which are the same for
+ * all; the kernel does the rest. */
+static void simulate_block_lanes(const agent_plan *p, block_work *w, cjm_rng rng, int64_t first,
+                                 int n)
+{
+    const cjm_tally_layout *lay = &p->lay;
+    int64_t *tally = w->tally;
+    cjm_rng_jump next = cjm_rng_jump_make(p->stride, rng.inc), to_move = {0, 0};
+    uint64_t start = rng.state;
+    int arrival = arrival_of(p, first), jumped = -1;
+    for (int j = 0; j < n; j++) {
+        while (first + j >= p->arrive_cum[arrival]) arrival++;
+        if (arrival != jumped) { /* slot 0 is the segment draw; moves start at 1 + arrival */
+            to_move = cjm_rng_jump_make(1 + (uint64_t)arrival, rng.inc);
+            jumped = arrival;
+        }
+        uint32_t u = cjm_pcg_output(start);
+        int g = 0;
+        for (int k = 0; k < p->G - 1; k++) g += u >= p->seg_cum[k];
+        w->lane_state[j] = cjm_rng_jump_apply(to_move, start);
+        w->lane_segment[j] = g;
+        w->lane_arrival[j] = arrival;
+        tally[lay->arr_prospects + arrival]++;
+        tally[lay->arr_converted + arrival] += p->converts[0];
+        start = cjm_rng_jump_apply(next, start);
+    }
+    int phase = p->converts[0] ? CJM_AT : CJM_PRE;
+    tally[lay->entries + (CJM_ORGANIC * CJM_PHASES + phase) * p->S] += n;
+    tally[lay->reached] += n;
+    cjm_lanes_block b = {n, rng.inc, w->lane_state, w->lane_segment, w->lane_arrival};
+    cjm_lanes_run(&p->lanes, &b, tally, w->log);
+    int64_t converted = 0;
+    for (int t = 0; t < p->H; t++) converted += tally[lay->arr_converted + t];
+    tally[lay->converted] = converted;
+    tally[lay->converted_src + CJM_ORGANIC] = converted;
+}
+
 static void simulate_block(agent_job *job, long item, block_work *w)
 {
     int k = item_run(job, item);
@@ -454,6 +547,11 @@ static void simulate_block(agent_job *job, long item, block_work *w)
     w->run = run;
     w->referred = 0;
     w->stack_len = 0;
+    if (p->use_lanes) {
+        simulate_block_lanes(p, w, rng, first, (int)n);
+        merge_block(job, k, w);
+        return;
+    }
     int arrival = arrival_of(p, first);
     for (int64_t j = 0; j < n && !w->overflow; j++) {
         while (first + j >= p->arrive_cum[arrival]) arrival++;
@@ -468,9 +566,7 @@ static void simulate_block(agent_job *job, long item, block_work *w)
         start = cjm_rng_jump_apply(next, start);
     }
     if (w->overflow) atomic_store(&job->failed, w->overflow);
-    _Atomic int64_t *dst = job->tallies + (size_t)k * job->lay.width;
-    for (int i = 0; i < job->lay.width; i++)
-        if (w->tally[i]) atomic_fetch_add_explicit(&dst[i], w->tally[i], memory_order_relaxed);
+    merge_block(job, k, w);
 }
 
 static void *worker(void *arg)
@@ -478,13 +574,29 @@ static void *worker(void *arg)
     agent_job *job = arg;
     block_work w = {0};
     w.tally = malloc((size_t)job->lay.width * sizeof *w.tally);
-    if (!w.tally) return (void *)1;
+    /* zeroed: the kernel loads eight lanes at a time, past the block's end */
+    w.lane_state = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_state);
+    w.lane_segment = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_segment);
+    w.lane_arrival = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_arrival);
+    w.log = malloc(CJM_LANES_LOG * sizeof *w.log);
+    if (!w.tally || !w.lane_state || !w.lane_segment || !w.lane_arrival || !w.log) {
+        free(w.tally);
+        free(w.lane_state);
+        free(w.lane_segment);
+        free(w.lane_arrival);
+        free(w.log);
+        return (void *)1;
+    }
     long item, items = job->item_start[job->run_count];
     while (!atomic_load(&job->failed) && !cjm_interrupted() &&
            (item = atomic_fetch_add(&job->next_item, 1)) < items)
         simulate_block(job, item, &w);
     free(w.tally);
     free(w.stack);
+    free(w.lane_state);
+    free(w.lane_segment);
+    free(w.lane_arrival);
+    free(w.log);
     return NULL;
 }
 
@@ -592,6 +704,17 @@ static cjm_status run_batch(cjm_result *r, int first, int count, cjm_error *err)
         cjm_model_free(&inst[k]);
     }
     return st;
+}
+
+bool cjm_engine_agent_vectorised(const cjm_result *r)
+{
+    agent_plan plan;
+    cjm_error err;
+    const cjm_model *m = r->model;
+    if (plan_make(&plan, m, r, cjm_result_customers(r, m), &err) != CJM_OK) return false;
+    bool used = plan.use_lanes;
+    plan_free(&plan);
+    return used;
 }
 
 cjm_status cjm_engine_agent(const cjm_model *m, cjm_result *r, cjm_error *err)

@@ -101,4 +101,8 @@ cjm_status cjm_engine_agent(const cjm_model *m, cjm_result *r, cjm_error *err);
 cjm_status cjm_engine_exact(const cjm_model *m, cjm_result *r, cjm_error *err);
 cjm_status cjm_engine_cohort(const cjm_model *m, cjm_result *r, cjm_error *err);
 
+/* True when the agent engine simulates r's model (without uncertain inputs)
+ * with its vectorised kernel (agent_lanes.h) on this machine. */
+bool cjm_engine_agent_vectorised(const cjm_result *r);
+
 #endif

@@ -1,0 +1,65 @@
+/* agent_lanes.h: the agent engine's vectorised kernel. Eight customers, one
+ * per 64-bit lane of an AVX-512 register, each at its own step, drawing the
+ * same keyed PCG32 numbers and adding the same integer counts as the scalar
+ * loop in engine_agent.c: the output is identical byte for byte.
+ *
+ * It covers models whose probabilities are the same for every customer of a
+ * segment and do not change with time (constants, tables by segment, functions
+ * that return the same value at every step, barriers that stand throughout),
+ * with at most 32 (segment, stage) cells, 8 edges out of a stage, and
+ * arrivals. Everything else goes the scalar way: probabilities that change
+ * with time, a customer's own probabilities (per-customer, time in stage),
+ * min_steps, referrals, a final first stage. */
+#ifndef CJM_AGENT_LANES_H
+#define CJM_AGENT_LANES_H
+
+#include "result.h"
+
+#include <stdint.h>
+
+/* The thresholds of engine_agent.c's plan, for a model whose thresholds do
+ * not change with time and that has few (segment, stage) cells: then each
+ * table fits in registers and a lookup is a permute, not a gather (a gather
+ * costs about as much as the scalar loop's whole step). Cell c = g*S + s. */
+#define CJM_LANES_CELLS 32
+#define CJM_LANES_DEGREE 8
+
+typedef struct cjm_lanes_plan {
+    int S, G, H;
+    int max_degree;                  /* the most edges out of one stage */
+    uint64_t leave[CJM_LANES_CELLS]; /* P(leave) x 2^32 */
+    uint32_t rot[CJM_LANES_CELLS];   /* mass of the top-packed edges x 2^32, mod 2^32 */
+    uint64_t cum[CJM_LANES_DEGREE - 1]
+                [CJM_LANES_CELLS]; /* cumulative, rotated order; 2^33 past the last */
+    int32_t dest[CJM_LANES_DEGREE][CJM_LANES_CELLS]; /* the stage edge k leads to */
+    uint64_t converts, final;                        /* bit s: stage s converts / is final */
+    cjm_tally_layout lay;
+} cjm_lanes_plan;
+
+/* One block's customers, after their segment draw: rng state at their first
+ * move's slot, segment and arrival step. Arrays are readable 8 past n. */
+typedef struct cjm_lanes_block {
+    int n;
+    uint64_t inc;
+    const uint64_t *state;
+    const int32_t *segment, *arrival;
+} cjm_lanes_block;
+
+/* Counts a kernel run adds, as (tally index, amount) records, 32 bits each. */
+#define CJM_LANES_LOG 2048
+
+/* True when this CPU runs the kernel (AVX-512 F/DQ/VL/BW and BMI2), and the
+ * environment does not turn it off (CJM_SIMD=0, for comparing the two paths). */
+int cjm_lanes_available(void);
+
+/* True when the kernel can simulate the model's features (the caller checks
+ * the thresholds' size and that they do not change with time). */
+int cjm_lanes_fits(const cjm_model *m);
+
+/* Simulates the block from the customers' first moves on, adding to tally
+ * everything but their entry into stage 0 and the conversion totals (the
+ * caller counts those). log: CJM_LANES_LOG records of scratch. */
+void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
+                   uint64_t *log);
+
+#endif
