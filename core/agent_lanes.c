@@ -43,37 +43,44 @@ int cjm_lanes_available(void)
 
 /* The eight customers in flight. */
 typedef struct lanes {
-    __m512i state, visited;
+    __m512i state;
     __m256i t, stage, cell0, entered, tau, arrival; /* cell0 = segment x S */
+    __m256i visited;                                /* bit s: it has been in stage s */
     __mmask8 active;
 } lanes;
 
-/* Records with amount 1, or amount amt, for the lanes in k. */
-LANES_INLINE uint64_t *emit(uint64_t *out, __mmask8 k, __m256i idx, __m256i amt)
+/* Where the records go: the ends of the log's two arrays. */
+typedef struct sink {
+    uint32_t *counted, *amounts, *ones;
+} sink;
+
+/* Adds amt to tally[idx] for the lanes in k. */
+LANES_INLINE void emit(sink *out, __mmask8 k, __m256i idx, __m256i amt)
 {
-    __m512i rec = _mm512_or_si512(_mm512_cvtepu32_epi64(idx),
-                                  _mm512_slli_epi64(_mm512_cvtepu32_epi64(amt), 32));
-    _mm512_storeu_si512(out, _mm512_maskz_compress_epi64(k, rec));
-    return out + __builtin_popcount(k);
+    _mm256_storeu_si256((void *)out->counted, _mm256_maskz_compress_epi32(k, idx));
+    _mm256_storeu_si256((void *)out->amounts, _mm256_maskz_compress_epi32(k, amt));
+    out->counted += __builtin_popcount(k);
+    out->amounts += __builtin_popcount(k);
 }
 
-LANES_INLINE uint64_t *emit1(uint64_t *out, __mmask8 k, __m256i idx)
+/* Adds 1 to tally[idx] for the lanes in k. */
+LANES_INLINE void emit1(sink *out, __mmask8 k, __m256i idx)
 {
-    return emit(out, k, idx, _mm256_set1_epi32(1));
+    _mm256_storeu_si256((void *)out->ones, _mm256_maskz_compress_epi32(k, idx));
+    out->ones += __builtin_popcount(k);
 }
 
-/* Bit s of bits, for each lane's s, as a mask. */
-LANES_INLINE __mmask8 stage_bit(__mmask8 k, uint64_t bits, __m256i s)
+/* Bit i of bits, for each lane's i (a stage or a cell), as a mask. */
+LANES_INLINE __mmask8 bit_of(__mmask8 k, uint32_t bits, __m256i i)
 {
-    __m512i shifted =
-        _mm512_srlv_epi64(_mm512_set1_epi64((long long)bits), _mm512_cvtepu32_epi64(s));
-    return _mm512_mask_test_epi64_mask(k, shifted, _mm512_set1_epi64(1));
+    __m256i shifted = _mm256_srlv_epi32(_mm256_set1_epi32((int)bits), i);
+    return _mm256_mask_test_epi32_mask(k, shifted, _mm256_set1_epi32(1));
 }
 
 /* The steps [entered, end) that the lanes in k spent in their stage, split by
  * phase as count_steps does: before conversion, the conversion step, after. */
-LANES_INLINE uint64_t *emit_stay(uint64_t *out, const cjm_lanes_plan *p, __mmask8 k, const lanes *c,
-                                 __m256i end)
+LANES_INLINE void emit_stay(sink *out, const cjm_lanes_plan *p, __mmask8 k, const lanes *c,
+                            __m256i end)
 {
     const int S = p->S;
     __m256i n = _mm256_sub_epi32(end, c->entered);
@@ -86,47 +93,49 @@ LANES_INLINE uint64_t *emit_stay(uint64_t *out, const cjm_lanes_plan *p, __mmask
         _mm256_mask_mov_epi32(post, pre, _mm256_add_epi32(base, _mm256_set1_epi32(CJM_PRE * S)));
     idx = _mm256_mask_mov_epi32(idx, at, _mm256_add_epi32(base, _mm256_set1_epi32(CJM_AT * S)));
     __m256i one = _mm256_set1_epi32(1);
-    out = emit(out, k, idx, _mm256_mask_mov_epi32(n, at, one));
-    return emit(out, k & at & _mm256_cmpgt_epi32_mask(n, one), post, _mm256_sub_epi32(n, one));
+    emit(out, k, idx, _mm256_mask_mov_epi32(n, at, one));
+    emit(out, k & at & _mm256_cmpgt_epi32_mask(n, one), post, _mm256_sub_epi32(n, one));
 }
 
-/* A table of 32-bit entries by cell, for eight cells. */
-LANES_INLINE __m256i lookup32(const void *table, __m256i cell)
+/* A table by cell, for eight cells; wide: cells past 16 are in use. */
+LANES_INLINE __m256i lookup(const void *table, __m256i cell, int wide)
 {
+    if (!wide)
+        return _mm256_permutex2var_epi32(_mm256_loadu_si256(table), cell,
+                                         _mm256_loadu_si256((const __m256i *)table + 1));
     __m512i lo = _mm512_loadu_si512(table), hi = _mm512_loadu_si512((const char *)table + 64);
     return _mm512_castsi512_si256(_mm512_permutex2var_epi32(lo, _mm512_castsi256_si512(cell), hi));
 }
 
-/* A table of 64-bit entries by cell (widened to 64 bits); wide: cells >= 16 in use. */
-LANES_INLINE __m512i lookup64(const uint64_t *table, __m512i cell, int wide)
+/* The lanes in k that leave their stage: v < P(leave) x 2^32, which may be
+ * 2^32 (bit c of leave_all; a branch the predictor always gets right). */
+LANES_INLINE __mmask8 leaving(const cjm_lanes_plan *p, __mmask8 k, __m256i v, __m256i cell,
+                              int wide)
 {
-    __m512i v =
-        _mm512_permutex2var_epi64(_mm512_loadu_si512(table), cell, _mm512_loadu_si512(table + 8));
-    if (!wide) return v;
-    __m512i hi = _mm512_permutex2var_epi64(_mm512_loadu_si512(table + 16), cell,
-                                           _mm512_loadu_si512(table + 24));
-    return _mm512_mask_mov_epi64(v, _mm512_test_epi64_mask(cell, _mm512_set1_epi64(16)), hi);
+    __mmask8 mv = _mm256_mask_cmplt_epu32_mask(k, v, lookup(p->leave, cell, wide));
+    if (p->leave_all) mv |= bit_of(k, p->leave_all, cell);
+    return mv;
 }
 
 /* Where the lanes in mv go: past every cumulative threshold at or below the draw. */
-LANES_INLINE __m256i destination(const cjm_lanes_plan *p, __mmask8 mv, __m256i cell, __m512i cell64,
-                                 __m512i v, int wide)
+LANES_INLINE __m256i destination(const cjm_lanes_plan *p, __mmask8 mv, __m256i cell, __m256i v,
+                                 int wide)
 {
-    __m256i d = lookup32(p->dest[0], cell);
+    __m256i d = lookup(p->dest[0], cell, wide);
     for (int k = 1; k < p->max_degree; k++) {
-        __mmask8 up = _mm512_mask_cmpge_epu64_mask(mv, v, lookup64(p->cum[k - 1], cell64, wide));
-        d = _mm256_mask_mov_epi32(d, up, lookup32(p->dest[k], cell));
+        __mmask8 up = _mm256_mask_cmpge_epu32_mask(mv, v, lookup(p->cum[k - 1], cell, wide));
+        d = _mm256_mask_mov_epi32(d, up, lookup(p->dest[k], cell, wide));
     }
     return d;
 }
 
 /* The lanes in mv enter stage d at step `when` (count_entry). */
-LANES_INLINE uint64_t *enter(uint64_t *out, const cjm_lanes_plan *p, __mmask8 mv, lanes *c,
-                             __m256i d, __m256i when)
+LANES_INLINE void enter(sink *out, const cjm_lanes_plan *p, __mmask8 mv, lanes *c, __m256i d,
+                        __m256i when)
 {
     const int S = p->S;
     __m256i zero = _mm256_setzero_si256();
-    __mmask8 conv = stage_bit(mv, p->converts, d) & _mm256_cmplt_epi32_mask(c->tau, zero);
+    __mmask8 conv = bit_of(mv, p->converts, d) & _mm256_cmplt_epi32_mask(c->tau, zero);
     c->tau = _mm256_mask_mov_epi32(c->tau, conv, when);
     __m256i base = _mm256_add_epi32(d, _mm256_set1_epi32(p->lay.entries));
     __m256i idx = _mm256_add_epi32(base, _mm256_set1_epi32(CJM_POST * S));
@@ -134,32 +143,31 @@ LANES_INLINE uint64_t *enter(uint64_t *out, const cjm_lanes_plan *p, __mmask8 mv
                                 _mm256_add_epi32(base, _mm256_set1_epi32(CJM_PRE * S)));
     idx = _mm256_mask_mov_epi32(idx, _mm256_cmpeq_epi32_mask(c->tau, when),
                                 _mm256_add_epi32(base, _mm256_set1_epi32(CJM_AT * S)));
-    out = emit1(out, mv, idx);
-    out = emit1(out, conv, _mm256_add_epi32(c->arrival, _mm256_set1_epi32(p->lay.arr_converted)));
-    __m512i bit = _mm512_sllv_epi64(_mm512_set1_epi64(1), _mm512_cvtepu32_epi64(d));
-    __mmask8 first = _mm512_mask_testn_epi64_mask(mv, c->visited, bit);
-    out = emit1(out, first, _mm256_add_epi32(d, _mm256_set1_epi32(p->lay.reached)));
-    c->visited = _mm512_mask_or_epi64(c->visited, mv, c->visited, bit);
+    emit1(out, mv, idx);
+    emit1(out, conv, _mm256_add_epi32(c->arrival, _mm256_set1_epi32(p->lay.arr_converted)));
+    __m256i bit = _mm256_sllv_epi32(_mm256_set1_epi32(1), d);
+    __mmask8 first = _mm256_mask_testn_epi32_mask(mv, c->visited, bit);
+    emit1(out, first, _mm256_add_epi32(d, _mm256_set1_epi32(p->lay.reached)));
+    c->visited = _mm256_mask_or_epi32(c->visited, mv, c->visited, bit);
     c->stage = _mm256_mask_mov_epi32(c->stage, mv, d);
     c->entered = _mm256_mask_mov_epi32(c->entered, mv, when);
-    return out;
 }
 
 /* The lanes in dn are done (final stage or horizon): their last stay and
  * their retention (count_retention). */
-LANES_INLINE uint64_t *finish(uint64_t *out, const cjm_lanes_plan *p, __mmask8 dn, __mmask8 final,
-                              const lanes *c)
+LANES_INLINE void finish(sink *out, const cjm_lanes_plan *p, __mmask8 dn, __mmask8 final,
+                         const lanes *c)
 {
     __m256i H = _mm256_set1_epi32(p->H);
-    out = emit_stay(out, p, dn, c, H);
+    emit_stay(out, p, dn, c, H);
     __mmask8 conv = _mm256_mask_cmpge_epi32_mask(dn, c->tau, _mm256_setzero_si256());
     __m256i span = _mm256_sub_epi32(H, c->tau);
     __m256i absorbed = _mm256_mask_mov_epi32(_mm256_set1_epi32(p->H + 1), final, c->entered);
     __m256i alive = _mm256_sub_epi32(_mm256_sub_epi32(absorbed, c->tau), _mm256_set1_epi32(1));
     alive = _mm256_max_epi32(_mm256_min_epi32(alive, span), _mm256_setzero_si256());
-    out = emit1(out, conv, _mm256_add_epi32(span, _mm256_set1_epi32(p->lay.ret_den)));
-    out = emit1(out, conv, _mm256_add_epi32(alive, _mm256_set1_epi32(p->lay.ret_num)));
-    return emit1(out, conv & ~final, _mm256_set1_epi32(p->lay.retained));
+    emit1(out, conv, _mm256_add_epi32(span, _mm256_set1_epi32(p->lay.ret_den)));
+    emit1(out, conv, _mm256_add_epi32(alive, _mm256_set1_epi32(p->lay.ret_num)));
+    emit1(out, conv & ~final, _mm256_set1_epi32(p->lay.retained));
 }
 
 /* The lanes in dn take the block's next customers, in order; those left
@@ -170,24 +178,27 @@ LANES_INLINE void refill(const cjm_lanes_plan *p, const cjm_lanes_block *b, __mm
     int avail = b->n - *next, want = __builtin_popcount(dn);
     __mmask8 fill = want <= avail ? dn : (__mmask8)_pdep_u32((1u << avail) - 1, dn);
     c->state = _mm512_mask_expand_epi64(c->state, fill, _mm512_loadu_si512(b->state + *next));
-    __m256i g = _mm256_loadu_si256((const void *)(b->segment + *next));
-    c->cell0 =
-        _mm256_mask_expand_epi32(c->cell0, fill, _mm256_mullo_epi32(g, _mm256_set1_epi32(p->S)));
+    c->cell0 = _mm256_mask_expand_epi32(c->cell0, fill,
+                                        _mm256_loadu_si256((const void *)(b->cell0 + *next)));
     __m256i arrival = _mm256_loadu_si256((const void *)(b->arrival + *next));
     c->arrival = _mm256_mask_expand_epi32(c->arrival, fill, arrival);
     c->t = _mm256_mask_mov_epi32(c->t, fill, c->arrival);
     c->entered = _mm256_mask_mov_epi32(c->entered, fill, c->arrival);
     c->tau =
         _mm256_mask_mov_epi32(c->tau, fill, p->converts & 1 ? c->arrival : _mm256_set1_epi32(-1));
-    c->visited = _mm512_mask_mov_epi64(c->visited, fill, _mm512_set1_epi64(1));
+    c->visited = _mm256_mask_mov_epi32(c->visited, fill, _mm256_set1_epi32(1));
     c->stage = _mm256_mask_mov_epi32(c->stage, fill, _mm256_setzero_si256());
     c->active = (c->active & ~dn) | fill;
     *next += __builtin_popcount(fill);
 }
 
-static void flush(int64_t *tally, const uint64_t *log, const uint64_t *end)
+/* Sums the log into the tally and empties it. */
+static void flush(int64_t *tally, cjm_lanes_log *log, sink *out)
 {
-    for (; log < end; log++) tally[(uint32_t)*log] += (int64_t)(*log >> 32);
+    for (size_t i = 0, n = (size_t)(out->counted - log->counted); i < n; i++)
+        tally[log->counted[i]] += log->amounts[i];
+    for (const uint32_t *r = log->ones; r < out->ones; r++) tally[*r]++;
+    *out = (sink){log->counted, log->amounts, log->ones};
 }
 
 /* One PCG32 output per lane, and the step of every lane's state. */
@@ -201,45 +212,52 @@ LANES_INLINE __m256i draw(lanes *c, __m512i inc)
                              _mm512_cvtepi64_epi32(_mm512_srli_epi64(old, 59)));
 }
 
-LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
-                      uint64_t *log, int wide)
+/* One pass of one group of lanes: a draw each, the moves, the customers done. */
+LANES_INLINE void pass(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes *c, sink *out,
+                       int *next, __m512i inc, int wide)
 {
-    lanes c;
-    memset(&c, 0, sizeof c);
-    const __m512i inc = _mm512_set1_epi64((long long)b->inc);
-    const __m256i H = _mm256_set1_epi32(p->H), one = _mm256_set1_epi32(1);
-    uint64_t *out = log, *full = log + CJM_LANES_LOG - 80; /* 10 records x 8 lanes a pass */
-    int next = 0;
-    refill(p, b, 0xff, &c, &next);
-    while (c.active) {
-        __m256i cell = _mm256_add_epi32(c.cell0, c.stage);
-        __m512i cell64 = _mm512_cvtepu32_epi64(cell);
-        /* v = u + rot, as in the scalar loop, widened for the unsigned compares */
-        __m512i v = _mm512_cvtepu32_epi64(_mm256_add_epi32(draw(&c, inc), lookup32(p->rot, cell)));
-        __mmask8 mv = _mm512_mask_cmplt_epu64_mask(c.active, v, lookup64(p->leave, cell64, wide));
-        __m256i t1 = _mm256_add_epi32(c.t, one);
-        if (mv) {
-            __m256i d = destination(p, mv, cell, cell64, v, wide);
-            out = emit_stay(out, p, mv, &c, t1);
-            out = enter(out, p, mv, &c, d, t1);
-        }
-        c.t = _mm256_mask_mov_epi32(c.t, c.active, t1);
-        __mmask8 final = stage_bit(c.active, p->final, c.stage);
-        __mmask8 dn = final | _mm256_mask_cmpeq_epi32_mask(c.active, c.t, H);
-        if (dn) {
-            out = finish(out, p, dn, final, &c);
-            refill(p, b, dn, &c, &next);
-        }
-        if (out >= full) {
-            flush(tally, log, out);
-            out = log;
-        }
+    const __m256i one = _mm256_set1_epi32(1);
+    __m256i cell = _mm256_add_epi32(c->cell0, c->stage);
+    __m256i v = _mm256_add_epi32(draw(c, inc), lookup(p->rot, cell, wide)); /* as the scalar loop */
+    __mmask8 mv = leaving(p, c->active, v, cell, wide);
+    __m256i t1 = _mm256_add_epi32(c->t, one);
+    if (mv) {
+        __m256i d = destination(p, mv, cell, v, wide);
+        emit_stay(out, p, mv, c, t1);
+        enter(out, p, mv, c, d, t1);
     }
-    flush(tally, log, out);
+    c->t = _mm256_mask_mov_epi32(c->t, c->active, t1);
+    __mmask8 final = bit_of(c->active, p->final, c->stage);
+    __mmask8 dn = final | _mm256_mask_cmpeq_epi32_mask(c->active, c->t, _mm256_set1_epi32(p->H));
+    finish(out, p, dn, final, c); /* no branch: about half the passes have a customer done */
+    refill(p, b, dn, c, next);
+}
+
+/* Two groups of eight lanes in one loop: while one waits for its lookups,
+ * the other's work fills the pipes. */
+LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
+                      cjm_lanes_log *log, int wide)
+{
+    lanes c[2];
+    memset(c, 0, sizeof c);
+    const __m512i inc = _mm512_set1_epi64((long long)b->inc);
+    /* a pass of both groups adds at most 2 x 4 x 8 counts and 2 x 6 x 8 ones */
+    sink out = {log->counted, log->amounts, log->ones};
+    const uint32_t *counts_full = log->counted + CJM_LANES_LOG - 2 * 4 * 8;
+    const uint32_t *ones_full = log->ones + CJM_LANES_LOG - 2 * 6 * 8;
+    int next = 0;
+    refill(p, b, 0xff, &c[0], &next);
+    refill(p, b, 0xff, &c[1], &next);
+    while (c[0].active | c[1].active) {
+        pass(p, b, &c[0], &out, &next, inc, wide);
+        pass(p, b, &c[1], &out, &next, inc, wide);
+        if (out.counted >= counts_full || out.ones >= ones_full) flush(tally, log, &out);
+    }
+    flush(tally, log, &out);
 }
 
 LANES void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
-                         uint64_t *log)
+                         cjm_lanes_log *log)
 {
     if (p->S * p->G > 16)
         run(p, b, tally, log, 1);
@@ -254,7 +272,8 @@ int cjm_lanes_available(void)
     return 0;
 }
 
-void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally, uint64_t *log)
+void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
+                   cjm_lanes_log *log)
 {
     abort(); /* unreachable: cjm_lanes_available() is false */
 }

@@ -27,26 +27,35 @@
 typedef struct cjm_lanes_plan {
     int S, G, H;
     int max_degree;                  /* the most edges out of one stage */
-    uint64_t leave[CJM_LANES_CELLS]; /* P(leave) x 2^32 */
+    uint32_t leave[CJM_LANES_CELLS]; /* P(leave) x 2^32, mod 2^32 */
+    uint32_t leave_all;              /* bit c: P(leave) x 2^32 is 2^32 */
     uint32_t rot[CJM_LANES_CELLS];   /* mass of the top-packed edges x 2^32, mod 2^32 */
-    uint64_t cum[CJM_LANES_DEGREE - 1]
-                [CJM_LANES_CELLS]; /* cumulative, rotated order; 2^33 past the last */
-    int32_t dest[CJM_LANES_DEGREE][CJM_LANES_CELLS]; /* the stage edge k leads to */
-    uint64_t converts, final;                        /* bit s: stage s converts / is final */
+    /* cumulative thresholds in rotated order: a draw at or above cum[k] goes
+     * past edge k, to dest[k + 1]. Past a stage's last edge that can be taken
+     * (whose threshold is 2^32, or its last), cum repeats the threshold before
+     * that edge and dest repeats its stage. */
+    uint32_t cum[CJM_LANES_DEGREE - 1][CJM_LANES_CELLS];
+    int32_t dest[CJM_LANES_DEGREE][CJM_LANES_CELLS];
+    uint32_t converts, final; /* bit s: stage s converts / is final */
     cjm_tally_layout lay;
 } cjm_lanes_plan;
 
 /* One block's customers, after their segment draw: rng state at their first
- * move's slot, segment and arrival step. Arrays are readable 8 past n. */
+ * move's slot, first cell (segment x S) and arrival step. Arrays are readable
+ * 8 past n. */
 typedef struct cjm_lanes_block {
     int n;
     uint64_t inc;
     const uint64_t *state;
-    const int32_t *segment, *arrival;
+    const int32_t *cell0, *arrival;
 } cjm_lanes_block;
 
-/* Counts a kernel run adds, as (tally index, amount) records, 32 bits each. */
+/* The counts a kernel run adds, before they are summed into the tally. */
 #define CJM_LANES_LOG 2048
+typedef struct cjm_lanes_log {
+    uint32_t counted[CJM_LANES_LOG], amounts[CJM_LANES_LOG]; /* tally index, amount */
+    uint32_t ones[CJM_LANES_LOG];                            /* tally index, amount 1 */
+} cjm_lanes_log;
 
 /* True when this CPU runs the kernel (AVX-512 F/DQ/VL/BW and BMI2), and the
  * environment does not turn it off (CJM_SIMD=0, for comparing the two paths). */
@@ -58,8 +67,8 @@ int cjm_lanes_fits(const cjm_model *m);
 
 /* Simulates the block from the customers' first moves on, adding to tally
  * everything but their entry into stage 0 and the conversion totals (the
- * caller counts those). log: CJM_LANES_LOG records of scratch. */
+ * caller counts those). log: scratch. */
 void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
-                   uint64_t *log);
+                   cjm_lanes_log *log);
 
 #endif

@@ -173,8 +173,8 @@ static void plan_lanes(agent_plan *p)
     for (int s = 0; s < p->S; s++) {
         int degree = m->edge_start[s + 1] - m->edge_start[s];
         if (degree > l->max_degree) l->max_degree = degree;
-        l->converts |= (uint64_t)(p->converts[s] != 0) << s;
-        l->final |= (uint64_t)(p->final[s] != 0) << s;
+        if (s < 32) l->converts |= (uint32_t)(p->converts[s] != 0) << s;
+        if (s < 32) l->final |= (uint32_t)(p->final[s] != 0) << s;
     }
     p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
                    cjm_lanes_fits(m) && thresholds_constant(p) && cjm_lanes_available();
@@ -182,11 +182,20 @@ static void plan_lanes(agent_plan *p)
     for (int g = 0; g < p->G; g++)
         for (int s = 0; s < p->S; s++) {
             int c = g * p->S + s, first = m->edge_start[s], degree = m->edge_start[s + 1] - first;
-            l->leave[c] = p->leave[(size_t)c * p->H];
+            uint64_t leave = p->leave[(size_t)c * p->H];
+            l->leave[c] = (uint32_t)leave;
+            l->leave_all |= (uint32_t)(leave >> 32) << c;
             l->rot[c] = p->rot[(size_t)c * p->H];
-            for (int k = 0; k + 1 < l->max_degree; k++)
-                l->cum[k][c] = k + 1 < degree ? p->cum[(size_t)g * p->E + first + k] : 1ull << 33;
-            for (int k = 0; k < degree; k++) l->dest[k][c] = p->dest[first + k];
+            int last = 0; /* the last edge a draw below 2^32 can take */
+            while (last + 1 < degree && p->cum[(size_t)g * p->E + first + last] < 1ull << 32)
+                last++;
+            const uint64_t *cum = p->cum + (size_t)g * p->E + first;
+            /* past the last edge, repeat the threshold before it: still increasing */
+            uint32_t past = last > 0 ? (uint32_t)cum[last - 1] : 0;
+            for (int k = 0; k < l->max_degree; k++) {
+                l->dest[k][c] = degree > 0 ? p->dest[first + (k < last ? k : last)] : s;
+                if (k + 1 < l->max_degree) l->cum[k][c] = k < last ? (uint32_t)cum[k] : past;
+            }
         }
 }
 
@@ -247,8 +256,9 @@ typedef struct pending {
 /* What one block of customers adds up, and its referred prospects. */
 typedef struct block_work {
     int64_t *tally;
-    uint64_t *lane_state, *log; /* for the vectorised kernel */
-    int32_t *lane_segment, *lane_arrival;
+    uint64_t *lane_state; /* for the vectorised kernel */
+    cjm_lanes_log *log;
+    int32_t *lane_cell, *lane_arrival;
     pending *stack;
     size_t stack_len, stack_cap;
     int64_t referred;
@@ -515,7 +525,7 @@ static void simulate_block_lanes(const agent_plan *p, block_work *w, cjm_rng rng
         int g = 0;
         for (int k = 0; k < p->G - 1; k++) g += u >= p->seg_cum[k];
         w->lane_state[j] = cjm_rng_jump_apply(to_move, start);
-        w->lane_segment[j] = g;
+        w->lane_cell[j] = g * p->S;
         w->lane_arrival[j] = arrival;
         tally[lay->arr_prospects + arrival]++;
         tally[lay->arr_converted + arrival] += p->converts[0];
@@ -524,7 +534,7 @@ static void simulate_block_lanes(const agent_plan *p, block_work *w, cjm_rng rng
     int phase = p->converts[0] ? CJM_AT : CJM_PRE;
     tally[lay->entries + (CJM_ORGANIC * CJM_PHASES + phase) * p->S] += n;
     tally[lay->reached] += n;
-    cjm_lanes_block b = {n, rng.inc, w->lane_state, w->lane_segment, w->lane_arrival};
+    cjm_lanes_block b = {n, rng.inc, w->lane_state, w->lane_cell, w->lane_arrival};
     cjm_lanes_run(&p->lanes, &b, tally, w->log);
     int64_t converted = 0;
     for (int t = 0; t < p->H; t++) converted += tally[lay->arr_converted + t];
@@ -576,13 +586,13 @@ static void *worker(void *arg)
     w.tally = malloc((size_t)job->lay.width * sizeof *w.tally);
     /* zeroed: the kernel loads eight lanes at a time, past the block's end */
     w.lane_state = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_state);
-    w.lane_segment = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_segment);
+    w.lane_cell = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_cell);
     w.lane_arrival = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_arrival);
-    w.log = malloc(CJM_LANES_LOG * sizeof *w.log);
-    if (!w.tally || !w.lane_state || !w.lane_segment || !w.lane_arrival || !w.log) {
+    w.log = malloc(sizeof *w.log);
+    if (!w.tally || !w.lane_state || !w.lane_cell || !w.lane_arrival || !w.log) {
         free(w.tally);
         free(w.lane_state);
-        free(w.lane_segment);
+        free(w.lane_cell);
         free(w.lane_arrival);
         free(w.log);
         return (void *)1;
@@ -594,7 +604,7 @@ static void *worker(void *arg)
     free(w.tally);
     free(w.stack);
     free(w.lane_state);
-    free(w.lane_segment);
+    free(w.lane_cell);
     free(w.lane_arrival);
     free(w.log);
     return NULL;

@@ -16,7 +16,8 @@
 #include "testutil.h"
 
 /* Three segments x eight stages (24 cells, past the 16 of one register),
- * stages with 1 to 5 edges, one whose edges sum to 1, one that cannot be left
+ * stages with 1 to 5 edges, two whose edges sum to 1 (one with a zero edge
+ * after them), one that cannot be left
  * (its only edge has probability 0), a converting stage left backwards, a
  * final stage with revenue, arrivals, a function that is constant in time and
  * a barrier that stands throughout. */
@@ -34,7 +35,7 @@ static const char *wide_lua =
     "  transitions = {\n"
     "    s0 = { s1 = { a = 0.3, b = 0.2, c = 0.25 }, s2 = 0.1, lost = 0.05, stuck = 0.02 },\n"
     "    s1 = { s0 = 0.1, s2 = 0.3, s3 = 0.2, lost = 0.4 },\n"
-    "    s2 = { s3 = 0.3, s1 = 0.05 },\n"
+    "    s2 = { s3 = 0.7, s1 = 0.3, won = 0 },\n"
     "    s3 = { s4 = 0.5, won = 0.1, lost = 0.1, s1 = 0.1, s2 = 0.05 },\n"
     "    s4 = { s3 = 0.1, won = 0.05, lost = function(c) return 0.03 end },\n"
     "    stuck = { s0 = 0 },\n"
