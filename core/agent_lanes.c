@@ -16,10 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(CJM_MAX_HORIZON < 1 << (32 - CJM_LANES_INDEX_BITS), "a stay's length must fit");
+
 int cjm_lanes_fits(const cjm_model *m)
 {
     if (m->per_customer_count > 0 || m->has_referrals || m->dwell_count > 0) return 0;
-    if (m->stage_count > 64 || m->stages[0].final) return 0;
+    if (m->stages[0].final) return 0;
+    if (cjm_tally_layout_make(m->stage_count, 1).refconv >= 1 << CJM_LANES_INDEX_BITS) return 0;
     for (int s = 0; s < m->stage_count; s++)
         if (m->stages[s].min_steps > 1 || m->stages[s].refers > 0) return 0;
     return 1;
@@ -51,16 +54,16 @@ typedef struct lanes {
 
 /* Where the records go: the ends of the log's two arrays. */
 typedef struct sink {
-    uint32_t *counted, *amounts, *ones;
+    uint32_t *counts, *ones;
 } sink;
 
-/* Adds amt to tally[idx] for the lanes in k. */
+/* Adds amt to tally[idx] for the lanes in k: idx < 2^12 (a steps counter),
+ * amt < 2^20 (at most the horizon), packed in one word. */
 LANES_INLINE void emit(sink *out, __mmask8 k, __m256i idx, __m256i amt)
 {
-    _mm256_storeu_si256((void *)out->counted, _mm256_maskz_compress_epi32(k, idx));
-    _mm256_storeu_si256((void *)out->amounts, _mm256_maskz_compress_epi32(k, amt));
-    out->counted += __builtin_popcount(k);
-    out->amounts += __builtin_popcount(k);
+    __m256i rec = _mm256_or_si256(idx, _mm256_slli_epi32(amt, CJM_LANES_INDEX_BITS));
+    _mm256_storeu_si256((void *)out->counts, _mm256_maskz_compress_epi32(k, rec));
+    out->counts += __builtin_popcount(k);
 }
 
 /* Adds 1 to tally[idx] for the lanes in k. */
@@ -195,10 +198,11 @@ LANES_INLINE void refill(const cjm_lanes_plan *p, const cjm_lanes_block *b, __mm
 /* Sums the log into the tally and empties it. */
 static void flush(int64_t *tally, cjm_lanes_log *log, sink *out)
 {
-    for (size_t i = 0, n = (size_t)(out->counted - log->counted); i < n; i++)
-        tally[log->counted[i]] += log->amounts[i];
+    const uint32_t index_mask = (1u << CJM_LANES_INDEX_BITS) - 1;
+    for (const uint32_t *r = log->counts; r < out->counts; r++)
+        tally[*r & index_mask] += *r >> CJM_LANES_INDEX_BITS;
     for (const uint32_t *r = log->ones; r < out->ones; r++) tally[*r]++;
-    *out = (sink){log->counted, log->amounts, log->ones};
+    *out = (sink){log->counts, log->ones};
 }
 
 /* One PCG32 output per lane, and the step of every lane's state. */
@@ -233,6 +237,42 @@ LANES_INLINE void pass(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes 
     refill(p, b, dn, c, next);
 }
 
+/* g after h, as one jump. */
+static cjm_rng_jump compose(cjm_rng_jump g, cjm_rng_jump h)
+{
+    return (cjm_rng_jump){g.mult * h.mult, g.mult * h.plus + g.plus};
+}
+
+LANES void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_jump next,
+                             uint64_t inc, int n, uint64_t *state, int32_t *cell)
+{
+    uint64_t mult[8], plus[8]; /* lane i: i jumps */
+    cjm_rng_jump j = {1, 0};
+    for (int i = 0; i < 8; i++) {
+        mult[i] = j.mult;
+        plus[i] = j.plus;
+        j = compose(next, j);
+    }
+    __m512i s = _mm512_add_epi64(
+        _mm512_mullo_epi64(_mm512_loadu_si512(mult), _mm512_set1_epi64((long long)start)),
+        _mm512_loadu_si512(plus));
+    const __m512i m8 = _mm512_set1_epi64((long long)j.mult),
+                  p8 = _mm512_set1_epi64((long long)j.plus);
+    const __m512i i1 = _mm512_set1_epi64((long long)inc);
+    for (int k = 0; k < n; k += 8) {
+        lanes c = {.state = s};
+        __m512i u = _mm512_cvtepu32_epi64(draw(&c, i1));
+        __m256i g = _mm256_setzero_si256();
+        for (int i = 0; i + 1 < p->G; i++)
+            g = _mm256_mask_add_epi32(
+                g, _mm512_cmpge_epu64_mask(u, _mm512_set1_epi64((long long)p->seg_cum[i])), g,
+                _mm256_set1_epi32(1));
+        _mm512_storeu_si512(state + k, c.state);
+        _mm256_storeu_si256((void *)(cell + k), _mm256_mullo_epi32(g, _mm256_set1_epi32(p->S)));
+        s = _mm512_add_epi64(_mm512_mullo_epi64(s, m8), p8);
+    }
+}
+
 /* Two groups of eight lanes in one loop: while one waits for its lookups,
  * the other's work fills the pipes. */
 LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
@@ -242,8 +282,8 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     memset(c, 0, sizeof c);
     const __m512i inc = _mm512_set1_epi64((long long)b->inc);
     /* a pass of both groups adds at most 2 x 4 x 8 counts and 2 x 6 x 8 ones */
-    sink out = {log->counted, log->amounts, log->ones};
-    const uint32_t *counts_full = log->counted + CJM_LANES_LOG - 2 * 4 * 8;
+    sink out = {log->counts, log->ones};
+    const uint32_t *counts_full = log->counts + CJM_LANES_LOG - 2 * 4 * 8;
     const uint32_t *ones_full = log->ones + CJM_LANES_LOG - 2 * 6 * 8;
     int next = 0;
     refill(p, b, 0xff, &c[0], &next);
@@ -251,7 +291,7 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     while (c[0].active | c[1].active) {
         pass(p, b, &c[0], &out, &next, inc, wide);
         pass(p, b, &c[1], &out, &next, inc, wide);
-        if (out.counted >= counts_full || out.ones >= ones_full) flush(tally, log, &out);
+        if (out.counts >= counts_full || out.ones >= ones_full) flush(tally, log, &out);
     }
     flush(tally, log, &out);
 }
@@ -276,6 +316,12 @@ void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *t
                    cjm_lanes_log *log)
 {
     abort(); /* unreachable: cjm_lanes_available() is false */
+}
+
+void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_jump next, uint64_t inc,
+                       int n, uint64_t *state, int32_t *cell)
+{
+    abort();
 }
 
 #endif

@@ -14,6 +14,7 @@
 #define CJM_AGENT_LANES_H
 
 #include "result.h"
+#include "rng.h"
 
 #include <stdint.h>
 
@@ -36,7 +37,8 @@ typedef struct cjm_lanes_plan {
      * that edge and dest repeats its stage. */
     uint32_t cum[CJM_LANES_DEGREE - 1][CJM_LANES_CELLS];
     int32_t dest[CJM_LANES_DEGREE][CJM_LANES_CELLS];
-    uint32_t converts, final; /* bit s: stage s converts / is final */
+    uint32_t converts, final;          /* bit s: stage s converts / is final */
+    uint64_t seg_cum[CJM_LANES_CELLS]; /* cumulative segment shares x 2^32 */
     cjm_tally_layout lay;
 } cjm_lanes_plan;
 
@@ -52,9 +54,10 @@ typedef struct cjm_lanes_block {
 
 /* The counts a kernel run adds, before they are summed into the tally. */
 #define CJM_LANES_LOG 2048
+#define CJM_LANES_INDEX_BITS 12
 typedef struct cjm_lanes_log {
-    uint32_t counted[CJM_LANES_LOG], amounts[CJM_LANES_LOG]; /* tally index, amount */
-    uint32_t ones[CJM_LANES_LOG];                            /* tally index, amount 1 */
+    uint32_t counts[CJM_LANES_LOG]; /* steps counter | amount << CJM_LANES_INDEX_BITS */
+    uint32_t ones[CJM_LANES_LOG];   /* any counter, amount 1 */
 } cjm_lanes_log;
 
 /* True when this CPU runs the kernel (AVX-512 F/DQ/VL/BW and BMI2), and the
@@ -64,6 +67,13 @@ int cjm_lanes_available(void);
 /* True when the kernel can simulate the model's features (the caller checks
  * the thresholds' size and that they do not change with time). */
 int cjm_lanes_fits(const cjm_model *m);
+
+/* The block's customers j < n from the state of customer 0's first slot and
+ * the jump from one customer's first slot to the next's: state[j], customer
+ * j's state after its segment draw, and cell[j] = its segment x S. Writes up
+ * to 7 entries past n. */
+void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_jump next, uint64_t inc,
+                       int n, uint64_t *state, int32_t *cell);
 
 /* Simulates the block from the customers' first moves on, adding to tally
  * everything but their entry into stage 0 and the conversion totals (the

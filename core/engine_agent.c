@@ -176,6 +176,7 @@ static void plan_lanes(agent_plan *p)
         if (s < 32) l->converts |= (uint32_t)(p->converts[s] != 0) << s;
         if (s < 32) l->final |= (uint32_t)(p->final[s] != 0) << s;
     }
+    for (int g = 0; g < p->G && g < CJM_LANES_CELLS; g++) l->seg_cum[g] = p->seg_cum[g];
     p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
                    cjm_lanes_fits(m) && thresholds_constant(p) && cjm_lanes_available();
     if (!p->use_lanes) return;
@@ -512,24 +513,21 @@ static void simulate_block_lanes(const agent_plan *p, block_work *w, cjm_rng rng
 {
     const cjm_tally_layout *lay = &p->lay;
     int64_t *tally = w->tally;
-    cjm_rng_jump next = cjm_rng_jump_make(p->stride, rng.inc), to_move = {0, 0};
-    uint64_t start = rng.state;
-    int arrival = arrival_of(p, first), jumped = -1;
-    for (int j = 0; j < n; j++) {
-        while (first + j >= p->arrive_cum[arrival]) arrival++;
-        if (arrival != jumped) { /* slot 0 is the segment draw; moves start at 1 + arrival */
-            to_move = cjm_rng_jump_make(1 + (uint64_t)arrival, rng.inc);
-            jumped = arrival;
+    cjm_lanes_prepare(&p->lanes, rng.state, cjm_rng_jump_make(p->stride, rng.inc), rng.inc, n,
+                      w->lane_state, w->lane_cell);
+    /* customers arrive in order: [j, end) arrive at step a; slot 0 is the
+     * segment draw, so their moves start 1 + a slots on */
+    for (int a = arrival_of(p, first), j = 0; j < n; a++) {
+        int end = p->arrive_cum[a] - first < n ? (int)(p->arrive_cum[a] - first) : n;
+        if (end <= j) continue;
+        cjm_rng_jump late = cjm_rng_jump_make((uint64_t)a, rng.inc);
+        for (int i = j; i < end; i++) {
+            if (a > 0) w->lane_state[i] = cjm_rng_jump_apply(late, w->lane_state[i]);
+            w->lane_arrival[i] = a;
         }
-        uint32_t u = cjm_pcg_output(start);
-        int g = 0;
-        for (int k = 0; k < p->G - 1; k++) g += u >= p->seg_cum[k];
-        w->lane_state[j] = cjm_rng_jump_apply(to_move, start);
-        w->lane_cell[j] = g * p->S;
-        w->lane_arrival[j] = arrival;
-        tally[lay->arr_prospects + arrival]++;
-        tally[lay->arr_converted + arrival] += p->converts[0];
-        start = cjm_rng_jump_apply(next, start);
+        tally[lay->arr_prospects + a] += end - j;
+        tally[lay->arr_converted + a] += p->converts[0] ? end - j : 0;
+        j = end;
     }
     int phase = p->converts[0] ? CJM_AT : CJM_PRE;
     tally[lay->entries + (CJM_ORGANIC * CJM_PHASES + phase) * p->S] += n;
