@@ -18,11 +18,13 @@
 
 _Static_assert(CJM_MAX_HORIZON < 1 << (32 - CJM_LANES_INDEX_BITS), "a stay's length must fit");
 
-int cjm_lanes_fits(const cjm_model *m)
+int cjm_lanes_fits(const cjm_model *m, int horizon)
 {
     if (m->per_customer_count > 0 || m->has_referrals || m->dwell_count > 0) return 0;
     if (m->stages[0].final) return 0;
-    if (cjm_tally_layout_make(m->stage_count, 1).refconv >= 1 << CJM_LANES_INDEX_BITS) return 0;
+    cjm_tally_layout lay = cjm_tally_layout_make(m->stage_count, horizon);
+    if (lay.reached + m->stage_count >= 1 << CJM_LANES_INDEX_BITS) return 0;
+    if (lay.width >= 1 << CJM_LANES_END_BITS) return 0;
     for (int s = 0; s < m->stage_count; s++)
         if (m->stages[s].min_steps > 1 || m->stages[s].refers > 0) return 0;
     return 1;
@@ -52,25 +54,39 @@ typedef struct lanes {
     __mmask8 active;
 } lanes;
 
-/* Where the records go: the ends of the log's two arrays. */
+/* Where the records go: the ends of the log's arrays. */
 typedef struct sink {
-    uint32_t *counts, *ones;
+    uint64_t *moves, *ends;
+    uint32_t *counts;
 } sink;
 
-/* Adds amt to tally[idx] for the lanes in k: idx < 2^12 (a steps counter),
- * amt < 2^20 (at most the horizon), packed in one word. */
-LANES_INLINE void emit(sink *out, __mmask8 k, __m256i idx, __m256i amt)
+/* Appends the lanes in k of rec (64-bit lanes). */
+LANES_INLINE uint64_t *append64(uint64_t *out, __mmask8 k, __m512i rec)
 {
-    __m256i rec = _mm256_or_si256(idx, _mm256_slli_epi32(amt, CJM_LANES_INDEX_BITS));
+    _mm512_storeu_si512(out, _mm512_maskz_compress_epi64(k, rec));
+    return out + __builtin_popcount(k);
+}
+
+/* Adds amt to tally[idx] for the lanes in k (a count record; for the rare
+ * counts, and behind a branch: a compress costs as much as a dozen adds). */
+LANES_INLINE void emit(sink *out, __mmask8 k, __m256i rec)
+{
     _mm256_storeu_si256((void *)out->counts, _mm256_maskz_compress_epi32(k, rec));
     out->counts += __builtin_popcount(k);
 }
 
-/* Adds 1 to tally[idx] for the lanes in k. */
-LANES_INLINE void emit1(sink *out, __mmask8 k, __m256i idx)
+/* A count record: tally[idx] += amt, idx < 2^12 (a steps or entries
+ * counter), amt < 2^20 (at most the horizon). */
+LANES_INLINE __m256i count(__m256i idx, __m256i amt)
 {
-    _mm256_storeu_si256((void *)out->ones, _mm256_maskz_compress_epi32(k, idx));
-    out->ones += __builtin_popcount(k);
+    return _mm256_or_si256(idx, _mm256_slli_epi32(amt, CJM_LANES_INDEX_BITS));
+}
+
+/* Two 32-bit vectors as the low and high halves of 64-bit lanes. */
+LANES_INLINE __m512i pair(__m256i lo, __m256i hi)
+{
+    const __m512i order = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    return _mm512_permutex2var_epi32(_mm512_castsi256_si512(lo), order, _mm512_castsi256_si512(hi));
 }
 
 /* Bit i of bits, for each lane's i (a stage or a cell), as a mask. */
@@ -81,23 +97,28 @@ LANES_INLINE __mmask8 bit_of(__mmask8 k, uint32_t bits, __m256i i)
 }
 
 /* The steps [entered, end) that the lanes in k spent in their stage, split by
- * phase as count_steps does: before conversion, the conversion step, after. */
-LANES_INLINE void emit_stay(sink *out, const cjm_lanes_plan *p, __mmask8 k, const lanes *c,
-                            __m256i end)
+ * phase as count_steps does: before conversion, the conversion step, after.
+ * Returns the first part as a count record (a spare counter where there is
+ * none); the part after the
+ * conversion step of a stay that began with it goes to out. */
+LANES_INLINE __m256i stay(sink *out, const cjm_lanes_plan *p, __mmask8 k, const lanes *c,
+                          __m256i end)
 {
     const int S = p->S;
+    const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
     __m256i n = _mm256_sub_epi32(end, c->entered);
-    k = _mm256_mask_cmpgt_epi32_mask(k, n, _mm256_setzero_si256());
-    __mmask8 pre = _mm256_cmplt_epi32_mask(c->tau, _mm256_setzero_si256());
+    k = _mm256_mask_cmpgt_epi32_mask(bit_of(k, p->step_money, c->stage), n, zero);
+    __mmask8 pre = _mm256_cmplt_epi32_mask(c->tau, zero);
     __mmask8 at = _mm256_cmpeq_epi32_mask(c->tau, c->entered);
     __m256i base = _mm256_add_epi32(c->stage, _mm256_set1_epi32(p->lay.steps));
     __m256i post = _mm256_add_epi32(base, _mm256_set1_epi32(CJM_POST * S));
     __m256i idx =
         _mm256_mask_mov_epi32(post, pre, _mm256_add_epi32(base, _mm256_set1_epi32(CJM_PRE * S)));
     idx = _mm256_mask_mov_epi32(idx, at, _mm256_add_epi32(base, _mm256_set1_epi32(CJM_AT * S)));
-    __m256i one = _mm256_set1_epi32(1);
-    emit(out, k, idx, _mm256_mask_mov_epi32(n, at, one));
-    emit(out, k & at & _mm256_cmpgt_epi32_mask(n, one), post, _mm256_sub_epi32(n, one));
+    __mmask8 after = k & at & _mm256_cmpgt_epi32_mask(n, one);
+    emit(out, after, count(post, _mm256_sub_epi32(n, one)));
+    return _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[0]), k,
+                                 count(idx, _mm256_mask_mov_epi32(n, at, one)));
 }
 
 /* A table by cell, for eight cells; wide: cells past 16 are in use. */
@@ -132,9 +153,10 @@ LANES_INLINE __m256i destination(const cjm_lanes_plan *p, __mmask8 mv, __m256i c
     return d;
 }
 
-/* The lanes in mv enter stage d at step `when` (count_entry). */
-LANES_INLINE void enter(sink *out, const cjm_lanes_plan *p, __mmask8 mv, lanes *c, __m256i d,
-                        __m256i when)
+/* The lanes in mv enter stage d at step `when` (count_entry). Returns the
+ * entry and first-visit counters (spares where none) as the high half of a
+ * move record. */
+LANES_INLINE __m256i enter(const cjm_lanes_plan *p, __mmask8 mv, lanes *c, __m256i d, __m256i when)
 {
     const int S = p->S;
     __m256i zero = _mm256_setzero_si256();
@@ -146,31 +168,39 @@ LANES_INLINE void enter(sink *out, const cjm_lanes_plan *p, __mmask8 mv, lanes *
                                 _mm256_add_epi32(base, _mm256_set1_epi32(CJM_PRE * S)));
     idx = _mm256_mask_mov_epi32(idx, _mm256_cmpeq_epi32_mask(c->tau, when),
                                 _mm256_add_epi32(base, _mm256_set1_epi32(CJM_AT * S)));
-    emit1(out, mv, idx);
-    emit1(out, conv, _mm256_add_epi32(c->arrival, _mm256_set1_epi32(p->lay.arr_converted)));
+    idx = _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[1]),
+                                bit_of(mv, p->entry_money, d), idx);
     __m256i bit = _mm256_sllv_epi32(_mm256_set1_epi32(1), d);
     __mmask8 first = _mm256_mask_testn_epi32_mask(mv, c->visited, bit);
-    emit1(out, first, _mm256_add_epi32(d, _mm256_set1_epi32(p->lay.reached)));
+    __m256i reached = _mm256_mask_add_epi32(_mm256_loadu_si256((const void *)p->spare[2]), first, d,
+                                            _mm256_set1_epi32(p->lay.reached));
     c->visited = _mm256_mask_or_epi32(c->visited, mv, c->visited, bit);
     c->stage = _mm256_mask_mov_epi32(c->stage, mv, d);
     c->entered = _mm256_mask_mov_epi32(c->entered, mv, when);
+    return _mm256_or_si256(idx, _mm256_slli_epi32(reached, CJM_LANES_INDEX_BITS));
 }
 
-/* The lanes in dn are done (final stage or horizon): their last stay and
- * their retention (count_retention). */
+/* The lanes in dn are done (final stage or horizon); those converted end as a
+ * record of their retention (count_retention), their conversion's arrival
+ * step and whether they are retained. */
 LANES_INLINE void finish(sink *out, const cjm_lanes_plan *p, __mmask8 dn, __mmask8 final,
                          const lanes *c)
 {
     __m256i H = _mm256_set1_epi32(p->H);
-    emit_stay(out, p, dn, c, H);
     __mmask8 conv = _mm256_mask_cmpge_epi32_mask(dn, c->tau, _mm256_setzero_si256());
     __m256i span = _mm256_sub_epi32(H, c->tau);
     __m256i absorbed = _mm256_mask_mov_epi32(_mm256_set1_epi32(p->H + 1), final, c->entered);
     __m256i alive = _mm256_sub_epi32(_mm256_sub_epi32(absorbed, c->tau), _mm256_set1_epi32(1));
     alive = _mm256_max_epi32(_mm256_min_epi32(alive, span), _mm256_setzero_si256());
-    emit1(out, conv, _mm256_add_epi32(span, _mm256_set1_epi32(p->lay.ret_den)));
-    emit1(out, conv, _mm256_add_epi32(alive, _mm256_set1_epi32(p->lay.ret_num)));
-    emit1(out, conv & ~final, _mm256_set1_epi32(p->lay.retained));
+    __m512i den = _mm512_cvtepu32_epi64(_mm256_add_epi32(span, _mm256_set1_epi32(p->lay.ret_den)));
+    __m512i num = _mm512_cvtepu32_epi64(_mm256_add_epi32(alive, _mm256_set1_epi32(p->lay.ret_num)));
+    __m512i arr = _mm512_cvtepu32_epi64(
+        _mm256_add_epi32(c->arrival, _mm256_set1_epi32(p->lay.arr_converted)));
+    __m512i rec = _mm512_or_si512(_mm512_or_si512(den, _mm512_slli_epi64(num, CJM_LANES_END_BITS)),
+                                  _mm512_slli_epi64(arr, 2 * CJM_LANES_END_BITS));
+    rec = _mm512_mask_or_epi64(rec, (__mmask8)(conv & ~final), rec,
+                               _mm512_set1_epi64((long long)(1ull << (3 * CJM_LANES_END_BITS))));
+    out->ends = append64(out->ends, conv, rec);
 }
 
 /* The lanes in dn take the block's next customers, in order; those left
@@ -196,13 +226,26 @@ LANES_INLINE void refill(const cjm_lanes_plan *p, const cjm_lanes_block *b, __mm
 }
 
 /* Sums the log into the tally and empties it. */
-static void flush(int64_t *tally, cjm_lanes_log *log, sink *out)
+static void flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, sink *out)
 {
-    const uint32_t index_mask = (1u << CJM_LANES_INDEX_BITS) - 1;
+    const uint32_t index = (1u << CJM_LANES_INDEX_BITS) - 1, end = (1u << CJM_LANES_END_BITS) - 1;
+    for (const uint64_t *r = log->moves; r < out->moves; r++) {
+        uint32_t lo = (uint32_t)*r, hi = (uint32_t)(*r >> 32);
+        tally[lo & index] += lo >> CJM_LANES_INDEX_BITS;
+        tally[hi & index]++;
+        tally[hi >> CJM_LANES_INDEX_BITS]++;
+    }
+    int64_t retained = 0;
+    for (const uint64_t *r = log->ends; r < out->ends; r++) {
+        tally[*r & end]++;
+        tally[(*r >> CJM_LANES_END_BITS) & end]++;
+        tally[(*r >> 2 * CJM_LANES_END_BITS) & end]++;
+        retained += (int64_t)(*r >> 3 * CJM_LANES_END_BITS);
+    }
+    tally[p->lay.retained] += retained;
     for (const uint32_t *r = log->counts; r < out->counts; r++)
-        tally[*r & index_mask] += *r >> CJM_LANES_INDEX_BITS;
-    for (const uint32_t *r = log->ones; r < out->ones; r++) tally[*r]++;
-    *out = (sink){log->counts, log->ones};
+        tally[*r & index] += *r >> CJM_LANES_INDEX_BITS;
+    *out = (sink){log->moves, log->ends, log->counts};
 }
 
 /* One PCG32 output per lane, and the step of every lane's state. */
@@ -224,15 +267,22 @@ LANES_INLINE void pass(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes 
     __m256i cell = _mm256_add_epi32(c->cell0, c->stage);
     __m256i v = _mm256_add_epi32(draw(c, inc), lookup(p->rot, cell, wide)); /* as the scalar loop */
     __mmask8 mv = leaving(p, c->active, v, cell, wide);
-    __m256i t1 = _mm256_add_epi32(c->t, one);
+    __m256i t1 = _mm256_add_epi32(c->t, one), H = _mm256_set1_epi32(p->H);
+    /* one record for each stay that ends now (the movers', and theirs who
+     * reach the horizon) with the movers' entries */
+    __mmask8 ended = mv | _mm256_mask_cmpeq_epi32_mask(c->active, t1, H);
+    __m256i lo = stay(out, p, ended, c, t1), hi = _mm256_setzero_si256();
     if (mv) {
-        __m256i d = destination(p, mv, cell, v, wide);
-        emit_stay(out, p, mv, c, t1);
-        enter(out, p, mv, c, d, t1);
+        hi = enter(p, mv, c, destination(p, mv, cell, v, wide), t1);
+        if (p->final & p->step_money) { /* the whole stay in a final stage */
+            __m256i whole = stay(out, p, bit_of(mv, p->final, c->stage), c, H);
+            emit(out, _mm256_test_epi32_mask(whole, whole), whole);
+        }
     }
+    out->moves = append64(out->moves, ended, pair(lo, hi));
     c->t = _mm256_mask_mov_epi32(c->t, c->active, t1);
     __mmask8 final = bit_of(c->active, p->final, c->stage);
-    __mmask8 dn = final | _mm256_mask_cmpeq_epi32_mask(c->active, c->t, _mm256_set1_epi32(p->H));
+    __mmask8 dn = final | _mm256_mask_cmpeq_epi32_mask(c->active, c->t, H);
     finish(out, p, dn, final, c); /* no branch: about half the passes have a customer done */
     refill(p, b, dn, c, next);
 }
@@ -273,27 +323,41 @@ LANES void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_ju
     }
 }
 
-/* Two groups of eight lanes in one loop: while one waits for its lookups,
- * the other's work fills the pipes. */
+/* Groups of eight lanes in one loop: one group's pass is a chain of
+ * dependent steps (draw, lookups, move, refill), so while one waits the
+ * others' work fills the pipes. */
+#ifndef CJM_LANES_GROUPS
+#define CJM_LANES_GROUPS 2
+#endif
+
 LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
                       cjm_lanes_log *log, int wide)
 {
-    lanes c[2];
+    enum { GROUPS = CJM_LANES_GROUPS };
+    lanes c[GROUPS];
     memset(c, 0, sizeof c);
     const __m512i inc = _mm512_set1_epi64((long long)b->inc);
-    /* a pass of both groups adds at most 2 x 4 x 8 counts and 2 x 6 x 8 ones */
-    sink out = {log->counts, log->ones};
-    const uint32_t *counts_full = log->counts + CJM_LANES_LOG - 2 * 4 * 8;
-    const uint32_t *ones_full = log->ones + CJM_LANES_LOG - 2 * 6 * 8;
+    sink out = {log->moves, log->ends, log->counts};
+    /* a pass of every group adds at most 8 moves, 8 ends and 3 x 8 counts each */
+    const uint64_t *moves_full = log->moves + CJM_LANES_LOG - GROUPS * 8;
+    const uint64_t *ends_full = log->ends + CJM_LANES_LOG - GROUPS * 8;
+    const uint32_t *counts_full = log->counts + CJM_LANES_LOG - GROUPS * 3 * 8;
     int next = 0;
-    refill(p, b, 0xff, &c[0], &next);
-    refill(p, b, 0xff, &c[1], &next);
-    while (c[0].active | c[1].active) {
-        pass(p, b, &c[0], &out, &next, inc, wide);
-        pass(p, b, &c[1], &out, &next, inc, wide);
-        if (out.counts >= counts_full || out.ones >= ones_full) flush(tally, log, &out);
+    __mmask8 active = 0;
+    for (int g = 0; g < GROUPS; g++) {
+        refill(p, b, 0xff, &c[g], &next);
+        active |= c[g].active;
     }
-    flush(tally, log, &out);
+    while (active) {
+        active = 0;
+        for (int g = 0; g < GROUPS; g++) {
+            pass(p, b, &c[g], &out, &next, inc, wide);
+            active |= c[g].active;
+        }
+        if (out.moves >= moves_full || out.ends >= ends_full || out.counts >= counts_full)
+            flush(p, tally, log, &out);
+    }
+    flush(p, tally, log, &out);
 }
 
 LANES void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,

@@ -37,7 +37,14 @@ typedef struct cjm_lanes_plan {
      * that edge and dest repeats its stage. */
     uint32_t cum[CJM_LANES_DEGREE - 1][CJM_LANES_CELLS];
     int32_t dest[CJM_LANES_DEGREE][CJM_LANES_CELLS];
-    uint32_t converts, final;          /* bit s: stage s converts / is final */
+    uint32_t converts, final; /* bit s: stage s converts / is final */
+    /* bit s: stage s has money per step / on entry. Counts that only weigh
+     * amounts of zero change no result, so the kernel does not keep them. */
+    uint32_t step_money, entry_money;
+    /* Counters that no lane counts in (the caller rewrites them after the
+     * block), as the "none" of a record: a different one for each lane and
+     * field, so that adding zero to them makes no chain of dependent adds. */
+    int32_t spare[3][8];
     uint64_t seg_cum[CJM_LANES_CELLS]; /* cumulative segment shares x 2^32 */
     cjm_tally_layout lay;
 } cjm_lanes_plan;
@@ -55,9 +62,15 @@ typedef struct cjm_lanes_block {
 /* The counts a kernel run adds, before they are summed into the tally. */
 #define CJM_LANES_LOG 2048
 #define CJM_LANES_INDEX_BITS 12
+#define CJM_LANES_END_BITS 20
 typedef struct cjm_lanes_log {
-    uint32_t counts[CJM_LANES_LOG]; /* steps counter | amount << CJM_LANES_INDEX_BITS */
-    uint32_t ones[CJM_LANES_LOG];   /* any counter, amount 1 */
+    /* a stay that ended and what followed: steps counter | amount << 12, then
+     * entries counter | first-visit counter << 12 (spare counters: none) */
+    uint64_t moves[CJM_LANES_LOG];
+    /* a converted customer done: retention denominator and numerator and
+     * conversion-by-arrival counters, 20 bits each, then 1 if retained */
+    uint64_t ends[CJM_LANES_LOG];
+    uint32_t counts[CJM_LANES_LOG]; /* rarer: steps counter | amount << 12 */
 } cjm_lanes_log;
 
 /* True when this CPU runs the kernel (AVX-512 F/DQ/VL/BW and BMI2), and the
@@ -66,7 +79,7 @@ int cjm_lanes_available(void);
 
 /* True when the kernel can simulate the model's features (the caller checks
  * the thresholds' size and that they do not change with time). */
-int cjm_lanes_fits(const cjm_model *m);
+int cjm_lanes_fits(const cjm_model *m, int horizon);
 
 /* The block's customers j < n from the state of customer 0's first slot and
  * the jump from one customer's first slot to the next's: state[j], customer

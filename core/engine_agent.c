@@ -175,10 +175,23 @@ static void plan_lanes(agent_plan *p)
         if (degree > l->max_degree) l->max_degree = degree;
         if (s < 32) l->converts |= (uint32_t)(p->converts[s] != 0) << s;
         if (s < 32) l->final |= (uint32_t)(p->final[s] != 0) << s;
+        const cjm_stage *st = &m->stages[s];
+        if (s < 32)
+            l->step_money |= (uint32_t)(st->cost_per_step != 0 || st->revenue_per_step != 0) << s;
+        if (s < 32) l->entry_money |= (uint32_t)(st->cost != 0 || st->revenue != 0) << s;
     }
     for (int g = 0; g < p->G && g < CJM_LANES_CELLS; g++) l->seg_cum[g] = p->seg_cum[g];
+    /* counters an organic customer never counts in, restored after a block */
+    int spares[4 + CJM_MAX_STAGES], n = 0;
+    spares[n++] = p->lay.converted;
+    spares[n++] = p->lay.referred;
+    spares[n++] = p->lay.converted_src + CJM_ORGANIC;
+    spares[n++] = p->lay.converted_src + CJM_REFERRED;
+    for (int s = 0; s < p->S; s++) spares[n++] = p->lay.refconv + s;
+    for (int f = 0; f < 3; f++)
+        for (int lane = 0; lane < 8; lane++) l->spare[f][lane] = spares[(f * 8 + lane) % n];
     p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
-                   cjm_lanes_fits(m) && thresholds_constant(p) && cjm_lanes_available();
+                   cjm_lanes_fits(m, p->H) && thresholds_constant(p) && cjm_lanes_available();
     if (!p->use_lanes) return;
     for (int g = 0; g < p->G; g++)
         for (int s = 0; s < p->S; s++) {
@@ -526,7 +539,6 @@ static void simulate_block_lanes(const agent_plan *p, block_work *w, cjm_rng rng
             w->lane_arrival[i] = a;
         }
         tally[lay->arr_prospects + a] += end - j;
-        tally[lay->arr_converted + a] += p->converts[0] ? end - j : 0;
         j = end;
     }
     int phase = p->converts[0] ? CJM_AT : CJM_PRE;
@@ -534,6 +546,9 @@ static void simulate_block_lanes(const agent_plan *p, block_work *w, cjm_rng rng
     tally[lay->reached] += n;
     cjm_lanes_block b = {n, rng.inc, w->lane_state, w->lane_cell, w->lane_arrival};
     cjm_lanes_run(&p->lanes, &b, tally, w->log);
+    tally[lay->referred] = 0; /* the spare counters (see plan_lanes) */
+    tally[lay->converted_src + CJM_REFERRED] = 0;
+    for (int s = 0; s < p->S; s++) tally[lay->refconv + s] = 0;
     int64_t converted = 0;
     for (int t = 0; t < p->H; t++) converted += tally[lay->arr_converted + t];
     tally[lay->converted] = converted;

@@ -17,7 +17,8 @@
 
 /* Three segments x eight stages (24 cells, past the 16 of one register),
  * stages with 1 to 5 edges, two whose edges sum to 1 (one with a zero edge
- * after them), one that cannot be left
+ * after them), one that cannot be left, money per step in a converting stage
+ * and a final one
  * (its only edge has probability 0), a converting stage left backwards, a
  * final stage with revenue, arrivals, a function that is constant in time and
  * a barrier that stands throughout. */
@@ -28,9 +29,10 @@ static const char *wide_lua =
     "  segments = { { 'a', share = 0.5 }, { 'b', share = 0.3 }, { 'c', share = 0.2 } },\n"
     "  stages = {\n"
     "    { 's0' }, { 's1', cost = 2 }, { 's2', revenue = 3 },\n"
-    "    { 's3', converts = true, revenue = 50 }, { 's4', revenue_per_step = 4 },\n"
+    "    { 's3', converts = true, revenue = 50, revenue_per_step = 1 },\n"
+    "    { 's4', revenue_per_step = 4 },\n"
     "    { 'stuck', cost_per_step = 1 }, { 'won', final = true, revenue = 7 },\n"
-    "    { 'lost', final = true },\n"
+    "    { 'lost', final = true, cost_per_step = 0.5 },\n"
     "  },\n"
     "  transitions = {\n"
     "    s0 = { s1 = { a = 0.3, b = 0.2, c = 0.25 }, s2 = 0.1, lost = 0.05, stuck = 0.02 },\n"
@@ -50,7 +52,8 @@ static const char *short_lua =
     "return cjm.scenario {\n"
     "  name = 'lanes: first stage converts', horizon = 5,\n"
     "  cohort = { size = 9000 },\n"
-    "  stages = { { 'buy', converts = true, revenue = 10 }, { 'again', revenue = 5 },\n"
+    "  stages = { { 'buy', converts = true, revenue = 10, revenue_per_step = 2 },\n"
+    "             { 'again', revenue = 5 },\n"
     "             { 'gone', final = true } },\n"
     "  transitions = { buy = { again = 0.4 }, again = { buy = 0.3, gone = 0.7 } },\n"
     "}\n";
