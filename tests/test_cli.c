@@ -259,7 +259,7 @@ static void test_fixes_command(void **state)
                            "--engine exact");
     json_t *fixes = json_object_get(doc, "fixes");
     assert_true(json_array_size(fixes) >= 2);
-    double prev = INFINITY;
+    double prev = (double)INFINITY;
     for (size_t i = 0; i < json_array_size(fixes); i++) {
         json_t *d = json_object_get(json_object_get(json_array_get(fixes, i), "delta"), "profit");
         double v = json_number_value(json_object_get(d, "mean"));

@@ -517,7 +517,7 @@ static const hyper_case hyper_cases[] = {
 
 static double hyper_lpmf(const hyper_case *c, uint64_t k)
 {
-    if (k > c->K || k > c->n || c->n - k > c->N - c->K) return -INFINITY;
+    if (k > c->K || k > c->n || c->n - k > c->N - c->K) return -(double)INFINITY;
     double p = (double)c->n / (double)c->N;
     return cjm_lpmf_binomial(k, c->K, p) + cjm_lpmf_binomial(c->n - k, c->N - c->K, p) -
            cjm_lpmf_binomial(c->n, c->N, p);

@@ -467,7 +467,7 @@ static void test_multinomial_edges(void **state)
         total0 += out[0];
     }
     assert_true(total0 > 48000 && total0 < 52000); /* 50000 +- 10 SE */
-    const double bad[3] = {-1, NAN, 0.5};          /* count as 0, 0, 0.5 */
+    const double bad[3] = {-1, (double)NAN, 0.5};  /* count as 0, 0, 0.5 */
     cjm_sample_multinomial(&rng, 1000, 3, bad, out);
     assert_true(out[0] == 0 && out[1] == 0 && out[2] + out[3] == 1000);
     cjm_sample_multinomial(&rng, 0, 3, bad, out);
@@ -532,12 +532,12 @@ static void test_boundaries(void **state)
     cjm_rng_stream(&rng, SEED, 105, 3);
     assert_int_equal(cjm_sample_poisson(&rng, 0), 0);
     assert_int_equal(cjm_sample_poisson(&rng, -1), 0);
-    assert_int_equal(cjm_sample_poisson(&rng, NAN), 0);
+    assert_int_equal(cjm_sample_poisson(&rng, (double)NAN), 0);
     assert_true(cjm_sample_poisson(&rng, 1e20) == UINT64_MAX);
     assert_int_equal(cjm_sample_binomial(&rng, 0, 0.5), 0);
     assert_int_equal(cjm_sample_binomial(&rng, 50, 0), 0);
     assert_int_equal(cjm_sample_binomial(&rng, 50, 1), 50);
-    assert_int_equal(cjm_sample_binomial(&rng, 50, NAN), 0);
+    assert_int_equal(cjm_sample_binomial(&rng, 50, (double)NAN), 0);
     assert_int_equal(cjm_sample_binomial(&rng, 1000000000000ULL, 1e-300), 0);
     assert_true(cjm_sample_binomial(&rng, UINT64_MAX, 1 - 1e-16) <= UINT64_MAX);
     /* Extreme shapes: a twelfth of Beta(0.05, 0.05) lies within 1e-16 of 1 and
@@ -565,7 +565,7 @@ static void test_boundaries(void **state)
                 isnan(cjm_sample_pert(&rng, 2, 1, 0)));
     assert_true(cjm_sample_lognormal(&rng, 1, 0) == exp(1));
     assert_true(isnan(cjm_sample_lognormal(&rng, 0, -1)) && isnan(cjm_sample_uniform(&rng, 2, 1)));
-    assert_true(cjm_sample_exponential(&rng, INFINITY) == 0);
+    assert_true(cjm_sample_exponential(&rng, (double)INFINITY) == 0);
     assert_true(isinf(cjm_sample_exponential(&rng, 0)));
     /* Distribution functions at their edges. */
     assert_true(cjm_cdf_triangular(3, 3, 3, 3) == 1 && cjm_cdf_triangular(2.9, 3, 3, 3) == 0);
