@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Static_assert(CJM_MAX_HORIZON < 1 << (32 - CJM_LANES_INDEX_BITS), "a stay's length must fit");
+_Static_assert(CJM_MAX_HORIZON < 1 << (31 - CJM_LANES_INDEX_BITS), "a stay's length must fit");
 
 int cjm_lanes_fits(const cjm_model *m, int horizon)
 {
@@ -76,7 +76,7 @@ LANES_INLINE void emit(sink *out, __mmask8 k, __m256i rec)
 }
 
 /* A count record: tally[idx] += amt, idx < 2^12 (a steps or entries
- * counter), amt < 2^20 (at most the horizon). */
+ * counter), amt < 2^19 (at most the horizon). */
 LANES_INLINE __m256i count(__m256i idx, __m256i amt)
 {
     return _mm256_or_si256(idx, _mm256_slli_epi32(amt, CJM_LANES_INDEX_BITS));
@@ -98,27 +98,23 @@ LANES_INLINE __mmask8 bit_of(__mmask8 k, uint32_t bits, __m256i i)
 
 /* The steps [entered, end) that the lanes in k spent in their stage, split by
  * phase as count_steps does: before conversion, the conversion step, after.
- * Returns the first part as a count record (a spare counter where there is
- * none); the part after the
- * conversion step of a stay that began with it goes to out. */
-LANES_INLINE __m256i stay(sink *out, const cjm_lanes_plan *p, __mmask8 k, const lanes *c,
-                          __m256i end)
+ * Returns a stay record (see add_stay; a spare counter where there is none). */
+LANES_INLINE __m256i stay(const cjm_lanes_plan *p, __mmask8 k, const lanes *c, __m256i end)
 {
     const int S = p->S;
-    const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
+    const __m256i zero = _mm256_setzero_si256();
     __m256i n = _mm256_sub_epi32(end, c->entered);
     k = _mm256_mask_cmpgt_epi32_mask(bit_of(k, p->step_money, c->stage), n, zero);
     __mmask8 pre = _mm256_cmplt_epi32_mask(c->tau, zero);
     __mmask8 at = _mm256_cmpeq_epi32_mask(c->tau, c->entered);
     __m256i base = _mm256_add_epi32(c->stage, _mm256_set1_epi32(p->lay.steps));
     __m256i post = _mm256_add_epi32(base, _mm256_set1_epi32(CJM_POST * S));
-    __m256i idx =
+    __m256i idx = /* at: the conversion step; the rest after it goes to idx + S */
         _mm256_mask_mov_epi32(post, pre, _mm256_add_epi32(base, _mm256_set1_epi32(CJM_PRE * S)));
     idx = _mm256_mask_mov_epi32(idx, at, _mm256_add_epi32(base, _mm256_set1_epi32(CJM_AT * S)));
-    __mmask8 after = k & at & _mm256_cmpgt_epi32_mask(n, one);
-    emit(out, after, count(post, _mm256_sub_epi32(n, one)));
-    return _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[0]), k,
-                                 count(idx, _mm256_mask_mov_epi32(n, at, one)));
+    __m256i rec = _mm256_mask_or_epi32(count(idx, n), at, count(idx, n),
+                                       _mm256_set1_epi32((int)CJM_LANES_AT_BIT));
+    return _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[0]), k, rec);
 }
 
 /* A table by cell, for eight cells; wide: cells past 16 are in use. */
@@ -226,12 +222,22 @@ LANES_INLINE void refill(const cjm_lanes_plan *p, const cjm_lanes_block *b, __mm
 }
 
 /* Sums the log into the tally and empties it. */
+/* Adds a stay record: n steps at counter idx, or, for a stay that began with
+ * the conversion, 1 at idx (the conversion step) and n - 1 after it. */
+static inline void add_stay(int64_t *tally, uint32_t rec, int S)
+{
+    uint32_t idx = rec & ((1u << CJM_LANES_INDEX_BITS) - 1), at = rec >> 31;
+    int64_t n = (rec & ~CJM_LANES_AT_BIT) >> CJM_LANES_INDEX_BITS;
+    tally[idx] += at ? 1 : n;
+    tally[idx + (at ? S : 0)] += at ? n - 1 : 0;
+}
+
 static void flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, sink *out)
 {
     const uint32_t index = (1u << CJM_LANES_INDEX_BITS) - 1, end = (1u << CJM_LANES_END_BITS) - 1;
     for (const uint64_t *r = log->moves; r < out->moves; r++) {
         uint32_t lo = (uint32_t)*r, hi = (uint32_t)(*r >> 32);
-        tally[lo & index] += lo >> CJM_LANES_INDEX_BITS;
+        add_stay(tally, lo, p->S);
         tally[hi & index]++;
         tally[hi >> CJM_LANES_INDEX_BITS]++;
     }
@@ -243,8 +249,7 @@ static void flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, s
         retained += (int64_t)(*r >> 3 * CJM_LANES_END_BITS);
     }
     tally[p->lay.retained] += retained;
-    for (const uint32_t *r = log->counts; r < out->counts; r++)
-        tally[*r & index] += *r >> CJM_LANES_INDEX_BITS;
+    for (const uint32_t *r = log->counts; r < out->counts; r++) add_stay(tally, *r, p->S);
     *out = (sink){log->moves, log->ends, log->counts};
 }
 
@@ -271,11 +276,11 @@ LANES_INLINE void pass(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes 
     /* one record for each stay that ends now (the movers', and theirs who
      * reach the horizon) with the movers' entries */
     __mmask8 ended = mv | _mm256_mask_cmpeq_epi32_mask(c->active, t1, H);
-    __m256i lo = stay(out, p, ended, c, t1), hi;
+    __m256i lo = stay(p, ended, c, t1), hi;
     /* no branch on mv: nineteen passes in twenty have a lane that moves */
     hi = enter(p, mv, c, destination(p, mv, cell, v, wide, degree), t1);
     if (p->final & p->step_money) { /* the whole stay in a final stage */
-        __m256i whole = stay(out, p, bit_of(mv, p->final, c->stage), c, H);
+        __m256i whole = stay(p, bit_of(mv, p->final, c->stage), c, H);
         __m256i amount = _mm256_set1_epi32(-(1 << CJM_LANES_INDEX_BITS));
         emit(out, _mm256_test_epi32_mask(whole, amount), whole); /* not the spares */
     }
@@ -338,10 +343,10 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     memset(c, 0, sizeof c);
     const __m512i inc = _mm512_set1_epi64((long long)b->inc);
     sink out = {log->moves, log->ends, log->counts};
-    /* a pass of every group adds at most 8 moves, 8 ends and 3 x 8 counts each */
+    /* a pass of every group adds at most 8 moves, 8 ends and 8 stays each */
     const uint64_t *moves_full = log->moves + CJM_LANES_LOG - GROUPS * 8;
     const uint64_t *ends_full = log->ends + CJM_LANES_LOG - GROUPS * 8;
-    const uint32_t *counts_full = log->counts + CJM_LANES_LOG - GROUPS * 3 * 8;
+    const uint32_t *counts_full = log->counts + CJM_LANES_LOG - GROUPS * 8;
     int next = 0;
     __mmask8 active = 0;
     for (int g = 0; g < GROUPS; g++) {

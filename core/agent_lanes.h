@@ -63,14 +63,16 @@ typedef struct cjm_lanes_block {
 #define CJM_LANES_LOG 2048
 #define CJM_LANES_INDEX_BITS 12
 #define CJM_LANES_END_BITS 20
+#define CJM_LANES_AT_BIT 0x80000000u
 typedef struct cjm_lanes_log {
-    /* a stay that ended and what followed: steps counter | amount << 12, then
-     * entries counter | first-visit counter << 12 (spare counters: none) */
+    /* a stay that ended and what followed: steps counter | steps << 12 |
+     * (it began with the conversion) << 31, then entries counter |
+     * first-visit counter << 12 (spare counters: none) */
     uint64_t moves[CJM_LANES_LOG];
     /* a converted customer done: retention denominator and numerator and
      * conversion-by-arrival counters, 20 bits each, then 1 if retained */
     uint64_t ends[CJM_LANES_LOG];
-    uint32_t counts[CJM_LANES_LOG]; /* rarer: steps counter | amount << 12 */
+    uint32_t counts[CJM_LANES_LOG]; /* rarer: stays in final stages, as in moves */
 } cjm_lanes_log;
 
 /* True when this CPU runs the kernel (AVX-512 F/DQ/VL/BW and BMI2), and the
