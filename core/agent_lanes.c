@@ -273,12 +273,15 @@ LANES_INLINE void pass(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes 
     __m256i v = _mm256_add_epi32(draw(c, inc), lookup(p->rot, cell, wide)); /* as the scalar loop */
     __mmask8 mv = leaving(p, c->active, v, cell, wide);
     __m256i t1 = _mm256_add_epi32(c->t, one), H = _mm256_set1_epi32(p->H);
-    /* one record for each stay that ends now (the movers', and theirs who
-     * reach the horizon) with the movers' entries */
+    /* the stays that end now: the movers', and theirs who reach the horizon */
     __mmask8 ended = mv | _mm256_mask_cmpeq_epi32_mask(c->active, t1, H);
-    __m256i lo = stay(p, ended, c, t1), hi;
-    /* no branch on mv: nineteen passes in twenty have a lane that moves */
-    hi = enter(p, mv, c, destination(p, mv, cell, v, wide, degree), t1);
+    if (!ended) { /* every lane stays: where stays are long, most passes are this */
+        c->t = _mm256_mask_mov_epi32(c->t, c->active, t1);
+        return;
+    }
+    /* one record for each stay that ends, with the movers' entries */
+    __m256i lo = stay(p, ended, c, t1);
+    __m256i hi = enter(p, mv, c, destination(p, mv, cell, v, wide, degree), t1);
     if (p->final & p->step_money) { /* the whole stay in a final stage */
         __m256i whole = stay(p, bit_of(mv, p->final, c->stage), c, H);
         __m256i amount = _mm256_set1_epi32(-(1 << CJM_LANES_INDEX_BITS));
