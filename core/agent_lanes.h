@@ -4,12 +4,13 @@
  * loop in engine_agent.c: the output is identical byte for byte.
  *
  * It covers models whose probabilities are the same for every customer of a
- * segment and do not change with time (constants, tables by segment, functions
- * that return the same value at every step, barriers that stand throughout),
- * with at most 32 (segment, stage) cells, 8 edges out of a stage, and
- * arrivals. Everything else goes the scalar way: probabilities that change
- * with time, a customer's own probabilities (per-customer, time in stage),
- * min_steps, referrals, a final first stage. */
+ * segment (constants, tables by segment, functions of time, barriers), with at
+ * most 32 (segment, stage) cells and 8 edges out of a stage, and arrivals.
+ * Thresholds that do not change with time are looked up with permutes; those
+ * that do, with gathers, which pay only where customers move often (see
+ * engine_agent.c). Everything else goes the scalar way: a customer's own
+ * probabilities (per-customer, time in stage), min_steps, referrals, a final
+ * first stage. */
 #ifndef CJM_AGENT_LANES_H
 #define CJM_AGENT_LANES_H
 
@@ -45,6 +46,14 @@ typedef struct cjm_lanes_plan {
      * block), as the "none" of a record: a different one for each lane and
      * field, so that adding zero to them makes no chain of dependent adds. */
     int32_t spare[3][8];
+    /* Thresholds that change with time (timed != 0) are looked up by
+     * cell x H + t with gathers: leave and rot as in the scalar plan, and
+     * cum_t[k x cells x H + cell x H + t] (2^33 past a stage's last edge; dest
+     * then repeats the last edge's stage, and cum, leave_all and rot above are
+     * not used). */
+    int timed;
+    const uint64_t *leave_t, *cum_t;
+    const uint32_t *rot_t;
     uint64_t seg_cum[CJM_LANES_CELLS]; /* cumulative segment shares x 2^32 */
     cjm_tally_layout lay;
 } cjm_lanes_plan;

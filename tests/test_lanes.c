@@ -58,14 +58,30 @@ static const char *short_lua =
     "  transitions = { buy = { again = 0.4 }, again = { buy = 0.3, gone = 0.7 } },\n"
     "}\n";
 
-/* The same model as wide_lua's first stages, with a probability that changes
- * with time: the scalar loop's. */
+/* Probabilities that change with time, customers who move often: the
+ * kernel with gathers. A barrier for some weeks, a stage whose edges sum to 1
+ * in some weeks, money per step in the converting stage and a final one. */
 static const char *seasonal_lua =
     "return cjm.scenario {\n"
-    "  name = 'lanes: seasonal', horizon = 20, cohort = { size = 5000 },\n"
+    "  name = 'lanes: seasonal', horizon = 30, cohort = { size = 5000, arrivals = 100 },\n"
+    "  stages = { { 'a' }, { 'b', converts = true, revenue_per_step = 3 }, { 'c', cost = 1 },\n"
+    "             { 'won', final = true, revenue_per_step = 1 }, { 'lost', final = true } },\n"
+    "  transitions = {\n"
+    "    a = { b = function(c) return 0.1 + 0.01 * (c.t % 4) end, lost = 0.1, c = 0.05 },\n"
+    "    b = { lost = 0.2, c = 0.1 },\n"
+    "    c = { won = function(c) return c.t < 10 and 0.6 or 0.3 end, a = 0.4, lost = 0 },\n"
+    "  },\n"
+    "  barriers = { slow = { on = 'a -> b', effect = 0.5, from = 5, to = 12 } },\n"
+    "}\n";
+
+/* Probabilities that change with time, customers who stay long: the scalar
+ * loop is the faster there. */
+static const char *slow_lua =
+    "return cjm.scenario {\n"
+    "  name = 'lanes: slow', horizon = 40, cohort = { size = 5000 },\n"
     "  stages = { { 'a' }, { 'b', converts = true }, { 'lost', final = true } },\n"
-    "  transitions = { a = { b = function(c) return 0.1 + 0.01 * (c.t % 4) end, lost = 0.1 },\n"
-    "                  b = { lost = 0.2 } },\n"
+    "  transitions = { a = { b = function(c) return 0.01 + 0.001 * (c.t % 4) end, lost = 0.002 },\n"
+    "                  b = { lost = 0.01 } },\n"
     "}\n";
 
 static char *report_json(const cjm_model *m, int threads, int runs, int64_t customers)
@@ -130,13 +146,13 @@ static void test_kernel_covers(void **state)
 {
     (void)state;
     bool cpu = cjm_lanes_available();
-    const char *texts[] = {wide_lua, short_lua};
-    for (int i = 0; i < 2; i++) {
+    const char *texts[] = {wide_lua, short_lua, seasonal_lua};
+    for (int i = 0; i < 3; i++) {
         cjm_model *m = tu_load_text(texts[i]);
         assert_int_equal(same_bytes(m, 3, 20000), cpu);
         cjm_model_free(&m);
     }
-    cjm_model *m = tu_load_text(seasonal_lua);
+    cjm_model *m = tu_load_text(slow_lua);
     assert_false(same_bytes(m, 3, 5000));
     cjm_model_free(&m);
     m = load_variant(wide_lua, "fixed");
@@ -183,6 +199,9 @@ static void test_kernel_vs_exact(void **state)
     cjm_model_free(&m);
     m = tu_load_text(short_lua);
     tu_compare_engines(m, 200, 9000, 8);
+    cjm_model_free(&m);
+    m = tu_load_text(seasonal_lua);
+    tu_compare_engines(m, 200, 20000, 9);
     cjm_model_free(&m);
 }
 
