@@ -6,10 +6,12 @@
  * does their bookkeeping with masks instead of branches: a move costs the
  * scalar loop two unpredictable branches, and eight lanes hide the latency of
  * the PCG multiply. Counts are not added in place (lanes of one pass often hit
- * the same counter); each is written as a (tally index, amount) record,
- * compressed to the lanes that have one, and the records are summed into the
- * tally when the log is nearly full. A lane whose customer is done takes the
- * next customer of the block. */
+ * the same counter): each stay that ends, with the entry that follows, is one
+ * record, each converted customer who is done another, compressed to the lanes
+ * that have one; the records are summed into the tally when the log is nearly
+ * full (flush). A lane whose customer is done takes the next customer of the
+ * block. The lanes of a pass are at different steps: a customer's numbers are
+ * keyed by its own slots, so the order customers go in changes nothing. */
 #include "agent_lanes.h"
 #include "rng.h"
 
@@ -67,8 +69,7 @@ LANES_INLINE uint64_t *append64(uint64_t *out, __mmask8 k, __m512i rec)
     return out + __builtin_popcount(k);
 }
 
-/* Adds amt to tally[idx] for the lanes in k (a count record; for the rare
- * counts, and behind a branch: a compress costs as much as a dozen adds). */
+/* Appends the lanes in k of a 32-bit record: the stays in final stages. */
 LANES_INLINE void emit(sink *out, __mmask8 k, __m256i rec)
 {
     _mm256_storeu_si256((void *)out->counts, _mm256_maskz_compress_epi32(k, rec));
@@ -238,7 +239,6 @@ LANES_INLINE void refill(const cjm_lanes_plan *p, const cjm_lanes_block *b, __mm
     *next += __builtin_popcount(fill);
 }
 
-/* Sums the log into the tally and empties it. */
 /* Adds a stay record: n steps at counter idx, or, for a stay that began with
  * the conversion, 1 at idx (the conversion step) and n - 1 after it. */
 static inline void add_stay(int64_t *tally, uint32_t rec, int S)
@@ -249,6 +249,7 @@ static inline void add_stay(int64_t *tally, uint32_t rec, int S)
     tally[idx + (at ? S : 0)] += at ? n - 1 : 0;
 }
 
+/* Sums the log into the tally and empties it. */
 static void flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, sink *out)
 {
     const uint32_t index = (1u << CJM_LANES_INDEX_BITS) - 1, end = (1u << CJM_LANES_END_BITS) - 1;
