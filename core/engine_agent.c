@@ -301,7 +301,7 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     p->seg_cum = malloc((size_t)p->G * sizeof *p->seg_cum);
     p->leave = malloc((size_t)p->G * p->S * p->H * sizeof *p->leave);
     p->rot = malloc((size_t)p->G * p->S * p->H * sizeof *p->rot);
-    p->cum = malloc((size_t)p->H * p->G * p->E * sizeof *p->cum);
+    p->cum = calloc((size_t)p->H * p->G * p->E, sizeof *p->cum); /* a model may have no edges */
     p->dest = malloc((size_t)p->E * sizeof *p->dest);
     p->converts = malloc((size_t)p->S);
     p->final = malloc((size_t)p->S);

@@ -1,6 +1,7 @@
 /* test_lanes.c: the agent engine's vectorised kernel (core/agent_lanes.c)
  * gives the same bytes as the scalar loop, which test_agent checks against
  * the exact engine; and it runs exactly for the models it covers. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,14 +103,36 @@ static char *report_json(const cjm_model *m, int threads, int runs, int64_t cust
     return buf;
 }
 
+/* Prints the lines where two reports differ (- scalar, + kernel). */
+static void show_difference(const char *a, const char *b)
+{
+    for (int line = 1; *a || *b; line++) {
+        size_t na = strcspn(a, "\n"), nb = strcspn(b, "\n");
+        if (na != nb || memcmp(a, b, na) != 0)
+            fprintf(stderr, "line %d:\n- %.*s\n+ %.*s\n", line, (int)na, a, (int)nb, b);
+        a += na + (a[na] != 0);
+        b += nb + (b[nb] != 0);
+    }
+}
+
 /* The JSON report with the kernel turned off (CJM_SIMD=0) and on, for 1 and
- * 3 threads: all four the same. Returns whether the kernel ran. */
-static bool same_bytes(const cjm_model *m, int runs, int64_t customers)
+ * 3 threads: all four the same. Returns whether the kernel ran. Where they
+ * differ, prints the scenario's text (lua, if given) and the lines that do. */
+static bool same_bytes_shown(const cjm_model *m, int runs, int64_t customers, const char *lua)
 {
     setenv("CJM_SIMD", "0", 1);
     char *scalar = report_json(m, 1, runs, customers);
     unsetenv("CJM_SIMD");
     char *one = report_json(m, 1, runs, customers), *three = report_json(m, 3, runs, customers);
+    for (int k = 0; k < 2; k++) {
+        const char *kernel = k ? three : one;
+        if (strcmp(scalar, kernel) == 0) continue;
+        fprintf(stderr,
+                "the scalar loop and the kernel (%d thread%s, %d runs x %lld customers) "
+                "differ for\n%s",
+                k ? 3 : 1, k ? "s" : "", runs, (long long)customers, lua ? lua : "(a model)\n");
+        show_difference(scalar, kernel);
+    }
     assert_string_equal(scalar, one);
     assert_string_equal(scalar, three);
     free(scalar);
@@ -124,6 +147,11 @@ static bool same_bytes(const cjm_model *m, int runs, int64_t customers)
     bool used = cjm_engine_agent_vectorised(r);
     cjm_result_free(&r);
     return used;
+}
+
+static bool same_bytes(const cjm_model *m, int runs, int64_t customers)
+{
+    return same_bytes_shown(m, runs, customers, NULL);
 }
 
 static cjm_model *load_variant(const char *lua, const char *variant)
@@ -205,12 +233,438 @@ static void test_kernel_vs_exact(void **state)
     cjm_model_free(&m);
 }
 
+/* Random models for test_random_models, from a small xorshift64* generator
+ * (not rand(): the same models with every libc). */
+#define GEN_STAGES 12
+
+typedef struct gen {
+    uint64_t s;
+    FILE *f; /* the scenario's text */
+    int G, S, H;
+    bool named;       /* segments are written: tables by segment may name them */
+    bool slow;        /* every stage is left rarely: time-varying thresholds go scalar */
+    bool timed_ok;    /* probabilities may be functions of c.t */
+    bool maybe_timed; /* some threshold may change with time */
+    bool timed;       /* some threshold certainly does */
+    bool draws_ok;    /* amounts and probabilities may be distributions */
+    bool uncertain;   /* some input is drawn per run: each run has its own plan */
+    int max_degree;
+} gen;
+
+static uint64_t gen_next(gen *g)
+{
+    g->s ^= g->s >> 12;
+    g->s ^= g->s << 25;
+    g->s ^= g->s >> 27;
+    return g->s * 0x2545f4914f6cdd1dull;
+}
+
+static int gen_int(gen *g, int lo, int hi)
+{
+    return lo + (int)(gen_next(g) % (uint64_t)(hi - lo + 1));
+}
+
+static double gen_unit(gen *g)
+{
+    return (double)(gen_next(g) >> 11) * 0x1p-53;
+}
+
+static bool gen_chance(gen *g, double p)
+{
+    return gen_unit(g) < p;
+}
+
+/* How many significant digits a number gets: few, or all 17. */
+static int gen_digits(gen *g)
+{
+    return gen_chance(g, 0.5) ? 17 : gen_int(g, 1, 4);
+}
+
+/* x as the text with that many significant digits reads it. */
+static double rounded(double x, int digits)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.*g", digits, x);
+    return strtod(buf, NULL);
+}
+
+/* x rounded, but not above most, nor below 0. */
+static double at_most(double x, int digits, double most)
+{
+    double r = rounded(x, digits);
+    r = r > most ? most : r;
+    return r > 0 ? r : 0;
+}
+
+/* Writes x as the shortest text that reads back as x (90, not 9e+01). */
+static void put_num(FILE *f, double x)
+{
+    char buf[40];
+    for (int d = 1; d <= 17; d++) {
+        snprintf(buf, sizeof buf, "%.*g", d, x);
+        if (strtod(buf, NULL) == x) break;
+    }
+    for (int d = 0; strchr(buf, 'e') && x >= 1e-4 && d <= 20; d++) {
+        char fixed[64];
+        snprintf(fixed, sizeof fixed, "%.*f", d, x);
+        if (strtod(fixed, NULL) == x && strlen(fixed) < sizeof buf) strcpy(buf, fixed);
+    }
+    fputs(buf, f);
+}
+
+/* ", key = amount" for a stage's money: often left out, sometimes 0, rarely
+ * drawn per run. */
+static void put_money(gen *g, const char *key)
+{
+    int r = gen_int(g, 0, 19);
+    if (r < 10) return;
+    fprintf(g->f, ", %s = ", key);
+    if (r == 19 && g->draws_ok) {
+        double lo = rounded(50 * gen_unit(g), 3);
+        fputs("cjm.triangular(", g->f);
+        put_num(g->f, lo);
+        fputs(", ", g->f);
+        put_num(g->f, lo + 1);
+        fputs(", ", g->f);
+        put_num(g->f, lo + 10);
+        fputs(")", g->f);
+        g->uncertain = true;
+        return;
+    }
+    put_num(g->f, r <= 11 ? 0 : rounded(gen_unit(g) * 100, gen_int(g, 1, 6)));
+}
+
+/* Writes a probability that is at most p at every step and in every segment:
+ * a number, a table by segment, a function of c.t, c.segment or nothing, or
+ * (rarely) a distribution drawn per run. Returns whether it is the number p. */
+static bool put_prob(gen *g, double p, bool nest)
+{
+    FILE *f = g->f;
+    int form = gen_int(g, 0, 39), d = gen_digits(g);
+    if (form <= 19 || p == 0) {
+        put_num(f, p);
+        return true;
+    }
+    double lo = at_most(p * gen_unit(g), d, p);
+    if (form == 39 && lo < p && g->draws_ok) {
+        fputs("cjm.uniform(", f);
+        put_num(f, lo);
+        fputs(", ", f);
+        put_num(f, p);
+        fputs(")", f);
+        g->uncertain = true;
+        return false;
+    }
+    form /= 4;
+    if (form <= 6 && nest && g->named) { /* each entry p, 0, below p, or a function */
+        fputs("{ ", f);
+        for (int k = 0; k < g->G; k++) {
+            fprintf(f, "%sg%d = ", k ? ", " : "", k);
+            int r = gen_int(g, 0, 4);
+            double q = r == 0 ? p : r == 1 ? 0 : at_most(p * gen_unit(g), d, p);
+            if (r == 4)
+                put_prob(g, q, false);
+            else
+                put_num(f, q);
+        }
+        fputs(" }", f);
+        return false;
+    }
+    if (form <= 8 && g->timed_ok && g->H > 1) {
+        g->maybe_timed = true;
+        if (gen_chance(g, 0.5)) { /* periodic: a + b (t mod period), at most a + b (period - 1) */
+            int period = gen_int(g, 2, 5);
+            double a = at_most(p * 0.8 * gen_unit(g), d, p);
+            double b = rounded((p - a) / (period - 1), d);
+            if (a + b * (period - 1) > p) b = (p - a) / (period - 1);
+            while (a + b * (period - 1) > p) b = nextafter(b, 0);
+            fputs("function(c) return ", f);
+            put_num(f, a);
+            fputs(" + ", f);
+            put_num(f, b);
+            fprintf(f, " * (c.t %% %d) end", period);
+            g->timed |= b >= 1e-7; /* more than 2^-32 */
+        } else {                   /* a step */
+            int until = gen_int(g, 1, g->H - 1);
+            double x = p, y = at_most(p * gen_unit(g), d, p);
+            if (gen_chance(g, 0.5)) {
+                x = y;
+                y = p;
+            }
+            fprintf(f, "function(c) return c.t < %d and ", until);
+            put_num(f, x);
+            fputs(" or ", f);
+            put_num(f, y);
+            fputs(" end", f);
+            g->timed |= fabs(x - y) >= 1e-7;
+        }
+        return false;
+    }
+    fputs("function(c) return ", f);
+    if (g->named && gen_chance(g, 0.5)) {
+        fprintf(f, "c.segment == 'g%d' and ", gen_int(g, 0, g->G - 1));
+        put_num(f, p);
+        fputs(" or ", f);
+        put_num(f, at_most(p * gen_unit(g), d, p));
+    } else {
+        put_num(f, p);
+    }
+    fputs(" end", f);
+    return false;
+}
+
+/* The probabilities out of a stage with k edges, summing to at most 1: any
+ * sum, exactly 1 (in decimals or in sixteenths), just below 1, small (slow
+ * models); sometimes with an edge of 0 or one too small for a 32-bit draw. */
+static void stage_probs(gen *g, int k, double *p)
+{
+    int mode = g->slow ? 9 : gen_int(g, 0, 19), d = gen_digits(g);
+    double w[CJM_MAX_STAGES], total = 0, prefix = 0;
+    for (int j = 0; j < k; j++) total += w[j] = gen_unit(g) + 0.01;
+    if (mode <= 2) { /* exactly 1: the last edge takes the rest */
+        for (int j = 0; j + 1 < k; j++) prefix += p[j] = at_most(w[j] / total, d, 1 - prefix);
+        p[k - 1] = prefix < 1 ? 1 - prefix : 0; /* the sum may be 1 + 2^-52 */
+    } else if (mode == 3) {                     /* sixteenths that sum to 1 */
+        int left = 16;
+        for (int j = 0; j + 1 < k; j++) {
+            int n = gen_int(g, 0, left);
+            p[j] = n / 16.0;
+            left -= n;
+        }
+        p[k - 1] = left / 16.0;
+    } else {
+        double budget = mode == 4   ? 1 - 1e-10
+                        : g->slow   ? 0.001 + 0.04 * gen_unit(g)
+                        : mode <= 6 ? 0.05 * gen_unit(g)
+                                    : 0.98 * gen_unit(g);
+        for (int j = 0; j < k; j++)
+            prefix += p[j] = at_most(budget * w[j] / total, mode == 4 ? 17 : d, budget - prefix);
+    }
+    if (gen_chance(g, 0.15)) p[gen_int(g, 0, k - 1)] = 0;
+    int tiny = gen_int(g, 0, k - 1);
+    if (gen_chance(g, 0.05) && p[tiny] > 1e-11) p[tiny] = 1e-11;
+}
+
+/* A written transition that a barrier may stand on. */
+typedef struct gen_edge {
+    int from, to;
+    double plain; /* its probability, if written as a number; else -1 */
+} gen_edge;
+
+/* One random scenario's text; wide: more than 32 (segment, stage) cells. */
+static void gen_model(gen *g, int index, bool wide)
+{
+    FILE *f = g->f;
+    g->G = wide ? gen_int(g, 3, 4) : gen_int(g, 1, 4);
+    g->S = wide ? gen_int(g, 32 / g->G + 1, GEN_STAGES)
+                : gen_int(g, 2, 32 / g->G < GEN_STAGES ? 32 / g->G : GEN_STAGES);
+    g->H = index % 23 == 0       ? 1
+           : index % 23 == 1     ? 2
+           : gen_chance(g, 0.15) ? gen_int(g, 3, 5)
+                                 : gen_int(g, 3, 60);
+    g->slow = gen_chance(g, 0.2);
+    g->timed_ok = gen_chance(g, g->slow ? 0.7 : 0.4);
+    g->maybe_timed = g->timed = g->uncertain = false;
+    g->draws_ok = gen_chance(g, 0.1);
+    g->max_degree = 0;
+    g->named = g->G > 1 || gen_chance(g, 0.5);
+    fprintf(f, "return cjm.scenario {\n  name = 'random model %d', horizon = %d,\n", index, g->H);
+    fputs("  cohort = { size = 1000", f);
+    if (gen_chance(g, 0.3)) {
+        fputs(", cost_per_prospect = ", f);
+        put_num(f, rounded(5 * gen_unit(g), 3));
+    }
+    if (gen_chance(g, 0.15)) {
+        fputs(", arrivals = ", f);
+        put_num(f, rounded(20 * gen_unit(g), gen_int(g, 1, 4)));
+    } else if (gen_chance(g, 0.1)) {
+        fprintf(f, ", arrivals = function(t) return (t %% %d) * ", gen_int(g, 2, 5));
+        put_num(f, rounded(6 * gen_unit(g), 2));
+        fputs(" end", f);
+    }
+    fputs(" },\n", f);
+    if (g->named) {
+        int w[4], total = 0;
+        for (int k = 0; k < g->G; k++) total += w[k] = gen_chance(g, 0.1) ? 0 : gen_int(g, 1, 9);
+        if (total == 0) total = w[0] = 1;
+        fputs("  segments = {", f);
+        for (int k = 0; k < g->G; k++) {
+            fprintf(f, " { 'g%d', share = ", k);
+            put_num(f, (double)w[k] / total);
+            fputs(" },", f);
+        }
+        fputs(" },\n", f);
+    }
+    bool final[GEN_STAGES], converts[GEN_STAGES], any = false;
+    for (int s = 0; s < g->S; s++) {
+        final[s] = s > 0 && gen_chance(g, 0.3);
+        converts[s] = gen_chance(g, s == 0 ? 0.2 : final[s] ? 0.15 : 0.25);
+        any |= converts[s];
+    }
+    if (!any) converts[gen_int(g, 0, g->S - 1)] = true;
+    fputs("  stages = {\n", f);
+    for (int s = 0; s < g->S; s++) {
+        fprintf(f, "    { 's%d'%s%s", s, final[s] ? ", final = true" : "",
+                converts[s] ? ", converts = true" : "");
+        put_money(g, "cost");
+        put_money(g, "revenue");
+        put_money(g, "cost_per_step");
+        put_money(g, "revenue_per_step");
+        fputs(" },\n", f);
+    }
+    fputs("  },\n  transitions = {\n", f);
+    gen_edge edges[GEN_STAGES * GEN_STAGES];
+    int n_edges = 0;
+    /* now and then a stage with more edges than the kernel takes */
+    int crowded = g->S > 9 && gen_chance(g, 0.1) ? gen_int(g, 0, g->S - 1) : -1;
+    for (int s = 0; s < g->S; s++) {
+        if (final[s]) continue;
+        int most = g->S - 1 < CJM_LANES_DEGREE ? g->S - 1 : CJM_LANES_DEGREE;
+        int k = s == crowded          ? gen_int(g, CJM_LANES_DEGREE + 1, g->S - 1)
+                : gen_chance(g, 0.15) ? 0
+                                      : gen_int(g, 1, most);
+        if (k > g->max_degree) g->max_degree = k;
+        if (k == 0) { /* kept to the horizon */
+            if (gen_chance(g, 0.5)) fprintf(f, "    s%d = {},\n", s);
+            continue;
+        }
+        int to[GEN_STAGES], n = 0;
+        for (int d = 0; d < g->S; d++)
+            if (d != s) to[n++] = d;
+        for (int j = 0; j < k; j++) { /* k distinct destinations */
+            int pick = gen_int(g, j, n - 1), keep = to[j];
+            to[j] = to[pick];
+            to[pick] = keep;
+        }
+        double p[CJM_MAX_STAGES];
+        stage_probs(g, k, p);
+        fprintf(f, "    s%d = {", s);
+        for (int j = 0; j < k; j++) {
+            fprintf(f, "%s s%d = ", j ? "," : "", to[j]);
+            bool plain = put_prob(g, p[j], true);
+            edges[n_edges++] = (gen_edge){s, to[j], plain ? p[j] : -1};
+        }
+        fputs(" },\n", f);
+    }
+    fputs("  },\n", f);
+    if (n_edges > 0 && gen_chance(g, 0.35)) {
+        fputs("  barriers = {\n", f);
+        for (int b = 0, count = gen_int(g, 1, 2); b < count; b++) {
+            gen_edge e = edges[gen_int(g, 0, n_edges - 1)];
+            double effect = rounded(0.1 + 0.8 * gen_unit(g), gen_int(g, 1, 3));
+            fprintf(f, "    b%d = { on = 's%d -> s%d', effect = ", b, e.from, e.to);
+            put_num(f, effect);
+            int window = gen_int(g, 0, 3), from = 0, until = INT32_MAX;
+            if (window == 1) from = gen_int(g, 0, g->H);
+            if (window == 2) until = gen_int(g, 1, g->H + 2);
+            if (window == 3) {
+                from = gen_int(g, 0, g->H - 1);
+                until = gen_int(g, from + 1, g->H + 2);
+            }
+            if (window == 1 || window == 3) fprintf(f, ", from = %d", from);
+            if (window >= 2) fprintf(f, ", to = %d", until);
+            if (g->named && gen_chance(g, 0.3))
+                fprintf(f, ", segments = { 'g%d' }", gen_int(g, 0, g->G - 1));
+            fputs(" },\n", f);
+            g->maybe_timed |= window > 0;
+            g->timed |= e.plain >= 1e-6 && ((from > 0 && from < g->H) || until < g->H);
+        }
+        fputs("  },\n", f);
+    }
+    fputs("}\n", f);
+}
+
+/* Customers per run: often not a multiple of 8 or of a block (4096). */
+static int64_t gen_customers(gen *g)
+{
+    static const int64_t some[] = {1,    2,    7,    8,    9,    15,   17,   100, 1001,
+                                   4095, 4096, 4097, 5003, 8191, 8192, 8193, 9000};
+    if (gen_chance(g, 0.6)) return some[gen_int(g, 0, sizeof some / sizeof *some - 1)];
+    return gen_int(g, 1, 9000);
+}
+
+/* Loads a generated scenario, printing its text if it does not load. */
+static cjm_model *load_generated(const char *lua)
+{
+    char *path = tu_write_temp(lua);
+    cjm_model *m = NULL;
+    cjm_error err = {0};
+    cjm_status st = cjm_model_load(path, NULL, &m, &err);
+    if (st != CJM_OK) fprintf(stderr, "%s\ndoes not load: %s\n", lua, err.msg);
+    unlink(path);
+    free(path);
+    assert_int_equal(st, CJM_OK);
+    return m;
+}
+
+/* Random models, the scalar loop against the kernel: 1 to 4 segments, 2 to
+ * 12 stages (a tenth with more than 32 cells), 0 to 8 edges out of a stage
+ * (rarely more), sums of 1 and zero edges, conversion anywhere, money,
+ * horizons of 1 and 2, arrivals, tables by segment, functions of time (moving
+ * often or rarely), barriers with windows, now and then inputs drawn per run.
+ * A model whose thresholds certainly change with time and that ran the kernel
+ * ran it with gathers. CJM_TEST_VERBOSE=1 prints every model; CJM_TEST_SEED=n
+ * makes other ones. */
+static void test_random_models(void **state)
+{
+    (void)state;
+    enum { MODELS = 300 };
+    bool cpu = cjm_lanes_available(), verbose = getenv("CJM_TEST_VERBOSE") != NULL;
+    const char *seed = getenv("CJM_TEST_SEED"); /* other models, to look further */
+    gen g = {.s = seed ? strtoull(seed, NULL, 0) * 0x9e3779b97f4a7c15ull + 1
+                       : 0x853c49e6748fea9bull};
+    int kernel = 0, timed = 0, scalar = 0, timed_scalar = 0;
+    for (int i = 0; i < MODELS; i++) {
+        char *lua = NULL;
+        size_t len = 0;
+        g.f = open_memstream(&lua, &len);
+        bool wide = i % 10 == 9;
+        gen_model(&g, i, wide);
+        fclose(g.f);
+        int runs = gen_int(&g, 2, 3);
+        int64_t customers = gen_customers(&g);
+        if (verbose)
+            fprintf(stderr, "model %d, %d runs x %lld customers:\n%s", i, runs,
+                    (long long)customers, lua);
+        cjm_model *m = load_generated(lua);
+        bool used = same_bytes_shown(m, runs, customers, lua);
+        cjm_model_free(&m);
+        bool fits = !wide && g.max_degree <= CJM_LANES_DEGREE;
+        if (verbose)
+            fprintf(stderr, "model %d: %s%s\n", i, used ? "kernel" : "scalar",
+                    g.timed ? ", thresholds change with time" : "");
+        /* the kernel runs where the model is one it takes and the CPU has
+         * AVX-512, always when the thresholds are fixed (permutes) */
+        bool must_not = !fits || !cpu, must = !must_not && !g.maybe_timed && !g.uncertain;
+        if ((must_not && used) || (must && !used))
+            fprintf(stderr, "%sthe kernel %s for model %d\n", lua, used ? "ran" : "did not run", i);
+        if (must_not) assert_false(used);
+        if (must) assert_true(used);
+        kernel += used;
+        timed += used && g.timed;
+        scalar += !used;
+        timed_scalar += !used && g.timed && fits;
+        free(lua);
+    }
+    fprintf(stderr,
+            "random models: %d, the kernel ran for %d (%d with thresholds that change with time), "
+            "the scalar loop for %d (%d of them for thresholds that change with time)\n",
+            MODELS, kernel, timed, scalar, timed_scalar);
+    if (cpu) {
+        assert_true(3 * kernel >= MODELS);
+        assert_true(timed >= 1);
+        assert_true(scalar >= 1);
+        assert_true(timed_scalar >= 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kernel_covers),
         cmocka_unit_test(test_same_bytes_files),
         cmocka_unit_test(test_kernel_vs_exact),
+        cmocka_unit_test(test_random_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
