@@ -173,7 +173,7 @@ static int thresholds_constant(const agent_plan *p)
  * scenario cycles.lua 1.8x at 0.32). Above this many bytes of tables, the
  * scalar loop. */
 #define LANES_TIMED_MIN_RATE 0.10
-#define LANES_TIMED_BYTES (64 << 20)
+#define LANES_TIMED_BYTES (8 << 20) /* per plan; a batch of runs has up to 64 plans */
 
 /* Expected moves per step spent outside a final stage, by the chain of the
  * plan's probabilities for a cohort that enters at step 0. */
