@@ -76,16 +76,7 @@ static char *report_json(const cjm_model *m, int threads)
     s.runs = 7;
     s.customers = 10000; /* three blocks per run, the last one partial */
     s.threads = threads;
-    cjm_result *r = NULL;
-    cjm_error err;
-    assert_int_equal(cjm_run(m, &s, &r, &err), CJM_OK);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(cjm_report_run(r, CJM_FORMAT_JSON, f, &err), CJM_OK);
-    fclose(f);
-    cjm_result_free(&r);
-    return buf;
+    return tu_report_json(m, &s);
 }
 
 static void test_same_bytes_any_threads(void **state)

@@ -359,16 +359,7 @@ static char *report_json(const cjm_model *m, int threads, int runs)
     s.engine = CJM_ENGINE_COHORT;
     s.runs = runs;
     s.threads = threads;
-    cjm_result *r = NULL;
-    cjm_error err;
-    if (cjm_run(m, &s, &r, &err) != CJM_OK) fail_msg("%s", err.msg);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(cjm_report_run(r, CJM_FORMAT_JSON, f, &err), CJM_OK);
-    fclose(f);
-    cjm_result_free(&r);
-    return buf;
+    return tu_report_json(m, &s);
 }
 
 static void same_bytes(const cjm_model *m)

@@ -91,16 +91,7 @@ static char *report_json(const cjm_model *m, int threads, int runs, int64_t cust
     s.runs = runs;
     s.customers = customers;
     s.threads = threads;
-    cjm_result *r = NULL;
-    cjm_error err;
-    assert_int_equal(cjm_run(m, &s, &r, &err), CJM_OK);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(cjm_report_run(r, CJM_FORMAT_JSON, f, &err), CJM_OK);
-    fclose(f);
-    cjm_result_free(&r);
-    return buf;
+    return tu_report_json(m, &s);
 }
 
 /* Prints the lines where two reports differ (- scalar, + kernel). */

@@ -97,6 +97,21 @@ cjm_status tu_load_error(const char *lua, char *msg, size_t n)
     return st;
 }
 
+char *tu_report_json(const cjm_model *m, const cjm_settings *s)
+{
+    cjm_result *r = NULL;
+    cjm_error err = {0};
+    if (cjm_run(m, s, &r, &err) != CJM_OK) fail_msg("run failed: %s", err.msg);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(cjm_report_run(r, CJM_FORMAT_JSON, f, &err), CJM_OK);
+    fclose(f);
+    cjm_result_free(&r);
+    return buf;
+}
+
 cjm_result *tu_run(const cjm_model *m, const cjm_settings *s, cjm_metrics *mt)
 {
     cjm_result *r = NULL;

@@ -23,6 +23,10 @@ cjm_model *tu_load_text(const char *lua);
 /* Loads, expecting failure: returns the status and copies the message. */
 cjm_status tu_load_error(const char *lua, char *msg, size_t n);
 
+/* Runs the model with settings and returns its JSON report (fails on error;
+ * free it). */
+char *tu_report_json(const cjm_model *m, const cjm_settings *s);
+
 /* Runs the model with settings and computes the metrics (fails on error). */
 cjm_result *tu_run(const cjm_model *m, const cjm_settings *s, cjm_metrics *mt);
 
