@@ -235,19 +235,22 @@ static void plan_lanes(agent_plan *p)
 {
     const cjm_model *m = p->m;
     cjm_lanes_plan *l = &p->lanes;
-    memset(l, 0, sizeof *l);
     *l = (cjm_lanes_plan){.S = p->S, .G = p->G, .H = p->H, .max_degree = 1, .lay = p->lay};
     for (int s = 0; s < p->S; s++) {
         int degree = m->edge_start[s + 1] - m->edge_start[s];
         if (degree > l->max_degree) l->max_degree = degree;
-        if (s < 32) l->converts |= (uint32_t)(p->converts[s] != 0) << s;
-        if (s < 32) l->final |= (uint32_t)(p->final[s] != 0) << s;
-        const cjm_stage *st = &m->stages[s];
-        if (s < 32)
-            l->step_money |= (uint32_t)(st->cost_per_step != 0 || st->revenue_per_step != 0) << s;
-        if (s < 32) l->entry_money |= (uint32_t)(st->cost != 0 || st->revenue != 0) << s;
     }
-    for (int g = 0; g < p->G && g < CJM_LANES_CELLS; g++) l->seg_cum[g] = p->seg_cum[g];
+    p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
+                   cjm_lanes_fits(m, p->H) && cjm_lanes_available();
+    if (!p->use_lanes) return;
+    for (int s = 0; s < p->S; s++) { /* S <= 32: the cells fit */
+        const cjm_stage *st = &m->stages[s];
+        l->converts |= (uint32_t)(p->converts[s] != 0) << s;
+        l->final |= (uint32_t)(p->final[s] != 0) << s;
+        l->step_money |= (uint32_t)(st->cost_per_step != 0 || st->revenue_per_step != 0) << s;
+        l->entry_money |= (uint32_t)(st->cost != 0 || st->revenue != 0) << s;
+    }
+    for (int g = 0; g < p->G; g++) l->seg_cum[g] = p->seg_cum[g];
     /* counters an organic customer never counts in, restored after a block */
     int spares[4 + CJM_MAX_STAGES], n = 0;
     spares[n++] = p->lay.converted;
@@ -257,13 +260,10 @@ static void plan_lanes(agent_plan *p)
     for (int s = 0; s < p->S; s++) spares[n++] = p->lay.refconv + s;
     for (int f = 0; f < 3; f++)
         for (int lane = 0; lane < 8; lane++) l->spare[f][lane] = spares[(f * 8 + lane) % n];
-    p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
-                   cjm_lanes_fits(m, p->H) && cjm_lanes_available();
-    if (p->use_lanes && !thresholds_constant(p)) {
+    if (!thresholds_constant(p)) {
         p->use_lanes = move_rate(p) >= LANES_TIMED_MIN_RATE && plan_lanes_timed(p);
         return;
     }
-    if (!p->use_lanes) return;
     for (int g = 0; g < p->G; g++)
         for (int s = 0; s < p->S; s++) {
             int c = g * p->S + s, first = m->edge_start[s], degree = m->edge_start[s + 1] - first;
