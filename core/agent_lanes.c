@@ -28,7 +28,7 @@ int cjm_lanes_fits(const cjm_model *m, int horizon)
     if (lay.reached + m->stage_count >= 1 << CJM_LANES_INDEX_BITS) return 0;
     if (lay.width >= 1 << CJM_LANES_END_BITS) return 0;
     for (int s = 0; s < m->stage_count; s++)
-        if (m->stages[s].min_steps > 1 || m->stages[s].refers > 0) return 0;
+        if (m->stages[s].refers > 0) return 0;
     return 1;
 }
 
@@ -303,6 +303,9 @@ LANES_INLINE void pass(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes 
         v = _mm256_add_epi32(draw(c, inc), lookup(p->rot, cell, wide));
         mv = leaving(p, c->active, v, cell, wide);
     }
+    if (p->waits) /* min_steps: no move before entered + wait (the draw is spent all the same) */
+        mv = _mm256_mask_cmpge_epi32_mask(
+            mv, c->t, _mm256_add_epi32(c->entered, lookup(p->wait, cell, wide)));
     __m256i t1 = _mm256_add_epi32(c->t, one);
     /* the stays that end now: the movers', and theirs who reach the horizon */
     __mmask8 ended = mv | _mm256_mask_cmpeq_epi32_mask(c->active, t1, H);

@@ -5,12 +5,13 @@
  *
  * It covers models whose probabilities are the same for every customer of a
  * segment (constants, tables by segment, functions of time, barriers), with at
- * most 32 (segment, stage) cells and 8 edges out of a stage, and arrivals.
+ * most 32 (segment, stage) cells and 8 edges out of a stage, min_steps and
+ * arrivals.
  * Thresholds that do not change with time are looked up with permutes; those
  * that do, with gathers, which pay only where customers move often (see
  * engine_agent.c). Everything else goes the scalar way: a customer's own
- * probabilities (per-customer, time in stage), min_steps, referrals, a final
- * first stage. */
+ * probabilities (per-customer, time in stage), referrals, a final first
+ * stage. */
 #ifndef CJM_AGENT_LANES_H
 #define CJM_AGENT_LANES_H
 
@@ -39,6 +40,9 @@ typedef struct cjm_lanes_plan {
     uint32_t cum[CJM_LANES_DEGREE - 1][CJM_LANES_CELLS];
     int32_t dest[CJM_LANES_DEGREE][CJM_LANES_CELLS];
     uint32_t converts, final; /* bit s: stage s converts / is final */
+    /* steps after entering before a move can happen (min_steps - 1), by cell */
+    int32_t wait[CJM_LANES_CELLS];
+    int waits; /* some stage has min_steps > 1 */
     /* bit s: stage s has money per step / on entry. Counts that only weigh
      * amounts of zero change no result, so the kernel does not keep them. */
     uint32_t step_money, entry_money;

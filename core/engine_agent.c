@@ -249,6 +249,9 @@ static void plan_lanes(agent_plan *p)
         l->final |= (uint32_t)(p->final[s] != 0) << s;
         l->step_money |= (uint32_t)(st->cost_per_step != 0 || st->revenue_per_step != 0) << s;
         l->entry_money |= (uint32_t)(st->cost != 0 || st->revenue != 0) << s;
+        for (int g = 0; g < p->G; g++)
+            l->wait[g * p->S + s] = st->min_steps > 1 ? st->min_steps - 1 : 0;
+        l->waits |= st->min_steps > 1;
     }
     for (int g = 0; g < p->G; g++) l->seg_cum[g] = p->seg_cum[g];
     /* counters an organic customer never counts in, restored after a block */

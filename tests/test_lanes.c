@@ -19,7 +19,7 @@
 /* Three segments x eight stages (24 cells, past the 16 of one register),
  * stages with 1 to 5 edges, two whose edges sum to 1 (one with a zero edge
  * after them), one that cannot be left, money per step in a converting stage
- * and a final one
+ * and a final one, min_steps
  * (its only edge has probability 0), a converting stage left backwards, a
  * final stage with revenue, arrivals, a function that is constant in time and
  * a barrier that stands throughout. */
@@ -29,7 +29,7 @@ static const char *wide_lua =
     "  cohort = { size = 30000, cost_per_prospect = 1, arrivals = 500 },\n"
     "  segments = { { 'a', share = 0.5 }, { 'b', share = 0.3 }, { 'c', share = 0.2 } },\n"
     "  stages = {\n"
-    "    { 's0' }, { 's1', cost = 2 }, { 's2', revenue = 3 },\n"
+    "    { 's0' }, { 's1', cost = 2 }, { 's2', revenue = 3, min_steps = 3 },\n"
     "    { 's3', converts = true, revenue = 50, revenue_per_step = 1 },\n"
     "    { 's4', revenue_per_step = 4 },\n"
     "    { 'stuck', cost_per_step = 1 }, { 'won', final = true, revenue = 7 },\n"
@@ -65,7 +65,8 @@ static const char *short_lua =
 static const char *seasonal_lua =
     "return cjm.scenario {\n"
     "  name = 'lanes: seasonal', horizon = 30, cohort = { size = 5000, arrivals = 100 },\n"
-    "  stages = { { 'a' }, { 'b', converts = true, revenue_per_step = 3 }, { 'c', cost = 1 },\n"
+    "  stages = { { 'a' }, { 'b', converts = true, revenue_per_step = 3 },\n"
+    "             { 'c', cost = 1, min_steps = 2 },\n"
     "             { 'won', final = true, revenue_per_step = 1 }, { 'lost', final = true } },\n"
     "  transitions = {\n"
     "    a = { b = function(c) return 0.1 + 0.01 * (c.t % 4) end, lost = 0.1, c = 0.05 },\n"
@@ -501,6 +502,7 @@ static void gen_model(gen *g, int index, bool wide)
         put_money(g, "revenue");
         put_money(g, "cost_per_step");
         put_money(g, "revenue_per_step");
+        if (!final[s] && gen_chance(g, 0.15)) fprintf(f, ", min_steps = %d", gen_int(g, 0, 4));
         fputs(" },\n", f);
     }
     fputs("  },\n  transitions = {\n", f);
