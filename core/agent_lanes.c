@@ -48,11 +48,12 @@ int cjm_lanes_available(void)
            __builtin_cpu_supports("bmi2");
 }
 
-/* The eight customers in flight. */
+/* The eight customers in flight. A cell is segment x S + stage: a customer's
+ * segment never changes, so the cell says both, and every table is by cell. */
 typedef struct lanes {
     __m512i state;
-    __m256i t, stage, cell0, entered, tau, arrival; /* cell0 = segment x S */
-    __m256i visited;                                /* bit s: it has been in stage s */
+    __m256i t, cell, entered, tau, arrival;
+    __m256i visited; /* bit c: it has been in cell c */
     __mmask8 active;
 } lanes;
 
@@ -76,13 +77,6 @@ LANES_INLINE void emit(sink *out, __mmask8 k, __m256i rec)
     out->counts += __builtin_popcount(k);
 }
 
-/* A count record: tally[idx] += amt, idx < 2^12 (a steps or entries
- * counter), amt < 2^19 (at most the horizon). */
-LANES_INLINE __m256i count(__m256i idx, __m256i amt)
-{
-    return _mm256_or_si256(idx, _mm256_slli_epi32(amt, CJM_LANES_INDEX_BITS));
-}
-
 /* Two 32-bit vectors as the low and high halves of 64-bit lanes. */
 LANES_INLINE __m512i pair(__m256i lo, __m256i hi)
 {
@@ -90,32 +84,11 @@ LANES_INLINE __m512i pair(__m256i lo, __m256i hi)
     return _mm512_permutex2var_epi32(_mm512_castsi256_si512(lo), order, _mm512_castsi256_si512(hi));
 }
 
-/* Bit i of bits, for each lane's i (a stage or a cell), as a mask. */
+/* Bit i of bits, for each lane's i (a cell), as a mask. */
 LANES_INLINE __mmask8 bit_of(__mmask8 k, uint32_t bits, __m256i i)
 {
     __m256i shifted = _mm256_srlv_epi32(_mm256_set1_epi32((int)bits), i);
     return _mm256_mask_test_epi32_mask(k, shifted, _mm256_set1_epi32(1));
-}
-
-/* The steps [entered, end) that the lanes in k spent in their stage, split by
- * phase as count_steps does: before conversion, the conversion step, after.
- * Returns a stay record (see add_stay; a spare counter where there is none). */
-LANES_INLINE __m256i stay(const cjm_lanes_plan *p, __mmask8 k, const lanes *c, __m256i end)
-{
-    const int S = p->S;
-    const __m256i zero = _mm256_setzero_si256();
-    __m256i n = _mm256_sub_epi32(end, c->entered);
-    k = _mm256_mask_cmpgt_epi32_mask(bit_of(k, p->step_money, c->stage), n, zero);
-    __mmask8 pre = _mm256_cmplt_epi32_mask(c->tau, zero);
-    __mmask8 at = _mm256_cmpeq_epi32_mask(c->tau, c->entered);
-    __m256i base = _mm256_add_epi32(c->stage, _mm256_set1_epi32(p->lay.steps));
-    __m256i post = _mm256_add_epi32(base, _mm256_set1_epi32(CJM_POST * S));
-    __m256i idx = /* at: the conversion step; the rest after it goes to idx + S */
-        _mm256_mask_mov_epi32(post, pre, _mm256_add_epi32(base, _mm256_set1_epi32(CJM_PRE * S)));
-    idx = _mm256_mask_mov_epi32(idx, at, _mm256_add_epi32(base, _mm256_set1_epi32(CJM_AT * S)));
-    __m256i rec = _mm256_mask_or_epi32(count(idx, n), at, count(idx, n),
-                                       _mm256_set1_epi32((int)CJM_LANES_AT_BIT));
-    return _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[0]), k, rec);
 }
 
 /* A table by cell, for eight cells; wide: cells past 16 are in use. */
@@ -128,14 +101,30 @@ LANES_INLINE __m256i lookup(const void *table, __m256i cell, int wide)
     return _mm512_castsi512_si256(_mm512_permutex2var_epi32(lo, _mm512_castsi256_si512(cell), hi));
 }
 
-/* The lanes in k that leave their stage: v < P(leave) x 2^32, which may be
- * 2^32 (bit c of leave_all; a branch the predictor always gets right). */
-LANES_INLINE __mmask8 leaving(const cjm_lanes_plan *p, __mmask8 k, __m256i v, __m256i cell,
-                              int wide)
+/* A counter by phase: pre (not converted), at (converted when it began) or
+ * after, from the tables by cell. */
+LANES_INLINE __m256i by_phase(const int32_t (*table)[CJM_LANES_CELLS], __m256i cell, __mmask8 pre,
+                              __mmask8 at, int wide)
 {
-    __mmask8 mv = _mm256_mask_cmplt_epu32_mask(k, v, lookup(p->leave, cell, wide));
-    if (p->leave_all) mv |= bit_of(k, p->leave_all, cell);
-    return mv;
+    __m256i idx = lookup(table[CJM_POST], cell, wide);
+    idx = _mm256_mask_mov_epi32(idx, at, lookup(table[CJM_AT], cell, wide));
+    return _mm256_mask_mov_epi32(idx, pre, lookup(table[CJM_PRE], cell, wide));
+}
+
+/* The stays [entered, end) of the lanes in k, as count_steps splits them:
+ * a stay record (see add_stay), n = end - entered >= 1 steps. */
+LANES_INLINE __m256i stay(const cjm_lanes_plan *p, __mmask8 k, const lanes *c, __m256i end,
+                          int wide)
+{
+    __m256i n = _mm256_sub_epi32(end, c->entered);
+    __mmask8 pre = _mm256_cmplt_epi32_mask(c->tau, _mm256_setzero_si256());
+    __mmask8 at = _mm256_cmpeq_epi32_mask(c->tau, c->entered);
+    __m256i idx = by_phase(p->steps, c->cell, pre, at, wide);
+    __m256i rec = _mm256_or_si256(idx, _mm256_slli_epi32(n, CJM_LANES_INDEX_BITS));
+    /* at: the conversion step at idx, the rest of the stay at idx + S */
+    rec = _mm256_mask_or_epi32(rec, bit_of(at, p->step_money, c->cell), rec,
+                               _mm256_set1_epi32((int)CJM_LANES_AT_BIT));
+    return _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[0]), k, rec);
 }
 
 /* Where the lanes in mv go: past every cumulative threshold at or below the draw. */
@@ -167,29 +156,23 @@ LANES_INLINE __m256i destination_timed(const cjm_lanes_plan *p, __mmask8 mv, __m
     return d;
 }
 
-/* The lanes in mv enter stage d at step `when` (count_entry). Returns the
+/* The lanes in mv enter cell d at step `when` (count_entry). Returns the
  * entry and first-visit counters (spares where none) as the high half of a
  * move record. */
-LANES_INLINE __m256i enter(const cjm_lanes_plan *p, __mmask8 mv, lanes *c, __m256i d, __m256i when)
+LANES_INLINE __m256i enter(const cjm_lanes_plan *p, __mmask8 mv, lanes *c, __m256i d, __m256i when,
+                           int wide)
 {
-    const int S = p->S;
-    __m256i zero = _mm256_setzero_si256();
-    __mmask8 conv = bit_of(mv, p->converts, d) & _mm256_cmplt_epi32_mask(c->tau, zero);
+    __mmask8 pre = _mm256_cmplt_epi32_mask(c->tau, _mm256_setzero_si256());
+    __mmask8 conv = bit_of(mv, p->converts, d) & pre;
     c->tau = _mm256_mask_mov_epi32(c->tau, conv, when);
-    __m256i base = _mm256_add_epi32(d, _mm256_set1_epi32(p->lay.entries));
-    __m256i idx = _mm256_add_epi32(base, _mm256_set1_epi32(CJM_POST * S));
-    idx = _mm256_mask_mov_epi32(idx, _mm256_cmplt_epi32_mask(c->tau, zero),
-                                _mm256_add_epi32(base, _mm256_set1_epi32(CJM_PRE * S)));
-    idx = _mm256_mask_mov_epi32(idx, _mm256_cmpeq_epi32_mask(c->tau, when),
-                                _mm256_add_epi32(base, _mm256_set1_epi32(CJM_AT * S)));
-    idx = _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[1]),
-                                bit_of(mv, p->entry_money, d), idx);
+    __m256i idx = by_phase(p->entries, d, pre & ~conv, conv, wide);
+    idx = _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[1]), mv, idx);
     __m256i bit = _mm256_sllv_epi32(_mm256_set1_epi32(1), d);
     __mmask8 first = _mm256_mask_testn_epi32_mask(mv, c->visited, bit);
-    __m256i reached = _mm256_mask_add_epi32(_mm256_loadu_si256((const void *)p->spare[2]), first, d,
-                                            _mm256_set1_epi32(p->lay.reached));
+    __m256i reached = _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[2]), first,
+                                            lookup(p->reached, d, wide));
     c->visited = _mm256_mask_or_epi32(c->visited, mv, c->visited, bit);
-    c->stage = _mm256_mask_mov_epi32(c->stage, mv, d);
+    c->cell = _mm256_mask_mov_epi32(c->cell, mv, d);
     c->entered = _mm256_mask_mov_epi32(c->entered, mv, when);
     return _mm256_or_si256(idx, _mm256_slli_epi32(reached, CJM_LANES_INDEX_BITS));
 }
@@ -225,16 +208,16 @@ LANES_INLINE void refill(const cjm_lanes_plan *p, const cjm_lanes_block *b, __mm
     int avail = b->n - *next, want = __builtin_popcount(dn);
     __mmask8 fill = want <= avail ? dn : (__mmask8)_pdep_u32((1u << avail) - 1, dn);
     c->state = _mm512_mask_expand_epi64(c->state, fill, _mm512_loadu_si512(b->state + *next));
-    c->cell0 = _mm256_mask_expand_epi32(c->cell0, fill,
-                                        _mm256_loadu_si256((const void *)(b->cell0 + *next)));
+    c->cell = _mm256_mask_expand_epi32(c->cell, fill,
+                                       _mm256_loadu_si256((const void *)(b->cell0 + *next)));
     __m256i arrival = _mm256_loadu_si256((const void *)(b->arrival + *next));
     c->arrival = _mm256_mask_expand_epi32(c->arrival, fill, arrival);
     c->t = _mm256_mask_mov_epi32(c->t, fill, c->arrival);
     c->entered = _mm256_mask_mov_epi32(c->entered, fill, c->arrival);
     c->tau =
         _mm256_mask_mov_epi32(c->tau, fill, p->converts & 1 ? c->arrival : _mm256_set1_epi32(-1));
-    c->visited = _mm256_mask_mov_epi32(c->visited, fill, _mm256_set1_epi32(1));
-    c->stage = _mm256_mask_mov_epi32(c->stage, fill, _mm256_setzero_si256());
+    c->visited =
+        _mm256_mask_mov_epi32(c->visited, fill, _mm256_sllv_epi32(_mm256_set1_epi32(1), c->cell));
     c->active = (c->active & ~dn) | fill;
     *next += __builtin_popcount(fill);
 }
@@ -243,32 +226,60 @@ LANES_INLINE void refill(const cjm_lanes_plan *p, const cjm_lanes_block *b, __mm
  * the conversion, 1 at idx (the conversion step) and n - 1 after it. */
 static inline void add_stay(int64_t *tally, uint32_t rec, int S)
 {
-    uint32_t idx = rec & ((1u << CJM_LANES_INDEX_BITS) - 1), at = rec >> 31;
+    uint32_t idx = rec & ((1u << CJM_LANES_INDEX_BITS) - 1);
     int64_t n = (rec & ~CJM_LANES_AT_BIT) >> CJM_LANES_INDEX_BITS;
-    tally[idx] += at ? 1 : n;
-    tally[idx + (at ? S : 0)] += at ? n - 1 : 0;
+    if (rec & CJM_LANES_AT_BIT) { /* rare */
+        tally[idx]++;
+        tally[idx + S] += n - 1;
+    } else {
+        tally[idx] += n;
+    }
 }
 
-/* Sums the log into the tally and empties it. */
+/* Adds a move record: the stay that ended, the entry and first visit. */
+static inline void add_move(int64_t *tally, uint64_t rec, int S)
+{
+    const uint32_t index = (1u << CJM_LANES_INDEX_BITS) - 1;
+    uint32_t lo = (uint32_t)rec, hi = (uint32_t)(rec >> 32);
+    add_stay(tally, lo, S);
+    tally[hi & index]++;
+    tally[hi >> CJM_LANES_INDEX_BITS]++;
+}
+
+/* Sums the log into the tally and empties it. Consecutive moves go to
+ * different copies of the counters they add to (log->copies): moves into
+ * the same stage follow each other, and adds to one counter in memory wait
+ * for each other (1.2x). */
 static void flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, sink *out)
 {
-    const uint32_t index = (1u << CJM_LANES_INDEX_BITS) - 1, end = (1u << CJM_LANES_END_BITS) - 1;
-    for (const uint64_t *r = log->moves; r < out->moves; r++) {
-        uint32_t lo = (uint32_t)*r, hi = (uint32_t)(*r >> 32);
-        add_stay(tally, lo, p->S);
-        tally[hi & index]++;
-        tally[hi >> CJM_LANES_INDEX_BITS]++;
+    const uint32_t end = (1u << CJM_LANES_END_BITS) - 1;
+    const int w = p->lay.ret_num;
+    const uint64_t *r = log->moves;
+    for (; r + 4 <= out->moves; r += 4) {
+        add_move(tally, r[0], p->S);
+        add_move(log->copies, r[1], p->S);
+        add_move(log->copies + w, r[2], p->S);
+        add_move(log->copies + 2 * w, r[3], p->S);
     }
+    for (; r < out->moves; r++) add_move(tally, *r, p->S);
     int64_t retained = 0;
-    for (const uint64_t *r = log->ends; r < out->ends; r++) {
+    for (r = log->ends; r < out->ends; r++) {
         tally[*r & end]++;
         tally[(*r >> CJM_LANES_END_BITS) & end]++;
         tally[(*r >> 2 * CJM_LANES_END_BITS) & end]++;
         retained += (int64_t)(*r >> 3 * CJM_LANES_END_BITS);
     }
     tally[p->lay.retained] += retained;
-    for (const uint32_t *r = log->counts; r < out->counts; r++) add_stay(tally, *r, p->S);
+    for (const uint32_t *q = log->counts; q < out->counts; q++) add_stay(tally, *q, p->S);
     *out = (sink){log->moves, log->ends, log->counts};
+}
+
+/* The PCG32 output of each lane's state. */
+LANES_INLINE __m256i output(__m512i old)
+{
+    __m512i xs = _mm512_srli_epi64(_mm512_xor_si512(_mm512_srli_epi64(old, 18), old), 27);
+    return _mm256_rorv_epi32(_mm512_cvtepi64_epi32(xs),
+                             _mm512_cvtepi64_epi32(_mm512_srli_epi64(old, 59)));
 }
 
 /* One PCG32 output per lane, and the step of every lane's state. */
@@ -277,55 +288,121 @@ LANES_INLINE __m256i draw(lanes *c, __m512i inc)
     __m512i old = c->state;
     c->state =
         _mm512_add_epi64(_mm512_mullo_epi64(old, _mm512_set1_epi64((long long)CJM_PCG_MULT)), inc);
-    __m512i xs = _mm512_srli_epi64(_mm512_xor_si512(_mm512_srli_epi64(old, 18), old), 27);
-    return _mm256_rorv_epi32(_mm512_cvtepi64_epi32(xs),
-                             _mm512_cvtepi64_epi32(_mm512_srli_epi64(old, 59)));
+    return output(old);
 }
 
-/* One pass of one group of lanes: a draw each, the moves, the customers done. */
-LANES_INLINE void pass(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes *c, sink *out,
-                       int *next, __m512i inc, int wide, int degree, int timed)
+/* The jumps by 0..CJM_LANES_STEPS steps of the block's stream. */
+#define CJM_LANES_STEPS 4
+#ifndef CJM_LANES_K
+#define CJM_LANES_K 4
+#endif
+typedef struct jumps {
+    __m512i mult[CJM_LANES_STEPS + 1], plus[CJM_LANES_STEPS + 1];
+} jumps;
+
+/* What the first half of a pass decides. */
+typedef struct decision {
+    __m256i v, at, t1;
+    __m512i v64;
+    __mmask8 mv, ended;
+} decision;
+
+/* Up to K steps of each lane in one pass, for thresholds that do not change
+ * with time: a lane's state k steps on is one multiply away (a jump), so each
+ * lane draws its next K numbers at once and the first that moves it decides,
+ * as K passes would; the numbers after it are not used (a customer's numbers
+ * are keyed by its steps, so nothing else changes). A pass's bookkeeping then
+ * covers up to K steps of a lane. */
+LANES_INLINE void decide_steps(const cjm_lanes_plan *p, lanes *c, decision *x, const jumps *j,
+                               int wide, int K, int waits)
 {
-    const __m256i one = _mm256_set1_epi32(1), H = _mm256_set1_epi32(p->H);
-    __m256i cell = _mm256_add_epi32(c->cell0, c->stage), v, at = _mm256_setzero_si256();
-    __m512i v64 = _mm512_setzero_si512();
-    __mmask8 mv;
-    if (timed) {
-        at = _mm256_add_epi32(_mm256_mullo_epi32(cell, H), c->t);
-        __m256i rot =
-            _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), c->active, at, p->rot_t, 4);
-        __m512i leave =
-            _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), c->active, at, p->leave_t, 8);
-        v = _mm256_add_epi32(draw(c, inc), rot); /* as the scalar loop */
-        v64 = _mm512_cvtepu32_epi64(v);
-        mv = _mm512_mask_cmplt_epu64_mask(c->active, v64, leave);
-    } else {
-        v = _mm256_add_epi32(draw(c, inc), lookup(p->rot, cell, wide));
-        mv = leaving(p, c->active, v, cell, wide);
+    const __m256i rot = lookup(p->rot, c->cell, wide), leave = lookup(p->leave, c->cell, wide);
+    const __m256i left = _mm256_sub_epi32(_mm256_set1_epi32(p->H), c->t); /* steps to go */
+    const __mmask8 active = c->active;
+    __m256i early = _mm256_setzero_si256(); /* steps before a move is allowed */
+    if (waits)
+        early =
+            _mm256_sub_epi32(_mm256_add_epi32(c->entered, lookup(p->wait, c->cell, wide)), c->t);
+    /* the lanes whose stage is left for sure (at their first allowed step) */
+    const __mmask8 all = p->leave_all ? bit_of(active, p->leave_all, c->cell) : 0;
+    __mmask8 taken = 0;
+    __m512i s0 = c->state, sk = s0, st = s0;
+    __m256i val = _mm256_setzero_si256();
+    __m256i t1 = _mm256_add_epi32(c->t, _mm256_min_epi32(left, _mm256_set1_epi32(K)));
+    for (int k = 0; k < K; k++) { /* step k: the first that moves a lane decides */
+        __m512i next = _mm512_add_epi64(_mm512_mullo_epi64(s0, j->mult[k + 1]), j->plus[k + 1]);
+        __m256i v = _mm256_add_epi32(output(sk), rot);
+        __mmask8 m = _mm256_mask_cmplt_epu32_mask(active & ~taken, v, leave);
+        if (waits || k == 0) m |= all & ~taken; /* without waits, all move at step 0 */
+        if (waits) m = _mm256_mask_cmple_epi32_mask(m, early, _mm256_set1_epi32(k));
+        if (k > 0) m = _mm256_mask_cmpgt_epi32_mask(m, left, _mm256_set1_epi32(k));
+        val = _mm256_mask_mov_epi32(val, m, v);
+        if (k + 1 < K) {
+            st = _mm512_mask_mov_epi64(st, m, next);
+            t1 = _mm256_mask_add_epi32(t1, m, c->t, _mm256_set1_epi32(k + 1));
+        } else {
+            st = _mm512_mask_mov_epi64(next, taken, st); /* K steps on: the rest */
+        }
+        taken |= m;
+        sk = next;
     }
+    c->state = st;
+    x->at = _mm256_setzero_si256();
+    x->v64 = _mm512_setzero_si512();
+    x->v = val;
+    x->t1 = t1;
+    x->mv = taken;
+    /* the lanes that reach the horizon without moving end their stay too */
+    x->ended = taken | _mm256_mask_cmple_epi32_mask(active, left, _mm256_set1_epi32(K));
+}
+
+/* The first half of a pass with thresholds that change with time: one step,
+ * its thresholds gathered by cell x H + t. */
+LANES_INLINE void decide_timed(const cjm_lanes_plan *p, lanes *c, decision *x, __m512i inc,
+                               int wide)
+{
+    const __m256i H = _mm256_set1_epi32(p->H);
+    x->at = _mm256_add_epi32(_mm256_mullo_epi32(c->cell, H), c->t);
+    __m256i rot =
+        _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), c->active, x->at, p->rot_t, 4);
+    __m512i leave =
+        _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), c->active, x->at, p->leave_t, 8);
+    x->v = _mm256_add_epi32(draw(c, inc), rot); /* as the scalar loop */
+    x->v64 = _mm512_cvtepu32_epi64(x->v);
+    __mmask8 mv = _mm512_mask_cmplt_epu64_mask(c->active, x->v64, leave);
     if (p->waits) /* min_steps: no move before entered + wait (the draw is spent all the same) */
         mv = _mm256_mask_cmpge_epi32_mask(
-            mv, c->t, _mm256_add_epi32(c->entered, lookup(p->wait, cell, wide)));
-    __m256i t1 = _mm256_add_epi32(c->t, one);
-    /* the stays that end now: the movers', and theirs who reach the horizon */
-    __mmask8 ended = mv | _mm256_mask_cmpeq_epi32_mask(c->active, t1, H);
+            mv, c->t, _mm256_add_epi32(c->entered, lookup(p->wait, c->cell, wide)));
+    x->t1 = _mm256_add_epi32(c->t, _mm256_set1_epi32(1));
+    x->mv = mv;
+    x->ended = mv | _mm256_mask_cmpeq_epi32_mask(c->active, x->t1, H);
+}
+
+/* The second half: the moves, their records, the customers done. */
+LANES_INLINE void book(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes *c, sink *out,
+                       int *next, const decision *x, int wide, int degree, int timed)
+{
+    const __m256i H = _mm256_set1_epi32(p->H);
+    __mmask8 mv = x->mv, ended = x->ended;
+    __m256i t1 = x->t1;
     if (!ended) { /* every lane stays: where stays are long, most passes are this */
         c->t = _mm256_mask_mov_epi32(c->t, c->active, t1);
         return;
     }
-    __m256i d = timed ? destination_timed(p, mv, c->active, cell, at, v64, wide, degree)
-                      : destination(p, mv, cell, v, wide, degree);
+    __m256i d = timed ? destination_timed(p, mv, c->active, c->cell, x->at, x->v64, wide, degree)
+                      : destination(p, mv, c->cell, x->v, wide, degree);
     /* one record for each stay that ends, with the movers' entries */
-    __m256i lo = stay(p, ended, c, t1), hi = enter(p, mv, c, d, t1);
-    if (p->final & p->step_money) { /* the whole stay in a final stage */
-        __m256i whole = stay(p, bit_of(mv, p->final, c->stage), c, H);
-        __m256i amount = _mm256_set1_epi32(-(1 << CJM_LANES_INDEX_BITS));
-        emit(out, _mm256_test_epi32_mask(whole, amount), whole); /* not the spares */
+    __m256i lo = stay(p, ended, c, t1, wide);
+    __m256i hi = enter(p, mv, c, d, t1, wide);
+    if (p->final & p->step_money) { /* the whole stay in a final stage, if any */
+        __mmask8 into = bit_of(mv, p->final & p->step_money, c->cell);
+        into = _mm256_mask_cmpgt_epi32_mask(into, H, t1);
+        emit(out, into, stay(p, into, c, H, wide));
     }
     out->moves = append64(out->moves, ended, pair(lo, hi));
     c->t = _mm256_mask_mov_epi32(c->t, c->active, t1);
-    __mmask8 final = bit_of(c->active, p->final, c->stage);
-    __mmask8 dn = final | _mm256_mask_cmpeq_epi32_mask(c->active, c->t, H);
+    __mmask8 final = bit_of(c->active, p->final, c->cell);
+    __mmask8 dn = final | _mm256_mask_cmpeq_epi32_mask(c->active, t1, H);
     finish(out, p, dn, final, c); /* no branch: about half the passes have a customer done */
     refill(p, b, dn, c, next);
 }
@@ -375,8 +452,15 @@ LANES void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_ju
 #endif
 
 LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
-                      cjm_lanes_log *log, int wide, int degree, int timed)
+                      cjm_lanes_log *log, int wide, int degree, int timed, int waits)
 {
+    const int K = timed ? 1 : CJM_LANES_K;
+    jumps j;
+    for (int k = 0; k <= CJM_LANES_STEPS; k++) {
+        cjm_rng_jump jk = cjm_rng_jump_make((uint64_t)k, b->inc);
+        j.mult[k] = _mm512_set1_epi64((long long)jk.mult);
+        j.plus[k] = _mm512_set1_epi64((long long)jk.plus);
+    }
     enum { GROUPS = CJM_LANES_GROUPS };
     lanes c[GROUPS];
     memset(c, 0, sizeof c);
@@ -394,50 +478,63 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     }
     while (active) {
         active = 0;
+        decision x[GROUPS];
+#pragma GCC unroll 8
         for (int g = 0; g < GROUPS; g++) {
-            pass(p, b, &c[g], &out, &next, inc, wide, degree, timed);
+            if (timed)
+                decide_timed(p, &c[g], &x[g], inc, wide);
+            else
+                decide_steps(p, &c[g], &x[g], &j, wide, K, waits);
+        }
+#pragma GCC unroll 8
+        for (int g = 0; g < GROUPS; g++) {
+            book(p, b, &c[g], &out, &next, &x[g], wide, degree, timed);
             active |= c[g].active;
         }
         if (out.moves >= moves_full || out.ends >= ends_full || out.counts >= counts_full)
             flush(p, tally, log, &out);
     }
     flush(p, tally, log, &out);
+    for (int i = 0; i < 3 * p->lay.ret_num; i++) {
+        tally[i % p->lay.ret_num] += log->copies[i];
+        log->copies[i] = 0;
+    }
 }
 
 /* The kernel compiled for each common shape: up to 16 cells or more, 1 to 4
  * edges out of a stage (the loops over edges unrolled), thresholds fixed or
  * changing with time. */
-#define SHAPES(timed)                                                                              \
+#define SHAPES(timed, waits)                                                                       \
     switch (p->max_degree * 2 + wide) {                                                            \
     case 2:                                                                                        \
-        run(p, b, tally, log, 0, 1, timed);                                                        \
+        run(p, b, tally, log, 0, 1, timed, waits);                                                 \
         break;                                                                                     \
     case 3:                                                                                        \
-        run(p, b, tally, log, 1, 1, timed);                                                        \
+        run(p, b, tally, log, 1, 1, timed, waits);                                                 \
         break;                                                                                     \
     case 4:                                                                                        \
-        run(p, b, tally, log, 0, 2, timed);                                                        \
+        run(p, b, tally, log, 0, 2, timed, waits);                                                 \
         break;                                                                                     \
     case 5:                                                                                        \
-        run(p, b, tally, log, 1, 2, timed);                                                        \
+        run(p, b, tally, log, 1, 2, timed, waits);                                                 \
         break;                                                                                     \
     case 6:                                                                                        \
-        run(p, b, tally, log, 0, 3, timed);                                                        \
+        run(p, b, tally, log, 0, 3, timed, waits);                                                 \
         break;                                                                                     \
     case 7:                                                                                        \
-        run(p, b, tally, log, 1, 3, timed);                                                        \
+        run(p, b, tally, log, 1, 3, timed, waits);                                                 \
         break;                                                                                     \
     case 8:                                                                                        \
-        run(p, b, tally, log, 0, 4, timed);                                                        \
+        run(p, b, tally, log, 0, 4, timed, waits);                                                 \
         break;                                                                                     \
     case 9:                                                                                        \
-        run(p, b, tally, log, 1, 4, timed);                                                        \
+        run(p, b, tally, log, 1, 4, timed, waits);                                                 \
         break;                                                                                     \
     default:                                                                                       \
         if (wide)                                                                                  \
-            run(p, b, tally, log, 1, p->max_degree, timed);                                        \
+            run(p, b, tally, log, 1, p->max_degree, timed, waits);                                 \
         else                                                                                       \
-            run(p, b, tally, log, 0, p->max_degree, timed);                                        \
+            run(p, b, tally, log, 0, p->max_degree, timed, waits);                                 \
     }
 
 LANES void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
@@ -445,9 +542,11 @@ LANES void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int6
 {
     int wide = p->S * p->G > 16;
     if (p->timed) {
-        SHAPES(1)
+        SHAPES(1, p->waits)
+    } else if (p->waits) {
+        SHAPES(0, 1)
     } else {
-        SHAPES(0)
+        SHAPES(0, 0)
     }
 }
 

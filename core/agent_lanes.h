@@ -38,14 +38,18 @@ typedef struct cjm_lanes_plan {
      * (whose threshold is 2^32, or its last), cum repeats the threshold before
      * that edge and dest repeats its stage. */
     uint32_t cum[CJM_LANES_DEGREE - 1][CJM_LANES_CELLS];
-    int32_t dest[CJM_LANES_DEGREE][CJM_LANES_CELLS];
-    uint32_t converts, final; /* bit s: stage s converts / is final */
+    int32_t dest[CJM_LANES_DEGREE][CJM_LANES_CELLS]; /* the cell it goes to */
+    /* bit c: cell c's stage converts / is final / has money per step */
+    uint32_t converts, final, step_money;
     /* steps after entering before a move can happen (min_steps - 1), by cell */
     int32_t wait[CJM_LANES_CELLS];
     int waits; /* some stage has min_steps > 1 */
-    /* bit s: stage s has money per step / on entry. Counts that only weigh
-     * amounts of zero change no result, so the kernel does not keep them. */
-    uint32_t step_money, entry_money;
+    /* The counters a stay in cell c adds its steps to, and an entry into it
+     * its entry and first visit to, by phase (before conversion, at it,
+     * after). Counts that only weigh amounts of zero change no result, so
+     * those of a stage without money per step or on entry are a spare. */
+    int32_t steps[CJM_PHASES][CJM_LANES_CELLS], entries[CJM_PHASES][CJM_LANES_CELLS];
+    int32_t reached[CJM_LANES_CELLS];
     /* Counters that no lane counts in (the caller rewrites them after the
      * block), as the "none" of a record: a different one for each lane and
      * field, so that adding zero to them makes no chain of dependent adds. */
@@ -86,6 +90,9 @@ typedef struct cjm_lanes_log {
      * conversion-by-arrival counters, 20 bits each, then 1 if retained */
     uint64_t ends[CJM_LANES_LOG];
     uint32_t counts[CJM_LANES_LOG]; /* rarer: stays in final stages, as in moves */
+    /* 3 x lay.ret_num counters, zero between runs: copies of the counters
+     * moves add to (those below lay.ret_num) */
+    int64_t *copies;
 } cjm_lanes_log;
 
 /* True when this CPU runs the kernel (AVX-512 F/DQ/VL/BW and BMI2), and the

@@ -216,7 +216,8 @@ static int plan_lanes_timed(agent_plan *p)
         for (int s = 0; s < p->S; s++) {
             int c = g * p->S + s, first = m->edge_start[s], degree = m->edge_start[s + 1] - first;
             for (int k = 0; k < l->max_degree; k++)
-                l->dest[k][c] = degree > 0 ? p->dest[first + (k < degree ? k : degree - 1)] : s;
+                l->dest[k][c] =
+                    g * p->S + (degree > 0 ? p->dest[first + (k < degree ? k : degree - 1)] : s);
             for (size_t k = 0; k < planes; k++)
                 for (int t = 0; t < p->H; t++)
                     p->lanes_cum[k * plane + (size_t)c * p->H + t] =
@@ -243,17 +244,6 @@ static void plan_lanes(agent_plan *p)
     p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
                    cjm_lanes_fits(m, p->H) && cjm_lanes_available();
     if (!p->use_lanes) return;
-    for (int s = 0; s < p->S; s++) { /* S <= 32: the cells fit */
-        const cjm_stage *st = &m->stages[s];
-        l->converts |= (uint32_t)(p->converts[s] != 0) << s;
-        l->final |= (uint32_t)(p->final[s] != 0) << s;
-        l->step_money |= (uint32_t)(st->cost_per_step != 0 || st->revenue_per_step != 0) << s;
-        l->entry_money |= (uint32_t)(st->cost != 0 || st->revenue != 0) << s;
-        for (int g = 0; g < p->G; g++)
-            l->wait[g * p->S + s] = st->min_steps > 1 ? st->min_steps - 1 : 0;
-        l->waits |= st->min_steps > 1;
-    }
-    for (int g = 0; g < p->G; g++) l->seg_cum[g] = p->seg_cum[g];
     /* counters an organic customer never counts in, restored after a block */
     int spares[4 + CJM_MAX_STAGES], n = 0;
     spares[n++] = p->lay.converted;
@@ -263,6 +253,26 @@ static void plan_lanes(agent_plan *p)
     for (int s = 0; s < p->S; s++) spares[n++] = p->lay.refconv + s;
     for (int f = 0; f < 3; f++)
         for (int lane = 0; lane < 8; lane++) l->spare[f][lane] = spares[(f * 8 + lane) % n];
+    for (int g = 0; g < p->G; g++) {
+        l->seg_cum[g] = p->seg_cum[g];
+        for (int s = 0; s < p->S; s++) { /* S x G <= 32: the cells fit */
+            const cjm_stage *st = &m->stages[s];
+            int c = g * p->S + s;
+            int step_money = st->cost_per_step != 0 || st->revenue_per_step != 0;
+            int entry_money = st->cost != 0 || st->revenue != 0;
+            l->converts |= (uint32_t)(p->converts[s] != 0) << c;
+            l->final |= (uint32_t)(p->final[s] != 0) << c;
+            l->step_money |= (uint32_t)step_money << c;
+            l->wait[c] = st->min_steps > 1 ? st->min_steps - 1 : 0;
+            l->waits |= st->min_steps > 1;
+            for (int ph = 0; ph < CJM_PHASES; ph++) { /* organic customers only */
+                int row = (CJM_ORGANIC * CJM_PHASES + ph) * p->S + s;
+                l->steps[ph][c] = step_money ? p->lay.steps + row : spares[c % n];
+                l->entries[ph][c] = entry_money ? p->lay.entries + row : spares[(c + 1) % n];
+            }
+            l->reached[c] = p->lay.reached + s;
+        }
+    }
     if (!thresholds_constant(p)) {
         p->use_lanes = move_rate(p) >= LANES_TIMED_MIN_RATE && plan_lanes_timed(p);
         return;
@@ -281,7 +291,8 @@ static void plan_lanes(agent_plan *p)
             /* past the last edge, repeat the threshold before it: still increasing */
             uint32_t past = last > 0 ? (uint32_t)cum[last - 1] : 0;
             for (int k = 0; k < l->max_degree; k++) {
-                l->dest[k][c] = degree > 0 ? p->dest[first + (k < last ? k : last)] : s;
+                l->dest[k][c] =
+                    g * p->S + (degree > 0 ? p->dest[first + (k < last ? k : last)] : s);
                 if (k + 1 < l->max_degree) l->cum[k][c] = k < last ? (uint32_t)cum[k] : past;
             }
         }
@@ -676,7 +687,9 @@ static void *worker(void *arg)
     w.lane_cell = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_cell);
     w.lane_arrival = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_arrival);
     w.log = malloc(sizeof *w.log);
-    if (!w.tally || !w.lane_state || !w.lane_cell || !w.lane_arrival || !w.log) {
+    if (w.log) w.log->copies = calloc(3 * (size_t)job->lay.ret_num, sizeof *w.log->copies);
+    if (!w.tally || !w.lane_state || !w.lane_cell || !w.lane_arrival || !w.log || !w.log->copies) {
+        if (w.log) free(w.log->copies);
         free(w.tally);
         free(w.lane_state);
         free(w.lane_cell);
@@ -693,6 +706,7 @@ static void *worker(void *arg)
     free(w.lane_state);
     free(w.lane_cell);
     free(w.lane_arrival);
+    free(w.log->copies);
     free(w.log);
     return NULL;
 }
