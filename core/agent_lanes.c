@@ -24,9 +24,7 @@ int cjm_lanes_fits(const cjm_model *m, int horizon)
 {
     if (m->per_customer_count > 0 || m->has_referrals || m->dwell_count > 0) return 0;
     if (m->stages[0].final) return 0;
-    cjm_tally_layout lay = cjm_tally_layout_make(m->stage_count, horizon);
-    if (lay.reached + m->stage_count >= 1 << CJM_LANES_INDEX_BITS) return 0;
-    if (lay.width >= 1 << CJM_LANES_END_BITS) return 0;
+    if (horizon >= CJM_LANES_MAX_HORIZON) return 0;
     for (int s = 0; s < m->stage_count; s++)
         if (m->stages[s].refers > 0) return 0;
     return 1;
@@ -101,30 +99,23 @@ LANES_INLINE __m256i lookup(const void *table, __m256i cell, int wide)
     return _mm512_castsi512_si256(_mm512_permutex2var_epi32(lo, _mm512_castsi256_si512(cell), hi));
 }
 
-/* A counter by phase: pre (not converted), at (converted when it began) or
- * after, from the tables by cell. */
-LANES_INLINE __m256i by_phase(const int32_t (*table)[CJM_LANES_CELLS], __m256i cell, __mmask8 pre,
-                              __mmask8 at, int wide)
+/* The stays [entered, end) of the lanes in k, as count_steps splits them by
+ * phase (pre: not converted, at: converted when it began, post): a stay
+ * record, its code 3 x cell + phase (see add_stay; a spare code for the lanes
+ * not in k) | n << 12, n = end - entered >= 1 steps. */
+LANES_INLINE __m256i stay(__mmask8 k, const lanes *c, __m256i end)
 {
-    __m256i idx = lookup(table[CJM_POST], cell, wide);
-    idx = _mm256_mask_mov_epi32(idx, at, lookup(table[CJM_AT], cell, wide));
-    return _mm256_mask_mov_epi32(idx, pre, lookup(table[CJM_PRE], cell, wide));
-}
-
-/* The stays [entered, end) of the lanes in k, as count_steps splits them:
- * a stay record (see add_stay), n = end - entered >= 1 steps. */
-LANES_INLINE __m256i stay(const cjm_lanes_plan *p, __mmask8 k, const lanes *c, __m256i end,
-                          int wide)
-{
+    _Static_assert(CJM_PRE == 0 && CJM_AT == 1 && CJM_POST == 2, "the phases of a code");
     __m256i n = _mm256_sub_epi32(end, c->entered);
     __mmask8 pre = _mm256_cmplt_epi32_mask(c->tau, _mm256_setzero_si256());
     __mmask8 at = _mm256_cmpeq_epi32_mask(c->tau, c->entered);
-    __m256i idx = by_phase(p->steps, c->cell, pre, at, wide);
-    __m256i rec = _mm256_or_si256(idx, _mm256_slli_epi32(n, CJM_LANES_INDEX_BITS));
-    /* at: the conversion step at idx, the rest of the stay at idx + S */
-    rec = _mm256_mask_or_epi32(rec, bit_of(at, p->step_money, c->cell), rec,
-                               _mm256_set1_epi32((int)CJM_LANES_AT_BIT));
-    return _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[0]), k, rec);
+    __m256i code =
+        _mm256_add_epi32(_mm256_mullo_epi32(c->cell, _mm256_set1_epi32(3)), _mm256_set1_epi32(2));
+    code = _mm256_mask_sub_epi32(code, pre, code, _mm256_set1_epi32(2));
+    code = _mm256_mask_sub_epi32(code, at, code, _mm256_set1_epi32(1));
+    const __m256i none = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_mask_or_epi32(_mm256_add_epi32(none, _mm256_set1_epi32(CJM_LANES_STAY_NONE)), k,
+                                code, _mm256_slli_epi32(n, CJM_LANES_INDEX_BITS));
 }
 
 /* Where the lanes in mv go: past every cumulative threshold at or below the draw. */
@@ -157,24 +148,28 @@ LANES_INLINE __m256i destination_timed(const cjm_lanes_plan *p, __mmask8 mv, __m
 }
 
 /* The lanes in mv enter cell d at step `when` (count_entry). Returns the
- * entry and first-visit counters (spares where none) as the high half of a
- * move record. */
-LANES_INLINE __m256i enter(const cjm_lanes_plan *p, __mmask8 mv, lanes *c, __m256i d, __m256i when,
-                           int wide)
+ * entry's code, the high half of a move record: 6 x cell + 2 x phase + 1 if
+ * it is the customer's first visit (cjm_lanes_log.entries; a spare code for
+ * the lanes that do not move). */
+LANES_INLINE __m256i enter(const cjm_lanes_plan *p, __mmask8 mv, lanes *c, __m256i d, __m256i when)
 {
+    _Static_assert(CJM_PRE == 0 && CJM_AT == 1 && CJM_POST == 2, "the phases of a code");
     __mmask8 pre = _mm256_cmplt_epi32_mask(c->tau, _mm256_setzero_si256());
     __mmask8 conv = bit_of(mv, p->converts, d) & pre;
     c->tau = _mm256_mask_mov_epi32(c->tau, conv, when);
-    __m256i idx = by_phase(p->entries, d, pre & ~conv, conv, wide);
-    idx = _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[1]), mv, idx);
+    __m256i code = _mm256_add_epi32(_mm256_mullo_epi32(d, _mm256_set1_epi32(6)),
+                                    _mm256_set1_epi32(2 * CJM_POST));
+    code = _mm256_mask_sub_epi32(code, pre & ~conv, code, _mm256_set1_epi32(2 * CJM_POST));
+    code = _mm256_mask_sub_epi32(code, conv, code, _mm256_set1_epi32(2 * (CJM_POST - CJM_AT)));
     __m256i bit = _mm256_sllv_epi32(_mm256_set1_epi32(1), d);
     __mmask8 first = _mm256_mask_testn_epi32_mask(mv, c->visited, bit);
-    __m256i reached = _mm256_mask_mov_epi32(_mm256_loadu_si256((const void *)p->spare[2]), first,
-                                            lookup(p->reached, d, wide));
+    code = _mm256_mask_add_epi32(code, first, code, _mm256_set1_epi32(1));
     c->visited = _mm256_mask_or_epi32(c->visited, mv, c->visited, bit);
     c->cell = _mm256_mask_mov_epi32(c->cell, mv, d);
     c->entered = _mm256_mask_mov_epi32(c->entered, mv, when);
-    return _mm256_or_si256(idx, _mm256_slli_epi32(reached, CJM_LANES_INDEX_BITS));
+    const __m256i none = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_mask_mov_epi32(_mm256_add_epi32(none, _mm256_set1_epi32(CJM_LANES_CODE_NONE)), mv,
+                                 code);
 }
 
 /* The lanes in dn are done (final stage or horizon); those converted end as a
@@ -183,21 +178,12 @@ LANES_INLINE __m256i enter(const cjm_lanes_plan *p, __mmask8 mv, lanes *c, __m25
 LANES_INLINE void finish(sink *out, const cjm_lanes_plan *p, __mmask8 dn, __mmask8 final,
                          const lanes *c)
 {
-    __m256i H = _mm256_set1_epi32(p->H);
     __mmask8 conv = _mm256_mask_cmpge_epi32_mask(dn, c->tau, _mm256_setzero_si256());
-    __m256i span = _mm256_sub_epi32(H, c->tau);
+    __m256i lo = _mm256_mask_or_epi32(c->tau, (__mmask8)(conv & ~final), c->tau,
+                                      _mm256_set1_epi32((int)CJM_LANES_RETAINED));
     __m256i absorbed = _mm256_mask_mov_epi32(_mm256_set1_epi32(p->H + 1), final, c->entered);
-    __m256i alive = _mm256_sub_epi32(_mm256_sub_epi32(absorbed, c->tau), _mm256_set1_epi32(1));
-    alive = _mm256_max_epi32(_mm256_min_epi32(alive, span), _mm256_setzero_si256());
-    __m512i den = _mm512_cvtepu32_epi64(_mm256_add_epi32(span, _mm256_set1_epi32(p->lay.ret_den)));
-    __m512i num = _mm512_cvtepu32_epi64(_mm256_add_epi32(alive, _mm256_set1_epi32(p->lay.ret_num)));
-    __m512i arr = _mm512_cvtepu32_epi64(
-        _mm256_add_epi32(c->arrival, _mm256_set1_epi32(p->lay.arr_converted)));
-    __m512i rec = _mm512_or_si512(_mm512_or_si512(den, _mm512_slli_epi64(num, CJM_LANES_END_BITS)),
-                                  _mm512_slli_epi64(arr, 2 * CJM_LANES_END_BITS));
-    rec = _mm512_mask_or_epi64(rec, (__mmask8)(conv & ~final), rec,
-                               _mm512_set1_epi64((long long)(1ull << (3 * CJM_LANES_END_BITS))));
-    out->ends = append64(out->ends, conv, rec);
+    __m256i hi = _mm256_or_si256(absorbed, _mm256_slli_epi32(c->arrival, 16));
+    out->ends = append64(out->ends, conv, pair(lo, hi));
 }
 
 /* The lanes in dn take the block's next customers, in order; those left
@@ -222,64 +208,87 @@ LANES_INLINE void refill(const cjm_lanes_plan *p, const cjm_lanes_block *b, __mm
     *next += __builtin_popcount(fill);
 }
 
-/* Adds a stay record: n steps at counter idx, or, for a stay that began with
- * the conversion, 1 at idx (the conversion step) and n - 1 after it. */
-static inline void add_stay(int64_t *tally, uint32_t rec, int S)
+/* Adds a stay record: n steps at its code's counter, or, for a stay that
+ * began with the conversion (in a stage with money per step), 1 there (the
+ * conversion step) and n - 1 at the counter after it. */
+static inline void add_stay(const cjm_lanes_plan *p, int64_t *tally, uint32_t rec)
 {
-    uint32_t idx = rec & ((1u << CJM_LANES_INDEX_BITS) - 1);
-    int64_t n = (rec & ~CJM_LANES_AT_BIT) >> CJM_LANES_INDEX_BITS;
-    if (rec & CJM_LANES_AT_BIT) { /* rare */
+    int32_t idx = p->stay_counter[rec & ((1u << CJM_LANES_INDEX_BITS) - 1)];
+    int64_t n = rec >> CJM_LANES_INDEX_BITS;
+    if (idx < 0) { /* rare */
+        idx = ~idx;
         tally[idx]++;
-        tally[idx + S] += n - 1;
+        tally[idx + p->S] += n - 1;
     } else {
         tally[idx] += n;
     }
 }
 
-/* Adds a move record: the stay that ended, the entry and first visit. */
-static inline void add_move(int64_t *tally, uint64_t rec, int S)
+/* Adds a move record: the stay that ended, and the entry's code. */
+static inline void add_move(const cjm_lanes_plan *p, int64_t *tally, int64_t *entries, uint64_t rec)
 {
-    const uint32_t index = (1u << CJM_LANES_INDEX_BITS) - 1;
-    uint32_t lo = (uint32_t)rec, hi = (uint32_t)(rec >> 32);
-    add_stay(tally, lo, S);
-    tally[hi & index]++;
-    tally[hi >> CJM_LANES_INDEX_BITS]++;
+    add_stay(p, tally, (uint32_t)rec);
+    entries[rec >> 32]++;
+}
+
+/* Adds the entries counted by code (see enter) to the tally, and zeroes them. */
+static void add_entries(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log)
+{
+    for (int k = 0; k < CJM_LANES_COPIES; k++)
+        for (int code = 0; code < CJM_LANES_CODES; code++) {
+            int64_t n = log->entries[k][code];
+            log->entries[k][code] = 0;
+            if (n == 0 || code >= CJM_LANES_CODE_NONE) continue;
+            int cell = code / 6, phase = code % 6 / 2;
+            if (p->entries[phase][cell] >= 0) tally[p->entries[phase][cell]] += n;
+            if (code & 1) tally[p->reached[cell]] += n;
+        }
 }
 
 /* Sums the log into the tally and empties it. Consecutive moves go to
  * different copies of the counters they add to (log->copies): moves into
  * the same stage follow each other, and adds to one counter in memory wait
  * for each other (1.2x). */
-static void flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, sink *out)
+static sink flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, sink at)
 {
-    const uint32_t end = (1u << CJM_LANES_END_BITS) - 1;
+    const sink *out = &at;
     const int w = p->lay.ret_num;
     const uint64_t *r = log->moves;
-    for (; r + 4 <= out->moves; r += 4) {
-        add_move(tally, r[0], p->S);
-        add_move(log->copies, r[1], p->S);
-        add_move(log->copies + w, r[2], p->S);
-        add_move(log->copies + 2 * w, r[3], p->S);
+    for (; r + CJM_LANES_COPIES <= out->moves; r += CJM_LANES_COPIES) {
+        add_move(p, tally, log->entries[0], r[0]);
+        for (int k = 1; k < CJM_LANES_COPIES; k++)
+            add_move(p, log->copies + (k - 1) * w, log->entries[k], r[k]);
     }
-    for (; r < out->moves; r++) add_move(tally, *r, p->S);
+    for (; r < out->moves; r++) add_move(p, tally, log->entries[0], *r);
     int64_t retained = 0;
-    for (r = log->ends; r < out->ends; r++) {
-        tally[*r & end]++;
-        tally[(*r >> CJM_LANES_END_BITS) & end]++;
-        tally[(*r >> 2 * CJM_LANES_END_BITS) & end]++;
-        retained += (int64_t)(*r >> 3 * CJM_LANES_END_BITS);
+    for (r = log->ends; r < out->ends; r++) { /* count_retention */
+        uint32_t lo = (uint32_t)*r, hi = (uint32_t)(*r >> 32);
+        int tau = (int)(lo & ~CJM_LANES_RETAINED), span = p->H - tau;
+        int alive = (int)(hi & 0xffff) - tau - 1;
+        alive = alive > span ? span : alive < 0 ? 0 : alive;
+        tally[p->lay.ret_den + span]++;
+        tally[p->lay.ret_num + alive]++;
+        tally[p->lay.arr_converted + (hi >> 16)]++;
+        retained += lo >> 31;
     }
     tally[p->lay.retained] += retained;
-    for (const uint32_t *q = log->counts; q < out->counts; q++) add_stay(tally, *q, p->S);
-    *out = (sink){log->moves, log->ends, log->counts};
+    for (const uint32_t *q = log->counts; q < out->counts; q++) add_stay(p, tally, *q);
+    return (sink){log->moves, log->ends, log->counts};
 }
 
-/* The PCG32 output of each lane's state. */
+/* The PCG32 output of each lane's state, on 32-bit halves: lo and hi of
+ * each state in one permute, then ymm shifts (1.15x the 64-bit shifts and
+ * two narrowings, which take the vector pipes twice as long). */
 LANES_INLINE __m256i output(__m512i old)
 {
-    __m512i xs = _mm512_srli_epi64(_mm512_xor_si512(_mm512_srli_epi64(old, 18), old), 27);
-    return _mm256_rorv_epi32(_mm512_cvtepi64_epi32(xs),
-                             _mm512_cvtepi64_epi32(_mm512_srli_epi64(old, 59)));
+    const __m512i halves = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    __m512i both = _mm512_permutexvar_epi32(halves, old);
+    __m256i lo = _mm512_castsi512_si256(both), hi = _mm512_extracti32x8_epi32(both, 1);
+    /* bits 27..58 of old ^ (old >> 18) */
+    __m256i x =
+        _mm256_xor_si256(_mm256_or_si256(_mm256_slli_epi32(hi, 5), _mm256_srli_epi32(lo, 27)),
+                         _mm256_srli_epi32(hi, 13));
+    return _mm256_rorv_epi32(x, _mm256_srli_epi32(hi, 27));
 }
 
 /* One PCG32 output per lane, and the step of every lane's state. */
@@ -392,12 +401,12 @@ LANES_INLINE void book(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes 
     __m256i d = timed ? destination_timed(p, mv, c->active, c->cell, x->at, x->v64, wide, degree)
                       : destination(p, mv, c->cell, x->v, wide, degree);
     /* one record for each stay that ends, with the movers' entries */
-    __m256i lo = stay(p, ended, c, t1, wide);
-    __m256i hi = enter(p, mv, c, d, t1, wide);
+    __m256i lo = stay(ended, c, t1);
+    __m256i hi = enter(p, mv, c, d, t1);
     if (p->final & p->step_money) { /* the whole stay in a final stage, if any */
         __mmask8 into = bit_of(mv, p->final & p->step_money, c->cell);
         into = _mm256_mask_cmpgt_epi32_mask(into, H, t1);
-        emit(out, into, stay(p, into, c, H, wide));
+        emit(out, into, stay(into, c, H));
     }
     out->moves = append64(out->moves, ended, pair(lo, hi));
     c->t = _mm256_mask_mov_epi32(c->t, c->active, t1);
@@ -461,41 +470,35 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
         j.mult[k] = _mm512_set1_epi64((long long)jk.mult);
         j.plus[k] = _mm512_set1_epi64((long long)jk.plus);
     }
-    enum { GROUPS = CJM_LANES_GROUPS };
-    lanes c[GROUPS];
-    memset(c, 0, sizeof c);
+    lanes c0, c1; /* two groups, as locals: in registers, not an array in memory */
+    memset(&c0, 0, sizeof c0);
+    memset(&c1, 0, sizeof c1);
     const __m512i inc = _mm512_set1_epi64((long long)b->inc);
     sink out = {log->moves, log->ends, log->counts};
-    /* a pass of every group adds at most 8 moves, 8 ends and 8 stays each */
-    const uint64_t *moves_full = log->moves + CJM_LANES_LOG - GROUPS * 8;
-    const uint64_t *ends_full = log->ends + CJM_LANES_LOG - GROUPS * 8;
-    const uint32_t *counts_full = log->counts + CJM_LANES_LOG - GROUPS * 8;
+    /* a pass of both groups adds at most 8 moves, 8 ends and 8 stays each */
+    const uint64_t *moves_full = log->moves + CJM_LANES_LOG - 16;
+    const uint64_t *ends_full = log->ends + CJM_LANES_LOG - 16;
+    const uint32_t *counts_full = log->counts + CJM_LANES_LOG - 16;
     int next = 0;
-    __mmask8 active = 0;
-    for (int g = 0; g < GROUPS; g++) {
-        refill(p, b, 0xff, &c[g], &next);
-        active |= c[g].active;
-    }
-    while (active) {
-        active = 0;
-        decision x[GROUPS];
-#pragma GCC unroll 8
-        for (int g = 0; g < GROUPS; g++) {
-            if (timed)
-                decide_timed(p, &c[g], &x[g], inc, wide);
-            else
-                decide_steps(p, &c[g], &x[g], &j, wide, K, waits);
+    refill(p, b, 0xff, &c0, &next);
+    refill(p, b, 0xff, &c1, &next);
+    while (c0.active | c1.active) {
+        decision x0, x1;
+        if (timed) {
+            decide_timed(p, &c0, &x0, inc, wide);
+            decide_timed(p, &c1, &x1, inc, wide);
+        } else {
+            decide_steps(p, &c0, &x0, &j, wide, K, waits);
+            decide_steps(p, &c1, &x1, &j, wide, K, waits);
         }
-#pragma GCC unroll 8
-        for (int g = 0; g < GROUPS; g++) {
-            book(p, b, &c[g], &out, &next, &x[g], wide, degree, timed);
-            active |= c[g].active;
-        }
+        book(p, b, &c0, &out, &next, &x0, wide, degree, timed);
+        book(p, b, &c1, &out, &next, &x1, wide, degree, timed);
         if (out.moves >= moves_full || out.ends >= ends_full || out.counts >= counts_full)
-            flush(p, tally, log, &out);
+            out = flush(p, tally, log, out);
     }
-    flush(p, tally, log, &out);
-    for (int i = 0; i < 3 * p->lay.ret_num; i++) {
+    flush(p, tally, log, out);
+    add_entries(p, tally, log);
+    for (int i = 0; i < (CJM_LANES_COPIES - 1) * p->lay.ret_num; i++) {
         tally[i % p->lay.ret_num] += log->copies[i];
         log->copies[i] = 0;
     }

@@ -25,6 +25,8 @@
  * table fits in registers and a lookup is a permute, not a gather (a gather
  * costs about as much as the scalar loop's whole step). Cell c = g*S + s. */
 #define CJM_LANES_CELLS 32
+#define CJM_LANES_STAY_NONE (3 * CJM_LANES_CELLS)
+#define CJM_LANES_STAY_CODES (CJM_LANES_STAY_NONE + 8)
 #define CJM_LANES_DEGREE 8
 
 typedef struct cjm_lanes_plan {
@@ -44,16 +46,16 @@ typedef struct cjm_lanes_plan {
     /* steps after entering before a move can happen (min_steps - 1), by cell */
     int32_t wait[CJM_LANES_CELLS];
     int waits; /* some stage has min_steps > 1 */
-    /* The counters a stay in cell c adds its steps to, and an entry into it
-     * its entry and first visit to, by phase (before conversion, at it,
-     * after). Counts that only weigh amounts of zero change no result, so
-     * those of a stage without money per step or on entry are a spare. */
-    int32_t steps[CJM_PHASES][CJM_LANES_CELLS], entries[CJM_PHASES][CJM_LANES_CELLS];
-    int32_t reached[CJM_LANES_CELLS];
-    /* Counters that no lane counts in (the caller rewrites them after the
-     * block), as the "none" of a record: a different one for each lane and
-     * field, so that adding zero to them makes no chain of dependent adds. */
-    int32_t spare[3][8];
+    /* The counters an entry into cell c adds to, by phase (before conversion,
+     * at it, after; -1: none, its stage has no money on entry) and for a
+     * first visit; by a stay's code (3 x cell + phase, then
+     * CJM_LANES_STAY_NONE + lane: no stay), the counter it adds its steps to
+     * (a spare counter if its stage has no money per step), or ~counter
+     * where it began with the conversion in a stage with money per step
+     * (the conversion step counts there, the rest S counters on). Counts that
+     * only weigh amounts of zero change no result. */
+    int32_t entries[CJM_PHASES][CJM_LANES_CELLS], reached[CJM_LANES_CELLS];
+    int32_t stay_counter[CJM_LANES_STAY_CODES];
     /* Thresholds that change with time (timed != 0) are looked up by
      * cell x H + t with gathers: leave and rot as in the scalar plan, and
      * cum_t[k x cells x H + cell x H + t] (2^33 past a stage's last edge; dest
@@ -79,20 +81,26 @@ typedef struct cjm_lanes_block {
 /* The counts a kernel run adds, before they are summed into the tally. */
 #define CJM_LANES_LOG 2048
 #define CJM_LANES_INDEX_BITS 12
-#define CJM_LANES_END_BITS 20
-#define CJM_LANES_AT_BIT 0x80000000u
+#define CJM_LANES_MAX_HORIZON 65535 /* steps in 16 bits of an end record */
+#define CJM_LANES_RETAINED 0x80000000u
+#define CJM_LANES_CODE_NONE (6 * CJM_LANES_CELLS) /* + lane: a stay not followed by an entry */
+#define CJM_LANES_CODES (CJM_LANES_CODE_NONE + 8)
+#define CJM_LANES_COPIES 4 /* see flush in agent_lanes.c */
 typedef struct cjm_lanes_log {
     /* a stay that ended and what followed: steps counter | steps << 12 |
-     * (it began with the conversion) << 31, then entries counter |
-     * first-visit counter << 12 (spare counters: none) */
+     * (it began with the conversion) << 31, then the entry's code, 6 x cell +
+     * 2 x phase + 1 if first visit (CJM_LANES_CODE_NONE + lane: none) */
     uint64_t moves[CJM_LANES_LOG];
-    /* a converted customer done: retention denominator and numerator and
-     * conversion-by-arrival counters, 20 bits each, then 1 if retained */
+    /* a converted customer done: its conversion step | 1 << 31 if retained,
+     * then the step it was absorbed (horizon + 1: never) | arrival << 16 */
     uint64_t ends[CJM_LANES_LOG];
     uint32_t counts[CJM_LANES_LOG]; /* rarer: stays in final stages, as in moves */
-    /* 3 x lay.ret_num counters, zero between runs: copies of the counters
-     * moves add to (those below lay.ret_num) */
+    /* (CJM_LANES_COPIES - 1) x lay.ret_num counters, zero between runs:
+     * copies of the counters moves add to (those below lay.ret_num) */
     int64_t *copies;
+    /* entries by code, in 4 copies (zero between runs): one add per move,
+     * turned into entry and first-visit counts at the end of a run */
+    int64_t entries[CJM_LANES_COPIES][CJM_LANES_CODES];
 } cjm_lanes_log;
 
 /* True when this CPU runs the kernel (AVX-512 F/DQ/VL/BW and BMI2), and the

@@ -244,15 +244,17 @@ static void plan_lanes(agent_plan *p)
     p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
                    cjm_lanes_fits(m, p->H) && cjm_lanes_available();
     if (!p->use_lanes) return;
-    /* counters an organic customer never counts in, restored after a block */
+    /* counters an organic customer never counts in, restored after a block:
+     * where a stay is counted that weighs no money (a different one by cell
+     * and lane, so that adds to them do not wait for each other) */
     int spares[4 + CJM_MAX_STAGES], n = 0;
     spares[n++] = p->lay.converted;
     spares[n++] = p->lay.referred;
     spares[n++] = p->lay.converted_src + CJM_ORGANIC;
     spares[n++] = p->lay.converted_src + CJM_REFERRED;
     for (int s = 0; s < p->S; s++) spares[n++] = p->lay.refconv + s;
-    for (int f = 0; f < 3; f++)
-        for (int lane = 0; lane < 8; lane++) l->spare[f][lane] = spares[(f * 8 + lane) % n];
+    for (int lane = 0; lane < 8; lane++)
+        l->stay_counter[CJM_LANES_STAY_NONE + lane] = spares[lane % n];
     for (int g = 0; g < p->G; g++) {
         l->seg_cum[g] = p->seg_cum[g];
         for (int s = 0; s < p->S; s++) { /* S x G <= 32: the cells fit */
@@ -267,8 +269,10 @@ static void plan_lanes(agent_plan *p)
             l->waits |= st->min_steps > 1;
             for (int ph = 0; ph < CJM_PHASES; ph++) { /* organic customers only */
                 int row = (CJM_ORGANIC * CJM_PHASES + ph) * p->S + s;
-                l->steps[ph][c] = step_money ? p->lay.steps + row : spares[c % n];
-                l->entries[ph][c] = entry_money ? p->lay.entries + row : spares[(c + 1) % n];
+                int steps = step_money ? p->lay.steps + row : spares[(c + ph) % n];
+                /* a stay that began with the conversion: see agent_lanes.h */
+                l->stay_counter[3 * c + ph] = ph == CJM_AT && step_money ? ~steps : steps;
+                l->entries[ph][c] = entry_money ? p->lay.entries + row : -1;
             }
             l->reached[c] = p->lay.reached + s;
         }
@@ -686,8 +690,10 @@ static void *worker(void *arg)
     w.lane_state = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_state);
     w.lane_cell = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_cell);
     w.lane_arrival = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_arrival);
-    w.log = malloc(sizeof *w.log);
-    if (w.log) w.log->copies = calloc(3 * (size_t)job->lay.ret_num, sizeof *w.log->copies);
+    w.log = calloc(1, sizeof *w.log);
+    if (w.log)
+        w.log->copies =
+            calloc((CJM_LANES_COPIES - 1) * (size_t)job->lay.ret_num, sizeof *w.log->copies);
     if (!w.tally || !w.lane_state || !w.lane_cell || !w.lane_arrival || !w.log || !w.log->copies) {
         if (w.log) free(w.log->copies);
         free(w.tally);

@@ -178,6 +178,17 @@ static void test_kernel_covers(void **state)
     m = load_variant(wide_lua, "fixed");
     assert_int_equal(same_bytes(m, 3, 20000), cpu);
     cjm_model_free(&m);
+    /* an end record holds steps in 16 bits: longer horizons run the scalar loop */
+    for (int horizon = 65534; horizon <= 65535; horizon++) {
+        char text[2048];
+        const char *at = strstr(short_lua, "horizon = 5,");
+        assert_non_null(at);
+        snprintf(text, sizeof text, "%.*shorizon = %d,%s", (int)(at - short_lua), short_lua,
+                 horizon, at + strlen("horizon = 5,"));
+        m = tu_load_text(text);
+        assert_int_equal(same_bytes(m, 2, 300), cpu && horizon < CJM_LANES_MAX_HORIZON);
+        cjm_model_free(&m);
+    }
     setenv("CJM_SIMD", "0", 1);
     assert_false(cjm_lanes_available());
     unsetenv("CJM_SIMD");
