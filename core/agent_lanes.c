@@ -57,8 +57,8 @@ typedef struct lanes {
 
 /* Where the records go: the ends of the log's arrays. */
 typedef struct sink {
-    uint64_t *moves, *ends;
-    uint32_t *counts;
+    uint32_t *stays, *codes;
+    uint64_t *ends;
 } sink;
 
 /* Appends the lanes in k of rec (64-bit lanes). */
@@ -68,11 +68,11 @@ LANES_INLINE uint64_t *append64(uint64_t *out, __mmask8 k, __m512i rec)
     return out + __builtin_popcount(k);
 }
 
-/* Appends the lanes in k of a 32-bit record: the stays in final stages. */
-LANES_INLINE void emit(sink *out, __mmask8 k, __m256i rec)
+/* Appends the lanes in k of rec (32-bit lanes). */
+LANES_INLINE uint32_t *append32(uint32_t *out, __mmask8 k, __m256i rec)
 {
-    _mm256_storeu_si256((void *)out->counts, _mm256_maskz_compress_epi32(k, rec));
-    out->counts += __builtin_popcount(k);
+    _mm256_storeu_si256((void *)out, _mm256_maskz_compress_epi32(k, rec));
+    return out + __builtin_popcount(k);
 }
 
 /* Two 32-bit vectors as the low and high halves of 64-bit lanes. */
@@ -99,11 +99,10 @@ LANES_INLINE __m256i lookup(const void *table, __m256i cell, int wide)
     return _mm512_castsi512_si256(_mm512_permutex2var_epi32(lo, _mm512_castsi256_si512(cell), hi));
 }
 
-/* The stays [entered, end) of the lanes in k, as count_steps splits them by
- * phase (pre: not converted, at: converted when it began, post): a stay
- * record, its code 3 x cell + phase (see add_stay; a spare code for the lanes
- * not in k) | n << 12, n = end - entered >= 1 steps. */
-LANES_INLINE __m256i stay(__mmask8 k, const lanes *c, __m256i end)
+/* The lanes' stays [entered, end), as count_steps splits them by phase (pre:
+ * not converted, at: converted when it began, post): a stay record, its code
+ * 3 x cell + phase (see add_stay) | n << 12, n = end - entered steps. */
+LANES_INLINE __m256i stay(const lanes *c, __m256i end)
 {
     _Static_assert(CJM_PRE == 0 && CJM_AT == 1 && CJM_POST == 2, "the phases of a code");
     __m256i n = _mm256_sub_epi32(end, c->entered);
@@ -113,9 +112,7 @@ LANES_INLINE __m256i stay(__mmask8 k, const lanes *c, __m256i end)
         _mm256_add_epi32(_mm256_mullo_epi32(c->cell, _mm256_set1_epi32(3)), _mm256_set1_epi32(2));
     code = _mm256_mask_sub_epi32(code, pre, code, _mm256_set1_epi32(2));
     code = _mm256_mask_sub_epi32(code, at, code, _mm256_set1_epi32(1));
-    const __m256i none = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_mask_or_epi32(_mm256_add_epi32(none, _mm256_set1_epi32(CJM_LANES_STAY_NONE)), k,
-                                code, _mm256_slli_epi32(n, CJM_LANES_INDEX_BITS));
+    return _mm256_or_si256(code, _mm256_slli_epi32(n, CJM_LANES_INDEX_BITS));
 }
 
 /* Where the lanes in mv go: past every cumulative threshold at or below the draw. */
@@ -148,9 +145,8 @@ LANES_INLINE __m256i destination_timed(const cjm_lanes_plan *p, __mmask8 mv, __m
 }
 
 /* The lanes in mv enter cell d at step `when` (count_entry). Returns the
- * entry's code, the high half of a move record: 6 x cell + 2 x phase + 1 if
- * it is the customer's first visit (cjm_lanes_log.entries; a spare code for
- * the lanes that do not move). */
+ * entry's code: 6 x cell + 2 x phase + 1 if it is the customer's first visit
+ * (see cjm_lanes_log.entries). */
 LANES_INLINE __m256i enter(const cjm_lanes_plan *p, __mmask8 mv, lanes *c, __m256i d, __m256i when)
 {
     _Static_assert(CJM_PRE == 0 && CJM_AT == 1 && CJM_POST == 2, "the phases of a code");
@@ -167,9 +163,7 @@ LANES_INLINE __m256i enter(const cjm_lanes_plan *p, __mmask8 mv, lanes *c, __m25
     c->visited = _mm256_mask_or_epi32(c->visited, mv, c->visited, bit);
     c->cell = _mm256_mask_mov_epi32(c->cell, mv, d);
     c->entered = _mm256_mask_mov_epi32(c->entered, mv, when);
-    const __m256i none = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_mask_mov_epi32(_mm256_add_epi32(none, _mm256_set1_epi32(CJM_LANES_CODE_NONE)), mv,
-                                 code);
+    return code;
 }
 
 /* The lanes in dn are done (final stage or horizon); those converted end as a
@@ -224,13 +218,6 @@ static inline void add_stay(const cjm_lanes_plan *p, int64_t *tally, uint32_t re
     }
 }
 
-/* Adds a move record: the stay that ended, and the entry's code. */
-static inline void add_move(const cjm_lanes_plan *p, int64_t *tally, int64_t *entries, uint64_t rec)
-{
-    add_stay(p, tally, (uint32_t)rec);
-    entries[rec >> 32]++;
-}
-
 /* Adds the entries counted by code (see enter) to the tally, and zeroes them. */
 static void add_entries(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log)
 {
@@ -238,30 +225,33 @@ static void add_entries(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *
         for (int code = 0; code < CJM_LANES_CODES; code++) {
             int64_t n = log->entries[k][code];
             log->entries[k][code] = 0;
-            if (n == 0 || code >= CJM_LANES_CODE_NONE) continue;
+            if (n == 0) continue;
             int cell = code / 6, phase = code % 6 / 2;
             if (p->entries[phase][cell] >= 0) tally[p->entries[phase][cell]] += n;
             if (code & 1) tally[p->reached[cell]] += n;
         }
 }
 
-/* Sums the log into the tally and empties it. Consecutive moves go to
- * different copies of the counters they add to (log->copies): moves into
- * the same stage follow each other, and adds to one counter in memory wait
- * for each other (1.2x). */
+/* Sums the log into the tally and empties it. Consecutive records go to
+ * different copies of the counters they add to (log->copies and entries):
+ * moves into the same stage follow each other, and adds to one counter in
+ * memory wait for each other (1.2x). */
 static sink flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, sink at)
 {
+    enum { COPIES = CJM_LANES_COPIES };
     const sink *out = &at;
     const int w = p->lay.ret_num;
-    const uint64_t *r = log->moves;
-    for (; r + CJM_LANES_COPIES <= out->moves; r += CJM_LANES_COPIES) {
-        add_move(p, tally, log->entries[0], r[0]);
-        for (int k = 1; k < CJM_LANES_COPIES; k++)
-            add_move(p, log->copies + (k - 1) * w, log->entries[k], r[k]);
+    const uint32_t *q = log->stays;
+    for (; q + COPIES <= out->stays; q += COPIES) {
+        add_stay(p, tally, q[0]);
+        for (int k = 1; k < COPIES; k++) add_stay(p, log->copies + (k - 1) * w, q[k]);
     }
-    for (; r < out->moves; r++) add_move(p, tally, log->entries[0], *r);
+    for (; q < out->stays; q++) add_stay(p, tally, *q);
+    for (q = log->codes; q + COPIES <= out->codes; q += COPIES)
+        for (int k = 0; k < COPIES; k++) log->entries[k][q[k]]++;
+    for (; q < out->codes; q++) log->entries[0][*q]++;
     int64_t retained = 0;
-    for (r = log->ends; r < out->ends; r++) { /* count_retention */
+    for (const uint64_t *r = log->ends; r < out->ends; r++) { /* count_retention */
         uint32_t lo = (uint32_t)*r, hi = (uint32_t)(*r >> 32);
         int tau = (int)(lo & ~CJM_LANES_RETAINED), span = p->H - tau;
         int alive = (int)(hi & 0xffff) - tau - 1;
@@ -272,8 +262,7 @@ static sink flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, s
         retained += lo >> 31;
     }
     tally[p->lay.retained] += retained;
-    for (const uint32_t *q = log->counts; q < out->counts; q++) add_stay(p, tally, *q);
-    return (sink){log->moves, log->ends, log->counts};
+    return (sink){log->stays, log->codes, log->ends};
 }
 
 /* The PCG32 output of each lane's state, on 32-bit halves: lo and hi of
@@ -400,15 +389,14 @@ LANES_INLINE void book(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes 
     }
     __m256i d = timed ? destination_timed(p, mv, c->active, c->cell, x->at, x->v64, wide, degree)
                       : destination(p, mv, c->cell, x->v, wide, degree);
-    /* one record for each stay that ends, with the movers' entries */
-    __m256i lo = stay(ended, c, t1);
-    __m256i hi = enter(p, mv, c, d, t1);
+    /* a record for each stay that ends in a stage with money per step, and
+     * for each entry (counts that weigh no money change no result) */
+    out->stays = append32(out->stays, bit_of(ended, p->step_money, c->cell), stay(c, t1));
+    out->codes = append32(out->codes, mv, enter(p, mv, c, d, t1));
     if (p->final & p->step_money) { /* the whole stay in a final stage, if any */
         __mmask8 into = bit_of(mv, p->final & p->step_money, c->cell);
-        into = _mm256_mask_cmpgt_epi32_mask(into, H, t1);
-        emit(out, into, stay(into, c, H));
+        out->stays = append32(out->stays, _mm256_mask_cmpgt_epi32_mask(into, H, t1), stay(c, H));
     }
-    out->moves = append64(out->moves, ended, pair(lo, hi));
     c->t = _mm256_mask_mov_epi32(c->t, c->active, t1);
     __mmask8 final = bit_of(c->active, p->final, c->cell);
     __mmask8 dn = final | _mm256_mask_cmpeq_epi32_mask(c->active, t1, H);
@@ -474,11 +462,11 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     memset(&c0, 0, sizeof c0);
     memset(&c1, 0, sizeof c1);
     const __m512i inc = _mm512_set1_epi64((long long)b->inc);
-    sink out = {log->moves, log->ends, log->counts};
-    /* a pass of both groups adds at most 8 moves, 8 ends and 8 stays each */
-    const uint64_t *moves_full = log->moves + CJM_LANES_LOG - 16;
+    sink out = {log->stays, log->codes, log->ends};
+    /* a pass of both groups adds at most 16 stays, 8 entries and 8 ends each */
+    const uint32_t *stays_full = log->stays + CJM_LANES_LOG - 32;
+    const uint32_t *codes_full = log->codes + CJM_LANES_LOG - 16;
     const uint64_t *ends_full = log->ends + CJM_LANES_LOG - 16;
-    const uint32_t *counts_full = log->counts + CJM_LANES_LOG - 16;
     int next = 0;
     refill(p, b, 0xff, &c0, &next);
     refill(p, b, 0xff, &c1, &next);
@@ -493,7 +481,7 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
         }
         book(p, b, &c0, &out, &next, &x0, wide, degree, timed);
         book(p, b, &c1, &out, &next, &x1, wide, degree, timed);
-        if (out.moves >= moves_full || out.ends >= ends_full || out.counts >= counts_full)
+        if (out.stays >= stays_full || out.codes >= codes_full || out.ends >= ends_full)
             out = flush(p, tally, log, out);
     }
     flush(p, tally, log, out);

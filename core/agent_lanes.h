@@ -25,8 +25,7 @@
  * table fits in registers and a lookup is a permute, not a gather (a gather
  * costs about as much as the scalar loop's whole step). Cell c = g*S + s. */
 #define CJM_LANES_CELLS 32
-#define CJM_LANES_STAY_NONE (3 * CJM_LANES_CELLS)
-#define CJM_LANES_STAY_CODES (CJM_LANES_STAY_NONE + 8)
+#define CJM_LANES_STAY_CODES (3 * CJM_LANES_CELLS)
 #define CJM_LANES_DEGREE 8
 
 typedef struct cjm_lanes_plan {
@@ -48,12 +47,11 @@ typedef struct cjm_lanes_plan {
     int waits; /* some stage has min_steps > 1 */
     /* The counters an entry into cell c adds to, by phase (before conversion,
      * at it, after; -1: none, its stage has no money on entry) and for a
-     * first visit; by a stay's code (3 x cell + phase, then
-     * CJM_LANES_STAY_NONE + lane: no stay), the counter it adds its steps to
-     * (a spare counter if its stage has no money per step), or ~counter
-     * where it began with the conversion in a stage with money per step
-     * (the conversion step counts there, the rest S counters on). Counts that
-     * only weigh amounts of zero change no result. */
+     * first visit; by a stay's code (3 x cell + phase), the counter it adds
+     * its steps to, or ~counter for a stay that began with the conversion
+     * (the conversion step counts there, the rest S counters on). Only stays
+     * in stages with money per step are counted: counts that weigh amounts of
+     * zero change no result. */
     int32_t entries[CJM_PHASES][CJM_LANES_CELLS], reached[CJM_LANES_CELLS];
     int32_t stay_counter[CJM_LANES_STAY_CODES];
     /* Thresholds that change with time (timed != 0) are looked up by
@@ -83,23 +81,21 @@ typedef struct cjm_lanes_block {
 #define CJM_LANES_INDEX_BITS 12
 #define CJM_LANES_MAX_HORIZON 65535 /* steps in 16 bits of an end record */
 #define CJM_LANES_RETAINED 0x80000000u
-#define CJM_LANES_CODE_NONE (6 * CJM_LANES_CELLS) /* + lane: a stay not followed by an entry */
-#define CJM_LANES_CODES (CJM_LANES_CODE_NONE + 8)
+#define CJM_LANES_CODES (6 * CJM_LANES_CELLS)
 #define CJM_LANES_COPIES 4 /* see flush in agent_lanes.c */
 typedef struct cjm_lanes_log {
-    /* a stay that ended and what followed: steps counter | steps << 12 |
-     * (it began with the conversion) << 31, then the entry's code, 6 x cell +
-     * 2 x phase + 1 if first visit (CJM_LANES_CODE_NONE + lane: none) */
-    uint64_t moves[CJM_LANES_LOG];
+    /* a stay that ended in a stage with money per step: its code (3 x cell +
+     * phase) | steps << 12 */
+    uint32_t stays[CJM_LANES_LOG];
+    uint32_t codes[CJM_LANES_LOG]; /* an entry: 6 x cell + 2 x phase + 1 if first visit */
     /* a converted customer done: its conversion step | 1 << 31 if retained,
      * then the step it was absorbed (horizon + 1: never) | arrival << 16 */
     uint64_t ends[CJM_LANES_LOG];
-    uint32_t counts[CJM_LANES_LOG]; /* rarer: stays in final stages, as in moves */
     /* (CJM_LANES_COPIES - 1) x lay.ret_num counters, zero between runs:
-     * copies of the counters moves add to (those below lay.ret_num) */
+     * copies of the counters stays add to (those below lay.ret_num) */
     int64_t *copies;
-    /* entries by code, in 4 copies (zero between runs): one add per move,
-     * turned into entry and first-visit counts at the end of a run */
+    /* entries by code, in copies (zero between runs), turned into entry and
+     * first-visit counts at the end of a run */
     int64_t entries[CJM_LANES_COPIES][CJM_LANES_CODES];
 } cjm_lanes_log;
 

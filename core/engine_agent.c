@@ -244,17 +244,6 @@ static void plan_lanes(agent_plan *p)
     p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
                    cjm_lanes_fits(m, p->H) && cjm_lanes_available();
     if (!p->use_lanes) return;
-    /* counters an organic customer never counts in, restored after a block:
-     * where a stay is counted that weighs no money (a different one by cell
-     * and lane, so that adds to them do not wait for each other) */
-    int spares[4 + CJM_MAX_STAGES], n = 0;
-    spares[n++] = p->lay.converted;
-    spares[n++] = p->lay.referred;
-    spares[n++] = p->lay.converted_src + CJM_ORGANIC;
-    spares[n++] = p->lay.converted_src + CJM_REFERRED;
-    for (int s = 0; s < p->S; s++) spares[n++] = p->lay.refconv + s;
-    for (int lane = 0; lane < 8; lane++)
-        l->stay_counter[CJM_LANES_STAY_NONE + lane] = spares[lane % n];
     for (int g = 0; g < p->G; g++) {
         l->seg_cum[g] = p->seg_cum[g];
         for (int s = 0; s < p->S; s++) { /* S x G <= 32: the cells fit */
@@ -269,9 +258,8 @@ static void plan_lanes(agent_plan *p)
             l->waits |= st->min_steps > 1;
             for (int ph = 0; ph < CJM_PHASES; ph++) { /* organic customers only */
                 int row = (CJM_ORGANIC * CJM_PHASES + ph) * p->S + s;
-                int steps = step_money ? p->lay.steps + row : spares[(c + ph) % n];
-                /* a stay that began with the conversion: see agent_lanes.h */
-                l->stay_counter[3 * c + ph] = ph == CJM_AT && step_money ? ~steps : steps;
+                int steps = p->lay.steps + row; /* a stay that began with the conversion: ~ */
+                l->stay_counter[3 * c + ph] = ph == CJM_AT ? ~steps : steps;
                 l->entries[ph][c] = entry_money ? p->lay.entries + row : -1;
             }
             l->reached[c] = p->lay.reached + s;
@@ -635,9 +623,6 @@ static void simulate_block_lanes(const agent_plan *p, block_work *w, cjm_rng rng
     tally[lay->reached] += n;
     cjm_lanes_block b = {n, rng.inc, w->lane_state, w->lane_cell, w->lane_arrival};
     cjm_lanes_run(&p->lanes, &b, tally, w->log);
-    tally[lay->referred] = 0; /* the spare counters (see plan_lanes) */
-    tally[lay->converted_src + CJM_REFERRED] = 0;
-    for (int s = 0; s < p->S; s++) tally[lay->refconv + s] = 0;
     int64_t converted = 0;
     for (int t = 0; t < p->H; t++) converted += tally[lay->arr_converted + t];
     tally[lay->converted] = converted;
