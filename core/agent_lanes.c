@@ -315,7 +315,7 @@ LANES_INLINE void decide_steps(const cjm_lanes_plan *p, lanes *c, decision *x, c
                                int wide, int K, int waits)
 {
     const __m256i rot = lookup(p->rot, c->cell, wide), leave = lookup(p->leave, c->cell, wide);
-    const __m256i left = _mm256_sub_epi32(_mm256_set1_epi32(p->H), c->t); /* steps to go */
+    const __m256i H = _mm256_set1_epi32(p->H);
     const __mmask8 active = c->active;
     __m256i early = _mm256_setzero_si256(); /* steps before a move is allowed */
     if (waits)
@@ -326,14 +326,14 @@ LANES_INLINE void decide_steps(const cjm_lanes_plan *p, lanes *c, decision *x, c
     __mmask8 taken = 0;
     __m512i s0 = c->state, sk = s0, st = s0;
     __m256i val = _mm256_setzero_si256();
-    __m256i t1 = _mm256_add_epi32(c->t, _mm256_min_epi32(left, _mm256_set1_epi32(K)));
-    for (int k = 0; k < K; k++) { /* step k: the first that moves a lane decides */
+    __m256i t1 = _mm256_add_epi32(c->t, _mm256_set1_epi32(K));
+    /* step k: the first that moves a lane decides (past the horizon: below) */
+    for (int k = 0; k < K; k++) {
         __m512i next = _mm512_add_epi64(_mm512_mullo_epi64(s0, j->mult[k + 1]), j->plus[k + 1]);
         __m256i v = _mm256_add_epi32(output(sk), rot);
         __mmask8 m = _mm256_mask_cmplt_epu32_mask(active & ~taken, v, leave);
         if (waits || k == 0) m |= all & ~taken; /* without waits, all move at step 0 */
         if (waits) m = _mm256_mask_cmple_epi32_mask(m, early, _mm256_set1_epi32(k));
-        if (k > 0) m = _mm256_mask_cmpgt_epi32_mask(m, left, _mm256_set1_epi32(k));
         val = _mm256_mask_mov_epi32(val, m, v);
         if (k + 1 < K) {
             st = _mm512_mask_mov_epi64(st, m, next);
@@ -348,10 +348,11 @@ LANES_INLINE void decide_steps(const cjm_lanes_plan *p, lanes *c, decision *x, c
     x->at = _mm256_setzero_si256();
     x->v64 = _mm512_setzero_si512();
     x->v = val;
-    x->t1 = t1;
-    x->mv = taken;
-    /* the lanes that reach the horizon without moving end their stay too */
-    x->ended = taken | _mm256_mask_cmple_epi32_mask(active, left, _mm256_set1_epi32(K));
+    /* a move in a step at or past the horizon is none: the lane's stay ends
+     * there (its state and draw no longer matter) */
+    x->mv = _mm256_mask_cmple_epi32_mask(taken, t1, H);
+    x->t1 = _mm256_min_epi32(t1, H);
+    x->ended = x->mv | _mm256_mask_cmpeq_epi32_mask(active, x->t1, H);
 }
 
 /* The first half of a pass with thresholds that change with time: one step,
