@@ -221,14 +221,17 @@ static inline void add_stay(const cjm_lanes_plan *p, int64_t *tally, uint32_t re
 /* Adds the entries counted by code (see enter) to the tally, and zeroes them. */
 static void add_entries(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log)
 {
-    for (int k = 0; k < CJM_LANES_COPIES; k++)
-        for (int code = 0; code < CJM_LANES_CODES; code++) {
-            int64_t n = log->entries[k][code];
-            log->entries[k][code] = 0;
-            if (n == 0) continue;
-            int cell = code / 6, phase = code % 6 / 2;
-            if (p->entries[phase][cell] >= 0) tally[p->entries[phase][cell]] += n;
-            if (code & 1) tally[p->reached[cell]] += n;
+    for (int cell = 0; cell < p->S * p->G; cell++)
+        for (int phase = 0; phase < CJM_PHASES; phase++) {
+            int code = 6 * cell + 2 * phase;
+            int64_t again = 0, first = 0;
+            for (int k = 0; k < CJM_LANES_CODE_COPIES; k++) {
+                again += log->entries[k][code];
+                first += log->entries[k][code + 1];
+                log->entries[k][code] = log->entries[k][code + 1] = 0;
+            }
+            if (p->entries[phase][cell] >= 0) tally[p->entries[phase][cell]] += again + first;
+            tally[p->reached[cell]] += first;
         }
 }
 
@@ -247,8 +250,8 @@ static sink flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, s
         for (int k = 1; k < COPIES; k++) add_stay(p, log->copies + (k - 1) * w, q[k]);
     }
     for (; q < out->stays; q++) add_stay(p, tally, *q);
-    for (q = log->codes; q + COPIES <= out->codes; q += COPIES)
-        for (int k = 0; k < COPIES; k++) log->entries[k][q[k]]++;
+    for (q = log->codes; q + CJM_LANES_CODE_COPIES <= out->codes; q += CJM_LANES_CODE_COPIES)
+        for (int k = 0; k < CJM_LANES_CODE_COPIES; k++) log->entries[k][q[k]]++;
     for (; q < out->codes; q++) log->entries[0][*q]++;
     int64_t retained = 0;
     for (const uint64_t *r = log->ends; r < out->ends; r++) { /* count_retention */

@@ -83,6 +83,7 @@ typedef struct cjm_lanes_block {
 #define CJM_LANES_RETAINED 0x80000000u
 #define CJM_LANES_CODES (6 * CJM_LANES_CELLS)
 #define CJM_LANES_COPIES 4 /* see flush in agent_lanes.c */
+#define CJM_LANES_CODE_COPIES 4
 typedef struct cjm_lanes_log {
     /* a stay that ended in a stage with money per step: its code (3 x cell +
      * phase) | steps << 12 */
@@ -96,7 +97,7 @@ typedef struct cjm_lanes_log {
     int64_t *copies;
     /* entries by code, in copies (zero between runs), turned into entry and
      * first-visit counts at the end of a run */
-    int64_t entries[CJM_LANES_COPIES][CJM_LANES_CODES];
+    int64_t entries[CJM_LANES_CODE_COPIES][CJM_LANES_CODES];
 } cjm_lanes_log;
 
 /* True when this CPU runs the kernel (AVX-512 F/DQ/VL/BW and BMI2), and the

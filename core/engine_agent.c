@@ -347,6 +347,8 @@ typedef struct pending {
 /* What one block of customers adds up, and its referred prospects. */
 typedef struct block_work {
     int64_t *tally;
+    int64_t *acc; /* the counts of blocks of run acc_run (-1: none) not yet merged */
+    int acc_run;
     uint64_t *lane_state; /* for the vectorised kernel */
     cjm_lanes_log *log;
     int32_t *lane_cell, *lane_arrival;
@@ -587,12 +589,26 @@ static int item_run(const agent_job *job, long item)
     return lo;
 }
 
-/* Adds a block's counts to its run's tally. */
-static void merge_block(agent_job *job, int k, const block_work *w)
+/* Adds the worker's counts for its current run to that run's tally. */
+static void merge_run(agent_job *job, block_work *w)
 {
-    _Atomic int64_t *dst = job->tallies + (size_t)k * job->lay.width;
+    if (w->acc_run < 0) return;
+    _Atomic int64_t *dst = job->tallies + (size_t)w->acc_run * job->lay.width;
     for (int i = 0; i < job->lay.width; i++)
-        if (w->tally[i]) atomic_fetch_add_explicit(&dst[i], w->tally[i], memory_order_relaxed);
+        if (w->acc[i]) atomic_fetch_add_explicit(&dst[i], w->acc[i], memory_order_relaxed);
+    memset(w->acc, 0, (size_t)job->lay.width * sizeof *w->acc);
+    w->acc_run = -1;
+}
+
+/* Adds a block's counts to its run's: a worker takes blocks in order, most
+ * of them of one run, so its counts reach the shared tally once a run. */
+static void merge_block(agent_job *job, int k, block_work *w)
+{
+    if (k != w->acc_run) {
+        merge_run(job, w);
+        w->acc_run = k;
+    }
+    for (int i = 0; i < job->lay.width; i++) w->acc[i] += w->tally[i];
 }
 
 /* The block through the vectorised kernel: here, each customer's segment
@@ -671,6 +687,8 @@ static void *worker(void *arg)
     agent_job *job = arg;
     block_work w = {0};
     w.tally = malloc((size_t)job->lay.width * sizeof *w.tally);
+    w.acc = calloc((size_t)job->lay.width, sizeof *w.acc);
+    w.acc_run = -1;
     /* zeroed: the kernel loads eight lanes at a time, past the block's end */
     w.lane_state = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_state);
     w.lane_cell = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_cell);
@@ -679,9 +697,11 @@ static void *worker(void *arg)
     if (w.log)
         w.log->copies =
             calloc((CJM_LANES_COPIES - 1) * (size_t)job->lay.ret_num, sizeof *w.log->copies);
-    if (!w.tally || !w.lane_state || !w.lane_cell || !w.lane_arrival || !w.log || !w.log->copies) {
+    if (!w.tally || !w.acc || !w.lane_state || !w.lane_cell || !w.lane_arrival || !w.log ||
+        !w.log->copies) {
         if (w.log) free(w.log->copies);
         free(w.tally);
+        free(w.acc);
         free(w.lane_state);
         free(w.lane_cell);
         free(w.lane_arrival);
@@ -692,7 +712,9 @@ static void *worker(void *arg)
     while (!atomic_load(&job->failed) && !cjm_interrupted() &&
            (item = atomic_fetch_add(&job->next_item, 1)) < items)
         simulate_block(job, item, &w);
+    merge_run(job, &w);
     free(w.tally);
+    free(w.acc);
     free(w.stack);
     free(w.lane_state);
     free(w.lane_cell);
