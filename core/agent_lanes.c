@@ -1,17 +1,19 @@
 /* agent_lanes.c: eight customers at a time (see agent_lanes.h).
  *
- * Each lane holds one customer: its PCG state, stage, step, entry step,
- * conversion step and the stages it has visited. One pass of the loop draws
- * every lane's number for its current step, finds the lanes that move, and
- * does their bookkeeping with masks instead of branches: a move costs the
- * scalar loop two unpredictable branches, and eight lanes hide the latency of
- * the PCG multiply. Counts are not added in place (lanes of one pass often hit
- * the same counter): each stay that ends, with the entry that follows, is one
- * record, each converted customer who is done another, compressed to the lanes
- * that have one; the records are summed into the tally when the log is nearly
- * full (flush). A lane whose customer is done takes the next customer of the
- * block. The lanes of a pass are at different steps: a customer's numbers are
- * keyed by its own slots, so the order customers go in changes nothing. */
+ * Each lane holds one customer: its PCG state, cell (segment and stage),
+ * step, entry step, conversion step and the cells it has visited. One pass
+ * draws each lane's numbers for its next four steps (its states that far on
+ * are a jump away), finds the first that moves it, and does the bookkeeping
+ * with masks instead of branches: a move costs the scalar loop two
+ * unpredictable branches, and eight lanes hide the latency of the PCG
+ * multiply. Counts are not added in place (lanes of one pass often hit the
+ * same counter): each entry is a code, each stay that ends in a stage with
+ * money per step another, each converted customer who is done a record,
+ * compressed to the lanes that have one into logs that are added to the tally
+ * when nearly full (flush). A lane whose customer is done takes the next
+ * customer of the block. The lanes of a pass are at different steps: a
+ * customer's numbers are keyed by its own slots, so the order customers go
+ * in changes nothing. */
 #include "agent_lanes.h"
 #include "rng.h"
 
@@ -292,11 +294,11 @@ LANES_INLINE __m256i draw(lanes *c, __m512i inc)
     return output(old);
 }
 
-/* The jumps by 0..CJM_LANES_STEPS steps of the block's stream. */
+/* Steps of a lane per pass where thresholds do not change with time:
+ * measured best (3: 1.01x the time, 5: 1.04x, 6: 1.06x on the benchmark). */
 #define CJM_LANES_STEPS 4
-#ifndef CJM_LANES_K
-#define CJM_LANES_K 4
-#endif
+
+/* The jumps by 0..CJM_LANES_STEPS steps of the block's stream. */
 typedef struct jumps {
     __m512i mult[CJM_LANES_STEPS + 1], plus[CJM_LANES_STEPS + 1];
 } jumps;
@@ -444,18 +446,15 @@ LANES void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_ju
     }
 }
 
-/* Groups of eight lanes in one loop: one group's pass is a chain of
- * dependent steps (draw, lookups or gathers, move, refill), so while one
- * waits the other's work fills the pipes (one group alone runs at 0.6x; 3,
- * 4 or 6 groups, no faster than 2). */
-#ifndef CJM_LANES_GROUPS
-#define CJM_LANES_GROUPS 2
-#endif
-
+/* Two groups of eight lanes in one loop: one group's pass is a chain of
+ * dependent steps (draws, lookups, move, refill), so while one waits the
+ * other's work fills the pipes (one group alone takes 1.35x the time, three
+ * groups the same as two). Both groups decide, then both do their
+ * bookkeeping. */
 LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
                       cjm_lanes_log *log, int wide, int degree, int timed, int waits)
 {
-    const int K = timed ? 1 : CJM_LANES_K;
+    const int K = timed ? 1 : CJM_LANES_STEPS;
     jumps j;
     for (int k = 0; k <= CJM_LANES_STEPS; k++) {
         cjm_rng_jump jk = cjm_rng_jump_make((uint64_t)k, b->inc);
@@ -467,7 +466,7 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     memset(&c1, 0, sizeof c1);
     const __m512i inc = _mm512_set1_epi64((long long)b->inc);
     sink out = {log->stays, log->codes, log->ends};
-    /* a pass of both groups adds at most 16 stays, 8 entries and 8 ends each */
+    /* a group's pass adds at most 16 stays (8 in final stages), 8 entries and 8 ends */
     const uint32_t *stays_full = log->stays + CJM_LANES_LOG - 32;
     const uint32_t *codes_full = log->codes + CJM_LANES_LOG - 16;
     const uint64_t *ends_full = log->ends + CJM_LANES_LOG - 16;

@@ -7,10 +7,10 @@
  * segment (constants, tables by segment, functions of time, barriers), with at
  * most 32 (segment, stage) cells and 8 edges out of a stage, min_steps and
  * arrivals.
- * Thresholds that do not change with time are looked up with permutes; those
- * that do, with gathers, which pay only where customers move often (see
- * engine_agent.c). Everything else goes the scalar way: a customer's own
- * probabilities (per-customer, time in stage), referrals, a final first
+ * Thresholds that do not change with time are looked up with permutes, four
+ * steps of a lane per pass; those that do, with gathers, one step per pass,
+ * which pays only where customers move often (see engine_agent.c). Everything else goes the scalar
+ * way: a customer's own probabilities (per-customer, time in stage), referrals, a final first
  * stage. */
 #ifndef CJM_AGENT_LANES_H
 #define CJM_AGENT_LANES_H
