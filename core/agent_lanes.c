@@ -297,6 +297,10 @@ LANES_INLINE __m256i draw(lanes *c, __m512i inc)
 /* Steps of a lane per pass where thresholds do not change with time:
  * measured best (3: 1.01x the time, 5: 1.04x, 6: 1.06x on the benchmark). */
 #define CJM_LANES_STEPS 4
+/* The same where thresholds change with time, and each step's are gathered:
+ * 2 measured best (on the test and example scenarios with such thresholds,
+ * against 1: 0.87x to 1.02x the time; 3: 0.90x to 1.14x; 4: 0.92x to 1.27x) */
+#define CJM_LANES_TIMED_STEPS 2
 
 /* The jumps by 0..CJM_LANES_STEPS steps of the block's stream. */
 typedef struct jumps {
@@ -360,26 +364,51 @@ LANES_INLINE void decide_steps(const cjm_lanes_plan *p, lanes *c, decision *x, c
     x->ended = x->mv | _mm256_mask_cmpeq_epi32_mask(active, x->t1, H);
 }
 
-/* The first half of a pass with thresholds that change with time: one step,
- * its thresholds gathered by cell x H + t. */
-LANES_INLINE void decide_timed(const cjm_lanes_plan *p, lanes *c, decision *x, __m512i inc,
-                               int wide)
+/* The same with thresholds that change with time: each step's are gathered
+ * by cell x H + step. Steps at or past the horizon are not drawn from. */
+LANES_INLINE void decide_steps_timed(const cjm_lanes_plan *p, lanes *c, decision *x, const jumps *j,
+                                     int wide, int K, int waits)
 {
-    const __m256i H = _mm256_set1_epi32(p->H);
-    x->at = _mm256_add_epi32(_mm256_mullo_epi32(c->cell, H), c->t);
-    __m256i rot =
-        _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), c->active, x->at, p->rot_t, 4);
-    __m512i leave =
-        _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), c->active, x->at, p->leave_t, 8);
-    x->v = _mm256_add_epi32(draw(c, inc), rot); /* as the scalar loop */
-    x->v64 = _mm512_cvtepu32_epi64(x->v);
-    __mmask8 mv = _mm512_mask_cmplt_epu64_mask(c->active, x->v64, leave);
-    if (p->waits) /* min_steps: no move before entered + wait (the draw is spent all the same) */
-        mv = _mm256_mask_cmpge_epi32_mask(
-            mv, c->t, _mm256_add_epi32(c->entered, lookup(p->wait, c->cell, wide)));
-    x->t1 = _mm256_add_epi32(c->t, _mm256_set1_epi32(1));
-    x->mv = mv;
-    x->ended = mv | _mm256_mask_cmpeq_epi32_mask(c->active, x->t1, H);
+    const __m256i H = _mm256_set1_epi32(p->H), left = _mm256_sub_epi32(H, c->t);
+    const __m256i at0 = _mm256_add_epi32(_mm256_mullo_epi32(c->cell, H), c->t);
+    const __mmask8 active = c->active;
+    __m256i early = _mm256_setzero_si256(); /* steps before a move is allowed */
+    if (waits)
+        early =
+            _mm256_sub_epi32(_mm256_add_epi32(c->entered, lookup(p->wait, c->cell, wide)), c->t);
+    __mmask8 taken = 0;
+    __m512i s0 = c->state, sk = s0, st = s0, val = _mm512_setzero_si512();
+    __m256i at = at0, t1 = _mm256_add_epi32(c->t, _mm256_set1_epi32(K));
+    for (int k = 0; k < K; k++) {
+        __m512i next = _mm512_add_epi64(_mm512_mullo_epi64(s0, j->mult[k + 1]), j->plus[k + 1]);
+        __mmask8 open =
+            _mm256_mask_cmpgt_epi32_mask((__mmask8)(active & ~taken), left, _mm256_set1_epi32(k));
+        __m256i atk = _mm256_add_epi32(at0, _mm256_set1_epi32(k));
+        __m256i rot = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), open, atk, p->rot_t, 4);
+        __m512i leave =
+            _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), open, atk, p->leave_t, 8);
+        __m512i v =
+            _mm512_cvtepu32_epi64(_mm256_add_epi32(output(sk), rot)); /* as the scalar loop */
+        __mmask8 m = _mm512_mask_cmplt_epu64_mask(open, v, leave);
+        if (waits) m = _mm256_mask_cmple_epi32_mask(m, early, _mm256_set1_epi32(k));
+        val = _mm512_mask_mov_epi64(val, m, v);
+        at = _mm256_mask_mov_epi32(at, m, atk);
+        if (k + 1 < K) {
+            st = _mm512_mask_mov_epi64(st, m, next);
+            t1 = _mm256_mask_add_epi32(t1, m, c->t, _mm256_set1_epi32(k + 1));
+        } else {
+            st = _mm512_mask_mov_epi64(next, taken, st); /* K steps on: the rest */
+        }
+        taken |= m;
+        sk = next;
+    }
+    c->state = st;
+    x->at = at;
+    x->v64 = val;
+    x->v = _mm256_setzero_si256();
+    x->mv = taken;
+    x->t1 = _mm256_min_epi32(t1, H);
+    x->ended = taken | _mm256_mask_cmpeq_epi32_mask(active, x->t1, H);
 }
 
 /* The second half: the moves, their records, the customers done. */
@@ -454,7 +483,7 @@ LANES void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_ju
 LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
                       cjm_lanes_log *log, int wide, int degree, int timed, int waits)
 {
-    const int K = timed ? 1 : CJM_LANES_STEPS;
+    const int K = timed ? CJM_LANES_TIMED_STEPS : CJM_LANES_STEPS;
     jumps j;
     for (int k = 0; k <= CJM_LANES_STEPS; k++) {
         cjm_rng_jump jk = cjm_rng_jump_make((uint64_t)k, b->inc);
@@ -464,7 +493,6 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     lanes c0, c1; /* two groups, as locals: in registers, not an array in memory */
     memset(&c0, 0, sizeof c0);
     memset(&c1, 0, sizeof c1);
-    const __m512i inc = _mm512_set1_epi64((long long)b->inc);
     sink out = {log->stays, log->codes, log->ends};
     /* a group's pass adds at most 16 stays (8 in final stages), 8 entries and 8 ends */
     const uint32_t *stays_full = log->stays + CJM_LANES_LOG - 32;
@@ -476,8 +504,8 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     while (c0.active | c1.active) {
         decision x0, x1;
         if (timed) {
-            decide_timed(p, &c0, &x0, inc, wide);
-            decide_timed(p, &c1, &x1, inc, wide);
+            decide_steps_timed(p, &c0, &x0, &j, wide, K, waits);
+            decide_steps_timed(p, &c1, &x1, &j, wide, K, waits);
         } else {
             decide_steps(p, &c0, &x0, &j, wide, K, waits);
             decide_steps(p, &c1, &x1, &j, wide, K, waits);
