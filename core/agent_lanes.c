@@ -314,6 +314,28 @@ typedef struct decision {
     __mmask8 mv, ended;
 } decision;
 
+/* Each lane's steps from its current one before a move is allowed in its
+ * stage (min_steps): none before entered + wait. */
+LANES_INLINE __m256i steps_early(const cjm_lanes_plan *p, const lanes *c, int wide)
+{
+    return _mm256_sub_epi32(_mm256_add_epi32(c->entered, lookup(p->wait, c->cell, wide)), c->t);
+}
+
+/* The lanes in m move at step k of the K of a pass (the first that moves
+ * them): their state is next, the one after that step, and their step after
+ * the pass t + k + 1; past the last step, the lanes not taken before have the
+ * state K steps on (t1 starts at t + K). */
+LANES_INLINE void take(__m512i *st, __m256i *t1, __mmask8 m, __mmask8 taken, __m512i next,
+                       __m256i t, int k, int K)
+{
+    if (k + 1 < K) {
+        *st = _mm512_mask_mov_epi64(*st, m, next);
+        *t1 = _mm256_mask_add_epi32(*t1, m, t, _mm256_set1_epi32(k + 1));
+    } else {
+        *st = _mm512_mask_mov_epi64(next, taken, *st);
+    }
+}
+
 /* Up to K steps of each lane in one pass, for thresholds that do not change
  * with time: a lane's state k steps on is one multiply away (a jump), so each
  * lane draws its next K numbers at once and the first that moves it decides,
@@ -326,10 +348,7 @@ LANES_INLINE void decide_steps(const cjm_lanes_plan *p, lanes *c, decision *x, c
     const __m256i rot = lookup(p->rot, c->cell, wide), leave = lookup(p->leave, c->cell, wide);
     const __m256i H = _mm256_set1_epi32(p->H);
     const __mmask8 active = c->active;
-    __m256i early = _mm256_setzero_si256(); /* steps before a move is allowed */
-    if (waits)
-        early =
-            _mm256_sub_epi32(_mm256_add_epi32(c->entered, lookup(p->wait, c->cell, wide)), c->t);
+    const __m256i early = waits ? steps_early(p, c, wide) : _mm256_setzero_si256();
     /* the lanes whose stage is left for sure (at their first allowed step) */
     const __mmask8 all = p->leave_all ? bit_of(active, p->leave_all, c->cell) : 0;
     __mmask8 taken = 0;
@@ -344,12 +363,7 @@ LANES_INLINE void decide_steps(const cjm_lanes_plan *p, lanes *c, decision *x, c
         if (waits || k == 0) m |= all & ~taken; /* without waits, all move at step 0 */
         if (waits) m = _mm256_mask_cmple_epi32_mask(m, early, _mm256_set1_epi32(k));
         val = _mm256_mask_mov_epi32(val, m, v);
-        if (k + 1 < K) {
-            st = _mm512_mask_mov_epi64(st, m, next);
-            t1 = _mm256_mask_add_epi32(t1, m, c->t, _mm256_set1_epi32(k + 1));
-        } else {
-            st = _mm512_mask_mov_epi64(next, taken, st); /* K steps on: the rest */
-        }
+        take(&st, &t1, m, taken, next, c->t, k, K);
         taken |= m;
         sk = next;
     }
@@ -372,10 +386,7 @@ LANES_INLINE void decide_steps_timed(const cjm_lanes_plan *p, lanes *c, decision
     const __m256i H = _mm256_set1_epi32(p->H), left = _mm256_sub_epi32(H, c->t);
     const __m256i at0 = _mm256_add_epi32(_mm256_mullo_epi32(c->cell, H), c->t);
     const __mmask8 active = c->active;
-    __m256i early = _mm256_setzero_si256(); /* steps before a move is allowed */
-    if (waits)
-        early =
-            _mm256_sub_epi32(_mm256_add_epi32(c->entered, lookup(p->wait, c->cell, wide)), c->t);
+    const __m256i early = waits ? steps_early(p, c, wide) : _mm256_setzero_si256();
     __mmask8 taken = 0;
     __m512i s0 = c->state, sk = s0, st = s0, val = _mm512_setzero_si512();
     __m256i at = at0, t1 = _mm256_add_epi32(c->t, _mm256_set1_epi32(K));
@@ -393,12 +404,7 @@ LANES_INLINE void decide_steps_timed(const cjm_lanes_plan *p, lanes *c, decision
         if (waits) m = _mm256_mask_cmple_epi32_mask(m, early, _mm256_set1_epi32(k));
         val = _mm512_mask_mov_epi64(val, m, v);
         at = _mm256_mask_mov_epi32(at, m, atk);
-        if (k + 1 < K) {
-            st = _mm512_mask_mov_epi64(st, m, next);
-            t1 = _mm256_mask_add_epi32(t1, m, c->t, _mm256_set1_epi32(k + 1));
-        } else {
-            st = _mm512_mask_mov_epi64(next, taken, st); /* K steps on: the rest */
-        }
+        take(&st, &t1, m, taken, next, c->t, k, K);
         taken |= m;
         sk = next;
     }

@@ -146,6 +146,8 @@ static bool same_bytes(const cjm_model *m, int runs, int64_t customers)
     return same_bytes_shown(m, runs, customers, NULL);
 }
 
+/* Loads a scenario's text under a variant (NULL: none), printing the text if
+ * it does not load. */
 static cjm_model *load_variant(const char *lua, const char *variant)
 {
     char *path = tu_write_temp(lua);
@@ -154,6 +156,7 @@ static cjm_model *load_variant(const char *lua, const char *variant)
     cjm_load_options opts = {0};
     opts.variant = variant;
     cjm_status st = cjm_model_load(path, &opts, &m, &err);
+    if (st != CJM_OK) fprintf(stderr, "%s\ndoes not load: %s\n", lua, err.msg);
     unlink(path);
     free(path);
     assert_int_equal(st, CJM_OK);
@@ -587,20 +590,6 @@ static int64_t gen_customers(gen *g)
     return gen_int(g, 1, 9000);
 }
 
-/* Loads a generated scenario, printing its text if it does not load. */
-static cjm_model *load_generated(const char *lua)
-{
-    char *path = tu_write_temp(lua);
-    cjm_model *m = NULL;
-    cjm_error err = {0};
-    cjm_status st = cjm_model_load(path, NULL, &m, &err);
-    if (st != CJM_OK) fprintf(stderr, "%s\ndoes not load: %s\n", lua, err.msg);
-    unlink(path);
-    free(path);
-    assert_int_equal(st, CJM_OK);
-    return m;
-}
-
 /* Random models, the scalar loop against the kernel: 1 to 4 segments, 2 to
  * 12 stages (a tenth with more than 32 cells), 0 to 8 edges out of a stage
  * (rarely more), sums of 1 and zero edges, conversion anywhere, money,
@@ -630,7 +619,7 @@ static void test_random_models(void **state)
         if (verbose)
             fprintf(stderr, "model %d, %d runs x %lld customers:\n%s", i, runs,
                     (long long)customers, lua);
-        cjm_model *m = load_generated(lua);
+        cjm_model *m = load_variant(lua, NULL);
         bool used = same_bytes_shown(m, runs, customers, lua);
         cjm_model_free(&m);
         bool fits = !wide && g.max_degree <= CJM_LANES_DEGREE;
