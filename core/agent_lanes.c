@@ -500,10 +500,14 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     memset(&c0, 0, sizeof c0);
     memset(&c1, 0, sizeof c1);
     sink out = {log->stays, log->codes, log->ends};
-    /* a group's pass adds at most 16 stays (8 in final stages), 8 entries and 8 ends */
-    const uint32_t *stays_full = log->stays + CJM_LANES_LOG - 32;
-    const uint32_t *codes_full = log->codes + CJM_LANES_LOG - 16;
-    const uint64_t *ends_full = log->ends + CJM_LANES_LOG - 16;
+    /* Each append stores a whole vector of eight from a log's end, and a pass
+     * of both groups appends to the stays at most 4 times (each group: the
+     * stays that end, those in final stages), to the entries and the ends
+     * twice: a log with that many times eight free places takes a pass. */
+    enum { STAYS_APPENDS = 4, CODES_APPENDS = 2, ENDS_APPENDS = 2 };
+    const uint32_t *stays_full = log->stays + CJM_LANES_LOG - 8 * STAYS_APPENDS;
+    const uint32_t *codes_full = log->codes + CJM_LANES_LOG - 8 * CODES_APPENDS;
+    const uint64_t *ends_full = log->ends + CJM_LANES_LOG - 8 * ENDS_APPENDS;
     int next = 0;
     refill(p, b, 0xff, &c0, &next);
     refill(p, b, 0xff, &c1, &next);
