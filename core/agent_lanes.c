@@ -285,15 +285,6 @@ LANES_INLINE __m256i output(__m512i old)
     return _mm256_rorv_epi32(x, _mm256_srli_epi32(hi, 27));
 }
 
-/* One PCG32 output per lane, and the step of every lane's state. */
-LANES_INLINE __m256i draw(lanes *c, __m512i inc)
-{
-    __m512i old = c->state;
-    c->state =
-        _mm512_add_epi64(_mm512_mullo_epi64(old, _mm512_set1_epi64((long long)CJM_PCG_MULT)), inc);
-    return output(old);
-}
-
 /* Steps of a lane per pass where thresholds do not change with time:
  * measured best (3: 1.01x the time, 5: 1.04x, 6: 1.06x on the benchmark). */
 #define CJM_LANES_STEPS 4
@@ -424,7 +415,7 @@ LANES_INLINE void book(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes 
     const __m256i H = _mm256_set1_epi32(p->H);
     __mmask8 mv = x->mv, ended = x->ended;
     __m256i t1 = x->t1;
-    if (!ended) { /* every lane stays: where stays are long, most passes are this */
+    if (!ended) { /* every lane stays through the pass (long stays, rare with four steps) */
         c->t = _mm256_mask_mov_epi32(c->t, c->active, t1);
         return;
     }
@@ -441,7 +432,7 @@ LANES_INLINE void book(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes 
     c->t = _mm256_mask_mov_epi32(c->t, c->active, t1);
     __mmask8 final = bit_of(c->active, p->final, c->cell);
     __mmask8 dn = final | _mm256_mask_cmpeq_epi32_mask(c->active, t1, H);
-    finish(out, p, dn, final, c); /* no branch: about half the passes have a customer done */
+    finish(out, p, dn, final, c); /* no branch: most passes have a customer done */
     refill(p, b, dn, c, next);
 }
 
@@ -467,15 +458,15 @@ LANES void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_ju
     const __m512i m8 = _mm512_set1_epi64((long long)j.mult),
                   p8 = _mm512_set1_epi64((long long)j.plus);
     const __m512i i1 = _mm512_set1_epi64((long long)inc);
+    const __m512i mult1 = _mm512_set1_epi64((long long)CJM_PCG_MULT);
     for (int k = 0; k < n; k += 8) {
-        lanes c = {.state = s};
-        __m512i u = _mm512_cvtepu32_epi64(draw(&c, i1));
+        __m512i u = _mm512_cvtepu32_epi64(output(s)); /* the segment draw */
         __m256i g = _mm256_setzero_si256();
         for (int i = 0; i + 1 < p->G; i++)
             g = _mm256_mask_add_epi32(
                 g, _mm512_cmpge_epu64_mask(u, _mm512_set1_epi64((long long)p->seg_cum[i])), g,
                 _mm256_set1_epi32(1));
-        _mm512_storeu_si512(state + k, c.state);
+        _mm512_storeu_si512(state + k, _mm512_add_epi64(_mm512_mullo_epi64(s, mult1), i1));
         _mm256_storeu_si256((void *)(cell + k), _mm256_mullo_epi32(g, _mm256_set1_epi32(p->S)));
         s = _mm512_add_epi64(_mm512_mullo_epi64(s, m8), p8);
     }
