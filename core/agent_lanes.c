@@ -1,12 +1,12 @@
-/* agent_lanes.c: eight customers at a time (see agent_lanes.h).
+/* agent_lanes.c: sixteen customers at a time, in two groups (see
+ * agent_lanes.h).
  *
  * Each lane holds one customer: its PCG state, cell (segment and stage),
  * step, entry step, conversion step and the cells it has visited. One pass
  * draws each lane's numbers for its next four steps, finds the first that
- * moves it, and does the bookkeeping
- * with masks instead of branches: a move costs the scalar loop two
- * unpredictable branches, and eight lanes hide the latency of the PCG
- * multiply. Counts are not added in place (lanes of one pass often hit the
+ * moves it, and does the bookkeeping with masks instead of branches: a move
+ * costs the scalar loop two unpredictable branches, and many lanes hide the
+ * latency of the PCG multiply. Counts are not added in place (lanes of one pass often hit the
  * same counter): each entry is a code, each stay that ends in a stage with
  * money per step another, each converted customer who is done a record,
  * compressed to the lanes that have one into logs that are added to the tally
@@ -48,13 +48,15 @@ int cjm_lanes_available(void)
            __builtin_cpu_supports("bmi2");
 }
 
-/* The eight customers in flight. A cell is segment x S + stage: a customer's
- * segment never changes, so the cell says both, and every table is by cell. */
+/* Sixteen customers in flight, one per 32-bit lane of a 512-bit register,
+ * their PCG states in two registers (lanes 0-7, 8-15). A cell is segment x S
+ * + stage: a customer's segment never changes, so the cell says both, and
+ * every table is by cell. */
 typedef struct lanes {
-    __m512i state;
-    __m256i t, cell, entered, tau, arrival;
-    __m256i visited; /* bit c: it has been in cell c */
-    __mmask8 active;
+    __m512i state_lo, state_hi;
+    __m512i t, cell, entered, tau, arrival;
+    __m512i visited; /* bit c: it has been in cell c */
+    __mmask16 active;
 } lanes;
 
 /* Where the records go: the ends of the log's arrays. */
@@ -71,77 +73,101 @@ LANES_INLINE uint64_t *append64(uint64_t *out, __mmask8 k, __m512i rec)
 }
 
 /* Appends the lanes in k of rec (32-bit lanes). */
-LANES_INLINE uint32_t *append32(uint32_t *out, __mmask8 k, __m256i rec)
+LANES_INLINE uint32_t *append32(uint32_t *out, __mmask16 k, __m512i rec)
 {
-    _mm256_storeu_si256((void *)out, _mm256_maskz_compress_epi32(k, rec));
+    _mm512_storeu_si512(out, _mm512_maskz_compress_epi32(k, rec));
     return out + __builtin_popcount(k);
 }
 
-/* Two 32-bit vectors as the low and high halves of 64-bit lanes. */
-LANES_INLINE __m512i pair(__m256i lo, __m256i hi)
-{
-    const __m512i order = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    return _mm512_permutex2var_epi32(_mm512_castsi256_si512(lo), order, _mm512_castsi256_si512(hi));
-}
-
 /* Bit i of bits, for each lane's i (a cell), as a mask. */
-LANES_INLINE __mmask8 bit_of(__mmask8 k, uint32_t bits, __m256i i)
+LANES_INLINE __mmask16 bit_of(__mmask16 k, uint32_t bits, __m512i i)
 {
-    __m256i shifted = _mm256_srlv_epi32(_mm256_set1_epi32((int)bits), i);
-    return _mm256_mask_test_epi32_mask(k, shifted, _mm256_set1_epi32(1));
+    __m512i shifted = _mm512_srlv_epi32(_mm512_set1_epi32((int)bits), i);
+    return _mm512_mask_test_epi32_mask(k, shifted, _mm512_set1_epi32(1));
 }
 
-/* A table by cell, for eight cells; wide: cells past 16 are in use. */
-LANES_INLINE __m256i lookup(const void *table, __m256i cell, int wide)
+/* A table by cell (32 entries), for sixteen cells. */
+LANES_INLINE __m512i lookup(const void *table, __m512i cell)
 {
-    if (!wide)
-        return _mm256_permutex2var_epi32(_mm256_loadu_si256(table), cell,
-                                         _mm256_loadu_si256((const __m256i *)table + 1));
-    __m512i lo = _mm512_loadu_si512(table), hi = _mm512_loadu_si512((const char *)table + 64);
-    return _mm512_castsi512_si256(_mm512_permutex2var_epi32(lo, _mm512_castsi256_si512(cell), hi));
+    return _mm512_permutex2var_epi32(_mm512_loadu_si512(table), cell,
+                                     _mm512_loadu_si512((const char *)table + 64));
+}
+
+/* The low and high eight lanes of k. */
+LANES_INLINE __mmask8 low8(__mmask16 k)
+{
+    return (__mmask8)k;
+}
+LANES_INLINE __mmask8 high8(__mmask16 k)
+{
+    return (__mmask8)(k >> 8);
 }
 
 /* The lanes' stays [entered, end), as count_steps splits them by phase (pre:
  * not converted, at: converted when it began, post): a stay record, its code
  * 3 x cell + phase (see add_stay) | n << 12, n = end - entered steps. */
-LANES_INLINE __m256i stay(const lanes *c, __m256i end)
+LANES_INLINE __m512i stay(const lanes *c, __m512i end)
 {
     _Static_assert(CJM_PRE == 0 && CJM_AT == 1 && CJM_POST == 2, "the phases of a code");
-    __m256i n = _mm256_sub_epi32(end, c->entered);
-    __mmask8 pre = _mm256_cmplt_epi32_mask(c->tau, _mm256_setzero_si256());
-    __mmask8 at = _mm256_cmpeq_epi32_mask(c->tau, c->entered);
-    __m256i code =
-        _mm256_add_epi32(_mm256_mullo_epi32(c->cell, _mm256_set1_epi32(3)), _mm256_set1_epi32(2));
-    code = _mm256_mask_sub_epi32(code, pre, code, _mm256_set1_epi32(2));
-    code = _mm256_mask_sub_epi32(code, at, code, _mm256_set1_epi32(1));
-    return _mm256_or_si256(code, _mm256_slli_epi32(n, CJM_LANES_INDEX_BITS));
+    __m512i n = _mm512_sub_epi32(end, c->entered);
+    __mmask16 pre = _mm512_cmplt_epi32_mask(c->tau, _mm512_setzero_si512());
+    __mmask16 at = _mm512_cmpeq_epi32_mask(c->tau, c->entered);
+    __m512i code =
+        _mm512_add_epi32(_mm512_mullo_epi32(c->cell, _mm512_set1_epi32(3)), _mm512_set1_epi32(2));
+    code = _mm512_mask_sub_epi32(code, pre, code, _mm512_set1_epi32(2));
+    code = _mm512_mask_sub_epi32(code, at, code, _mm512_set1_epi32(1));
+    return _mm512_or_si512(code, _mm512_slli_epi32(n, CJM_LANES_INDEX_BITS));
 }
 
 /* Where the lanes in mv go: past every cumulative threshold at or below the draw. */
-LANES_INLINE __m256i destination(const cjm_lanes_plan *p, __mmask8 mv, __m256i cell, __m256i v,
-                                 int wide, int degree)
+LANES_INLINE __m512i destination(const cjm_lanes_plan *p, __mmask16 mv, __m512i cell, __m512i v,
+                                 int degree)
 {
-    __m256i d = lookup(p->dest[0], cell, wide);
+    __m512i d = lookup(p->dest[0], cell);
     for (int k = 1; k < degree; k++) {
-        __mmask8 up = _mm256_mask_cmpge_epu32_mask(mv, v, lookup(p->cum[k - 1], cell, wide));
-        d = _mm256_mask_mov_epi32(d, up, lookup(p->dest[k], cell, wide));
+        __mmask16 up = _mm512_mask_cmpge_epu32_mask(mv, v, lookup(p->cum[k - 1], cell));
+        d = _mm512_mask_mov_epi32(d, up, lookup(p->dest[k], cell));
     }
     return d;
+}
+
+/* The draws v as 64-bit lanes: lanes 0-7 and 8-15. */
+LANES_INLINE __m512i wide_lo(__m512i v)
+{
+    return _mm512_cvtepu32_epi64(_mm512_castsi512_si256(v));
+}
+LANES_INLINE __m512i wide_hi(__m512i v)
+{
+    return _mm512_cvtepu32_epi64(_mm512_extracti32x8_epi32(v, 1));
+}
+
+/* The 64-bit entries table[at] of the lanes in k, as a mask of the lanes
+ * where v (32-bit) is below (lt) or at or above them. */
+LANES_INLINE __mmask16 compare_gathered(__mmask16 k, __m512i at, const uint64_t *table, __m512i v,
+                                        int lt)
+{
+    __m512i lo = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), low8(k),
+                                             _mm512_castsi512_si256(at), table, 8);
+    __m512i hi = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), high8(k),
+                                             _mm512_extracti32x8_epi32(at, 1), table, 8);
+    if (lt)
+        return (__mmask16)(_mm512_mask_cmplt_epu64_mask(low8(k), wide_lo(v), lo) |
+                           (unsigned)_mm512_mask_cmplt_epu64_mask(high8(k), wide_hi(v), hi) << 8);
+    return (__mmask16)(_mm512_mask_cmpge_epu64_mask(low8(k), wide_lo(v), lo) |
+                       (unsigned)_mm512_mask_cmpge_epu64_mask(high8(k), wide_hi(v), hi) << 8);
 }
 
 /* The same with thresholds that change with time: at = cell x H + t. The
  * gathers take every active lane, not only the movers, so that they need not
  * wait for the move test (1.1x). */
-LANES_INLINE __m256i destination_timed(const cjm_lanes_plan *p, __mmask8 mv, __mmask8 active,
-                                       __m256i cell, __m256i at, __m512i v, int wide, int degree)
+LANES_INLINE __m512i destination_timed(const cjm_lanes_plan *p, __mmask16 mv, __mmask16 active,
+                                       __m512i cell, __m512i at, __m512i v, int degree)
 {
     const int64_t plane = (int64_t)p->S * p->G * p->H;
-    __m256i d = lookup(p->dest[0], cell, wide);
+    __m512i d = lookup(p->dest[0], cell);
     for (int k = 1; k < degree; k++) {
-        __m512i cum = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), active, at,
-                                                  p->cum_t + (k - 1) * plane, 8);
-        __mmask8 up = _mm512_mask_cmpge_epu64_mask(mv, v, cum);
-        d = _mm256_mask_mov_epi32(d, up, lookup(p->dest[k], cell, wide));
+        __mmask16 up = mv & compare_gathered(active, at, p->cum_t + (k - 1) * plane, v, 0);
+        d = _mm512_mask_mov_epi32(d, up, lookup(p->dest[k], cell));
     }
     return d;
 }
@@ -149,58 +175,63 @@ LANES_INLINE __m256i destination_timed(const cjm_lanes_plan *p, __mmask8 mv, __m
 /* The lanes in mv enter cell d at step `when` (count_entry). Returns the
  * entry's code: 6 x cell + 2 x phase + 1 if it is the customer's first visit
  * (see cjm_lanes_log.entries). */
-LANES_INLINE __m256i enter(const cjm_lanes_plan *p, __mmask8 mv, lanes *c, __m256i d, __m256i when)
+LANES_INLINE __m512i enter(const cjm_lanes_plan *p, __mmask16 mv, lanes *c, __m512i d, __m512i when)
 {
     _Static_assert(CJM_PRE == 0 && CJM_AT == 1 && CJM_POST == 2, "the phases of a code");
-    __mmask8 pre = _mm256_cmplt_epi32_mask(c->tau, _mm256_setzero_si256());
-    __mmask8 conv = bit_of(mv, p->converts, d) & pre;
-    c->tau = _mm256_mask_mov_epi32(c->tau, conv, when);
-    __m256i code = _mm256_add_epi32(_mm256_mullo_epi32(d, _mm256_set1_epi32(6)),
-                                    _mm256_set1_epi32(2 * CJM_POST));
-    code = _mm256_mask_sub_epi32(code, pre & ~conv, code, _mm256_set1_epi32(2 * CJM_POST));
-    code = _mm256_mask_sub_epi32(code, conv, code, _mm256_set1_epi32(2 * (CJM_POST - CJM_AT)));
-    __m256i bit = _mm256_sllv_epi32(_mm256_set1_epi32(1), d);
-    __mmask8 first = _mm256_mask_testn_epi32_mask(mv, c->visited, bit);
-    code = _mm256_mask_add_epi32(code, first, code, _mm256_set1_epi32(1));
-    c->visited = _mm256_mask_or_epi32(c->visited, mv, c->visited, bit);
-    c->cell = _mm256_mask_mov_epi32(c->cell, mv, d);
-    c->entered = _mm256_mask_mov_epi32(c->entered, mv, when);
+    __mmask16 pre = _mm512_cmplt_epi32_mask(c->tau, _mm512_setzero_si512());
+    __mmask16 conv = bit_of(mv, p->converts, d) & pre;
+    c->tau = _mm512_mask_mov_epi32(c->tau, conv, when);
+    __m512i code = _mm512_add_epi32(_mm512_mullo_epi32(d, _mm512_set1_epi32(6)),
+                                    _mm512_set1_epi32(2 * CJM_POST));
+    code = _mm512_mask_sub_epi32(code, pre & ~conv, code, _mm512_set1_epi32(2 * CJM_POST));
+    code = _mm512_mask_sub_epi32(code, conv, code, _mm512_set1_epi32(2 * (CJM_POST - CJM_AT)));
+    __m512i bit = _mm512_sllv_epi32(_mm512_set1_epi32(1), d);
+    __mmask16 first = _mm512_mask_testn_epi32_mask(mv, c->visited, bit);
+    code = _mm512_mask_add_epi32(code, first, code, _mm512_set1_epi32(1));
+    c->visited = _mm512_mask_or_epi32(c->visited, mv, c->visited, bit);
+    c->cell = _mm512_mask_mov_epi32(c->cell, mv, d);
+    c->entered = _mm512_mask_mov_epi32(c->entered, mv, when);
     return code;
 }
 
 /* The lanes in dn are done (final stage or horizon); those converted end as a
  * record of their retention (count_retention), their conversion's arrival
  * step and whether they are retained. */
-LANES_INLINE void finish(sink *out, const cjm_lanes_plan *p, __mmask8 dn, __mmask8 final,
+LANES_INLINE void finish(sink *out, const cjm_lanes_plan *p, __mmask16 dn, __mmask16 final,
                          const lanes *c)
 {
-    __mmask8 conv = _mm256_mask_cmpge_epi32_mask(dn, c->tau, _mm256_setzero_si256());
-    __m256i lo = _mm256_mask_or_epi32(c->tau, (__mmask8)(conv & ~final), c->tau,
-                                      _mm256_set1_epi32((int)CJM_LANES_RETAINED));
-    __m256i absorbed = _mm256_mask_mov_epi32(_mm256_set1_epi32(p->H + 1), final, c->entered);
-    __m256i hi = _mm256_or_si256(absorbed, _mm256_slli_epi32(c->arrival, 16));
-    out->ends = append64(out->ends, conv, pair(lo, hi));
+    const __m512i low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i high =
+        _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    __mmask16 conv = _mm512_mask_cmpge_epi32_mask(dn, c->tau, _mm512_setzero_si512());
+    __m512i lo = _mm512_mask_or_epi32(c->tau, (__mmask16)(conv & ~final), c->tau,
+                                      _mm512_set1_epi32((int)CJM_LANES_RETAINED));
+    __m512i absorbed = _mm512_mask_mov_epi32(_mm512_set1_epi32(p->H + 1), final, c->entered);
+    __m512i hi = _mm512_or_si512(absorbed, _mm512_slli_epi32(c->arrival, 16));
+    out->ends = append64(out->ends, low8(conv), _mm512_permutex2var_epi32(lo, low, hi));
+    out->ends = append64(out->ends, high8(conv), _mm512_permutex2var_epi32(lo, high, hi));
 }
 
 /* The lanes in dn take the block's next customers, in order; those left
  * without one go idle. */
-LANES_INLINE void refill(const cjm_lanes_plan *p, const cjm_lanes_block *b, __mmask8 dn, lanes *c,
+LANES_INLINE void refill(const cjm_lanes_plan *p, const cjm_lanes_block *b, __mmask16 dn, lanes *c,
                          int *next)
 {
     int avail = b->n - *next, want = __builtin_popcount(dn);
-    __mmask8 fill = want <= avail ? dn : (__mmask8)_pdep_u32((1u << avail) - 1, dn);
-    c->state = _mm512_mask_expand_epi64(c->state, fill, _mm512_loadu_si512(b->state + *next));
-    c->cell = _mm256_mask_expand_epi32(c->cell, fill,
-                                       _mm256_loadu_si256((const void *)(b->cell0 + *next)));
-    __m256i arrival = _mm256_loadu_si256((const void *)(b->arrival + *next));
-    c->arrival = _mm256_mask_expand_epi32(c->arrival, fill, arrival);
-    c->t = _mm256_mask_mov_epi32(c->t, fill, c->arrival);
-    c->entered = _mm256_mask_mov_epi32(c->entered, fill, c->arrival);
+    __mmask16 fill = want <= avail ? dn : (__mmask16)_pdep_u32((1u << avail) - 1, dn);
+    const uint64_t *state = b->state + *next;
+    c->state_lo = _mm512_mask_expand_epi64(c->state_lo, low8(fill), _mm512_loadu_si512(state));
+    state += __builtin_popcount(low8(fill));
+    c->state_hi = _mm512_mask_expand_epi64(c->state_hi, high8(fill), _mm512_loadu_si512(state));
+    c->cell = _mm512_mask_expand_epi32(c->cell, fill, _mm512_loadu_si512(b->cell0 + *next));
+    c->arrival = _mm512_mask_expand_epi32(c->arrival, fill, _mm512_loadu_si512(b->arrival + *next));
+    c->t = _mm512_mask_mov_epi32(c->t, fill, c->arrival);
+    c->entered = _mm512_mask_mov_epi32(c->entered, fill, c->arrival);
     c->tau =
-        _mm256_mask_mov_epi32(c->tau, fill, p->converts & 1 ? c->arrival : _mm256_set1_epi32(-1));
+        _mm512_mask_mov_epi32(c->tau, fill, p->converts & 1 ? c->arrival : _mm512_set1_epi32(-1));
     c->visited =
-        _mm256_mask_mov_epi32(c->visited, fill, _mm256_sllv_epi32(_mm256_set1_epi32(1), c->cell));
-    c->active = (c->active & ~dn) | fill;
+        _mm512_mask_mov_epi32(c->visited, fill, _mm512_sllv_epi32(_mm512_set1_epi32(1), c->cell));
+    c->active = (__mmask16)((c->active & ~dn) | fill);
     *next += __builtin_popcount(fill);
 }
 
@@ -270,10 +301,9 @@ static sink flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, s
     return (sink){log->stays, log->codes, log->ends};
 }
 
-/* The PCG32 output of each lane's state, on 32-bit halves: lo and hi of
- * each state in one permute, then ymm shifts (1.15x the 64-bit shifts and
- * two narrowings, which take the vector pipes twice as long). */
-LANES_INLINE __m256i output(__m512i old)
+/* The PCG32 output of eight states (a cjm_lanes_prepare helper), on 32-bit
+ * halves: lo and hi of each state in one permute, then ymm shifts. */
+LANES_INLINE __m256i output8(__m512i old)
 {
     const __m512i halves = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
     __m512i both = _mm512_permutexvar_epi32(halves, old);
@@ -285,155 +315,171 @@ LANES_INLINE __m256i output(__m512i old)
     return _mm256_rorv_epi32(x, _mm256_srli_epi32(hi, 27));
 }
 
+/* The PCG32 output of sixteen states (lanes 0-7 in a, 8-15 in b), on 32-bit
+ * halves: the low halves of all sixteen in one permute, the high in another. */
+LANES_INLINE __m512i output(__m512i a, __m512i b)
+{
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd =
+        _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    __m512i lo = _mm512_permutex2var_epi32(a, even, b), hi = _mm512_permutex2var_epi32(a, odd, b);
+    /* bits 27..58 of old ^ (old >> 18) */
+    __m512i x =
+        _mm512_xor_si512(_mm512_or_si512(_mm512_slli_epi32(hi, 5), _mm512_srli_epi32(lo, 27)),
+                         _mm512_srli_epi32(hi, 13));
+    return _mm512_rorv_epi32(x, _mm512_srli_epi32(hi, 27));
+}
+
 /* Steps of a lane per pass where thresholds do not change with time:
- * measured best (3: 1.01x the time, 5: 1.04x, 6: 1.06x on the benchmark). */
+ * measured best (3: 1.03x the time, 5: 1.03x on the benchmark). */
 #define CJM_LANES_STEPS 4
 /* The same where thresholds change with time, and each step's are gathered:
- * 2 measured best (on the test and example scenarios with such thresholds,
- * against 1: 0.87x to 1.02x the time; 3: 0.90x to 1.14x; 4: 0.92x to 1.27x) */
-#define CJM_LANES_TIMED_STEPS 2
+ * 3 measured best (on the example scenarios with such thresholds, 2 takes
+ * 1.00x-1.04x the time, 1 1.15x-1.22x, 4 0.99x-1.03x) */
+#define CJM_LANES_TIMED_STEPS 3
 
-/* One step of the block's stream, in every lane. The states of a pass's
- * steps are computed one from the other, not each from the first by its own
- * jump: the longer chain costs less than holding a jump per step in
- * registers (0.98x the time). */
+/* One step of the block's stream, in every lane. */
 typedef struct jumps {
     __m512i mult, plus;
 } jumps;
 
 /* What the first half of a pass decides. */
 typedef struct decision {
-    __m256i v, at, t1;
-    __m512i v64;
-    __mmask8 mv, ended;
+    __m512i v, at, t1;
+    __mmask16 mv, ended;
 } decision;
 
 /* Each lane's steps from its current one before a move is allowed in its
  * stage (min_steps): none before entered + wait. */
-LANES_INLINE __m256i steps_early(const cjm_lanes_plan *p, const lanes *c, int wide)
+LANES_INLINE __m512i steps_early(const cjm_lanes_plan *p, const lanes *c)
 {
-    return _mm256_sub_epi32(_mm256_add_epi32(c->entered, lookup(p->wait, c->cell, wide)), c->t);
+    return _mm512_sub_epi32(_mm512_add_epi32(c->entered, lookup(p->wait, c->cell)), c->t);
 }
 
 /* The lanes in m move at step k of the K of a pass (the first that moves
- * them): their state is next, the one after that step, and their step after
- * the pass t + k + 1; past the last step, the lanes not taken before have the
- * state K steps on (t1 starts at t + K). */
-LANES_INLINE void take(__m512i *st, __m256i *t1, __mmask8 m, __mmask8 taken, __m512i next,
-                       __m256i t, int k, int K)
+ * them): their state is next (lo, hi), the one after that step, and their
+ * step after the pass t + k + 1; past the last step, the lanes not taken
+ * before have the state K steps on (t1 starts at t + K). */
+LANES_INLINE void take(__m512i *st_lo, __m512i *st_hi, __m512i *t1, __mmask16 m, __mmask16 taken,
+                       __m512i next_lo, __m512i next_hi, __m512i t, int k, int K)
 {
     if (k + 1 < K) {
-        *st = _mm512_mask_mov_epi64(*st, m, next);
-        *t1 = _mm256_mask_add_epi32(*t1, m, t, _mm256_set1_epi32(k + 1));
+        *st_lo = _mm512_mask_mov_epi64(*st_lo, low8(m), next_lo);
+        *st_hi = _mm512_mask_mov_epi64(*st_hi, high8(m), next_hi);
+        *t1 = _mm512_mask_add_epi32(*t1, m, t, _mm512_set1_epi32(k + 1));
     } else {
-        *st = _mm512_mask_mov_epi64(next, taken, *st);
+        *st_lo = _mm512_mask_mov_epi64(next_lo, low8(taken), *st_lo);
+        *st_hi = _mm512_mask_mov_epi64(next_hi, high8(taken), *st_hi);
     }
 }
 
 /* Up to K steps of each lane in one pass, for thresholds that do not change
- * with time: each lane draws its next K numbers and the first that moves it decides,
- * as K passes would; the numbers after it are not used (a customer's numbers
- * are keyed by its steps, so nothing else changes). A pass's bookkeeping then
- * covers up to K steps of a lane. */
+ * with time: each lane draws its next K numbers and the first that moves it
+ * decides, as K passes would; the numbers after it are not used (a
+ * customer's numbers are keyed by its steps, so nothing else changes). A
+ * pass's bookkeeping then covers up to K steps of a lane. */
 LANES_INLINE void decide_steps(const cjm_lanes_plan *p, lanes *c, decision *x, const jumps *j,
-                               int wide, int K, int waits)
+                               int K, int waits)
 {
-    const __m256i rot = lookup(p->rot, c->cell, wide), leave = lookup(p->leave, c->cell, wide);
-    const __m256i H = _mm256_set1_epi32(p->H);
-    const __mmask8 active = c->active;
-    const __m256i early = waits ? steps_early(p, c, wide) : _mm256_setzero_si256();
+    const __m512i rot = lookup(p->rot, c->cell), leave = lookup(p->leave, c->cell);
+    const __m512i H = _mm512_set1_epi32(p->H);
+    const __mmask16 active = c->active;
+    const __m512i early = waits ? steps_early(p, c) : _mm512_setzero_si512();
     /* the lanes whose stage is left for sure (at their first allowed step) */
-    const __mmask8 all = p->leave_all ? bit_of(active, p->leave_all, c->cell) : 0;
-    __mmask8 taken = 0;
-    __m512i sk = c->state, st = sk;
-    __m256i val = _mm256_setzero_si256();
-    __m256i t1 = _mm256_add_epi32(c->t, _mm256_set1_epi32(K));
+    const __mmask16 all = p->leave_all ? bit_of(active, p->leave_all, c->cell) : 0;
+    __mmask16 taken = 0;
+    __m512i lo = c->state_lo, hi = c->state_hi, st_lo = lo, st_hi = hi;
+    __m512i val = _mm512_setzero_si512();
+    __m512i t1 = _mm512_add_epi32(c->t, _mm512_set1_epi32(K));
     /* step k: the first that moves a lane decides (past the horizon: below) */
     for (int k = 0; k < K; k++) {
-        __m512i next = _mm512_add_epi64(_mm512_mullo_epi64(sk, j->mult), j->plus);
-        __m256i v = _mm256_add_epi32(output(sk), rot);
-        __mmask8 m = _mm256_mask_cmplt_epu32_mask(active & ~taken, v, leave);
+        __m512i next_lo = _mm512_add_epi64(_mm512_mullo_epi64(lo, j->mult), j->plus);
+        __m512i next_hi = _mm512_add_epi64(_mm512_mullo_epi64(hi, j->mult), j->plus);
+        __m512i v = _mm512_add_epi32(output(lo, hi), rot);
+        __mmask16 m = _mm512_mask_cmplt_epu32_mask(active & ~taken, v, leave);
         if (waits || k == 0) m |= all & ~taken; /* without waits, all move at step 0 */
-        if (waits) m = _mm256_mask_cmple_epi32_mask(m, early, _mm256_set1_epi32(k));
-        val = _mm256_mask_mov_epi32(val, m, v);
-        take(&st, &t1, m, taken, next, c->t, k, K);
+        if (waits) m = _mm512_mask_cmple_epi32_mask(m, early, _mm512_set1_epi32(k));
+        val = _mm512_mask_mov_epi32(val, m, v);
+        take(&st_lo, &st_hi, &t1, m, taken, next_lo, next_hi, c->t, k, K);
         taken |= m;
-        sk = next;
+        lo = next_lo;
+        hi = next_hi;
     }
-    c->state = st;
-    x->at = _mm256_setzero_si256();
-    x->v64 = _mm512_setzero_si512();
+    c->state_lo = st_lo;
+    c->state_hi = st_hi;
+    x->at = _mm512_setzero_si512();
     x->v = val;
     /* a move in a step at or past the horizon is none: the lane's stay ends
      * there (its state and draw no longer matter) */
-    x->mv = _mm256_mask_cmple_epi32_mask(taken, t1, H);
-    x->t1 = _mm256_min_epi32(t1, H);
-    x->ended = x->mv | _mm256_mask_cmpeq_epi32_mask(active, x->t1, H);
+    x->mv = _mm512_mask_cmple_epi32_mask(taken, t1, H);
+    x->t1 = _mm512_min_epi32(t1, H);
+    x->ended = x->mv | _mm512_mask_cmpeq_epi32_mask(active, x->t1, H);
 }
 
 /* The same with thresholds that change with time: each step's are gathered
  * by cell x H + step. Steps at or past the horizon are not drawn from. */
 LANES_INLINE void decide_steps_timed(const cjm_lanes_plan *p, lanes *c, decision *x, const jumps *j,
-                                     int wide, int K, int waits)
+                                     int K, int waits)
 {
-    const __m256i H = _mm256_set1_epi32(p->H), left = _mm256_sub_epi32(H, c->t);
-    const __m256i at0 = _mm256_add_epi32(_mm256_mullo_epi32(c->cell, H), c->t);
-    const __mmask8 active = c->active;
-    const __m256i early = waits ? steps_early(p, c, wide) : _mm256_setzero_si256();
-    __mmask8 taken = 0;
-    __m512i sk = c->state, st = sk, val = _mm512_setzero_si512();
-    __m256i at = at0, t1 = _mm256_add_epi32(c->t, _mm256_set1_epi32(K));
+    const __m512i H = _mm512_set1_epi32(p->H), left = _mm512_sub_epi32(H, c->t);
+    const __m512i at0 = _mm512_add_epi32(_mm512_mullo_epi32(c->cell, H), c->t);
+    const __mmask16 active = c->active;
+    const __m512i early = waits ? steps_early(p, c) : _mm512_setzero_si512();
+    __mmask16 taken = 0;
+    __m512i lo = c->state_lo, hi = c->state_hi, st_lo = lo, st_hi = hi;
+    __m512i val = _mm512_setzero_si512();
+    __m512i at = at0, t1 = _mm512_add_epi32(c->t, _mm512_set1_epi32(K));
     for (int k = 0; k < K; k++) {
-        __m512i next = _mm512_add_epi64(_mm512_mullo_epi64(sk, j->mult), j->plus);
-        __mmask8 open =
-            _mm256_mask_cmpgt_epi32_mask((__mmask8)(active & ~taken), left, _mm256_set1_epi32(k));
-        __m256i atk = _mm256_add_epi32(at0, _mm256_set1_epi32(k));
-        __m256i rot = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), open, atk, p->rot_t, 4);
-        __m512i leave =
-            _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), open, atk, p->leave_t, 8);
-        __m512i v =
-            _mm512_cvtepu32_epi64(_mm256_add_epi32(output(sk), rot)); /* as the scalar loop */
-        __mmask8 m = _mm512_mask_cmplt_epu64_mask(open, v, leave);
-        if (waits) m = _mm256_mask_cmple_epi32_mask(m, early, _mm256_set1_epi32(k));
-        val = _mm512_mask_mov_epi64(val, m, v);
-        at = _mm256_mask_mov_epi32(at, m, atk);
-        take(&st, &t1, m, taken, next, c->t, k, K);
+        __m512i next_lo = _mm512_add_epi64(_mm512_mullo_epi64(lo, j->mult), j->plus);
+        __m512i next_hi = _mm512_add_epi64(_mm512_mullo_epi64(hi, j->mult), j->plus);
+        __mmask16 open =
+            _mm512_mask_cmpgt_epi32_mask((__mmask16)(active & ~taken), left, _mm512_set1_epi32(k));
+        __m512i atk = _mm512_add_epi32(at0, _mm512_set1_epi32(k));
+        __m512i rot = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), open, atk, p->rot_t, 4);
+        __m512i v = _mm512_add_epi32(output(lo, hi), rot); /* as the scalar loop, mod 2^32 */
+        __mmask16 m = compare_gathered(open, atk, p->leave_t, v, 1);
+        if (waits) m = _mm512_mask_cmple_epi32_mask(m, early, _mm512_set1_epi32(k));
+        val = _mm512_mask_mov_epi32(val, m, v);
+        at = _mm512_mask_mov_epi32(at, m, atk);
+        take(&st_lo, &st_hi, &t1, m, taken, next_lo, next_hi, c->t, k, K);
         taken |= m;
-        sk = next;
+        lo = next_lo;
+        hi = next_hi;
     }
-    c->state = st;
+    c->state_lo = st_lo;
+    c->state_hi = st_hi;
     x->at = at;
-    x->v64 = val;
-    x->v = _mm256_setzero_si256();
+    x->v = val;
     x->mv = taken;
-    x->t1 = _mm256_min_epi32(t1, H);
-    x->ended = taken | _mm256_mask_cmpeq_epi32_mask(active, x->t1, H);
+    x->t1 = _mm512_min_epi32(t1, H);
+    x->ended = taken | _mm512_mask_cmpeq_epi32_mask(active, x->t1, H);
 }
 
 /* The second half: the moves, their records, the customers done. */
 LANES_INLINE void book(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes *c, sink *out,
-                       int *next, const decision *x, int wide, int degree, int timed)
+                       int *next, const decision *x, int degree, int timed)
 {
-    const __m256i H = _mm256_set1_epi32(p->H);
-    __mmask8 mv = x->mv, ended = x->ended;
-    __m256i t1 = x->t1;
+    const __m512i H = _mm512_set1_epi32(p->H);
+    __mmask16 mv = x->mv, ended = x->ended;
+    __m512i t1 = x->t1;
     if (!ended) { /* every lane stays through the pass (long stays, rare with four steps) */
-        c->t = _mm256_mask_mov_epi32(c->t, c->active, t1);
+        c->t = _mm512_mask_mov_epi32(c->t, c->active, t1);
         return;
     }
-    __m256i d = timed ? destination_timed(p, mv, c->active, c->cell, x->at, x->v64, wide, degree)
-                      : destination(p, mv, c->cell, x->v, wide, degree);
+    __m512i d = timed ? destination_timed(p, mv, c->active, c->cell, x->at, x->v, degree)
+                      : destination(p, mv, c->cell, x->v, degree);
     /* a record for each stay that ends in a stage with money per step, and
      * for each entry (counts that weigh no money change no result) */
     out->stays = append32(out->stays, bit_of(ended, p->step_money, c->cell), stay(c, t1));
     out->codes = append32(out->codes, mv, enter(p, mv, c, d, t1));
     if (p->final & p->step_money) { /* the whole stay in a final stage, if any */
-        __mmask8 into = bit_of(mv, p->final & p->step_money, c->cell);
-        out->stays = append32(out->stays, _mm256_mask_cmpgt_epi32_mask(into, H, t1), stay(c, H));
+        __mmask16 into = bit_of(mv, p->final & p->step_money, c->cell);
+        out->stays = append32(out->stays, _mm512_mask_cmpgt_epi32_mask(into, H, t1), stay(c, H));
     }
-    c->t = _mm256_mask_mov_epi32(c->t, c->active, t1);
-    __mmask8 final = bit_of(c->active, p->final, c->cell);
-    __mmask8 dn = final | _mm256_mask_cmpeq_epi32_mask(c->active, t1, H);
+    c->t = _mm512_mask_mov_epi32(c->t, c->active, t1);
+    __mmask16 final = bit_of(c->active, p->final, c->cell);
+    __mmask16 dn = final | _mm512_mask_cmpeq_epi32_mask(c->active, t1, H);
     finish(out, p, dn, final, c); /* no branch: most passes have a customer done */
     refill(p, b, dn, c, next);
 }
@@ -462,7 +508,7 @@ LANES void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_ju
     const __m512i i1 = _mm512_set1_epi64((long long)inc);
     const __m512i mult1 = _mm512_set1_epi64((long long)CJM_PCG_MULT);
     for (int k = 0; k < n; k += 8) {
-        __m512i u = _mm512_cvtepu32_epi64(output(s)); /* the segment draw */
+        __m512i u = _mm512_cvtepu32_epi64(output8(s)); /* the segment draw */
         __m256i g = _mm256_setzero_si256();
         for (int i = 0; i + 1 < p->G; i++)
             g = _mm256_mask_add_epi32(
@@ -474,13 +520,13 @@ LANES void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_ju
     }
 }
 
-/* Two groups of eight lanes in one loop: one group's pass is a chain of
+/* Two groups of sixteen lanes in one loop: one group's pass is a chain of
  * dependent steps (draws, lookups, move, refill), so while one waits the
- * other's work fills the pipes (one group alone takes 1.35x the time, three
- * groups the same as two). Both groups decide, then both do their
+ * other's work fills the pipes (one group alone takes 1.17x the time, three
+ * 1.06x, two of eight lanes 1.08x). Both groups decide, then both do their
  * bookkeeping. */
 LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
-                      cjm_lanes_log *log, int wide, int degree, int timed, int waits)
+                      cjm_lanes_log *log, int degree, int timed, int waits)
 {
     const int K = timed ? CJM_LANES_TIMED_STEPS : CJM_LANES_STEPS;
     const cjm_rng_jump one = cjm_rng_jump_make(1, b->inc);
@@ -490,28 +536,29 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     memset(&c0, 0, sizeof c0);
     memset(&c1, 0, sizeof c1);
     sink out = {log->stays, log->codes, log->ends};
-    /* Each append stores a whole vector of eight from a log's end, and a pass
-     * of both groups appends to the stays at most 4 times (each group: the
-     * stays that end, those in final stages), to the entries and the ends
-     * twice: a log with that many times eight free places takes a pass. */
+    /* Each append stores a whole vector of sixteen (ends: two of eight) from
+     * a log's end, and a pass of both groups appends to the stays at most 4
+     * times (each group: the stays that end, those in final stages), to the
+     * entries twice and to the ends twice as two halves: a log with that many
+     * times sixteen free places takes a pass. */
     enum { STAYS_APPENDS = 4, CODES_APPENDS = 2, ENDS_APPENDS = 2 };
-    const uint32_t *stays_full = log->stays + CJM_LANES_LOG - 8 * STAYS_APPENDS;
-    const uint32_t *codes_full = log->codes + CJM_LANES_LOG - 8 * CODES_APPENDS;
-    const uint64_t *ends_full = log->ends + CJM_LANES_LOG - 8 * ENDS_APPENDS;
+    const uint32_t *stays_full = log->stays + CJM_LANES_LOG - 16 * STAYS_APPENDS;
+    const uint32_t *codes_full = log->codes + CJM_LANES_LOG - 16 * CODES_APPENDS;
+    const uint64_t *ends_full = log->ends + CJM_LANES_LOG - 16 * ENDS_APPENDS;
     int next = 0;
-    refill(p, b, 0xff, &c0, &next);
-    refill(p, b, 0xff, &c1, &next);
+    refill(p, b, 0xffff, &c0, &next);
+    refill(p, b, 0xffff, &c1, &next);
     while (c0.active | c1.active) {
         decision x0, x1;
         if (timed) {
-            decide_steps_timed(p, &c0, &x0, &j, wide, K, waits);
-            decide_steps_timed(p, &c1, &x1, &j, wide, K, waits);
+            decide_steps_timed(p, &c0, &x0, &j, K, waits);
+            decide_steps_timed(p, &c1, &x1, &j, K, waits);
         } else {
-            decide_steps(p, &c0, &x0, &j, wide, K, waits);
-            decide_steps(p, &c1, &x1, &j, wide, K, waits);
+            decide_steps(p, &c0, &x0, &j, K, waits);
+            decide_steps(p, &c1, &x1, &j, K, waits);
         }
-        book(p, b, &c0, &out, &next, &x0, wide, degree, timed);
-        book(p, b, &c1, &out, &next, &x1, wide, degree, timed);
+        book(p, b, &c0, &out, &next, &x0, degree, timed);
+        book(p, b, &c1, &out, &next, &x1, degree, timed);
         if (out.stays >= stays_full || out.codes >= codes_full || out.ends >= ends_full)
             out = flush(p, tally, log, out);
     }
@@ -523,46 +570,29 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     }
 }
 
-/* The kernel compiled for each common shape: up to 16 cells or more, 1 to 4
- * edges out of a stage (the loops over edges unrolled), thresholds fixed or
- * changing with time. */
+/* The kernel compiled for 1 to 4 edges out of a stage (the loops over edges
+ * unrolled) and more, thresholds fixed or changing with time. */
 #define SHAPES(timed, waits)                                                                       \
-    switch (p->max_degree * 2 + wide) {                                                            \
+    switch (p->max_degree) {                                                                       \
+    case 1:                                                                                        \
+        run(p, b, tally, log, 1, timed, waits);                                                    \
+        break;                                                                                     \
     case 2:                                                                                        \
-        run(p, b, tally, log, 0, 1, timed, waits);                                                 \
+        run(p, b, tally, log, 2, timed, waits);                                                    \
         break;                                                                                     \
     case 3:                                                                                        \
-        run(p, b, tally, log, 1, 1, timed, waits);                                                 \
+        run(p, b, tally, log, 3, timed, waits);                                                    \
         break;                                                                                     \
     case 4:                                                                                        \
-        run(p, b, tally, log, 0, 2, timed, waits);                                                 \
-        break;                                                                                     \
-    case 5:                                                                                        \
-        run(p, b, tally, log, 1, 2, timed, waits);                                                 \
-        break;                                                                                     \
-    case 6:                                                                                        \
-        run(p, b, tally, log, 0, 3, timed, waits);                                                 \
-        break;                                                                                     \
-    case 7:                                                                                        \
-        run(p, b, tally, log, 1, 3, timed, waits);                                                 \
-        break;                                                                                     \
-    case 8:                                                                                        \
-        run(p, b, tally, log, 0, 4, timed, waits);                                                 \
-        break;                                                                                     \
-    case 9:                                                                                        \
-        run(p, b, tally, log, 1, 4, timed, waits);                                                 \
+        run(p, b, tally, log, 4, timed, waits);                                                    \
         break;                                                                                     \
     default:                                                                                       \
-        if (wide)                                                                                  \
-            run(p, b, tally, log, 1, p->max_degree, timed, waits);                                 \
-        else                                                                                       \
-            run(p, b, tally, log, 0, p->max_degree, timed, waits);                                 \
+        run(p, b, tally, log, p->max_degree, timed, waits);                                        \
     }
 
 LANES void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
                          cjm_lanes_log *log)
 {
-    int wide = p->S * p->G > 16;
     if (p->timed) {
         SHAPES(1, p->waits)
     } else if (p->waits) {

@@ -1,5 +1,5 @@
-/* agent_lanes.h: the agent engine's vectorised kernel. Eight customers, one
- * per 64-bit lane of an AVX-512 register, each at its own step, drawing the
+/* agent_lanes.h: the agent engine's vectorised kernel. Sixteen customers, one
+ * per 32-bit lane of an AVX-512 register, each at its own step, drawing the
  * same keyed PCG32 numbers and adding the same integer counts as the scalar
  * loop in engine_agent.c: the output is identical byte for byte.
  *
@@ -8,7 +8,7 @@
  * most 32 (segment, stage) cells and 8 edges out of a stage, min_steps and
  * arrivals.
  * Thresholds that do not change with time are looked up with permutes, four
- * steps of a lane per pass; those that do, with gathers, two steps per pass,
+ * steps of a lane per pass; those that do, with gathers, three steps per pass,
  * which pays only where customers move often (see engine_agent.c).
  * Everything else goes the scalar way: a customer's own probabilities
  * (per-customer, time in stage), referrals, a final first stage. */
@@ -68,7 +68,7 @@ typedef struct cjm_lanes_plan {
 
 /* One block's customers, after their segment draw: rng state at their first
  * move's slot, first cell (segment x S) and arrival step. Arrays are readable
- * 8 past n. */
+ * 16 past n. */
 typedef struct cjm_lanes_block {
     int n;
     uint64_t inc;

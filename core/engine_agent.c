@@ -689,10 +689,10 @@ static void *worker(void *arg)
     w.tally = malloc((size_t)job->lay.width * sizeof *w.tally);
     w.acc = calloc((size_t)job->lay.width, sizeof *w.acc);
     w.acc_run = -1;
-    /* zeroed: the kernel loads eight lanes at a time, past the block's end */
-    w.lane_state = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_state);
-    w.lane_cell = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_cell);
-    w.lane_arrival = calloc(BLOCK_CUSTOMERS + 8, sizeof *w.lane_arrival);
+    /* zeroed: the kernel loads sixteen lanes at a time, past the block's end */
+    w.lane_state = calloc(BLOCK_CUSTOMERS + 16, sizeof *w.lane_state);
+    w.lane_cell = calloc(BLOCK_CUSTOMERS + 16, sizeof *w.lane_cell);
+    w.lane_arrival = calloc(BLOCK_CUSTOMERS + 16, sizeof *w.lane_arrival);
     w.log = calloc(1, sizeof *w.log);
     if (w.log)
         w.log->copies =
