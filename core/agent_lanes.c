@@ -334,10 +334,6 @@ LANES_INLINE __m512i output(__m512i a, __m512i b)
 /* Steps of a lane per pass where thresholds do not change with time:
  * measured best (3: 1.03x the time, 5: 1.03x on the benchmark). */
 #define CJM_LANES_STEPS 4
-/* The same where thresholds change with time, and each step's are gathered:
- * 3 measured best (on the example scenarios with such thresholds, 2 takes
- * 1.00x-1.04x the time, 1 1.15x-1.22x, 4 0.99x-1.03x) */
-#define CJM_LANES_TIMED_STEPS 3
 
 /* One step of the block's stream, in every lane. */
 typedef struct jumps {
@@ -526,9 +522,8 @@ LANES void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_ju
  * 1.06x, two of eight lanes 1.08x). Both groups decide, then both do their
  * bookkeeping. */
 LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
-                      cjm_lanes_log *log, int degree, int timed, int waits)
+                      cjm_lanes_log *log, int degree, int timed, int waits, int K)
 {
-    const int K = timed ? CJM_LANES_TIMED_STEPS : CJM_LANES_STEPS;
     const cjm_rng_jump one = cjm_rng_jump_make(1, b->inc);
     const jumps j = {_mm512_set1_epi64((long long)one.mult),
                      _mm512_set1_epi64((long long)one.plus)};
@@ -571,34 +566,37 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
 }
 
 /* The kernel compiled for 1 to 4 edges out of a stage (the loops over edges
- * unrolled) and more, thresholds fixed or changing with time. */
-#define SHAPES(timed, waits)                                                                       \
+ * unrolled) and more, thresholds fixed or changing with time, K steps per
+ * pass. */
+#define SHAPES(timed, waits, K)                                                                    \
     switch (p->max_degree) {                                                                       \
     case 1:                                                                                        \
-        run(p, b, tally, log, 1, timed, waits);                                                    \
+        run(p, b, tally, log, 1, timed, waits, K);                                                 \
         break;                                                                                     \
     case 2:                                                                                        \
-        run(p, b, tally, log, 2, timed, waits);                                                    \
+        run(p, b, tally, log, 2, timed, waits, K);                                                 \
         break;                                                                                     \
     case 3:                                                                                        \
-        run(p, b, tally, log, 3, timed, waits);                                                    \
+        run(p, b, tally, log, 3, timed, waits, K);                                                 \
         break;                                                                                     \
     case 4:                                                                                        \
-        run(p, b, tally, log, 4, timed, waits);                                                    \
+        run(p, b, tally, log, 4, timed, waits, K);                                                 \
         break;                                                                                     \
     default:                                                                                       \
-        run(p, b, tally, log, p->max_degree, timed, waits);                                        \
+        run(p, b, tally, log, p->max_degree, timed, waits, K);                                     \
     }
 
 LANES void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
                          cjm_lanes_log *log)
 {
-    if (p->timed) {
-        SHAPES(1, p->waits)
+    if (p->timed == 2) {
+        SHAPES(1, p->waits, 2)
+    } else if (p->timed) {
+        SHAPES(1, p->waits, 3)
     } else if (p->waits) {
-        SHAPES(0, 1)
+        SHAPES(0, 1, CJM_LANES_STEPS)
     } else {
-        SHAPES(0, 0)
+        SHAPES(0, 0, CJM_LANES_STEPS)
     }
 }
 

@@ -58,7 +58,9 @@ typedef struct cjm_lanes_plan {
      * cell x H + t with gathers: leave and rot as in the scalar plan, and
      * cum_t[k x cells x H + cell x H + t] (2^33 past a stage's last edge; dest
      * then repeats the last edge's stage, and cum, leave_all and rot above are
-     * not used). */
+     * not used). timed is the steps of a lane per pass, 2 or 3: each step
+     * costs gathers, and the more often customers move, the fewer of a pass's
+     * steps are used. */
     int timed;
     const uint64_t *leave_t, *cum_t;
     const uint32_t *rot_t;

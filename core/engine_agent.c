@@ -173,6 +173,10 @@ static int thresholds_constant(const agent_plan *p)
  * scenario cycles.lua 2.3x at 0.32). Above this many bytes of tables, the
  * scalar loop. */
 #define LANES_TIMED_MIN_RATE 0.10
+/* From this rate on, two steps per pass, below it three (measured, three
+ * against two: wedding_salon 0.96x at a rate of 0.16, beauty_clinic 1.00x at
+ * 0.17, issue_example.lua 1.07x at 0.25, cycles.lua 1.05x at 0.32). */
+#define LANES_TIMED_TWO_STEPS 0.20
 #define LANES_TIMED_BYTES (8 << 20) /* per plan; a batch of runs has up to 64 plans */
 
 /* Expected moves per step spent outside a final stage, by the chain of the
@@ -204,7 +208,7 @@ static double move_rate(const agent_plan *p)
 }
 
 /* The kernel's tables for thresholds that change with time; 0 if too big. */
-static int plan_lanes_timed(agent_plan *p)
+static int plan_lanes_timed(agent_plan *p, double rate)
 {
     const cjm_model *m = p->m;
     cjm_lanes_plan *l = &p->lanes;
@@ -224,7 +228,7 @@ static int plan_lanes_timed(agent_plan *p)
                         (int)k + 1 < degree ? p->cum[((size_t)t * p->G + g) * p->E + first + k]
                                             : 1ull << 33;
         }
-    l->timed = 1;
+    l->timed = rate >= LANES_TIMED_TWO_STEPS ? 2 : 3;
     l->leave_t = p->leave;
     l->rot_t = p->rot;
     l->cum_t = p->lanes_cum;
@@ -266,7 +270,8 @@ static void plan_lanes(agent_plan *p)
         }
     }
     if (!thresholds_constant(p)) {
-        p->use_lanes = move_rate(p) >= LANES_TIMED_MIN_RATE && plan_lanes_timed(p);
+        double rate = move_rate(p);
+        p->use_lanes = rate >= LANES_TIMED_MIN_RATE && plan_lanes_timed(p, rate);
         return;
     }
     for (int g = 0; g < p->G; g++)
