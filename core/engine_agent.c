@@ -168,8 +168,8 @@ static int thresholds_constant(const agent_plan *p)
 /* Thresholds that change with time cost the kernel gathers at every step,
  * more than the scalar loop spends on a step in which nobody moves; it pays
  * where customers move in more than about one step in ten (measured, 2e6
- * customers x 4 runs, kernel against scalar: b2b_software 0.83x at a rate of
- * 0.022, wedding_salon 1.67x at 0.16, beauty_clinic 1.91x at 0.17, the test
+ * customers x 4 runs, kernel against scalar: b2b_software 0.82x at a rate of
+ * 0.022, wedding_salon 1.70x at 0.16, beauty_clinic 1.88x at 0.17, the test
  * scenario cycles.lua 2.3x at 0.32). Above this many bytes of tables, the
  * scalar loop. */
 #define LANES_TIMED_MIN_RATE 0.10
