@@ -8,7 +8,7 @@
  * most 32 (segment, stage) cells and 8 edges out of a stage, min_steps and
  * arrivals.
  * Thresholds that do not change with time are looked up with permutes, four
- * steps of a lane per pass; those that do, with gathers, three steps per pass,
+ * steps of a lane per pass; those that do, with gathers, two or three steps per pass,
  * which pays only where customers move often (see engine_agent.c).
  * Everything else goes the scalar way: a customer's own probabilities
  * (per-customer, time in stage), referrals, a final first stage. */

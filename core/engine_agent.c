@@ -173,11 +173,11 @@ static int thresholds_constant(const agent_plan *p)
  * scenario cycles.lua 2.3x at 0.32). Above this many bytes of tables, the
  * scalar loop. */
 #define LANES_TIMED_MIN_RATE 0.10
+#define LANES_TIMED_BYTES (8 << 20) /* per plan; a batch of runs has up to 64 plans */
 /* From this rate on, two steps per pass, below it three (measured, three
  * against two: wedding_salon 0.96x at a rate of 0.16, beauty_clinic 1.00x at
  * 0.17, issue_example.lua 1.07x at 0.25, cycles.lua 1.05x at 0.32). */
 #define LANES_TIMED_TWO_STEPS 0.20
-#define LANES_TIMED_BYTES (8 << 20) /* per plan; a batch of runs has up to 64 plans */
 
 /* Expected moves per step spent outside a final stage, by the chain of the
  * plan's probabilities for a cohort that enters at step 0. */
@@ -694,7 +694,9 @@ static void *worker(void *arg)
     w.tally = malloc((size_t)job->lay.width * sizeof *w.tally);
     w.acc = calloc((size_t)job->lay.width, sizeof *w.acc);
     w.acc_run = -1;
-    /* zeroed: the kernel loads sixteen lanes at a time, past the block's end */
+    /* 16 spare entries: the kernel loads sixteen lanes at a time, past the
+     * block's end (what it loads there, zeros or an earlier block's
+     * customers, goes to no lane) */
     w.lane_state = calloc(BLOCK_CUSTOMERS + 16, sizeof *w.lane_state);
     w.lane_cell = calloc(BLOCK_CUSTOMERS + 16, sizeof *w.lane_cell);
     w.lane_arrival = calloc(BLOCK_CUSTOMERS + 16, sizeof *w.lane_arrival);
