@@ -346,6 +346,12 @@ typedef struct decision {
     __mmask16 mv, ended;
 } decision;
 
+/* The states one step of the stream on. */
+LANES_INLINE __m512i advance(const jumps *j, __m512i state)
+{
+    return _mm512_add_epi64(_mm512_mullo_epi64(state, j->mult), j->plus);
+}
+
 /* Each lane's steps from its current one before a move is allowed in its
  * stage (min_steps): none before entered + wait. */
 LANES_INLINE __m512i steps_early(const cjm_lanes_plan *p, const lanes *c)
@@ -356,8 +362,8 @@ LANES_INLINE __m512i steps_early(const cjm_lanes_plan *p, const lanes *c)
 /* The lanes in m move at step k of the K of a pass (the first that moves
  * them): their state is next (lo, hi), the one after that step, and their
  * step after the pass t + k + 1; past the last step, the lanes not taken
- * before have the state K steps on (t1 starts at t + K). */
-LANES_INLINE void take(__m512i *st_lo, __m512i *st_hi, __m512i *t1, __mmask16 m, __mmask16 taken,
+ * before have the state K steps on (t1 starts at t + K). m joins taken. */
+LANES_INLINE void take(__m512i *st_lo, __m512i *st_hi, __m512i *t1, __mmask16 *taken, __mmask16 m,
                        __m512i next_lo, __m512i next_hi, __m512i t, int k, int K)
 {
     if (k + 1 < K) {
@@ -365,9 +371,10 @@ LANES_INLINE void take(__m512i *st_lo, __m512i *st_hi, __m512i *t1, __mmask16 m,
         *st_hi = _mm512_mask_mov_epi64(*st_hi, high8(m), next_hi);
         *t1 = _mm512_mask_add_epi32(*t1, m, t, _mm512_set1_epi32(k + 1));
     } else {
-        *st_lo = _mm512_mask_mov_epi64(next_lo, low8(taken), *st_lo);
-        *st_hi = _mm512_mask_mov_epi64(next_hi, high8(taken), *st_hi);
+        *st_lo = _mm512_mask_mov_epi64(next_lo, low8(*taken), *st_lo);
+        *st_hi = _mm512_mask_mov_epi64(next_hi, high8(*taken), *st_hi);
     }
+    *taken |= m;
 }
 
 /* Up to K steps of each lane in one pass, for thresholds that do not change
@@ -390,15 +397,13 @@ LANES_INLINE void decide_steps(const cjm_lanes_plan *p, lanes *c, decision *x, c
     __m512i t1 = _mm512_add_epi32(c->t, _mm512_set1_epi32(K));
     /* step k: the first that moves a lane decides (past the horizon: below) */
     for (int k = 0; k < K; k++) {
-        __m512i next_lo = _mm512_add_epi64(_mm512_mullo_epi64(lo, j->mult), j->plus);
-        __m512i next_hi = _mm512_add_epi64(_mm512_mullo_epi64(hi, j->mult), j->plus);
+        __m512i next_lo = advance(j, lo), next_hi = advance(j, hi);
         __m512i v = _mm512_add_epi32(output(lo, hi), rot);
         __mmask16 m = _mm512_mask_cmplt_epu32_mask(active & ~taken, v, leave);
         if (waits || k == 0) m |= all & ~taken; /* without waits, all move at step 0 */
         if (waits) m = _mm512_mask_cmple_epi32_mask(m, early, _mm512_set1_epi32(k));
         val = _mm512_mask_mov_epi32(val, m, v);
-        take(&st_lo, &st_hi, &t1, m, taken, next_lo, next_hi, c->t, k, K);
-        taken |= m;
+        take(&st_lo, &st_hi, &t1, &taken, m, next_lo, next_hi, c->t, k, K);
         lo = next_lo;
         hi = next_hi;
     }
@@ -427,8 +432,7 @@ LANES_INLINE void decide_steps_timed(const cjm_lanes_plan *p, lanes *c, decision
     __m512i val = _mm512_setzero_si512();
     __m512i at = at0, t1 = _mm512_add_epi32(c->t, _mm512_set1_epi32(K));
     for (int k = 0; k < K; k++) {
-        __m512i next_lo = _mm512_add_epi64(_mm512_mullo_epi64(lo, j->mult), j->plus);
-        __m512i next_hi = _mm512_add_epi64(_mm512_mullo_epi64(hi, j->mult), j->plus);
+        __m512i next_lo = advance(j, lo), next_hi = advance(j, hi);
         __mmask16 open =
             _mm512_mask_cmpgt_epi32_mask((__mmask16)(active & ~taken), left, _mm512_set1_epi32(k));
         __m512i atk = _mm512_add_epi32(at0, _mm512_set1_epi32(k));
@@ -438,8 +442,7 @@ LANES_INLINE void decide_steps_timed(const cjm_lanes_plan *p, lanes *c, decision
         if (waits) m = _mm512_mask_cmple_epi32_mask(m, early, _mm512_set1_epi32(k));
         val = _mm512_mask_mov_epi32(val, m, v);
         at = _mm512_mask_mov_epi32(at, m, atk);
-        take(&st_lo, &st_hi, &t1, m, taken, next_lo, next_hi, c->t, k, K);
-        taken |= m;
+        take(&st_lo, &st_hi, &t1, &taken, m, next_lo, next_hi, c->t, k, K);
         lo = next_lo;
         hi = next_hi;
     }
