@@ -43,9 +43,14 @@ int cjm_lanes_available(void)
     const char *env = getenv("CJM_SIMD");
     if (env && strcmp(env, "0") == 0) return 0;
     __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("bmi2") ||
+        !__builtin_cpu_supports("popcnt"))
+        return 0;
+    if (env && strcmp(env, "avx2") == 0) return CJM_LANES_AVX2;
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("bmi2");
+                   __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")
+               ? CJM_LANES_AVX512
+               : CJM_LANES_AVX2;
 }
 
 /* Sixteen customers in flight, one per 32-bit lane of a 512-bit register,
@@ -489,8 +494,8 @@ static cjm_rng_jump compose(cjm_rng_jump g, cjm_rng_jump h)
     return (cjm_rng_jump){g.mult * h.mult, g.mult * h.plus + g.plus};
 }
 
-LANES void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_jump next,
-                             uint64_t inc, int n, uint64_t *state, int32_t *cell)
+static LANES void prepare_avx512(const cjm_lanes_plan *p, uint64_t start, cjm_rng_jump next,
+                                 uint64_t inc, int n, uint64_t *state, int32_t *cell)
 {
     uint64_t mult[8], plus[8]; /* lane i: i jumps */
     cjm_rng_jump j = {1, 0};
@@ -568,39 +573,439 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     }
 }
 
-/* The kernel compiled for 1 to 4 edges out of a stage (the loops over edges
- * unrolled) and more, thresholds fixed or changing with time, K steps per
- * pass. */
-#define SHAPES(timed, waits, K)                                                                    \
+/* fn, a kernel's loop, compiled for 1 to 4 edges out of a stage (its loops
+ * over edges unrolled) and for more; its other arguments after the degree. */
+#define BY_DEGREE(fn, ...)                                                                         \
     switch (p->max_degree) {                                                                       \
     case 1:                                                                                        \
-        run(p, b, tally, log, 1, timed, waits, K);                                                 \
+        fn(p, b, tally, log, 1, __VA_ARGS__);                                                      \
         break;                                                                                     \
     case 2:                                                                                        \
-        run(p, b, tally, log, 2, timed, waits, K);                                                 \
+        fn(p, b, tally, log, 2, __VA_ARGS__);                                                      \
         break;                                                                                     \
     case 3:                                                                                        \
-        run(p, b, tally, log, 3, timed, waits, K);                                                 \
+        fn(p, b, tally, log, 3, __VA_ARGS__);                                                      \
         break;                                                                                     \
     case 4:                                                                                        \
-        run(p, b, tally, log, 4, timed, waits, K);                                                 \
+        fn(p, b, tally, log, 4, __VA_ARGS__);                                                      \
         break;                                                                                     \
     default:                                                                                       \
-        run(p, b, tally, log, p->max_degree, timed, waits, K);                                     \
+        fn(p, b, tally, log, p->max_degree, __VA_ARGS__);                                          \
     }
 
-LANES void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
-                         cjm_lanes_log *log)
+static LANES void run_avx512(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
+                             cjm_lanes_log *log)
 {
     if (p->timed == 2) {
-        SHAPES(1, p->waits, 2)
+        BY_DEGREE(run, 1, p->waits, 2)
     } else if (p->timed) {
-        SHAPES(1, p->waits, 3)
+        BY_DEGREE(run, 1, p->waits, 3)
     } else if (p->waits) {
-        SHAPES(0, 1, CJM_LANES_STEPS)
+        BY_DEGREE(run, 0, 1, CJM_LANES_STEPS)
     } else {
-        SHAPES(0, 0, CJM_LANES_STEPS)
+        BY_DEGREE(run, 0, 0, CJM_LANES_STEPS)
     }
+}
+
+/* ---- The same kernel for AVX2 (no AVX-512): eight lanes per group, masks as
+ * vectors (all ones in a lane that is in), compress and expand by a permute
+ * whose indices come from a table by mask (pdep and pext, which would make
+ * them, are slow on AMD CPUs before Zen 3). Thresholds that change with time
+ * stay with the scalar loop here (they would need gathers and 64-bit
+ * compares). */
+#define LANES8 __attribute__((target("avx2,bmi2,popcnt")))
+#define LANES8_INLINE static inline LANES8 __attribute__((always_inline))
+
+typedef struct lanes8 {
+    __m256i state_lo, state_hi; /* 64-bit states of lanes 0-3 and 4-7 */
+    __m256i t, cell, entered, tau, arrival;
+    __m256i visited; /* bit c: it has been in cell c */
+    __m256i active;  /* a mask */
+} lanes8;
+
+/* A mask's lanes as bits, and bits as a mask. */
+LANES8_INLINE unsigned bits8(__m256i m)
+{
+    return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
+}
+LANES8_INLINE __m256i mask8(unsigned bits)
+{
+    const __m256i lane = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)bits), lane), lane);
+}
+
+/* The masks of lanes 0-3 and 4-7 as masks of 64-bit lanes. */
+LANES8_INLINE __m256i low64(__m256i m)
+{
+    return _mm256_cvtepi32_epi64(_mm256_castsi256_si128(m));
+}
+LANES8_INLINE __m256i high64(__m256i m)
+{
+    return _mm256_cvtepi32_epi64(_mm256_extracti128_si256(m, 1));
+}
+
+/* a < b, unsigned 32-bit. */
+LANES8_INLINE __m256i below_u32(__m256i a, __m256i b)
+{
+    const __m256i sign = _mm256_set1_epi32((int)0x80000000u);
+    return _mm256_cmpgt_epi32(_mm256_xor_si256(b, sign), _mm256_xor_si256(a, sign));
+}
+
+/* By an 8-lane mask's bits: the permute (byte i: the lane that goes to lane
+ * i) that moves the lanes in the mask, from the bottom up, to the first
+ * places (compress), or the first places to the lanes in the mask (expand);
+ * by a 4-lane mask, the 8-lane mask of its 64-bit lanes' halves. */
+static uint64_t compress_table[256], expand_table[256];
+static uint8_t halves_table[16];
+
+static void __attribute__((constructor)) make_tables(void)
+{
+    for (unsigned bits = 0; bits < 256; bits++) {
+        int n = 0;
+        for (int i = 0; i < 8; i++)
+            if (bits >> i & 1) {
+                compress_table[bits] |= (uint64_t)i << 8 * n;
+                expand_table[bits] |= (uint64_t)n << 8 * i;
+                n++;
+            }
+    }
+    for (unsigned bits = 0; bits < 16; bits++)
+        for (int i = 0; i < 4; i++)
+            if (bits >> i & 1) halves_table[bits] |= (uint8_t)(3u << 2 * i);
+}
+
+LANES8_INLINE __m256i compress_order(unsigned bits)
+{
+    return _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)compress_table[bits]));
+}
+LANES8_INLINE __m256i expand_order(unsigned bits)
+{
+    return _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)expand_table[bits]));
+}
+
+/* Appends the lanes in bits of rec (32-bit lanes). */
+LANES8_INLINE uint32_t *append32x8(uint32_t *out, unsigned bits, __m256i rec)
+{
+    _mm256_storeu_si256((void *)out, _mm256_permutevar8x32_epi32(rec, compress_order(bits)));
+    return out + __builtin_popcount(bits);
+}
+
+/* Appends the lanes in bits (four) of rec (64-bit lanes). */
+LANES8_INLINE uint64_t *append64x4(uint64_t *out, unsigned bits, __m256i rec)
+{
+    _mm256_storeu_si256((void *)out,
+                        _mm256_permutevar8x32_epi32(rec, compress_order(halves_table[bits])));
+    return out + __builtin_popcount(bits);
+}
+
+/* Bit i of bits, for each lane's i (a cell), as a mask, within k. */
+LANES8_INLINE __m256i bit_of8(__m256i k, uint32_t bits, __m256i i)
+{
+    const __m256i one = _mm256_set1_epi32(1);
+    __m256i b = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)bits), i), one);
+    return _mm256_and_si256(k, _mm256_cmpeq_epi32(b, one));
+}
+
+/* A table by cell, for eight cells: cells = 8, 16 or 32, the most in use. */
+LANES8_INLINE __m256i lookup8(const int32_t *table, __m256i cell, int cells)
+{
+    __m256i r = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const void *)table), cell);
+    if (cells <= 8) return r;
+    __m256i up8 =
+        _mm256_cmpgt_epi32(_mm256_and_si256(cell, _mm256_set1_epi32(8)), _mm256_setzero_si256());
+    r = _mm256_blendv_epi8(
+        r, _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const void *)(table + 8)), cell), up8);
+    if (cells <= 16) return r;
+    __m256i h = _mm256_blendv_epi8(
+        _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const void *)(table + 16)), cell),
+        _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const void *)(table + 24)), cell), up8);
+    return _mm256_blendv_epi8(r, h, _mm256_cmpgt_epi32(cell, _mm256_set1_epi32(15)));
+}
+#define LOOKUP8(table, cell) lookup8((const int32_t *)(table), cell, cells)
+
+/* One step of the stream on, for four 64-bit states: mult x state + plus
+ * mod 2^64 from 32-bit multiplies (mult_lo, mult_hi: the multiplier's words
+ * in every lane). */
+typedef struct jumps8 {
+    __m256i mult_lo, mult_hi, plus;
+} jumps8;
+LANES8_INLINE __m256i advance8(const jumps8 *j, __m256i s)
+{
+    __m256i low = _mm256_mul_epu32(s, j->mult_lo);
+    __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(s, 32), j->mult_lo),
+                                     _mm256_mul_epu32(s, j->mult_hi));
+    return _mm256_add_epi64(_mm256_add_epi64(low, _mm256_slli_epi64(cross, 32)), j->plus);
+}
+
+/* The PCG32 output of eight states (lanes 0-3 in a, 4-7 in b). */
+LANES8_INLINE __m256i output8x2(__m256i a, __m256i b)
+{
+    const __m256i halves = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    __m256i pa = _mm256_permutevar8x32_epi32(a, halves),
+            pb = _mm256_permutevar8x32_epi32(b, halves);
+    __m256i lo = _mm256_permute2x128_si256(pa, pb, 0x20),
+            hi = _mm256_permute2x128_si256(pa, pb, 0x31);
+    __m256i x =
+        _mm256_xor_si256(_mm256_or_si256(_mm256_slli_epi32(hi, 5), _mm256_srli_epi32(lo, 27)),
+                         _mm256_srli_epi32(hi, 13));
+    __m256i rot = _mm256_srli_epi32(hi, 27);
+    return _mm256_or_si256(_mm256_srlv_epi32(x, rot),
+                           _mm256_sllv_epi32(x, _mm256_sub_epi32(_mm256_set1_epi32(32), rot)));
+}
+
+/* As stay(), for eight lanes. */
+LANES8_INLINE __m256i stay8(const lanes8 *c, __m256i end)
+{
+    __m256i n = _mm256_sub_epi32(end, c->entered);
+    __m256i pre = _mm256_cmpgt_epi32(_mm256_setzero_si256(), c->tau);
+    __m256i at = _mm256_cmpeq_epi32(c->tau, c->entered);
+    __m256i code =
+        _mm256_add_epi32(_mm256_mullo_epi32(c->cell, _mm256_set1_epi32(3)), _mm256_set1_epi32(2));
+    code = _mm256_sub_epi32(code, _mm256_and_si256(pre, _mm256_set1_epi32(2)));
+    code = _mm256_sub_epi32(code, _mm256_and_si256(at, _mm256_set1_epi32(1)));
+    return _mm256_or_si256(code, _mm256_slli_epi32(n, CJM_LANES_INDEX_BITS));
+}
+
+/* As destination(), for eight lanes. */
+LANES8_INLINE __m256i destination8(const cjm_lanes_plan *p, __m256i mv, __m256i cell, __m256i v,
+                                   int degree, int cells)
+{
+    __m256i d = LOOKUP8(p->dest[0], cell);
+    for (int k = 1; k < degree; k++) {
+        __m256i up = _mm256_andnot_si256(below_u32(v, LOOKUP8(p->cum[k - 1], cell)), mv);
+        d = _mm256_blendv_epi8(d, LOOKUP8(p->dest[k], cell), up);
+    }
+    return d;
+}
+
+/* As enter(), for eight lanes. */
+LANES8_INLINE __m256i enter8(const cjm_lanes_plan *p, __m256i mv, lanes8 *c, __m256i d,
+                             __m256i when)
+{
+    __m256i pre = _mm256_cmpgt_epi32(_mm256_setzero_si256(), c->tau);
+    __m256i conv = _mm256_and_si256(bit_of8(mv, p->converts, d), pre);
+    c->tau = _mm256_blendv_epi8(c->tau, when, conv);
+    __m256i code = _mm256_add_epi32(_mm256_mullo_epi32(d, _mm256_set1_epi32(6)),
+                                    _mm256_set1_epi32(2 * CJM_POST));
+    code = _mm256_sub_epi32(
+        code, _mm256_and_si256(_mm256_andnot_si256(conv, pre), _mm256_set1_epi32(2 * CJM_POST)));
+    code =
+        _mm256_sub_epi32(code, _mm256_and_si256(conv, _mm256_set1_epi32(2 * (CJM_POST - CJM_AT))));
+    __m256i bit = _mm256_sllv_epi32(_mm256_set1_epi32(1), d);
+    __m256i first = _mm256_and_si256(
+        mv, _mm256_cmpeq_epi32(_mm256_and_si256(c->visited, bit), _mm256_setzero_si256()));
+    code = _mm256_sub_epi32(code, first); /* first: -1 */
+    c->visited = _mm256_or_si256(c->visited, _mm256_and_si256(mv, bit));
+    c->cell = _mm256_blendv_epi8(c->cell, d, mv);
+    c->entered = _mm256_blendv_epi8(c->entered, when, mv);
+    return code;
+}
+
+/* As finish(), for eight lanes. */
+LANES8_INLINE void finish8(sink *out, const cjm_lanes_plan *p, __m256i dn, __m256i final,
+                           const lanes8 *c)
+{
+    __m256i conv = _mm256_and_si256(dn, _mm256_cmpgt_epi32(c->tau, _mm256_set1_epi32(-1)));
+    __m256i retained = _mm256_andnot_si256(final, conv);
+    __m256i lo = _mm256_or_si256(
+        c->tau, _mm256_and_si256(retained, _mm256_set1_epi32((int)CJM_LANES_RETAINED)));
+    __m256i absorbed = _mm256_blendv_epi8(_mm256_set1_epi32(p->H + 1), c->entered, final);
+    __m256i hi = _mm256_or_si256(absorbed, _mm256_slli_epi32(c->arrival, 16));
+    __m256i a = _mm256_unpacklo_epi32(lo, hi), b = _mm256_unpackhi_epi32(lo, hi);
+    unsigned bits = bits8(conv);
+    out->ends = append64x4(out->ends, bits & 15, _mm256_permute2x128_si256(a, b, 0x20));
+    out->ends = append64x4(out->ends, bits >> 4, _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+/* As refill(), for eight lanes. */
+LANES8_INLINE void refill8(const cjm_lanes_plan *p, const cjm_lanes_block *b, unsigned dn,
+                           lanes8 *c, int *next)
+{
+    int avail = b->n - *next, want = __builtin_popcount(dn);
+    unsigned fill = want <= avail ? dn : _pdep_u32((1u << avail) - 1, dn);
+    __m256i in = mask8(fill);
+    const uint64_t *state = b->state + *next;
+    unsigned lo = fill & 15, hi = fill >> 4;
+    __m256i s = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const void *)state),
+                                            expand_order(halves_table[lo]));
+    c->state_lo = _mm256_blendv_epi8(c->state_lo, s, low64(in));
+    state += __builtin_popcount(lo);
+    s = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const void *)state),
+                                    expand_order(halves_table[hi]));
+    c->state_hi = _mm256_blendv_epi8(c->state_hi, s, high64(in));
+    __m256i order = expand_order(fill);
+    __m256i cell =
+        _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const void *)(b->cell0 + *next)), order);
+    __m256i arrival =
+        _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const void *)(b->arrival + *next)), order);
+    c->cell = _mm256_blendv_epi8(c->cell, cell, in);
+    c->arrival = _mm256_blendv_epi8(c->arrival, arrival, in);
+    c->t = _mm256_blendv_epi8(c->t, arrival, in);
+    c->entered = _mm256_blendv_epi8(c->entered, arrival, in);
+    c->tau = _mm256_blendv_epi8(c->tau, p->converts & 1 ? arrival : _mm256_set1_epi32(-1), in);
+    c->visited = _mm256_blendv_epi8(c->visited, _mm256_sllv_epi32(_mm256_set1_epi32(1), cell), in);
+    c->active = _mm256_or_si256(_mm256_andnot_si256(mask8(dn), c->active), in);
+    *next += __builtin_popcount(fill);
+}
+
+/* What the first half of a pass decides (eight lanes). */
+typedef struct decision8 {
+    __m256i v, t1, mv, ended;
+} decision8;
+
+/* As decide_steps(), for eight lanes. */
+LANES8_INLINE void decide8(const cjm_lanes_plan *p, lanes8 *c, decision8 *x, const jumps8 *j,
+                           int cells, int waits)
+{
+    enum { K = CJM_LANES_STEPS };
+    const __m256i rot = LOOKUP8(p->rot, c->cell), leave = LOOKUP8(p->leave, c->cell);
+    const __m256i H = _mm256_set1_epi32(p->H), active = c->active;
+    const __m256i early =
+        waits ? _mm256_sub_epi32(_mm256_add_epi32(c->entered, LOOKUP8(p->wait, c->cell)), c->t)
+              : _mm256_setzero_si256();
+    const __m256i all =
+        p->leave_all ? bit_of8(active, p->leave_all, c->cell) : _mm256_setzero_si256();
+    __m256i taken = _mm256_setzero_si256(), val = _mm256_setzero_si256();
+    __m256i lo = c->state_lo, hi = c->state_hi, st_lo = lo, st_hi = hi;
+    __m256i t1 = _mm256_add_epi32(c->t, _mm256_set1_epi32(K));
+    for (int k = 0; k < K; k++) {
+        __m256i next_lo = advance8(j, lo), next_hi = advance8(j, hi);
+        __m256i v = _mm256_add_epi32(output8x2(lo, hi), rot);
+        __m256i m = _mm256_andnot_si256(taken, _mm256_and_si256(active, below_u32(v, leave)));
+        if (waits || k == 0) m = _mm256_or_si256(m, _mm256_andnot_si256(taken, all));
+        if (waits) m = _mm256_and_si256(m, _mm256_cmpgt_epi32(_mm256_set1_epi32(k + 1), early));
+        val = _mm256_blendv_epi8(val, v, m);
+        if (k + 1 < K) {
+            st_lo = _mm256_blendv_epi8(st_lo, next_lo, low64(m));
+            st_hi = _mm256_blendv_epi8(st_hi, next_hi, high64(m));
+            t1 = _mm256_blendv_epi8(t1, _mm256_add_epi32(c->t, _mm256_set1_epi32(k + 1)), m);
+        } else {
+            st_lo = _mm256_blendv_epi8(next_lo, st_lo, low64(taken));
+            st_hi = _mm256_blendv_epi8(next_hi, st_hi, high64(taken));
+        }
+        taken = _mm256_or_si256(taken, m);
+        lo = next_lo;
+        hi = next_hi;
+    }
+    c->state_lo = st_lo;
+    c->state_hi = st_hi;
+    x->v = val;
+    /* a move at or past the horizon is none */
+    x->mv =
+        _mm256_and_si256(taken, _mm256_cmpgt_epi32(_mm256_add_epi32(H, _mm256_set1_epi32(1)), t1));
+    x->t1 = _mm256_min_epi32(t1, H);
+    x->ended = _mm256_or_si256(x->mv, _mm256_and_si256(active, _mm256_cmpeq_epi32(x->t1, H)));
+}
+
+/* As book(), for eight lanes. */
+LANES8_INLINE void book8(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes8 *c, sink *out,
+                         int *next, const decision8 *x, int degree, int cells)
+{
+    const __m256i H = _mm256_set1_epi32(p->H);
+    __m256i mv = x->mv, t1 = x->t1;
+    if (!bits8(x->ended)) {
+        c->t = _mm256_blendv_epi8(c->t, t1, c->active);
+        return;
+    }
+    __m256i d = destination8(p, mv, c->cell, x->v, degree, cells);
+    out->stays =
+        append32x8(out->stays, bits8(bit_of8(x->ended, p->step_money, c->cell)), stay8(c, t1));
+    out->codes = append32x8(out->codes, bits8(mv), enter8(p, mv, c, d, t1));
+    if (p->final & p->step_money) {
+        __m256i into = bit_of8(mv, p->final & p->step_money, c->cell);
+        out->stays = append32x8(
+            out->stays, bits8(_mm256_and_si256(into, _mm256_cmpgt_epi32(H, t1))), stay8(c, H));
+    }
+    c->t = _mm256_blendv_epi8(c->t, t1, c->active);
+    __m256i final = bit_of8(c->active, p->final, c->cell);
+    __m256i dn = _mm256_or_si256(final, _mm256_and_si256(c->active, _mm256_cmpeq_epi32(t1, H)));
+    finish8(out, p, dn, final, c);
+    refill8(p, b, bits8(dn), c, next);
+}
+
+/* Two groups of eight lanes, as run() (thresholds constant in time). */
+LANES8_INLINE void run8(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
+                        cjm_lanes_log *log, int degree, int cells, int waits)
+{
+    const cjm_rng_jump one = cjm_rng_jump_make(1, b->inc);
+    const jumps8 j = {_mm256_set1_epi64x((long long)(one.mult & 0xffffffffu)),
+                      _mm256_set1_epi64x((long long)(one.mult >> 32)),
+                      _mm256_set1_epi64x((long long)one.plus)};
+    lanes8 c0, c1;
+    memset(&c0, 0, sizeof c0);
+    memset(&c1, 0, sizeof c1);
+    sink out = {log->stays, log->codes, log->ends};
+    /* as in run(), with stores of eight (ends: two of four per group) */
+    enum { STAYS_APPENDS = 4, CODES_APPENDS = 2, ENDS_APPENDS = 2 };
+    const uint32_t *stays_full = log->stays + CJM_LANES_LOG - 8 * STAYS_APPENDS;
+    const uint32_t *codes_full = log->codes + CJM_LANES_LOG - 8 * CODES_APPENDS;
+    const uint64_t *ends_full = log->ends + CJM_LANES_LOG - 8 * ENDS_APPENDS;
+    int next = 0;
+    refill8(p, b, 0xff, &c0, &next);
+    refill8(p, b, 0xff, &c1, &next);
+    while (bits8(_mm256_or_si256(c0.active, c1.active))) {
+        decision8 x0, x1;
+        decide8(p, &c0, &x0, &j, cells, waits);
+        decide8(p, &c1, &x1, &j, cells, waits);
+        book8(p, b, &c0, &out, &next, &x0, degree, cells);
+        book8(p, b, &c1, &out, &next, &x1, degree, cells);
+        if (out.stays >= stays_full || out.codes >= codes_full || out.ends >= ends_full)
+            out = flush(p, tally, log, out);
+    }
+    flush(p, tally, log, out);
+    add_entries(p, tally, log);
+    for (int i = 0; i < (CJM_LANES_COPIES - 1) * p->lay.ret_num; i++) {
+        tally[i % p->lay.ret_num] += log->copies[i];
+        log->copies[i] = 0;
+    }
+}
+
+static LANES8 void run_avx2(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
+                            cjm_lanes_log *log)
+{
+    int cells = p->S * p->G;
+    if (cells <= 8) {
+        if (p->waits) BY_DEGREE(run8, 8, 1) else BY_DEGREE(run8, 8, 0)
+    } else if (cells <= 16) {
+        if (p->waits) BY_DEGREE(run8, 16, 1) else BY_DEGREE(run8, 16, 0)
+    } else {
+        if (p->waits) BY_DEGREE(run8, 32, 1) else BY_DEGREE(run8, 32, 0)
+    }
+}
+
+/* The AVX2 kernel's customers, one at a time (the AVX-512 kernel's are
+ * prepared eight at a time). */
+static void prepare_scalar(const cjm_lanes_plan *p, uint64_t start, cjm_rng_jump next, uint64_t inc,
+                           int n, uint64_t *state, int32_t *cell)
+{
+    for (int k = 0; k < n; k++) {
+        uint32_t u = cjm_pcg_output(start); /* the segment draw */
+        int g = 0;
+        while (g + 1 < p->G && u >= p->seg_cum[g]) g++;
+        state[k] = start * CJM_PCG_MULT + inc;
+        cell[k] = g * p->S;
+        start = cjm_rng_jump_apply(next, start);
+    }
+}
+
+/* Plain functions: the kernels' own are compiled for instructions that the
+ * CPU may not have. */
+void cjm_lanes_prepare(const cjm_lanes_plan *p, uint64_t start, cjm_rng_jump next, uint64_t inc,
+                       int n, uint64_t *state, int32_t *cell)
+{
+    if (p->isa == CJM_LANES_AVX512)
+        prepare_avx512(p, start, next, inc, n, state, cell);
+    else
+        prepare_scalar(p, start, next, inc, n, state, cell);
+}
+
+void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
+                   cjm_lanes_log *log)
+{
+    if (p->isa == CJM_LANES_AVX512)
+        run_avx512(p, b, tally, log);
+    else
+        run_avx2(p, b, tally, log);
 }
 
 #else

@@ -8,10 +8,13 @@
  * most 32 (segment, stage) cells and 8 edges out of a stage, min_steps and
  * arrivals.
  * Thresholds that do not change with time are looked up with permutes, four
- * steps of a lane per pass; those that do, with gathers, two or three steps per pass,
- * which pays only where customers move often (see engine_agent.c).
+ * steps of a lane per pass; those that do, with gathers, two or three steps
+ * per pass, which pays only where customers move often (see engine_agent.c).
  * Everything else goes the scalar way: a customer's own probabilities
- * (per-customer, time in stage), referrals, a final first stage. */
+ * (per-customer, time in stage), referrals, a final first stage.
+ *
+ * On CPUs with AVX2 but not AVX-512, a kernel of eight lanes per group does
+ * the same for thresholds that do not change with time. */
 #ifndef CJM_AGENT_LANES_H
 #define CJM_AGENT_LANES_H
 
@@ -62,6 +65,7 @@ typedef struct cjm_lanes_plan {
      * costs gathers, and the more often customers move, the fewer of a pass's
      * steps are used. */
     int timed;
+    int isa; /* the kernel that runs: CJM_LANES_AVX512 or CJM_LANES_AVX2 (not timed) */
     const uint64_t *leave_t, *cum_t;
     const uint32_t *rot_t;
     uint64_t seg_cum[CJM_LANES_CELLS]; /* cumulative segment shares x 2^32 */
@@ -102,8 +106,12 @@ typedef struct cjm_lanes_log {
     int64_t entries[CJM_LANES_CODE_COPIES][CJM_LANES_CODES];
 } cjm_lanes_log;
 
-/* True when this CPU runs the kernel (AVX-512 F/DQ/VL/BW and BMI2), and the
- * environment does not turn it off (CJM_SIMD=0, for comparing the two paths). */
+/* Which kernel this CPU runs: CJM_LANES_AVX512 (AVX-512 F/DQ/VL/BW, AVX2 and
+ * BMI2), CJM_LANES_AVX2 (AVX2 and BMI2) or 0 (none: the scalar loop). The
+ * environment can turn it off (CJM_SIMD=0, for comparing with the scalar
+ * loop) or choose the AVX2 one (CJM_SIMD=avx2, for testing it). */
+#define CJM_LANES_AVX2 1
+#define CJM_LANES_AVX512 2
 int cjm_lanes_available(void);
 
 /* True when the kernel can simulate the model's features (the caller checks

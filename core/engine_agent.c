@@ -245,8 +245,9 @@ static void plan_lanes(agent_plan *p)
         int degree = m->edge_start[s + 1] - m->edge_start[s];
         if (degree > l->max_degree) l->max_degree = degree;
     }
+    l->isa = cjm_lanes_available();
     p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
-                   cjm_lanes_fits(m, p->H) && cjm_lanes_available();
+                   cjm_lanes_fits(m, p->H) && l->isa != 0;
     if (!p->use_lanes) return;
     for (int g = 0; g < p->G; g++) {
         l->seg_cum[g] = p->seg_cum[g];
@@ -269,8 +270,8 @@ static void plan_lanes(agent_plan *p)
             l->reached[c] = p->lay.reached + s;
         }
     }
-    if (!thresholds_constant(p)) {
-        double rate = move_rate(p);
+    if (!thresholds_constant(p)) { /* gathers: the AVX-512 kernel only */
+        double rate = l->isa == CJM_LANES_AVX512 ? move_rate(p) : 0;
         p->use_lanes = rate >= LANES_TIMED_MIN_RATE && plan_lanes_timed(p, rate);
         return;
     }
