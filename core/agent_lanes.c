@@ -610,9 +610,10 @@ static LANES void run_avx512(const cjm_lanes_plan *p, const cjm_lanes_block *b, 
 /* ---- The same kernel for AVX2 (no AVX-512): eight lanes per group, masks as
  * vectors (all ones in a lane that is in), compress and expand by a permute
  * whose indices come from a table by mask (pdep and pext, which would make
- * them, are slow on AMD CPUs before Zen 3). Thresholds that change with time
- * stay with the scalar loop here (they would need gathers and 64-bit
- * compares). */
+ * them, are slow on AMD CPUs before Zen 3; a pdep remains for the refill at
+ * a block's end). Thresholds that change with time stay with the scalar loop
+ * here (they would need gathers and 64-bit compares): engine_agent.c never
+ * gives this kernel a plan with timed set. */
 #define LANES8 __attribute__((target("avx2,bmi2,popcnt")))
 #define LANES8_INLINE static inline LANES8 __attribute__((always_inline))
 

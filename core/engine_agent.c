@@ -271,8 +271,9 @@ static void plan_lanes(agent_plan *p)
         }
     }
     if (!thresholds_constant(p)) { /* gathers: the AVX-512 kernel only */
-        double rate = l->isa == CJM_LANES_AVX512 ? move_rate(p) : 0;
-        p->use_lanes = rate >= LANES_TIMED_MIN_RATE && plan_lanes_timed(p, rate);
+        double rate = move_rate(p);
+        p->use_lanes =
+            l->isa == CJM_LANES_AVX512 && rate >= LANES_TIMED_MIN_RATE && plan_lanes_timed(p, rate);
         return;
     }
     for (int g = 0; g < p->G; g++)
