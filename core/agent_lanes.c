@@ -306,6 +306,32 @@ static sink flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, s
     return (sink){log->stays, log->codes, log->ends};
 }
 
+/* Where the logs are too full for another pass of two groups of `width`
+ * lanes. Each append stores a whole vector of width records (ends: two
+ * halves) from a log's end, and a pass of both groups appends to the stays
+ * at most 4 times (each group: the stays that end, those in final stages),
+ * to the entries twice and to the ends twice in two halves: a log with that
+ * many times width free places takes a pass. */
+static sink log_full(cjm_lanes_log *log, int width)
+{
+    enum { STAYS_APPENDS = 4, CODES_APPENDS = 2, ENDS_APPENDS = 2 };
+    return (sink){log->stays + CJM_LANES_LOG - width * STAYS_APPENDS,
+                  log->codes + CJM_LANES_LOG - width * CODES_APPENDS,
+                  log->ends + CJM_LANES_LOG - width * ENDS_APPENDS};
+}
+
+/* A block's end: its last records, its entries by code and the copies of
+ * the counters go into the tally. */
+static void close_logs(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, sink out)
+{
+    flush(p, tally, log, out);
+    add_entries(p, tally, log);
+    for (int i = 0; i < (CJM_LANES_COPIES - 1) * p->lay.ret_num; i++) {
+        tally[i % p->lay.ret_num] += log->copies[i];
+        log->copies[i] = 0;
+    }
+}
+
 /* The PCG32 output of eight states (a cjm_lanes_prepare helper), on 32-bit
  * halves: lo and hi of each state in one permute, then ymm shifts. */
 LANES_INLINE __m256i output8(__m512i old)
@@ -539,15 +565,7 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     memset(&c0, 0, sizeof c0);
     memset(&c1, 0, sizeof c1);
     sink out = {log->stays, log->codes, log->ends};
-    /* Each append stores a whole vector of sixteen (ends: two of eight) from
-     * a log's end, and a pass of both groups appends to the stays at most 4
-     * times (each group: the stays that end, those in final stages), to the
-     * entries twice and to the ends twice as two halves: a log with that many
-     * times sixteen free places takes a pass. */
-    enum { STAYS_APPENDS = 4, CODES_APPENDS = 2, ENDS_APPENDS = 2 };
-    const uint32_t *stays_full = log->stays + CJM_LANES_LOG - 16 * STAYS_APPENDS;
-    const uint32_t *codes_full = log->codes + CJM_LANES_LOG - 16 * CODES_APPENDS;
-    const uint64_t *ends_full = log->ends + CJM_LANES_LOG - 16 * ENDS_APPENDS;
+    const sink full = log_full(log, 16);
     int next = 0;
     refill(p, b, 0xffff, &c0, &next);
     refill(p, b, 0xffff, &c1, &next);
@@ -562,15 +580,10 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
         }
         book(p, b, &c0, &out, &next, &x0, degree, timed);
         book(p, b, &c1, &out, &next, &x1, degree, timed);
-        if (out.stays >= stays_full || out.codes >= codes_full || out.ends >= ends_full)
+        if (out.stays >= full.stays || out.codes >= full.codes || out.ends >= full.ends)
             out = flush(p, tally, log, out);
     }
-    flush(p, tally, log, out);
-    add_entries(p, tally, log);
-    for (int i = 0; i < (CJM_LANES_COPIES - 1) * p->lay.ret_num; i++) {
-        tally[i % p->lay.ret_num] += log->copies[i];
-        log->copies[i] = 0;
-    }
+    close_logs(p, tally, log, out);
 }
 
 /* fn, a kernel's loop, compiled for 1 to 4 edges out of a stage (its loops
@@ -936,11 +949,7 @@ LANES8_INLINE void run8(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64
     memset(&c0, 0, sizeof c0);
     memset(&c1, 0, sizeof c1);
     sink out = {log->stays, log->codes, log->ends};
-    /* as in run(), with stores of eight (ends: two of four per group) */
-    enum { STAYS_APPENDS = 4, CODES_APPENDS = 2, ENDS_APPENDS = 2 };
-    const uint32_t *stays_full = log->stays + CJM_LANES_LOG - 8 * STAYS_APPENDS;
-    const uint32_t *codes_full = log->codes + CJM_LANES_LOG - 8 * CODES_APPENDS;
-    const uint64_t *ends_full = log->ends + CJM_LANES_LOG - 8 * ENDS_APPENDS;
+    const sink full = log_full(log, 8);
     int next = 0;
     refill8(p, b, 0xff, &c0, &next);
     refill8(p, b, 0xff, &c1, &next);
@@ -950,15 +959,10 @@ LANES8_INLINE void run8(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64
         decide8(p, &c1, &x1, &j, cells, waits);
         book8(p, b, &c0, &out, &next, &x0, degree, cells);
         book8(p, b, &c1, &out, &next, &x1, degree, cells);
-        if (out.stays >= stays_full || out.codes >= codes_full || out.ends >= ends_full)
+        if (out.stays >= full.stays || out.codes >= full.codes || out.ends >= full.ends)
             out = flush(p, tally, log, out);
     }
-    flush(p, tally, log, out);
-    add_entries(p, tally, log);
-    for (int i = 0; i < (CJM_LANES_COPIES - 1) * p->lay.ret_num; i++) {
-        tally[i % p->lay.ret_num] += log->copies[i];
-        log->copies[i] = 0;
-    }
+    close_logs(p, tally, log, out);
 }
 
 static LANES8 void run_avx2(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *tally,
