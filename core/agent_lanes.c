@@ -37,6 +37,25 @@ int cjm_lanes_fits(const cjm_model *m, int horizon)
 
 #define LANES __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,bmi2")))
 #define LANES_INLINE static inline LANES __attribute__((always_inline))
+#define LANES8 __attribute__((target("avx2,bmi2,popcnt")))
+#define LANES8_INLINE static inline LANES8 __attribute__((always_inline))
+
+/* The PCG32 output of eight states (lanes 0-3 in a, 4-7 in b), for the AVX2
+ * kernel and both kernels' preparing of customers. */
+LANES8_INLINE __m256i output8(__m256i a, __m256i b)
+{
+    const __m256i halves = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    __m256i pa = _mm256_permutevar8x32_epi32(a, halves),
+            pb = _mm256_permutevar8x32_epi32(b, halves);
+    __m256i lo = _mm256_permute2x128_si256(pa, pb, 0x20),
+            hi = _mm256_permute2x128_si256(pa, pb, 0x31);
+    __m256i x =
+        _mm256_xor_si256(_mm256_or_si256(_mm256_slli_epi32(hi, 5), _mm256_srli_epi32(lo, 27)),
+                         _mm256_srli_epi32(hi, 13));
+    __m256i rot = _mm256_srli_epi32(hi, 27);
+    return _mm256_or_si256(_mm256_srlv_epi32(x, rot),
+                           _mm256_sllv_epi32(x, _mm256_sub_epi32(_mm256_set1_epi32(32), rot)));
+}
 
 int cjm_lanes_available(void)
 {
@@ -332,20 +351,6 @@ static void close_logs(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *l
     }
 }
 
-/* The PCG32 output of eight states (a cjm_lanes_prepare helper), on 32-bit
- * halves: lo and hi of each state in one permute, then ymm shifts. */
-LANES_INLINE __m256i output8(__m512i old)
-{
-    const __m512i halves = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-    __m512i both = _mm512_permutexvar_epi32(halves, old);
-    __m256i lo = _mm512_castsi512_si256(both), hi = _mm512_extracti32x8_epi32(both, 1);
-    /* bits 27..58 of old ^ (old >> 18) */
-    __m256i x =
-        _mm256_xor_si256(_mm256_or_si256(_mm256_slli_epi32(hi, 5), _mm256_srli_epi32(lo, 27)),
-                         _mm256_srli_epi32(hi, 13));
-    return _mm256_rorv_epi32(x, _mm256_srli_epi32(hi, 27));
-}
-
 /* The PCG32 output of sixteen states (lanes 0-7 in a, 8-15 in b), on 32-bit
  * halves: the low halves of all sixteen in one permute, the high in another. */
 LANES_INLINE __m512i output(__m512i a, __m512i b)
@@ -538,7 +543,9 @@ static LANES void prepare_avx512(const cjm_lanes_plan *p, uint64_t start, cjm_rn
     const __m512i i1 = _mm512_set1_epi64((long long)inc);
     const __m512i mult1 = _mm512_set1_epi64((long long)CJM_PCG_MULT);
     for (int k = 0; k < n; k += 8) {
-        __m512i u = _mm512_cvtepu32_epi64(output8(s)); /* the segment draw */
+        __m512i u = _mm512_cvtepu32_epi64(/* the segment draw */
+                                          output8(_mm512_castsi512_si256(s),
+                                                  _mm512_extracti64x4_epi64(s, 1)));
         __m256i g = _mm256_setzero_si256();
         for (int i = 0; i + 1 < p->G; i++)
             g = _mm256_mask_add_epi32(
@@ -627,8 +634,6 @@ static LANES void run_avx512(const cjm_lanes_plan *p, const cjm_lanes_block *b, 
  * a block's end). Thresholds that change with time stay with the scalar loop
  * here (they would need gathers and 64-bit compares): engine_agent.c never
  * gives this kernel a plan with timed set. */
-#define LANES8 __attribute__((target("avx2,bmi2,popcnt")))
-#define LANES8_INLINE static inline LANES8 __attribute__((always_inline))
 
 typedef struct lanes8 {
     __m256i state_lo, state_hi; /* 64-bit states of lanes 0-3 and 4-7 */
@@ -751,22 +756,6 @@ LANES8_INLINE __m256i advance8(const jumps8 *j, __m256i s)
     return _mm256_add_epi64(_mm256_add_epi64(low, _mm256_slli_epi64(cross, 32)), j->plus);
 }
 
-/* The PCG32 output of eight states (lanes 0-3 in a, 4-7 in b). */
-LANES8_INLINE __m256i output8x2(__m256i a, __m256i b)
-{
-    const __m256i halves = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-    __m256i pa = _mm256_permutevar8x32_epi32(a, halves),
-            pb = _mm256_permutevar8x32_epi32(b, halves);
-    __m256i lo = _mm256_permute2x128_si256(pa, pb, 0x20),
-            hi = _mm256_permute2x128_si256(pa, pb, 0x31);
-    __m256i x =
-        _mm256_xor_si256(_mm256_or_si256(_mm256_slli_epi32(hi, 5), _mm256_srli_epi32(lo, 27)),
-                         _mm256_srli_epi32(hi, 13));
-    __m256i rot = _mm256_srli_epi32(hi, 27);
-    return _mm256_or_si256(_mm256_srlv_epi32(x, rot),
-                           _mm256_sllv_epi32(x, _mm256_sub_epi32(_mm256_set1_epi32(32), rot)));
-}
-
 /* As stay(), for eight lanes. */
 LANES8_INLINE __m256i stay8(const lanes8 *c, __m256i end)
 {
@@ -884,7 +873,7 @@ LANES8_INLINE void decide8(const cjm_lanes_plan *p, lanes8 *c, decision8 *x, con
     __m256i t1 = _mm256_add_epi32(c->t, _mm256_set1_epi32(K));
     for (int k = 0; k < K; k++) {
         __m256i next_lo = advance8(j, lo), next_hi = advance8(j, hi);
-        __m256i v = _mm256_add_epi32(output8x2(lo, hi), rot);
+        __m256i v = _mm256_add_epi32(output8(lo, hi), rot);
         __m256i m = _mm256_andnot_si256(taken, _mm256_and_si256(active, below_u32(v, leave)));
         if (waits || k == 0) m = _mm256_or_si256(m, _mm256_andnot_si256(taken, all));
         if (waits) m = _mm256_and_si256(m, _mm256_cmpgt_epi32(_mm256_set1_epi32(k + 1), early));

@@ -74,7 +74,8 @@ typedef struct cjm_lanes_plan {
 
 /* One block's customers, after their segment draw: rng state at their first
  * move's slot, first cell (segment x S) and arrival step. Arrays are readable
- * 16 past n. */
+ * CJM_LANES_SPARE past n (the kernel loads sixteen lanes at a time). */
+#define CJM_LANES_SPARE 16
 typedef struct cjm_lanes_block {
     int n;
     uint64_t inc;

@@ -696,12 +696,11 @@ static void *worker(void *arg)
     w.tally = malloc((size_t)job->lay.width * sizeof *w.tally);
     w.acc = calloc((size_t)job->lay.width, sizeof *w.acc);
     w.acc_run = -1;
-    /* 16 spare entries: the kernel loads sixteen lanes at a time, past the
-     * block's end (what it loads there, zeros or an earlier block's
-     * customers, goes to no lane) */
-    w.lane_state = calloc(BLOCK_CUSTOMERS + 16, sizeof *w.lane_state);
-    w.lane_cell = calloc(BLOCK_CUSTOMERS + 16, sizeof *w.lane_cell);
-    w.lane_arrival = calloc(BLOCK_CUSTOMERS + 16, sizeof *w.lane_arrival);
+    /* spare entries: the kernel loads past the block's end (what it loads
+     * there, zeros or an earlier block's customers, goes to no lane) */
+    w.lane_state = calloc(BLOCK_CUSTOMERS + CJM_LANES_SPARE, sizeof *w.lane_state);
+    w.lane_cell = calloc(BLOCK_CUSTOMERS + CJM_LANES_SPARE, sizeof *w.lane_cell);
+    w.lane_arrival = calloc(BLOCK_CUSTOMERS + CJM_LANES_SPARE, sizeof *w.lane_arrival);
     w.log = calloc(1, sizeof *w.log);
     if (w.log)
         w.log->copies =
