@@ -23,12 +23,14 @@
     "  stages = { { 'a' }, { 'b', converts = true } },\n"                                          \
     "  transitions = { a = { b = " P " } } }\n"
 
-static cjm_status load(const char *lua, size_t memory, cjm_error *err, cjm_model **out)
+static cjm_status load_cancel(const char *lua, size_t memory, cjm_cancel *cancel, cjm_error *err,
+                              cjm_model **out)
 {
     char *path = tu_write_temp(lua);
     assert_non_null(path);
     cjm_load_options o = {0};
     o.lua_memory = memory;
+    o.cancel = cancel;
     cjm_model *m = NULL;
     memset(err, 0, sizeof *err);
     cjm_status st = cjm_model_load(path, &o, &m, err);
@@ -39,6 +41,11 @@ static cjm_status load(const char *lua, size_t memory, cjm_error *err, cjm_model
     else
         cjm_model_free(&m);
     return st;
+}
+
+static cjm_status load(const char *lua, size_t memory, cjm_error *err, cjm_model **out)
+{
+    return load_cancel(lua, memory, NULL, err, out);
 }
 
 /* Loads, expecting failure with each wanted substring in a one-line message. */
@@ -314,31 +321,36 @@ static void test_messages_stay_one_line(void **state)
            NULL);
 }
 
-/* Ctrl-C during a load: cjm_interrupt() is for the whole process, so it is
- * tried in a child. */
+/* Ctrl-C during a load or a run: a requested token stops the calls given
+ * it (an endless loop in the scenario, the engines), and only those: a load
+ * and a run without it go on. */
 static void test_interrupt(void **state)
 {
     (void)state;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        cjm_limits_set_defaults(UINT64_MAX, 600);
-        cjm_interrupt();
-        cjm_error err;
-        cjm_status st = load("while true do end\n" TAIL("0.5"), 0, &err, NULL);
-        int ok = st == CJM_EINTERRUPT && strcmp(err.msg, "interrupted") == 0;
-        cjm_model *m = NULL;
-        cjm_status st2 = load(TAIL("0.5"), 0, &err, &m);
-        cjm_result *r = NULL;
-        cjm_settings s = cjm_settings_default();
-        ok = ok && st2 == CJM_OK && cjm_run(m, &s, &r, &err) == CJM_EINTERRUPT && !r;
-        cjm_model_free(&m);
-        _exit(ok ? 0 : 1);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    cjm_limits_set_defaults(UINT64_MAX, 600);
+    cjm_cancel *cancel = cjm_cancel_new();
+    assert_non_null(cancel);
+    assert_int_equal(cjm_cancel_requested(cancel), 0);
+    cjm_cancel_request(cancel);
+    assert_int_equal(cjm_cancel_requested(cancel), 1);
+    cjm_error err;
+    assert_int_equal(load_cancel("while true do end\n" TAIL("0.5"), 0, cancel, &err, NULL),
+                     CJM_EINTERRUPT);
+    assert_string_equal(err.msg, "interrupted");
+    cjm_model *m = NULL;
+    assert_int_equal(load(TAIL("0.5"), 0, &err, &m), CJM_OK);
+    cjm_limits_set_defaults(0, 0);
+    cjm_result *r = NULL;
+    cjm_settings s = cjm_settings_default();
+    assert_int_equal(cjm_run(m, &s, &r, &err), CJM_OK);
+    cjm_result_free(&r);
+    s.cancel = cancel;
+    assert_int_equal(cjm_run(m, &s, &r, &err), CJM_EINTERRUPT);
+    assert_null(r);
+    assert_int_equal(cjm_cancel_requested(NULL), 0);
+    cjm_model_free(&m);
+    cjm_cancel_free(&cancel);
+    assert_null(cancel);
 }
 
 int main(void)

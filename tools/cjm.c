@@ -279,8 +279,8 @@ int cli_fail(const cjm_error *err)
 
 cjm_load_options cli_load_options(const cli *c)
 {
-    return (cjm_load_options){c->sets,    c->set_count, c->fixes,     c->fix_count,
-                              c->variant, c->horizon,   c->lua_memory};
+    return (cjm_load_options){c->sets,    c->set_count, c->fixes,      c->fix_count,
+                              c->variant, c->horizon,   c->lua_memory, c->settings.cancel};
 }
 
 static int load(const cli *c, cjm_model **m, cjm_error *err)
@@ -404,15 +404,19 @@ static const cli_command *find_command(const char *name)
 
 /* Ctrl-C: the run stops at its next block and exits with status 130, leaving
  * any -o file as it was; a second Ctrl-C stops at once. */
+static cjm_cancel *interrupt_token;
+
 static void on_sigint(int sig)
 {
     (void)sig;
-    cjm_interrupt();
+    cjm_cancel_request(interrupt_token);
     signal(SIGINT, SIG_DFL);
 }
 
 int main(int argc, char **argv)
 {
+    interrupt_token = cjm_cancel_new();
+    if (!interrupt_token) return cli_usage_error("out of memory");
     signal(SIGINT, on_sigint);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
@@ -424,6 +428,7 @@ int main(int argc, char **argv)
         return 0;
     }
     cli c = {.settings = cjm_settings_default(), .format = CJM_FORMAT_TABLE};
+    c.settings.cancel = interrupt_token;
     if (!(c.cmd = find_command(argv[1]))) return cli_usage_error("unknown command '%s'", argv[1]);
     int rc = parse_args(&c, argc, argv);
     if (rc == 0) rc = c.cmd->run(&c);

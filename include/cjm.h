@@ -47,6 +47,19 @@ typedef enum cjm_engine_kind {
 typedef struct cjm_model cjm_model;
 typedef struct cjm_result cjm_result;
 
+/* A request to stop, made by the caller (a Ctrl-C handler, say) and seen by
+ * the loads and runs given it in their options or settings: they return
+ * CJM_EINTERRUPT ("interrupted") at their next check (a block of customers,
+ * a run, a Lua instruction count). cjm_cancel_request is async-signal-safe;
+ * a request lasts for the life of the token. NULL tokens are never
+ * cancelled. */
+typedef struct cjm_cancel cjm_cancel;
+
+cjm_cancel *cjm_cancel_new(void); /* NULL if out of memory */
+void cjm_cancel_free(cjm_cancel **c);
+void cjm_cancel_request(cjm_cancel *c);
+int cjm_cancel_requested(const cjm_cancel *c);
+
 /* A PATH=VALUE override from --set (or a variant's `set`). */
 typedef struct cjm_override {
     const char *path;
@@ -61,6 +74,7 @@ typedef struct cjm_load_options {
     const char *variant; /* NULL: the baseline */
     int horizon;         /* 0: the scenario's horizon */
     size_t lua_memory;   /* bytes; 0: the default */
+    cjm_cancel *cancel;  /* NULL: the load cannot be cancelled */
 } cjm_load_options;
 
 typedef enum cjm_sampling {
@@ -79,6 +93,7 @@ typedef struct cjm_settings {
     uint64_t seed;
     int threads; /* 0: every core */
     cjm_sampling sampling;
+    cjm_cancel *cancel; /* NULL: the run cannot be cancelled */
 } cjm_settings;
 
 /* Defaults: agent engine, 100 runs, the scenario's cohort and horizon, seed 1. */
@@ -95,12 +110,6 @@ void cjm_model_describe(const cjm_model *m, FILE *f);
 /* Simulates (or, for the exact engine, computes) the model. */
 cjm_status cjm_run(const cjm_model *m, const cjm_settings *s, cjm_result **out, cjm_error *err);
 void cjm_result_free(cjm_result **r);
-
-/* Asks every load and run in progress, and every later one, to stop: they
- * return CJM_EINTERRUPT ("interrupted"). Async-signal-safe (for a SIGINT
- * handler); the request lasts for the life of the process. */
-void cjm_interrupt(void);
-int cjm_interrupted(void);
 
 /* A baseline and its alternatives (variants, or fixes), run with common random
  * numbers: the same seed, so each customer draws the same numbers in every arm. */

@@ -1,6 +1,7 @@
-/* sampling.c: drawing the uncertain inputs of every run, by inversion
- * (x = Q(u)) so that plain sampling, Latin hypercube and rank correlation
- * all act on the same uniforms.
+/* sampling.c: the uniforms behind uncertain inputs (plain or Latin
+ * hypercube), rank correlation on plain matrices, Spearman's rho. Inputs are
+ * drawn by inversion (x = Q(u), model/draws.c) so that plain sampling, Latin
+ * hypercube and rank correlation all act on the same uniforms.
  *
  * Iman and Conover (1982), "A distribution-free approach to inducing rank
  * correlation among input variables": reorder each input's draws so that their
@@ -18,7 +19,7 @@
 
 enum { STREAM_UNIFORMS = 1, STREAM_STRATA = 2, STREAM_SCORES = 3 };
 
-static uint64_t path_key(const char *path)
+uint64_t cjm_path_key(const char *path)
 {
     uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
     for (const unsigned char *p = (const unsigned char *)path; *p; p++)
@@ -37,9 +38,8 @@ static void shuffle(int *perm, int n, cjm_rng *rng)
     }
 }
 
-/* Uniforms on (0, 1) for one input: independent, or one per stratum. */
-static void uniforms(uint64_t seed, uint64_t key, int runs, cjm_sampling method, int *perm,
-                     double *u)
+void cjm_input_uniforms(uint64_t seed, uint64_t key, int runs, cjm_sampling method, int *perm,
+                        double *u)
 {
     cjm_rng rng;
     cjm_rng_stream(&rng, seed, key, STREAM_UNIFORMS);
@@ -48,17 +48,6 @@ static void uniforms(uint64_t seed, uint64_t key, int runs, cjm_sampling method,
     cjm_rng_stream(&rng, seed, key, STREAM_STRATA);
     shuffle(perm, runs, &rng);
     for (int r = 0; r < runs; r++) u[r] = (perm[r] + u[r]) / runs;
-}
-
-static void draw_column(const cjm_input *in, const double *u, int runs, double *x, int stride)
-{
-    for (int r = 0; r < runs; r++) {
-        double v = cjm_dist_quantile(&in->dist, u[r]);
-        if (in->integral) v = floor(v + 0.5);
-        if (v < in->lo) v = in->lo; /* rounding may step just outside */
-        if (v > in->hi) v = in->hi;
-        x[(size_t)r * stride] = v;
-    }
 }
 
 int cjm_cholesky(const double *a, double *l, int n)
@@ -130,13 +119,11 @@ static void reorder(double *x, int stride, const double *t, int k, int runs, ran
 }
 
 /* Random permutations of van der Waerden scores, one column per input. */
-static void score_matrix(const cjm_model *m, const cjm_corr_group *g, uint64_t seed, int runs,
-                         int *perm, double *s)
+static void score_matrix(const uint64_t *keys, int k, uint64_t seed, int runs, int *perm, double *s)
 {
-    int k = g->size;
     for (int j = 0; j < k; j++) {
         cjm_rng rng;
-        cjm_rng_stream(&rng, seed, path_key(m->inputs[g->inputs[j]].path), STREAM_SCORES);
+        cjm_rng_stream(&rng, seed, keys[j], STREAM_SCORES);
         shuffle(perm, runs, &rng);
         for (int r = 0; r < runs; r++)
             s[r * k + j] = cjm_normal_quantile((perm[r] + 1.0) / (runs + 1.0));
@@ -145,14 +132,14 @@ static void score_matrix(const cjm_model *m, const cjm_corr_group *g, uint64_t s
 
 /* M = P Q^-1, with P the Cholesky factor of the normal-score target and Q
  * that of the scores' own correlation: rows t = M s have the target. */
-static int mixing(const cjm_corr_group *g, const double *s, int runs, double *mix)
+static int mixing(const double *matrix, int k, const double *s, int runs, double *mix)
 {
-    int k = g->size, ok;
+    int ok;
     double *target = malloc((size_t)k * k * sizeof *target), *e = malloc((size_t)k * k * sizeof *e);
     double *p = malloc((size_t)k * k * sizeof *p), *q = malloc((size_t)k * k * sizeof *q);
     double *qi = malloc((size_t)k * k * sizeof *qi);
     if (!(ok = target && e && p && q && qi)) goto done;
-    for (int i = 0; i < k * k; i++) target[i] = 2 * sin(3.14159265358979323846 * g->matrix[i] / 6);
+    for (int i = 0; i < k * k; i++) target[i] = 2 * sin(3.14159265358979323846 * matrix[i] / 6);
     correlation(s, runs, k, e);
     if (!(ok = cjm_cholesky(target, p, k))) goto done;
     if (!cjm_cholesky(e, q, k)) /* few runs: the scores themselves are collinear */
@@ -169,60 +156,26 @@ done:
     return ok;
 }
 
-static cjm_status correlate_group(const cjm_model *m, const cjm_corr_group *g, uint64_t seed,
-                                  int runs, const int *column, double *x, cjm_error *err)
+int cjm_iman_conover(double *x, int stride, const int *col, const uint64_t *keys, int k,
+                     const double *matrix, uint64_t seed, int runs)
 {
-    int k = g->size, U = m->uncertain_count;
-    if (runs <= k)
-        return cjm_error_set(err, CJM_EUSAGE,
-                             "%s:%d: cjm.correlate: %d correlated inputs need more than %d runs",
-                             m->file, g->line, k, runs);
     double *s = malloc((size_t)runs * k * sizeof *s), *t = malloc((size_t)runs * k * sizeof *t);
     double *mix = malloc((size_t)k * k * sizeof *mix),
            *sorted = malloc((size_t)runs * sizeof *sorted);
     int *perm = malloc((size_t)runs * sizeof *perm);
     ranked *buf = malloc((size_t)runs * sizeof *buf);
-    cjm_status st = s && t && mix && sorted && perm && buf
-                        ? CJM_OK
-                        : cjm_error_set(err, CJM_ENOMEM, "out of memory correlating inputs");
-    if (st == CJM_OK) score_matrix(m, g, seed, runs, perm, s);
-    if (st == CJM_OK && !mixing(g, s, runs, mix))
-        st = cjm_error_set(err, CJM_ESCENARIO,
-                           "%s:%d: cjm.correlate: the correlations cannot be reached (the matrix "
-                           "is not positive definite after conversion to normal scores)",
-                           m->file, g->line);
-    for (int r = 0; st == CJM_OK && r < runs; r++)
+    int rc = s && t && mix && sorted && perm && buf ? 0 : -1;
+    if (rc == 0) score_matrix(keys, k, seed, runs, perm, s);
+    if (rc == 0 && !mixing(matrix, k, s, runs, mix)) rc = 1;
+    for (int r = 0; rc == 0 && r < runs; r++)
         for (int i = 0; i < k; i++) {
             double sum = 0;
             for (int j = 0; j < k; j++) sum += mix[i * k + j] * s[r * k + j];
             t[r * k + i] = sum;
         }
-    for (int i = 0; st == CJM_OK && i < k; i++)
-        reorder(x + column[g->inputs[i]], U, t + i, k, runs, buf, sorted);
+    for (int i = 0; rc == 0 && i < k; i++) reorder(x + col[i], stride, t + i, k, runs, buf, sorted);
     free(s), free(t), free(mix), free(sorted), free(perm), free(buf);
-    return st;
-}
-
-cjm_status cjm_sample_inputs(const cjm_model *m, int runs, uint64_t seed, cjm_sampling method,
-                             double *x, cjm_error *err)
-{
-    int U = m->uncertain_count;
-    double *u = malloc((size_t)runs * sizeof *u);
-    int *perm = malloc((size_t)runs * sizeof *perm);
-    int *column = malloc((size_t)(m->input_count + 1) * sizeof *column);
-    cjm_status st = u && perm && column
-                        ? CJM_OK
-                        : cjm_error_set(err, CJM_ENOMEM, "out of memory drawing inputs");
-    for (int c = 0; st == CJM_OK && c < U; c++) {
-        const cjm_input *in = &m->inputs[m->uncertain[c]];
-        column[m->uncertain[c]] = c;
-        uniforms(seed, path_key(in->path), runs, method, perm, u);
-        draw_column(in, u, runs, x + c, U);
-    }
-    for (int g = 0; st == CJM_OK && g < m->group_count; g++)
-        st = correlate_group(m, &m->groups[g], seed, runs, column, x, err);
-    free(u), free(perm), free(column);
-    return st;
+    return rc;
 }
 
 static void ranks(const double *v, int n, int stride, double *out, ranked *buf)

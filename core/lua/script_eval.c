@@ -1,5 +1,5 @@
 /* script_eval.c: calls a function-valued probability for one (step, segment).
- * The engines never call this: cjm_model_tabulate() does, once per cell. */
+ * The engines never call this: cjm_script_tabulate() does, once per cell. */
 #include "script_internal.h"
 
 #include <math.h>
@@ -54,12 +54,14 @@ static int function_line(lua_State *L, int ref)
     return ar.linedefined;
 }
 
-cjm_status cjm_script_eval_prob(cjm_script *s, const cjm_model *m, const cjm_edge *e, int g, int t,
+cjm_status cjm_script_eval_prob(cjm_script *s, const cjm_model *m, int edge, int g, int t,
                                 int dwell, double *p, int *read_dwell, cjm_error *err)
 {
     lua_State *L = s->L;
+    const cjm_edge *e = &m->edges[edge];
+    int ref = s->fn_ref[edge][g];
     char where[256];
-    lua_rawgeti(L, LUA_REGISTRYINDEX, e->fn_ref[g]);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     push_context(s, m, g, t);
     s->dwell_now = dwell;
     s->dwell_read = 0;
@@ -76,7 +78,7 @@ cjm_status cjm_script_eval_prob(cjm_script *s, const cjm_model *m, const cjm_edg
     int type = lua_type(L, -1);
     double v = lua_tonumber(L, -1);
     lua_pop(L, 1);
-    int line = function_line(L, e->fn_ref[g]);
+    int line = function_line(L, ref);
     if (type != LUA_TNUMBER)
         return cjm_script_fail(s, err, line, NULL, "%s: the function returned %s, not a number",
                                where, lua_typename(L, type));
@@ -92,7 +94,7 @@ cjm_status cjm_script_eval_arrivals(cjm_script *s, const cjm_model *m, int t, do
                                     cjm_error *err)
 {
     lua_State *L = s->L;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, m->arrivals_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->arrivals_ref);
     lua_pushinteger(L, t);
     cjm_error inner;
     if (cjm_script_pcall(s, 1, 1, NULL, &inner) != CJM_OK)

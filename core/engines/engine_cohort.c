@@ -431,7 +431,8 @@ static void funnel_step(cohort_ctx *x)
 
 static void main_pass(cohort_ctx *x, cjm_rng *rng)
 {
-    for (int t = 0; t <= x->H && !x->overflow && !cjm_interrupted(); t++) {
+    for (int t = 0; t <= x->H && !x->overflow && !cjm_cancel_requested(x->r->settings.cancel);
+         t++) {
         if (t < x->H) inject(x, rng, t);
         count_retention(x, t);
         if (t == x->H) break;
@@ -620,7 +621,7 @@ static void *worker(void *arg)
         return NULL;
     }
     int run;
-    while (!atomic_load(&job->stop) && !cjm_interrupted() &&
+    while (!atomic_load(&job->stop) && !cjm_cancel_requested(job->r->settings.cancel) &&
            (run = atomic_fetch_add(&job->next_run, 1)) < job->r->runs) {
         cjm_model *inst = NULL;
         cjm_status st = CJM_OK;

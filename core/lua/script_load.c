@@ -190,7 +190,7 @@ static cjm_status read_arrivals_spec(loader *ld, const char *path, int budget)
     m->has_arrivals = true;
     if (lua_type(L, -1) == LUA_TFUNCTION) {
         lua_pushvalue(L, -1);
-        m->arrivals_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        ld->s->arrivals_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         return CJM_OK;
     }
     double v = lua_tonumber(L, -1);
@@ -469,7 +469,8 @@ static cjm_status read_prob_value(loader *ld, cjm_edge *e, int g, const char *pa
     if (type == LUA_TFUNCTION) {
         lua_pushvalue(L, -1);
         int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-        for (int k = g0; k < g1; k++) e->kind[k] = CJM_PROB_FUNCTION, e->fn_ref[k] = ref;
+        int *refs = ld->s->fn_ref[e - ld->m->edges];
+        for (int k = g0; k < g1; k++) e->kind[k] = CJM_PROB_FUNCTION, refs[k] = ref;
         return CJM_OK;
     }
     if (cjm_script_is_per_customer(L, -1)) {
@@ -524,12 +525,26 @@ static cjm_status read_prob_table(loader *ld, cjm_edge *e, const char *path)
     return st;
 }
 
+/* A new edge's slot in the script's function references, all LUA_NOREF. */
+static int *add_fn_refs(cjm_script *s, int G)
+{
+    int **grown = realloc(s->fn_ref, (size_t)(s->fn_ref_count + 1) * sizeof *grown);
+    if (!grown) return NULL;
+    s->fn_ref = grown;
+    int *refs = malloc((size_t)G * sizeof *refs);
+    if (!refs) return NULL;
+    for (int g = 0; g < G; g++) refs[g] = LUA_NOREF;
+    return s->fn_ref[s->fn_ref_count++] = refs;
+}
+
 static cjm_status add_edge(loader *ld, int from, int to, const char *path)
 {
     cjm_model *m = ld->m;
     cjm_edge *grown = realloc(m->edges, (size_t)(m->edge_count + 1) * sizeof *grown);
     if (!grown) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     m->edges = grown;
+    if (!add_fn_refs(ld->s, m->segment_count))
+        return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     cjm_edge *e = &m->edges[m->edge_count++];
     memset(e, 0, sizeof *e);
     e->from = from;
@@ -539,12 +554,10 @@ static cjm_status add_edge(loader *ld, int from, int to, const char *path)
     int G = m->segment_count;
     e->kind = calloc((size_t)G, sizeof *e->kind);
     e->value = calloc((size_t)G, sizeof *e->value);
-    e->fn_ref = malloc((size_t)G * sizeof *e->fn_ref);
     e->pc = calloc((size_t)G, sizeof *e->pc);
     e->dwell_index = -1;
-    if (!e->path || !e->kind || !e->value || !e->fn_ref || !e->pc)
+    if (!e->path || !e->kind || !e->value || !e->pc)
         return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
-    for (int g = 0; g < G; g++) e->fn_ref[g] = LUA_NOREF;
     /* stack: spec */
     if (lua_istable(ld->L, -1) && !cjm_script_is_dist(ld->L, -1) &&
         !cjm_script_is_per_customer(ld->L, -1))
@@ -597,16 +610,37 @@ static cjm_status read_transition_source(loader *ld, const char *name)
     return st;
 }
 
+/* An edge with its function references, sorted together. */
+typedef struct edge_refs {
+    cjm_edge edge;
+    int *refs;
+} edge_refs;
+
 static int compare_edges(const void *a, const void *b)
 {
-    const cjm_edge *x = a, *y = b;
+    const cjm_edge *x = &((const edge_refs *)a)->edge, *y = &((const edge_refs *)b)->edge;
     return x->from != y->from ? x->from - y->from : x->to - y->to;
+}
+
+/* Orders the edges by (from, to) stage, their function references with them. */
+static cjm_status sort_edges(loader *ld)
+{
+    cjm_model *m = ld->m;
+    int E = m->edge_count;
+    edge_refs *tmp = malloc((size_t)(E ? E : 1) * sizeof *tmp);
+    if (!tmp) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    for (int e = 0; e < E; e++) tmp[e] = (edge_refs){m->edges[e], ld->s->fn_ref[e]};
+    qsort(tmp, (size_t)E, sizeof *tmp, compare_edges);
+    for (int e = 0; e < E; e++) m->edges[e] = tmp[e].edge, ld->s->fn_ref[e] = tmp[e].refs;
+    free(tmp);
+    return CJM_OK;
 }
 
 static cjm_status index_edges(loader *ld)
 {
     cjm_model *m = ld->m;
-    if (m->edge_count) qsort(m->edges, (size_t)m->edge_count, sizeof *m->edges, compare_edges);
+    cjm_status st = sort_edges(ld);
+    if (st != CJM_OK) return st;
     m->edge_start = calloc((size_t)m->stage_count + 1, sizeof *m->edge_start);
     if (!m->edge_start) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     for (int e = 0; e < m->edge_count; e++) m->edge_start[m->edges[e].from + 1]++;

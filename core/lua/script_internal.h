@@ -20,6 +20,12 @@ struct cjm_script {
     int ctx_ready;    /* its metatable (for c.dwell) is set */
     int dwell_now;    /* the value c.dwell gives */
     int dwell_read;   /* set when a function reads c.dwell */
+    /* Function probabilities: registry references by edge (the model's
+     * order once the loader has sorted them) and segment, LUA_NOREF where
+     * the probability is not a function. The model never sees them. */
+    int **fn_ref;     /* [edge][segment] */
+    int fn_ref_count; /* edges */
+    int arrivals_ref; /* cohort.arrivals or acquisition.budget_per_step as function(t) */
 };
 
 /* Runs the function below nargs arguments on the stack under a message handler.

@@ -66,6 +66,7 @@ typedef struct agent_job {
     _Atomic int64_t *tallies; /* [run_count][lay.width] */
     atomic_long next_item;
     atomic_int failed; /* 1: referrals without bound, 2: out of memory */
+    const cjm_cancel *cancel;
 } agent_job;
 
 static uint64_t scale32(double p)
@@ -717,7 +718,7 @@ static void *worker(void *arg)
         return (void *)1;
     }
     long item, items = job->item_start[job->run_count];
-    while (!atomic_load(&job->failed) && !cjm_interrupted() &&
+    while (!atomic_load(&job->failed) && !cjm_cancel_requested(job->cancel) &&
            (item = atomic_fetch_add(&job->next_item, 1)) < items)
         simulate_block(job, item, &w);
     merge_run(job, &w);
@@ -762,7 +763,7 @@ static void suffix_sum(double *a, int n)
 static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int first, int count,
                           cjm_error *err)
 {
-    agent_job job = {plans, first, count, NULL, plans[0]->lay, NULL, 0, 0};
+    agent_job job = {plans, first, count, NULL, plans[0]->lay, NULL, 0, 0, r->settings.cancel};
     job.item_start = malloc((size_t)(count + 1) * sizeof *job.item_start);
     job.tallies = calloc((size_t)count * job.lay.width, sizeof *job.tallies);
     double *tally = malloc((size_t)job.lay.width * sizeof *tally);

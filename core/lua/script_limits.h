@@ -6,7 +6,7 @@
  *     remove) and one unit per 32 bytes allocated;
  *   - a time limit, a backstop for work the budget cannot see (a loop over
  *     expensive library calls);
- *   - Ctrl-C (cjm_interrupt);
+ *   - the load's cancellation token (Ctrl-C in the CLI);
  * and the whole Lua state has a memory cap, enforced while scenario code runs.
  *
  * A breach cannot be caught by the scenario: once a limit is exceeded, every
@@ -26,15 +26,17 @@
 #define CJM_INSTRUCTIONS_DEFAULT 100000000ULL      /* per protected call */
 #define CJM_SECONDS_DEFAULT 60.0                   /* per protected call */
 
-/* Creates and loads a scenario (cjm_script_open) in a state whose memory is
- * capped at lua_memory bytes (0: CJM_LUA_MEMORY_DEFAULT). */
-cjm_status cjm_script_open_limited(const char *path, size_t lua_memory, cjm_script **out,
-                                   cjm_error *err);
+/* Creates a sandboxed state whose memory is capped at lua_memory bytes (0:
+ * CJM_LUA_MEMORY_DEFAULT), runs the scenario file in it and leaves the
+ * scenario table it returned, ready for cjm_script_compile(); cancel (or
+ * NULL) stops it. */
+cjm_status cjm_script_open_limited(const char *path, size_t lua_memory, const cjm_cancel *cancel,
+                                   cjm_script **out, cjm_error *err);
 
 /* A new Lua state with the limits (memory 0: the default). `file` is the
  * scenario's path: a breach is reported at the innermost line of that file
  * on the Lua stack. NULL if out of memory. Close with cjm_limits_close(). */
-lua_State *cjm_limits_newstate(size_t memory, const char *file);
+lua_State *cjm_limits_newstate(size_t memory, const char *file, const cjm_cancel *cancel);
 void cjm_limits_close(lua_State *L);
 
 /* Brackets a protected call into scenario code: enter arms the budget and the

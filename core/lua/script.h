@@ -9,9 +9,6 @@
 
 typedef struct cjm_script cjm_script;
 
-/* Creates a sandboxed state, runs the scenario file and leaves the scenario
- * table it returned in the state, ready for cjm_script_compile(). */
-cjm_status cjm_script_open(const char *path, cjm_script **out, cjm_error *err);
 void cjm_script_free(cjm_script **s);
 
 /* Applies overrides, fixes and a variant, then reads the scenario table into m
@@ -22,12 +19,17 @@ cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_m
 /* Calls the function probability of edge e for (step t, segment g, dwell d)
  * into *p, checking it returns a number in [0, 1]. *read_dwell is set when the
  * function read c.dwell (the steps since the customer entered its stage). */
-cjm_status cjm_script_eval_prob(cjm_script *s, const cjm_model *m, const cjm_edge *e, int g, int t,
-                                int dwell, double *p, int *read_dwell, cjm_error *err);
+cjm_status cjm_script_eval_prob(cjm_script *s, const cjm_model *m, int e, int g, int t, int dwell,
+                                double *p, int *read_dwell, cjm_error *err);
 
 /* Calls the arrivals function(t) of the model into *v (a number >= 0). */
 cjm_status cjm_script_eval_arrivals(cjm_script *s, const cjm_model *m, int t, double *v,
                                     cjm_error *err);
+
+/* Evaluates every probability and the arrivals for steps [0, horizon) into
+ * m's tables and checks each stage's outgoing sums (cjm_model_finish_tables):
+ * the only place function probabilities are called. */
+cjm_status cjm_script_tabulate(cjm_script *s, cjm_model *m, int horizon, cjm_error *err);
 
 /* The scenario's source text and the line that a scenario path is written on
  * (0 if it cannot be found), for error messages. */

@@ -1,11 +1,12 @@
 /* model.h: the compiled model, as the engines see it. Plain C arrays only:
- * nothing here refers to Lua, except the opaque script handle that the loader
- * keeps so that function-valued probabilities can be evaluated into tables. */
+ * nothing here refers to Lua (the Lua layer fills these tables and closes its
+ * state when loading ends). */
 #ifndef CJM_MODEL_H
 #define CJM_MODEL_H
 
 #include "cjm.h"
 #include "dist.h"
+#include "error.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,7 +46,6 @@ typedef struct cjm_edge {
     int line;            /* the scenario line it is written on, 0 if unknown */
     cjm_prob_kind *kind; /* [segment] */
     double *value;       /* [segment]: the constant, when kind is CONST */
-    int *fn_ref;         /* [segment]: Lua registry reference, when FUNCTION */
     int *pc;             /* [segment]: index into the model's per_customer, when PER_CUSTOMER */
     int dwell_index;     /* >= 0: a function reads c.dwell; its table is dwell[dwell_index] */
 } cjm_edge;
@@ -107,8 +107,6 @@ typedef struct cjm_corr_group {
     int line;
 } cjm_corr_group;
 
-struct cjm_script;
-
 struct cjm_model {
     char *name, *step_name, *file;
     char sha256[65];
@@ -129,7 +127,7 @@ struct cjm_model {
     int *edge_start; /* [stage_count + 1]: edges of stage s are [edge_start[s], edge_start[s+1]) */
 
     /* prob[(t * segment_count + g) * edge_count + e]: p(edge e, step t, segment g),
-     * t in [0, horizon). Filled by cjm_model_tabulate(). */
+     * t in [0, horizon). Filled by the Lua layer (cjm_script_tabulate). */
     double *prob;
     int prob_horizon;
 
@@ -143,7 +141,6 @@ struct cjm_model {
     double *arrivals; /* [horizon]: whole prospects arriving at step t (cumulatively rounded) */
     int64_t arrivals_total;
     bool has_arrivals;
-    int arrivals_ref;          /* function(t), or LUA_NOREF (-2) */
     double arrivals_value;     /* per step, when a number */
     bool arrivals_budget;      /* the spec is a budget per step: divided by cost_per_prospect */
     const char *arrivals_path; /* "cohort.arrivals" or "acquisition.budget_per_step" */
@@ -176,8 +173,6 @@ struct cjm_model {
     /* An instance is a copy of a base model with one run's draws written in:
      * it owns only stages, barriers, raw and prob; the rest is the base's. */
     const struct cjm_model *base;
-
-    struct cjm_script *script; /* owns the Lua state, for function probabilities */
 };
 
 /* A copy of m with the uncertain inputs set to x[0 .. uncertain_count-1]
@@ -216,16 +211,31 @@ cjm_status cjm_model_refuse_per_customer(const struct cjm_model *m, const char *
 /* The time-in-stage probability of dwell table k at (t, g, d). */
 double cjm_model_dwell_prob(const struct cjm_model *m, int k, int t, int g, int d);
 
-/* Evaluates every probability for steps [0, horizon) into m->prob and checks
- * each stage's outgoing sum: the only place function probabilities are called. */
-cjm_status cjm_model_tabulate(struct cjm_model *m, int horizon, cjm_error *err);
+/* Allocates raw and prob for steps [0, horizon) (prob_horizon = horizon),
+ * for the Lua layer to fill raw. */
+cjm_status cjm_model_tables_new(struct cjm_model *m, int horizon, cjm_error *err);
+
+/* Once raw is filled: prob = raw with the barriers, fix costs summed, and
+ * every stage's outgoing sums checked (also with the uncertain
+ * probabilities at the top of their ranges). */
+cjm_status cjm_model_finish_tables(struct cjm_model *m, cjm_error *err);
+
+/* The written probability of edge e at (t, g), before barriers. */
+static inline double cjm_model_raw_prob(const struct cjm_model *m, int t, int g, int e)
+{
+    return m->raw[((size_t)t * m->segment_count + g) * m->edge_count + e];
+}
+
+/* Fills x[runs][uncertain_count] with each run's draws: plain random or Latin
+ * hypercube, then rank correlation (Iman-Conover) within each correlation
+ * group. Each input's draws come from a stream keyed by the seed and the
+ * input's path, so a variant that changes one input leaves the others'
+ * draws as they were (common random numbers across variants). */
+cjm_status cjm_sample_inputs(const struct cjm_model *m, int runs, uint64_t seed,
+                             cjm_sampling method, double *x, cjm_error *err);
 
 /* Index of a stage or segment by name, -1 if none. */
 int cjm_model_stage_index(const struct cjm_model *m, const char *name);
 int cjm_model_segment_index(const struct cjm_model *m, const char *name);
-
-/* printf-style error filling; returns code. */
-cjm_status cjm_error_set(cjm_error *err, cjm_status code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -38,22 +38,12 @@ typedef struct cjm_limits {
     int mem_pending;
     const void *pend_ptr;
     size_t pend_osize, pend_nsize;
+    const cjm_cancel *cancel; /* the load's, or NULL */
 } cjm_limits;
 
 static uint64_t default_instructions = CJM_INSTRUCTIONS_DEFAULT;
 static double default_seconds = CJM_SECONDS_DEFAULT;
-static atomic_int interrupted;
 static const char breach_token = 0; /* the error object a breach raises */
-
-void cjm_interrupt(void)
-{
-    atomic_store_explicit(&interrupted, 1, memory_order_relaxed);
-}
-
-int cjm_interrupted(void)
-{
-    return atomic_load_explicit(&interrupted, memory_order_relaxed);
-}
 
 void cjm_limits_set_defaults(uint64_t instructions, double seconds)
 {
@@ -137,7 +127,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
             set_breach(lim, L, BREACH_MEMORY, 0); /* located when it was refused */
         else if (lim->work > lim->budget)
             set_breach(lim, L, BREACH_INSTRUCTIONS, 1);
-        else if (cjm_interrupted())
+        else if (cjm_cancel_requested(lim->cancel))
             set_breach(lim, L, BREACH_INTERRUPT, 0);
         else if (elapsed(lim) > lim->seconds)
             set_breach(lim, L, BREACH_TIME, 1);
@@ -191,7 +181,7 @@ static int panic(lua_State *L)
     return 0; /* Lua aborts */
 }
 
-lua_State *cjm_limits_newstate(size_t memory, const char *file)
+lua_State *cjm_limits_newstate(size_t memory, const char *file, const cjm_cancel *cancel)
 {
     cjm_limits *lim = calloc(1, sizeof *lim);
     if (!lim) return NULL;
@@ -201,6 +191,7 @@ lua_State *cjm_limits_newstate(size_t memory, const char *file)
     lim->cap = memory ? memory : CJM_LUA_MEMORY_DEFAULT;
     lim->budget = default_instructions;
     lim->seconds = default_seconds;
+    lim->cancel = cancel;
     lua_State *L = lim->file && lim->chunk ? lua_newstate(limited_alloc, lim) : NULL;
     if (!L) {
         free(lim->file);

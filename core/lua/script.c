@@ -17,31 +17,6 @@ struct cjm_embedded {
 };
 extern const struct cjm_embedded cjm_embedded_scripts[];
 
-cjm_status cjm_error_set(cjm_error *err, cjm_status code, const char *fmt, ...)
-{
-    if (err) {
-        char raw[sizeof err->msg]; /* not err->msg: an argument may be err->msg itself */
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(raw, sizeof raw, fmt, ap);
-        va_end(ap);
-        /* One line: control characters (a key "a\nb" in a scenario) are shown escaped. */
-        size_t n = 0;
-        for (const unsigned char *p = (const unsigned char *)raw; *p && n + 5 < sizeof err->msg;
-             p++) {
-            if (*p == '\n')
-                n += (size_t)snprintf(err->msg + n, 3, "\\n");
-            else if (*p < 32 || *p == 127)
-                n += (size_t)snprintf(err->msg + n, 5, "\\x%02x", *p);
-            else
-                err->msg[n++] = (char)*p;
-        }
-        err->msg[n] = '\0';
-        err->code = code;
-    }
-    return code;
-}
-
 static void vfail(const cjm_script *s, cjm_error *err, int line, const char *path, const char *fmt,
                   va_list ap)
 {
@@ -479,20 +454,15 @@ static cjm_status run_scenario(cjm_script *s, cjm_error *err)
     return CJM_OK;
 }
 
-cjm_status cjm_script_open(const char *path, cjm_script **out, cjm_error *err)
-{
-    return cjm_script_open_limited(path, 0, out, err);
-}
-
-cjm_status cjm_script_open_limited(const char *path, size_t lua_memory, cjm_script **out,
-                                   cjm_error *err)
+cjm_status cjm_script_open_limited(const char *path, size_t lua_memory, const cjm_cancel *cancel,
+                                   cjm_script **out, cjm_error *err)
 {
     *out = NULL;
     cjm_script *s = calloc(1, sizeof *s);
     if (!s) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    s->scenario_ref = s->ctx_ref = LUA_NOREF;
+    s->scenario_ref = s->ctx_ref = s->arrivals_ref = LUA_NOREF;
     s->file = strdup(path);
-    s->L = s->file ? cjm_limits_newstate(lua_memory, path) : NULL;
+    s->L = s->file ? cjm_limits_newstate(lua_memory, path, cancel) : NULL;
     cjm_status st = CJM_ENOMEM;
     if (!s->file || !s->L) {
         cjm_error_set(err, st, "out of memory creating the Lua state");
@@ -516,6 +486,8 @@ void cjm_script_free(cjm_script **sp)
     if (!sp || !*sp) return;
     cjm_script *s = *sp;
     cjm_limits_close(s->L);
+    for (int e = 0; e < s->fn_ref_count; e++) free(s->fn_ref[e]);
+    free(s->fn_ref);
     free(s->file);
     free(s->source);
     free(s);

@@ -6,8 +6,6 @@
  * every arm, and the difference of two arms varies far less than either. */
 #include "compare.h"
 
-#include "report.h"
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
