@@ -85,6 +85,17 @@ typedef enum cjm_sampling {
 /* Parses "random" or "lhs". Returns 0 on success. */
 int cjm_sampling_parse(const char *text, cjm_sampling *out);
 
+/* Which vectorised kernel the agent engine may use. Every choice gives the
+ * same bytes; they differ only in speed. The library never looks at the
+ * environment: the cjm program maps its CJM_SIMD variable (0, avx2, avx512)
+ * onto this setting. */
+typedef enum cjm_simd {
+    CJM_SIMD_AUTO = 0, /* the best kernel this CPU has */
+    CJM_SIMD_OFF,      /* none: the scalar loop */
+    CJM_SIMD_AVX2,     /* the AVX2 kernel at most */
+    CJM_SIMD_AVX512,   /* the AVX-512 kernel at most (AUTO's choice where the CPU has it) */
+} cjm_simd;
+
 typedef struct cjm_settings {
     cjm_engine_kind engine;
     int runs;          /* >= 1 */
@@ -94,6 +105,7 @@ typedef struct cjm_settings {
     int threads; /* 0: every core */
     cjm_sampling sampling;
     cjm_cancel *cancel; /* NULL: the run cannot be cancelled */
+    cjm_simd simd;      /* CJM_SIMD_AUTO: the best kernel the CPU has */
 } cjm_settings;
 
 /* Defaults: agent engine, 100 runs, the scenario's cohort and horizon, seed 1. */

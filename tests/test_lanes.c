@@ -89,6 +89,7 @@ static const char *slow_lua =
 static char *report_json(const cjm_model *m, int threads, int runs, int64_t customers)
 {
     cjm_settings s = cjm_settings_default();
+    s.simd = tu_simd;
     s.runs = runs;
     s.customers = customers;
     s.threads = threads;
@@ -111,6 +112,7 @@ static void show_difference(const char *a, const char *b)
 static bool runs_kernel(const cjm_model *m, int64_t customers)
 {
     cjm_settings s = cjm_settings_default();
+    s.simd = tu_simd;
     s.runs = 3;
     s.customers = customers;
     cjm_result *r = NULL;
@@ -121,33 +123,23 @@ static bool runs_kernel(const cjm_model *m, int64_t customers)
     return used;
 }
 
-/* Sets CJM_SIMD to value (NULL: unset); returns its value before, to pass
- * back here (free'd here). */
-static char *set_simd(const char *value)
+/* Sets the kernel choice of every run here (testutil's tu_simd, which
+ * tu_compare_engines uses too); returns the choice before, to pass back. */
+static cjm_simd set_simd(cjm_simd choice)
 {
-    const char *was = getenv("CJM_SIMD");
-    char *before = was ? strdup(was) : NULL;
-    if (value)
-        setenv("CJM_SIMD", value, 1);
-    else
-        unsetenv("CJM_SIMD");
+    cjm_simd before = tu_simd;
+    tu_simd = choice;
     return before;
 }
 
-static void restore_simd(char *before)
-{
-    free(set_simd(before));
-    free(before);
-}
-
-/* The JSON report with the kernel turned off (CJM_SIMD=0) and on, for 1 and
+/* The JSON report with the kernel turned off (CJM_SIMD_OFF) and on, for 1 and
  * 3 threads: all the same. Returns whether the kernel ran. Where they differ,
  * prints the scenario's text (lua, if given) and the lines that do. */
 static bool same_bytes_shown(const cjm_model *m, int runs, int64_t customers, const char *lua)
 {
-    char *before = set_simd("0");
+    cjm_simd before = set_simd(CJM_SIMD_OFF);
     char *scalar = report_json(m, 1, runs, customers);
-    restore_simd(before);
+    set_simd(before);
     char *one = report_json(m, 1, runs, customers), *three = report_json(m, 3, runs, customers);
     for (int k = 0; k < 2; k++) {
         const char *kernel = k ? three : one;
@@ -208,7 +200,7 @@ static const char *long_lua =
 static void test_kernel_covers(void **state)
 {
     (void)state;
-    int level = cjm_lanes_available();
+    int level = cjm_lanes_available(tu_simd);
     bool cpu = level != 0;
     const char *texts[] = {wide_lua, short_lua, seasonal_lua};
     for (int i = 0; i < 3; i++) {
@@ -235,9 +227,7 @@ static void test_kernel_covers(void **state)
     m = tu_load_text(text);
     assert_false(runs_kernel(m, 30));
     cjm_model_free(&m);
-    char *before = set_simd("0");
-    assert_false(cjm_lanes_available());
-    restore_simd(before);
+    assert_false(cjm_lanes_available(CJM_SIMD_OFF));
 }
 
 /* The example scenarios and the benchmark's model: the same bytes either way
@@ -263,7 +253,7 @@ static void test_same_bytes_files(void **state)
     fprintf(stderr, "vectorised kernel ran for %d of %zu files\n", covered,
             sizeof files / sizeof *files);
     /* the benchmark's two files at least */
-    if (cjm_lanes_available()) assert_true(covered >= 2);
+    if (cjm_lanes_available(tu_simd)) assert_true(covered >= 2);
 }
 
 /* With the kernel: agent vs exact within 4 SE on every metric, the funnel and
@@ -649,7 +639,7 @@ static void test_random_models(void **state)
     const char *seed = getenv("CJM_TEST_SEED"); /* other models, to look further */
     gen g = {.s = seed ? strtoull(seed, NULL, 0) * 0x9e3779b97f4a7c15ull + 1
                        : 0x853c49e6748fea9bull};
-    int level = cjm_lanes_available();
+    int level = cjm_lanes_available(tu_simd);
     bool cpu = level != 0;
     int kernel = 0, timed = 0, scalar = 0, timed_scalar = 0;
     for (int i = 0; i < MODELS; i++) {
@@ -710,15 +700,14 @@ int main(void)
     /* the kernel this CPU runs by default, then the AVX2 one if it has that
      * and it is not the default (an AVX-512 CPU runs both) */
     int failed = cmocka_run_group_tests_name("default kernel", tests, NULL, NULL);
-    int level = cjm_lanes_available();
-    char *before = set_simd("avx2");
+    int level = cjm_lanes_available(CJM_SIMD_AUTO);
+    set_simd(CJM_SIMD_AVX2);
     if (level == CJM_LANES_AVX512) {
-        if (cjm_lanes_available() != CJM_LANES_AVX2) {
-            fprintf(stderr, "CJM_SIMD=avx2 did not choose the AVX2 kernel\n");
+        if (cjm_lanes_available(tu_simd) != CJM_LANES_AVX2) {
+            fprintf(stderr, "CJM_SIMD_AVX2 did not choose the AVX2 kernel\n");
             failed++;
         }
         failed += cmocka_run_group_tests_name("AVX2 kernel", tests, NULL, NULL);
     }
-    restore_simd(before);
     return failed;
 }

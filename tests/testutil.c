@@ -124,6 +124,7 @@ cjm_result *tu_run(const cjm_model *m, const cjm_settings *s, cjm_metrics *mt)
 }
 
 int tu_engine_checks;
+cjm_simd tu_simd = CJM_SIMD_AUTO;
 
 static void within_4se(const char *what, const cjm_summary *agent, const cjm_summary *exact)
 {
@@ -155,6 +156,7 @@ void tu_compare_engines(const cjm_model *m, int runs, int64_t customers, uint64_
     s.runs = runs;
     s.customers = customers;
     s.seed = seed;
+    s.simd = tu_simd;
     cjm_metrics ma, me;
     cjm_result *ra = tu_run(m, &s, &ma);
     s.engine = CJM_ENGINE_EXACT;

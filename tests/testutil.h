@@ -36,4 +36,8 @@ cjm_result *tu_run(const cjm_model *m, const cjm_settings *s, cjm_metrics *mt);
 void tu_compare_engines(const cjm_model *m, int runs, int64_t customers, uint64_t seed);
 extern int tu_engine_checks;
 
+/* The kernel choice tu_compare_engines runs the agent engine with
+ * (CJM_SIMD_AUTO unless a test sets it). */
+extern cjm_simd tu_simd;
+
 #endif

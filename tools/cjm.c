@@ -402,6 +402,19 @@ static const cli_command *find_command(const char *name)
     return NULL;
 }
 
+/* CJM_SIMD chooses the agent engine's kernel: 0 none (the scalar loop), avx2
+ * or avx512 at most that one; unset or anything else, the best the CPU has.
+ * The output is the same bytes for every choice. */
+static cjm_simd simd_from_environment(void)
+{
+    const char *v = getenv("CJM_SIMD");
+    if (!v) return CJM_SIMD_AUTO;
+    if (strcmp(v, "0") == 0) return CJM_SIMD_OFF;
+    if (strcmp(v, "avx2") == 0) return CJM_SIMD_AVX2;
+    if (strcmp(v, "avx512") == 0) return CJM_SIMD_AVX512;
+    return CJM_SIMD_AUTO;
+}
+
 /* Ctrl-C: the run stops at its next block and exits with status 130, leaving
  * any -o file as it was; a second Ctrl-C stops at once. */
 static cjm_cancel *interrupt_token;
@@ -429,6 +442,7 @@ int main(int argc, char **argv)
     }
     cli c = {.settings = cjm_settings_default(), .format = CJM_FORMAT_TABLE};
     c.settings.cancel = interrupt_token;
+    c.settings.simd = simd_from_environment();
     if (!(c.cmd = find_command(argv[1]))) return cli_usage_error("unknown command '%s'", argv[1]);
     int rc = parse_args(&c, argc, argv);
     if (rc == 0) rc = c.cmd->run(&c);

@@ -34,6 +34,7 @@ int cjm_lanes_fits(const cjm_model *m, int horizon)
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
+#include <pthread.h>
 
 #define LANES __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,bmi2")))
 #define LANES_INLINE static inline LANES __attribute__((always_inline))
@@ -57,15 +58,18 @@ LANES8_INLINE __m256i output8(__m256i a, __m256i b)
                            _mm256_sllv_epi32(x, _mm256_sub_epi32(_mm256_set1_epi32(32), rot)));
 }
 
-int cjm_lanes_available(void)
+static void make_tables(void);
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+int cjm_lanes_available(cjm_simd choice)
 {
-    const char *env = getenv("CJM_SIMD");
-    if (env && strcmp(env, "0") == 0) return 0;
+    if (choice == CJM_SIMD_OFF) return 0;
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("bmi2") ||
         !__builtin_cpu_supports("popcnt"))
         return 0;
-    if (env && strcmp(env, "avx2") == 0) return CJM_LANES_AVX2;
+    pthread_once(&tables_once, make_tables); /* before any kernel runs */
+    if (choice == CJM_SIMD_AVX2) return CJM_LANES_AVX2;
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")
                ? CJM_LANES_AVX512
@@ -677,7 +681,7 @@ LANES8_INLINE __m256i below_u32(__m256i a, __m256i b)
 static uint64_t compress_table[256], expand_table[256];
 static uint8_t halves_table[16];
 
-static void __attribute__((constructor)) make_tables(void)
+static void make_tables(void)
 {
     for (unsigned bits = 0; bits < 256; bits++) {
         int n = 0;
@@ -1004,7 +1008,7 @@ void cjm_lanes_run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t *t
 
 #else
 
-int cjm_lanes_available(void)
+int cjm_lanes_available(cjm_simd choice)
 {
     return 0;
 }

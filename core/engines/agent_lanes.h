@@ -107,13 +107,14 @@ typedef struct cjm_lanes_log {
     int64_t entries[CJM_LANES_CODE_COPIES][CJM_LANES_CODES];
 } cjm_lanes_log;
 
-/* Which kernel this CPU runs: CJM_LANES_AVX512 (AVX-512 F/DQ/VL/BW, AVX2 and
- * BMI2), CJM_LANES_AVX2 (AVX2 and BMI2) or 0 (none: the scalar loop). The
- * environment can turn it off (CJM_SIMD=0, for comparing with the scalar
- * loop) or choose the AVX2 one (CJM_SIMD=avx2, for testing it). */
+/* Which kernel this CPU runs under the settings' choice: CJM_LANES_AVX512
+ * (AVX-512 F/DQ/VL/BW, AVX2 and BMI2), CJM_LANES_AVX2 (AVX2 and BMI2) or 0
+ * (none: the scalar loop). CJM_SIMD_OFF turns it off (for comparing with the
+ * scalar loop), CJM_SIMD_AVX2 chooses the AVX2 one (for testing it). The
+ * kernels' tables are made the first time a kernel is chosen. */
 #define CJM_LANES_AVX2 1
 #define CJM_LANES_AVX512 2
-int cjm_lanes_available(void);
+int cjm_lanes_available(cjm_simd choice);
 
 /* True when the kernel can simulate the model's features (the caller checks
  * the thresholds' size and that they do not change with time). */

@@ -37,6 +37,7 @@ typedef struct agent_plan {
     int64_t customers;
     int blocks_per_run;
     uint64_t seed;
+    cjm_simd simd;     /* the settings' choice of kernel */
     uint64_t stride;   /* random numbers reserved per customer */
     uint64_t *seg_cum; /* [G]: cumulative segment shares x 2^32 */
     uint64_t *leave;   /* [(g*S + s)*H + t]: P(leave s) x 2^32 */
@@ -246,7 +247,7 @@ static void plan_lanes(agent_plan *p)
         int degree = m->edge_start[s + 1] - m->edge_start[s];
         if (degree > l->max_degree) l->max_degree = degree;
     }
-    l->isa = cjm_lanes_available();
+    l->isa = cjm_lanes_available(p->simd);
     p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
                    cjm_lanes_fits(m, p->H) && l->isa != 0;
     if (!p->use_lanes) return;
@@ -309,6 +310,7 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     p->H = r->horizon;
     p->customers = customers;
     p->seed = r->settings.seed;
+    p->simd = r->settings.simd;
     p->stride = (uint64_t)p->H + 1;
     p->blocks_per_run = (int)((p->customers + BLOCK_CUSTOMERS - 1) / BLOCK_CUSTOMERS);
     p->lay = cjm_tally_layout_make(p->S, p->H);

@@ -7,7 +7,11 @@
 
 cjm_settings cjm_settings_default(void)
 {
-    return (cjm_settings){CJM_ENGINE_AGENT, 100, 0, 0, 1, 0, CJM_SAMPLING_RANDOM, NULL};
+    return (cjm_settings){.engine = CJM_ENGINE_AGENT,
+                          .runs = 100,
+                          .seed = 1,
+                          .sampling = CJM_SAMPLING_RANDOM,
+                          .simd = CJM_SIMD_AUTO};
 }
 
 /* Each run's draws of the uncertain inputs, before any run starts: the draws
