@@ -2,7 +2,8 @@
  *
  * Flow: cjm_model_load() reads a Lua scenario into a compiled model (plain C
  * arrays); cjm_run() simulates it with one engine into a cjm_result; the
- * cjm_report_*() writers print a result.
+ * cjm_report_*() writers print a result, and the accessors below give every
+ * number they print.
  *
  * Ownership: every object returned by a cjm_*_load/cjm_run/..._new function
  * belongs to the caller, who releases it with the matching cjm_*_free(&p);
@@ -11,16 +12,41 @@
  *
  * Errors: functions return a cjm_status and fill a cjm_error with one line
  * (file, line, scenario path, and for functions the step and segment). The
- * library never prints and never exits. */
+ * library never prints and never exits.
+ *
+ * This file is a template: CMake writes the version of project(cjm VERSION
+ * ...) into the copy it compiles against and installs (BUILD/include/cjm.h). */
 #ifndef CJM_H
 #define CJM_H
 
 #include <stdint.h>
 #include <stdio.h>
 
-#ifndef CJM_VERSION
-#define CJM_VERSION "0.1.0"
+/* The version of this header, from CMake's project version (the one place it
+ * is written). cjm_version() gives the library's, which may be newer. */
+/* clang-format off */
+#define CJM_VERSION_MAJOR @PROJECT_VERSION_MAJOR@
+#define CJM_VERSION_MINOR @PROJECT_VERSION_MINOR@
+#define CJM_VERSION_PATCH @PROJECT_VERSION_PATCH@
+#define CJM_VERSION "@PROJECT_VERSION@"
+/* clang-format on */
+
+/* Every public function is exported from the shared library; everything else
+ * in libcjm is hidden (-fvisibility=hidden). */
+#ifndef CJM_API
+#if defined(__GNUC__) || defined(__clang__)
+#define CJM_API __attribute__((visibility("default")))
+#else
+#define CJM_API
 #endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "MAJOR.MINOR.PATCH" of the library linked; a static string. */
+CJM_API const char *cjm_version(void);
 
 typedef enum cjm_status {
     CJM_OK = 0,
@@ -35,6 +61,11 @@ typedef struct cjm_error {
     cjm_status code;
     char msg[1024];
 } cjm_error;
+
+/* A status in words ("ok", "bad scenario", "bad usage", "out of memory",
+ * "input or output failed", "interrupted"; "unknown status" for any other
+ * value); a static string. */
+CJM_API const char *cjm_status_string(cjm_status st);
 
 /* agent: every customer; exact: expected values; cohort: counts per cell,
  * sampled (not per-customer probabilities: those need the agent engine). */
@@ -231,5 +262,9 @@ void cjm_sensitivity_free(cjm_sensitivity **x);
 
 cjm_status cjm_report_sensitivity(const cjm_sensitivity *x, cjm_format fmt, FILE *f,
                                   cjm_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,7 +2,7 @@
 -- and through require "cjm". The C core reads what these constructors build.
 local cjm = {}
 
-cjm.version = "0.1.0"
+-- cjm.version is set by the C side (cjm_version(): CMake's project version).
 
 local scenario_mt = { __name = "cjm.scenario" }
 

@@ -437,7 +437,7 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("cjm %s\n", CJM_VERSION);
+        printf("cjm %s\n", cjm_version());
         return 0;
     }
     cli c = {.settings = cjm_settings_default(), .format = CJM_FORMAT_TABLE};

@@ -22,5 +22,7 @@ static const luaL_Reg module_functions[] = {
 void cjm_script_module_extend(lua_State *L)
 {
     luaL_setfuncs(L, module_functions, 0);
+    lua_pushstring(L, cjm_version()); /* the one version: CMake's project version */
+    lua_setfield(L, -2, "version");
     cjm_script_remember_dist_mt(L);
 }

@@ -59,7 +59,7 @@ static json_t *json_arrivals(const cjm_metrics *mt)
 
 json_t *cjm_json_header(const cjm_model *m, const cjm_settings *s)
 {
-    json_t *doc = json_pack("{s:s, s:i}", "cjm", CJM_VERSION, "schema", 1);
+    json_t *doc = json_pack("{s:s, s:i}", "cjm", cjm_version(), "schema", 1);
     json_object_set_new(
         doc, "scenario",
         json_pack("{s:s, s:s, s:s}", "name", m->name, "file", m->file, "sha256", m->sha256));
