@@ -97,6 +97,9 @@ typedef struct cjm_override {
     const char *value;
 } cjm_override;
 
+/* How to load a scenario. Zero-initialised ({0}), or a NULL pointer where a
+ * function takes one, it loads the file's baseline with the default limits.
+ * The options and what they point to are only read during the call. */
 typedef struct cjm_load_options {
     const cjm_override *sets;
     int set_count;
@@ -104,8 +107,19 @@ typedef struct cjm_load_options {
     int fix_count;
     const char *variant; /* NULL: the baseline */
     int horizon;         /* 0: the scenario's horizon */
-    size_t lua_memory;   /* bytes; 0: the default */
+    size_t lua_memory;   /* the Lua state's memory cap, bytes; 0: 256 MiB */
     cjm_cancel *cancel;  /* NULL: the load cannot be cancelled */
+    /* The scenario's text, instead of reading the file: the path is then only
+     * its name, in error messages ("NAME:3: ...") and reports. Every function
+     * that takes a path and load options (comparisons, sensitivity analyses,
+     * which load the scenario once per arm or point) honours it. */
+    const char *text; /* NULL: read the file at the path */
+    size_t text_len;
+    /* Limits of each call into scenario code (the scenario chunk, each
+     * evaluation of a probability function): Lua instructions (plus the work
+     * of library functions that loop in C) and seconds. 0: 10^8 and 60 s. */
+    uint64_t lua_instructions;
+    double lua_seconds;
 } cjm_load_options;
 
 typedef enum cjm_sampling {
@@ -142,9 +156,17 @@ typedef struct cjm_settings {
 /* Defaults: agent engine, 100 runs, the scenario's cohort and horizon, seed 1. */
 cjm_settings cjm_settings_default(void);
 
-/* Loads and compiles a scenario file. NULL opts: the baseline with no overrides. */
+/* Loads and compiles a scenario file (or opts->text, named path). NULL opts:
+ * the baseline with no overrides and the default limits. The Lua state is
+ * closed before it returns: the model is plain data. */
 cjm_status cjm_model_load(const char *path, const cjm_load_options *opts, cjm_model **out,
                           cjm_error *err);
+
+/* Loads a scenario from text[0 .. len): cjm_model_load with opts->text set.
+ * name (NULL: "(buffer)") stands for the file in error messages and in the
+ * reports' "scenario" fields; the sha256 is that of the text. */
+cjm_status cjm_model_load_buffer(const char *name, const char *text, size_t len,
+                                 const cjm_load_options *opts, cjm_model **out, cjm_error *err);
 void cjm_model_free(cjm_model **m);
 
 /* Writes the compiled model in words: stages, transitions, what leaves each stage. */

@@ -43,7 +43,7 @@ static double exact_metric(const char *lua, const char *variant, const char *fix
 {
     char *path = tu_write_temp(lua);
     const char *fixes[] = {fix};
-    cjm_load_options o = {NULL, 0, fixes, fix ? 1 : 0, variant, 0, 0, NULL};
+    cjm_load_options o = {.fixes = fixes, .fix_count = fix ? 1 : 0, .variant = variant};
     cjm_model *m = NULL;
     cjm_error err;
     if (cjm_model_load(path, &o, &m, &err) != CJM_OK) fail_msg("%s", err.msg);
@@ -281,7 +281,8 @@ static void test_bad_names_and_values(void **state)
         char *lua = chain(cases[i].barrier, cases[i].variants);
         char *path = tu_write_temp(lua);
         const char *fixes[] = {cases[i].fix};
-        cjm_load_options o = {NULL, 0, fixes, cases[i].fix ? 1 : 0, cases[i].variant, 0, 0, NULL};
+        cjm_load_options o = {
+            .fixes = fixes, .fix_count = cases[i].fix ? 1 : 0, .variant = cases[i].variant};
         cjm_model *m = NULL;
         cjm_error err = {0};
         cjm_status st = cjm_model_load(path, &o, &m, &err);

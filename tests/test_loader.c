@@ -192,7 +192,7 @@ static void test_overrides(void **state)
     char *path = tu_write_temp(text);
     cjm_override sets[] = {
         {"transitions.a.b", "0.25"}, {"stages.b.revenue", "7"}, {"cohort.size", "9"}};
-    cjm_load_options opts = {sets, 3, NULL, 0, NULL, 0, 0, NULL};
+    cjm_load_options opts = {.sets = sets, .set_count = 3};
     cjm_model *m = NULL;
     cjm_error err;
     assert_int_equal(cjm_model_load(path, &opts, &m, &err), CJM_OK);
@@ -201,15 +201,15 @@ static void test_overrides(void **state)
     assert_int_equal(m->cohort_size, 9);
     cjm_model_free(&m);
     cjm_override bad[] = {{"transitions.a.c", "0.1"}};
-    opts = (cjm_load_options){bad, 1, NULL, 0, NULL, 0, 0, NULL};
+    opts = (cjm_load_options){.sets = bad, .set_count = 1};
     assert_int_equal(cjm_model_load(path, &opts, &m, &err), CJM_ESCENARIO);
     assert_non_null(strstr(err.msg, "--set transitions.a.c: no such value"));
     cjm_override typed[] = {{"cohort.size", "many"}};
-    opts = (cjm_load_options){typed, 1, NULL, 0, NULL, 0, 0, NULL};
+    opts = (cjm_load_options){.sets = typed, .set_count = 1};
     assert_int_equal(cjm_model_load(path, &opts, &m, &err), CJM_ESCENARIO);
     assert_non_null(strstr(err.msg, "cannot replace a number with a string"));
     cjm_override range[] = {{"transitions.a.b", "1.5"}};
-    opts = (cjm_load_options){range, 1, NULL, 0, NULL, 0, 0, NULL};
+    opts = (cjm_load_options){.sets = range, .set_count = 1};
     assert_int_equal(cjm_model_load(path, &opts, &m, &err), CJM_ESCENARIO);
     assert_non_null(strstr(err.msg, "transitions.a.b: probability 1.5 is above 1"));
     unlink(path);

@@ -332,7 +332,7 @@ static void test_pinning_a_correlated_input(void **state)
     (void)state;
     char *path = tu_write_temp(correlated);
     cjm_override pin[] = {{"transitions.lead.buyer", "0.3"}};
-    cjm_load_options o = {pin, 1, NULL, 0, NULL, 0, 0, NULL};
+    cjm_load_options o = {.sets = pin, .set_count = 1};
     cjm_model *m = NULL;
     cjm_error err;
     if (cjm_model_load(path, &o, &m, &err) != CJM_OK) fail_msg("%s", err.msg);

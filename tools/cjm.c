@@ -279,8 +279,14 @@ int cli_fail(const cjm_error *err)
 
 cjm_load_options cli_load_options(const cli *c)
 {
-    return (cjm_load_options){c->sets,    c->set_count, c->fixes,      c->fix_count,
-                              c->variant, c->horizon,   c->lua_memory, c->settings.cancel};
+    return (cjm_load_options){.sets = c->sets,
+                              .set_count = c->set_count,
+                              .fixes = c->fixes,
+                              .fix_count = c->fix_count,
+                              .variant = c->variant,
+                              .horizon = c->horizon,
+                              .lua_memory = c->lua_memory,
+                              .cancel = c->settings.cancel};
 }
 
 static int load(const cli *c, cjm_model **m, cjm_error *err)

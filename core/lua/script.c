@@ -272,6 +272,19 @@ static cjm_status install_cjm_global(cjm_script *s, cjm_error *err)
     return CJM_OK;
 }
 
+/* The scenario's text given in the load options, copied (NUL-terminated, for
+ * locating lines). */
+static cjm_status copy_source(cjm_script *s, const char *text, size_t len, cjm_error *err)
+{
+    s->source = malloc(len + 1);
+    if (!s->source) return cjm_error_set(err, CJM_ENOMEM, "%s: out of memory reading it", s->file);
+    memcpy(s->source, text, len);
+    s->source[len] = '\0';
+    s->source_len = len;
+    cjm_sha256_hex(text, len, s->sha256);
+    return CJM_OK;
+}
+
 static cjm_status read_source(cjm_script *s, const char *path, cjm_error *err)
 {
     FILE *f = fopen(path, "rb");
@@ -454,22 +467,24 @@ static cjm_status run_scenario(cjm_script *s, cjm_error *err)
     return CJM_OK;
 }
 
-cjm_status cjm_script_open_limited(const char *path, size_t lua_memory, const cjm_cancel *cancel,
-                                   cjm_script **out, cjm_error *err)
+cjm_status cjm_script_open_limited(const char *path, const cjm_load_options *opts, cjm_script **out,
+                                   cjm_error *err)
 {
     *out = NULL;
     cjm_script *s = calloc(1, sizeof *s);
     if (!s) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     s->scenario_ref = s->ctx_ref = s->arrivals_ref = LUA_NOREF;
     s->file = strdup(path);
-    s->L = s->file ? cjm_limits_newstate(lua_memory, path, cancel) : NULL;
+    s->L = s->file ? cjm_limits_newstate(opts, path) : NULL;
     cjm_status st = CJM_ENOMEM;
     if (!s->file || !s->L) {
         cjm_error_set(err, st, "out of memory creating the Lua state");
         goto fail;
     }
     open_sandbox(s->L);
-    if ((st = read_source(s, path, err)) != CJM_OK) goto fail;
+    st = opts && opts->text ? copy_source(s, opts->text, opts->text_len, err)
+                            : read_source(s, path, err);
+    if (st != CJM_OK) goto fail;
     if ((st = install_cjm_global(s, err)) != CJM_OK) goto fail;
     if ((st = run_scenario(s, err)) != CJM_OK) goto fail;
     lua_newtable(s->L);

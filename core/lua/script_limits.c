@@ -181,17 +181,20 @@ static int panic(lua_State *L)
     return 0; /* Lua aborts */
 }
 
-lua_State *cjm_limits_newstate(size_t memory, const char *file, const cjm_cancel *cancel)
+lua_State *cjm_limits_newstate(const cjm_load_options *opts, const char *file)
 {
+    size_t memory = opts ? opts->lua_memory : 0;
+    uint64_t instructions = opts ? opts->lua_instructions : 0;
+    double seconds = opts ? opts->lua_seconds : 0;
     cjm_limits *lim = calloc(1, sizeof *lim);
     if (!lim) return NULL;
     size_t n = strlen(file) + 2;
     lim->file = strdup(file);
     lim->chunk = malloc(n);
     lim->cap = memory ? memory : CJM_LUA_MEMORY_DEFAULT;
-    lim->budget = default_instructions;
-    lim->seconds = default_seconds;
-    lim->cancel = cancel;
+    lim->budget = instructions ? instructions : default_instructions;
+    lim->seconds = seconds > 0 ? seconds : default_seconds;
+    lim->cancel = opts ? opts->cancel : NULL;
     lua_State *L = lim->file && lim->chunk ? lua_newstate(limited_alloc, lim) : NULL;
     if (!L) {
         free(lim->file);

@@ -26,17 +26,18 @@
 #define CJM_INSTRUCTIONS_DEFAULT 100000000ULL      /* per protected call */
 #define CJM_SECONDS_DEFAULT 60.0                   /* per protected call */
 
-/* Creates a sandboxed state whose memory is capped at lua_memory bytes (0:
- * CJM_LUA_MEMORY_DEFAULT), runs the scenario file in it and leaves the
- * scenario table it returned, ready for cjm_script_compile(); cancel (or
- * NULL) stops it. */
-cjm_status cjm_script_open_limited(const char *path, size_t lua_memory, const cjm_cancel *cancel,
-                                   cjm_script **out, cjm_error *err);
+/* Creates a sandboxed state with the limits of opts (NULL, or a zero
+ * field: the default), runs the scenario in it (the file at path, or
+ * opts->text named path) and leaves the scenario table it returned, ready
+ * for cjm_script_compile(); opts->cancel (or NULL) stops it. */
+cjm_status cjm_script_open_limited(const char *path, const cjm_load_options *opts, cjm_script **out,
+                                   cjm_error *err);
 
-/* A new Lua state with the limits (memory 0: the default). `file` is the
- * scenario's path: a breach is reported at the innermost line of that file
- * on the Lua stack. NULL if out of memory. Close with cjm_limits_close(). */
-lua_State *cjm_limits_newstate(size_t memory, const char *file, const cjm_cancel *cancel);
+/* A new Lua state with the limits of opts (memory, instructions, seconds,
+ * cancellation; NULL or 0: the defaults). `file` is the scenario's path (or
+ * name): a breach is reported at the innermost line of that file on the Lua
+ * stack. NULL if out of memory. Close with cjm_limits_close(). */
+lua_State *cjm_limits_newstate(const cjm_load_options *opts, const char *file);
 void cjm_limits_close(lua_State *L);
 
 /* Brackets a protected call into scenario code: enter arms the budget and the
@@ -61,8 +62,10 @@ void cjm_limits_charge(lua_State *L, uint64_t units);
  * that charge their work (and never loop on an empty string). */
 void cjm_limits_open_guards(lua_State *L);
 
-/* Process-wide budget and time limit for states created from now on (tests,
- * fuzzing); 0 restores the default. Not thread-safe: call before loading. */
+/* The budget and time limit of states whose load options leave them 0, for
+ * the fuzzers, which run the whole cjm program in process; 0 restores the
+ * defaults. Process-wide and not thread-safe: call before loading. Not part
+ * of the public API (load options set the limits of one load). */
 void cjm_limits_set_defaults(uint64_t instructions, double seconds);
 
 #endif
