@@ -6,9 +6,21 @@
  * number they print.
  *
  * Ownership: every object returned by a cjm_*_load/cjm_run/..._new function
+ * (or by cjm_compare_*, cjm_sweep, cjm_tornado, cjm_morris, cjm_sobol)
  * belongs to the caller, who releases it with the matching cjm_*_free(&p);
- * free takes the pointer's address, nulls it, and accepts NULL. Strings that
- * accessors return belong to the object they came from.
+ * free takes the pointer's address, nulls it, and accepts NULL. Strings and
+ * objects that accessors return belong to the object they came from and live
+ * as long as it: never free them.
+ *
+ * Lifetimes: a cjm_result borrows the model it was run from (free the result
+ * first); a comparison owns its arms' models and results, a sensitivity
+ * analysis its model. A cjm_cancel token must outlive every load and run
+ * given it. Option and settings structs, and what they point to, are read
+ * only during the call they are passed to.
+ *
+ * Threads: a model, once loaded, is never changed (the Lua state is closed):
+ * several threads may run it, and read any object, at once. Different
+ * objects may be loaded, run and freed in different threads freely.
  *
  * Errors: functions return a cjm_status and fill a cjm_error with one line
  * (file, line, scenario path, and for functions the step and segment). The
@@ -86,10 +98,10 @@ typedef struct cjm_result cjm_result;
  * cancelled. */
 typedef struct cjm_cancel cjm_cancel;
 
-cjm_cancel *cjm_cancel_new(void); /* NULL if out of memory */
-void cjm_cancel_free(cjm_cancel **c);
-void cjm_cancel_request(cjm_cancel *c);
-int cjm_cancel_requested(const cjm_cancel *c);
+CJM_API cjm_cancel *cjm_cancel_new(void); /* NULL if out of memory */
+CJM_API void cjm_cancel_free(cjm_cancel **c);
+CJM_API void cjm_cancel_request(cjm_cancel *c);
+CJM_API int cjm_cancel_requested(const cjm_cancel *c);
 
 /* A PATH=VALUE override from --set (or a variant's `set`). */
 typedef struct cjm_override {
@@ -128,7 +140,7 @@ typedef enum cjm_sampling {
 } cjm_sampling;
 
 /* Parses "random" or "lhs". Returns 0 on success. */
-int cjm_sampling_parse(const char *text, cjm_sampling *out);
+CJM_API int cjm_sampling_parse(const char *text, cjm_sampling *out);
 
 /* Which vectorised kernel the agent engine may use. Every choice gives the
  * same bytes; they differ only in speed. The library never looks at the
@@ -154,27 +166,29 @@ typedef struct cjm_settings {
 } cjm_settings;
 
 /* Defaults: agent engine, 100 runs, the scenario's cohort and horizon, seed 1. */
-cjm_settings cjm_settings_default(void);
+CJM_API cjm_settings cjm_settings_default(void);
 
 /* Loads and compiles a scenario file (or opts->text, named path). NULL opts:
  * the baseline with no overrides and the default limits. The Lua state is
  * closed before it returns: the model is plain data. */
-cjm_status cjm_model_load(const char *path, const cjm_load_options *opts, cjm_model **out,
-                          cjm_error *err);
+CJM_API cjm_status cjm_model_load(const char *path, const cjm_load_options *opts, cjm_model **out,
+                                  cjm_error *err);
 
 /* Loads a scenario from text[0 .. len): cjm_model_load with opts->text set.
  * name (NULL: "(buffer)") stands for the file in error messages and in the
  * reports' "scenario" fields; the sha256 is that of the text. */
-cjm_status cjm_model_load_buffer(const char *name, const char *text, size_t len,
-                                 const cjm_load_options *opts, cjm_model **out, cjm_error *err);
-void cjm_model_free(cjm_model **m);
+CJM_API cjm_status cjm_model_load_buffer(const char *name, const char *text, size_t len,
+                                         const cjm_load_options *opts, cjm_model **out,
+                                         cjm_error *err);
+CJM_API void cjm_model_free(cjm_model **m);
 
 /* Writes the compiled model in words: stages, transitions, what leaves each stage. */
-void cjm_model_describe(const cjm_model *m, FILE *f);
+CJM_API void cjm_model_describe(const cjm_model *m, FILE *f);
 
 /* Simulates (or, for the exact engine, computes) the model. */
-cjm_status cjm_run(const cjm_model *m, const cjm_settings *s, cjm_result **out, cjm_error *err);
-void cjm_result_free(cjm_result **r);
+CJM_API cjm_status cjm_run(const cjm_model *m, const cjm_settings *s, cjm_result **out,
+                           cjm_error *err);
+CJM_API void cjm_result_free(cjm_result **r);
 
 /* A baseline and its alternatives (variants, or fixes), run with common random
  * numbers: the same seed, so each customer draws the same numbers in every arm. */
@@ -182,32 +196,34 @@ typedef struct cjm_comparison cjm_comparison;
 
 /* The baseline (base: --set/--fix for every arm) against each named variant,
  * or against every variant of the scenario when count is 0. */
-cjm_status cjm_compare_variants(const char *path, const cjm_load_options *base,
-                                const char *const *variants, int count, const cjm_settings *s,
-                                cjm_comparison **out, cjm_error *err);
+CJM_API cjm_status cjm_compare_variants(const char *path, const cjm_load_options *base,
+                                        const char *const *variants, int count,
+                                        const cjm_settings *s, cjm_comparison **out,
+                                        cjm_error *err);
 
 /* Every fix alone against the baseline, ranked by the change in profit, then
  * the best combination found greedily (add the fix that adds most profit while
  * profit still rises). */
-cjm_status cjm_compare_fixes(const char *path, const cjm_load_options *base, const cjm_settings *s,
-                             cjm_comparison **out, cjm_error *err);
+CJM_API cjm_status cjm_compare_fixes(const char *path, const cjm_load_options *base,
+                                     const cjm_settings *s, cjm_comparison **out, cjm_error *err);
 
-void cjm_comparison_free(cjm_comparison **c);
+CJM_API void cjm_comparison_free(cjm_comparison **c);
 
 typedef enum cjm_format { CJM_FORMAT_TABLE, CJM_FORMAT_JSON, CJM_FORMAT_CSV } cjm_format;
 
 /* Writes a run's report in the given format. */
-cjm_status cjm_report_run(const cjm_result *r, cjm_format fmt, FILE *f, cjm_error *err);
+CJM_API cjm_status cjm_report_run(const cjm_result *r, cjm_format fmt, FILE *f, cjm_error *err);
 
 /* Writes a comparison in the given format. */
-cjm_status cjm_report_comparison(const cjm_comparison *c, cjm_format fmt, FILE *f, cjm_error *err);
+CJM_API cjm_status cjm_report_comparison(const cjm_comparison *c, cjm_format fmt, FILE *f,
+                                         cjm_error *err);
 
 /* Writes one CSV row per run: the run, every uncertain input's draw (a column
  * named by its path) and the run's metrics, for analysts' notebooks. */
-cjm_status cjm_report_runs_csv(const cjm_result *r, FILE *f, cjm_error *err);
+CJM_API cjm_status cjm_report_runs_csv(const cjm_result *r, FILE *f, cjm_error *err);
 
 /* Parses "table", "json" or "csv". Returns 0 on success. */
-int cjm_format_parse(const char *text, cjm_format *fmt);
+CJM_API int cjm_format_parse(const char *text, cjm_format *fmt);
 
 /* ---- Precision and sensitivity (core/sensitivity.c; docs/sensitivity.md) ---- */
 
@@ -225,23 +241,23 @@ typedef struct cjm_precision {
 
 /* Parses "METRIC=REL" (REL a fraction, 0.01, or a percentage, 1%). Returns 0
  * on success, -1 with a one-line message in err. */
-int cjm_precision_parse(const char *text, cjm_precision *p, cjm_error *err);
+CJM_API int cjm_precision_parse(const char *text, cjm_precision *p, cjm_error *err);
 
-cjm_status cjm_run_precise(const cjm_model *m, const cjm_settings *s, cjm_precision *p,
-                           cjm_result **out, cjm_error *err);
+CJM_API cjm_status cjm_run_precise(const cjm_model *m, const cjm_settings *s, cjm_precision *p,
+                                   cjm_result **out, cjm_error *err);
 
 /* cjm_compare_fixes (fixes != 0) or cjm_compare_variants, to a precision. */
-cjm_status cjm_compare_precise(const char *path, const cjm_load_options *base,
-                               const char *const *variants, int count, int fixes,
-                               const cjm_settings *s, cjm_precision *p, cjm_comparison **out,
-                               cjm_error *err);
+CJM_API cjm_status cjm_compare_precise(const char *path, const cjm_load_options *base,
+                                       const char *const *variants, int count, int fixes,
+                                       const cjm_settings *s, cjm_precision *p,
+                                       cjm_comparison **out, cjm_error *err);
 
 /* The reports, with how many runs the precision took (table and JSON); with
  * p NULL or off, the plain reports. */
-cjm_status cjm_report_run_precise(const cjm_result *r, const cjm_precision *p, cjm_format fmt,
-                                  FILE *f, cjm_error *err);
-cjm_status cjm_report_comparison_precise(const cjm_comparison *c, const cjm_precision *p,
-                                         cjm_format fmt, FILE *f, cjm_error *err);
+CJM_API cjm_status cjm_report_run_precise(const cjm_result *r, const cjm_precision *p,
+                                          cjm_format fmt, FILE *f, cjm_error *err);
+CJM_API cjm_status cjm_report_comparison_precise(const cjm_comparison *c, const cjm_precision *p,
+                                                 cjm_format fmt, FILE *f, cjm_error *err);
 
 /* A sweep, tornado, Morris screening or Sobol analysis. Every point is the
  * scenario loaded anew with --set overrides on top of the base options, run
@@ -272,18 +288,190 @@ typedef struct cjm_sens_options {
     void *progress_ctx;
 } cjm_sens_options;
 
-cjm_status cjm_sweep(const char *path, const cjm_load_options *base, const cjm_settings *s,
-                     const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err);
-cjm_status cjm_tornado(const char *path, const cjm_load_options *base, const cjm_settings *s,
-                       const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err);
-cjm_status cjm_morris(const char *path, const cjm_load_options *base, const cjm_settings *s,
-                      const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err);
-cjm_status cjm_sobol(const char *path, const cjm_load_options *base, const cjm_settings *s,
-                     const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err);
-void cjm_sensitivity_free(cjm_sensitivity **x);
+CJM_API cjm_status cjm_sweep(const char *path, const cjm_load_options *base, const cjm_settings *s,
+                             const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err);
+CJM_API cjm_status cjm_tornado(const char *path, const cjm_load_options *base,
+                               const cjm_settings *s, const cjm_sens_options *o,
+                               cjm_sensitivity **out, cjm_error *err);
+CJM_API cjm_status cjm_morris(const char *path, const cjm_load_options *base, const cjm_settings *s,
+                              const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err);
+CJM_API cjm_status cjm_sobol(const char *path, const cjm_load_options *base, const cjm_settings *s,
+                             const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err);
+CJM_API void cjm_sensitivity_free(cjm_sensitivity **x);
 
-cjm_status cjm_report_sensitivity(const cjm_sensitivity *x, cjm_format fmt, FILE *f,
-                                  cjm_error *err);
+CJM_API cjm_status cjm_report_sensitivity(const cjm_sensitivity *x, cjm_format fmt, FILE *f,
+                                          cjm_error *err);
+
+/* ---- Reading models and results (core/analyses/api.c) ----
+ *
+ * Every number a report prints can be read without printing it. The
+ * accessors only read: any number of threads may call them on the same
+ * objects at once (and run the same model at once: cjm_run does not change
+ * it). Lists are read by index with a count; metrics, series and named
+ * values are found by name, so that a new metric or series is a new name,
+ * not a new function: a program that lists cjm_metric_count() metrics or
+ * cjm_series_count() series shows the new ones too.
+ *
+ * An index out of range gives NULL, NaN, -1 or CJM_EUSAGE, as each
+ * function says; a NULL object is an error of the caller, not checked. */
+
+typedef enum cjm_unit { CJM_UNIT_SHARE, CJM_UNIT_COUNT, CJM_UNIT_MONEY } cjm_unit;
+
+/* A quantity summarised across runs: a metric, an item of a series, or the
+ * difference of an arm from the baseline. Where the writers print null or
+ * "-" the number here is NaN: se, the interval and the percentiles of one
+ * run, or of a ratio with nothing in its denominator. */
+typedef struct cjm_value {
+    const char *name;  /* a metric's name ("conversion", as in JSON and CSV); in a
+                          series, the item's (the stage of the funnel), or NULL */
+    const char *label; /* for people, as in the table ("CAC"); in a series, its label */
+    cjm_unit unit;
+    int index;           /* the metric's index, or the item's position (stage, k, t) */
+    double mean, se;     /* se: standard error of the mean */
+    double lo, hi;       /* the 95% interval */
+    double p5, p50, p95; /* percentiles of the per-run values */
+    int defined;         /* 0: no value at all (CAC when nobody converted); the
+                            table prints "-" */
+    int exact;           /* 1: the exact engine's value without sampling (one run, no
+                            uncertain inputs): se 0, every percentile the mean */
+} cjm_value;
+
+/* The metrics every result has, in report order: 0 .. cjm_metric_count()-1.
+ * name (JSON and CSV), label (table) and unit of metric i, NULL (unit:
+ * CJM_UNIT_COUNT) out of range; cjm_metric_find gives the index of a name,
+ * -1 if there is none. */
+CJM_API int cjm_metric_count(void);
+CJM_API const char *cjm_metric_name(int metric);
+CJM_API const char *cjm_metric_label(int metric);
+CJM_API cjm_unit cjm_metric_unit(int metric);
+CJM_API int cjm_metric_find(const char *name);
+
+/* The series a result has, by name: "funnel" (share of the cohort that ever
+ * entered each stage, by stage), "retention" (share of converted customers
+ * not lost k steps after converting, k = 0 .. horizon), "arrived" and
+ * "arrival_conversion" (prospects arriving at step t < horizon, and their
+ * conversion by the horizon; empty without arrivals). */
+CJM_API int cjm_series_count(void);
+CJM_API const char *cjm_series_name(int series);
+
+/* The scenario: its name, file (the path loaded, or the buffer's name),
+ * sha256 (64 hex digits), the name of a step ("week"), the variant it was
+ * loaded as (NULL: the baseline), horizon and cohort size. */
+CJM_API const char *cjm_model_name(const cjm_model *m);
+CJM_API const char *cjm_model_file(const cjm_model *m);
+CJM_API const char *cjm_model_sha256(const cjm_model *m);
+CJM_API const char *cjm_model_step_name(const cjm_model *m);
+CJM_API const char *cjm_model_variant(const cjm_model *m);
+CJM_API int cjm_model_horizon(const cjm_model *m);
+CJM_API int64_t cjm_model_cohort_size(const cjm_model *m);
+
+/* The model's named lists: "stages", "segments" (one, "all", without
+ * segments), "inputs" (every number a sensitivity analysis may move, by
+ * scenario path), "uncertain" (the inputs drawn once per run, in the order
+ * of cjm_result_run_input), "variants", "barriers". cjm_model_count gives
+ * -1 for an unknown list; cjm_model_item NULL out of range. */
+CJM_API int cjm_model_count(const cjm_model *m, const char *list);
+CJM_API const char *cjm_model_item(const cjm_model *m, const char *list, int i);
+
+/* 1 if the model has a feature: "segments", "arrivals", "referrals"
+ * (the table shows the referral metrics only then), "uncertain"; 0 if not
+ * or for an unknown name. */
+CJM_API int cjm_model_has(const cjm_model *m, const char *feature);
+
+/* The model the result was run from (borrowed by the result). */
+CJM_API const cjm_model *cjm_result_model(const cjm_result *r);
+
+/* The settings as run: runs, customers, horizon and threads resolved (the
+ * exact engine's single run, the scenario's cohort); cancel is NULL. */
+CJM_API cjm_settings cjm_result_settings(const cjm_result *r);
+
+/* Metric `metric` of the result, as the reports print it. CJM_EUSAGE for a
+ * metric out of range, CJM_ENOMEM if the scratch for the runs cannot be had. */
+CJM_API cjm_status cjm_result_metric(const cjm_result *r, int metric, cjm_value *out);
+
+/* The number of items of a series (-1: no such series) and item i of it. */
+CJM_API int cjm_result_series_length(const cjm_result *r, const char *series);
+CJM_API cjm_status cjm_result_series(const cjm_result *r, const char *series, int i,
+                                     cjm_value *out);
+
+/* One run's value of a metric (run 0 .. runs-1; NaN where undefined or out
+ * of range), and its draw of uncertain input u (cjm_model_item(m,
+ * "uncertain", u)): the rows of cjm_report_runs_csv. */
+CJM_API double cjm_result_run_metric(const cjm_result *r, int run, int metric);
+CJM_API double cjm_result_run_input(const cjm_result *r, int run, int input);
+
+/* The arms of a comparison, in report order: 0 is the baseline, then the
+ * variants as asked (or the single fixes, ranked by the change in profit),
+ * then, for fixes, the best combination found greedily if any fix adds
+ * profit. Role: "baseline", "variant", "fix" or "best"; the fixes an arm adds
+ * (fixes mode). NULL (count: -1) out of range. An arm's result (its model:
+ * cjm_result_model) lives as long as the comparison. */
+CJM_API int cjm_comparison_arm_count(const cjm_comparison *c);
+CJM_API const char *cjm_comparison_arm_name(const cjm_comparison *c, int arm);
+CJM_API const char *cjm_comparison_arm_role(const cjm_comparison *c, int arm);
+CJM_API int cjm_comparison_arm_fix_count(const cjm_comparison *c, int arm);
+CJM_API const char *cjm_comparison_arm_fix(const cjm_comparison *c, int arm, int i);
+CJM_API const cjm_result *cjm_comparison_arm_result(const cjm_comparison *c, int arm);
+
+/* An arm's difference from the baseline in a metric, paired by run (common
+ * random numbers): the mean, se and interval the reports print (the
+ * percentiles are of the per-run differences of a plain metric, NaN for a
+ * ratio); zero for the baseline itself. CJM_EUSAGE out of range. */
+CJM_API cjm_status cjm_comparison_delta(const cjm_comparison *c, int arm, int metric,
+                                        cjm_value *out);
+
+/* An arm's named values: "roi" (change in profit per unit of extra cost;
+ * NaN unless cost rises) and "p_profit_up" (share of runs in which profit
+ * rose). NaN for the baseline; CJM_EUSAGE for an unknown name or arm. */
+CJM_API cjm_status cjm_comparison_arm_value(const cjm_comparison *c, int arm, const char *name,
+                                            double *out);
+
+/* A sensitivity analysis: its kind ("sweep", "tornado", "morris",
+ * "sobol"), the metric analysed (-1: a sweep of every metric), the scenario
+ * as the options load it, and the settings as one evaluation ran. */
+CJM_API const char *cjm_sensitivity_kind(const cjm_sensitivity *x);
+CJM_API int cjm_sensitivity_metric(const cjm_sensitivity *x);
+CJM_API const cjm_model *cjm_sensitivity_model(const cjm_sensitivity *x);
+CJM_API cjm_settings cjm_sensitivity_settings(const cjm_sensitivity *x);
+
+/* The analysis's named values, as in its JSON: "evaluations" (model loads
+ * and runs); tornado: "baseline" (the metric with nothing moved) and
+ * "relative_swing"; morris: "trajectories", "levels", "pinned"; sobol:
+ * "samples", "bootstrap", "pinned"; sweep: "pinned" is not one. CJM_EUSAGE
+ * for a name the kind does not have. */
+CJM_API cjm_status cjm_sensitivity_value(const cjm_sensitivity *x, const char *name, double *out);
+
+/* The inputs of a tornado, Morris or Sobol analysis, in report order (none
+ * for a sweep): the scenario path, the point the scenario refused (tornado;
+ * NULL if none), and the row's named values: every kind has "value" (as
+ * written; an uncertain input's median), "uncertain" (1: moved over its
+ * distribution), "low", "high" (the values, or the range, moved over);
+ * tornado: "metric_low", "metric_high", "swing"; morris: "mu_star", "mu",
+ * "sigma"; sobol: "S1", "S1_lo", "S1_hi", "ST", "ST_lo", "ST_hi" (the
+ * indices and their 95% intervals). CJM_EUSAGE for a name the kind does not
+ * have or a row out of range. */
+CJM_API int cjm_sensitivity_row_count(const cjm_sensitivity *x);
+CJM_API const char *cjm_sensitivity_row_path(const cjm_sensitivity *x, int row);
+CJM_API const char *cjm_sensitivity_row_error(const cjm_sensitivity *x, int row);
+CJM_API cjm_status cjm_sensitivity_row_value(const cjm_sensitivity *x, int row, const char *name,
+                                             double *out);
+
+/* A sweep's grid: the parameters' paths, the points (each a value per
+ * parameter), why the scenario refused a point (NULL if it did not), and a
+ * point's metrics. Counts are 0 for the other kinds; NaN, NULL or
+ * CJM_EUSAGE out of range (and a point's metric for a refused point). */
+CJM_API int cjm_sensitivity_param_count(const cjm_sensitivity *x);
+CJM_API const char *cjm_sensitivity_param_path(const cjm_sensitivity *x, int param);
+CJM_API int cjm_sensitivity_point_count(const cjm_sensitivity *x);
+CJM_API double cjm_sensitivity_point_param(const cjm_sensitivity *x, int point, int param);
+CJM_API const char *cjm_sensitivity_point_error(const cjm_sensitivity *x, int point);
+CJM_API cjm_status cjm_sensitivity_point_metric(const cjm_sensitivity *x, int point, int metric,
+                                                cjm_value *out);
+
+/* A sweep's precision as asked and its outcome (runs, reached); metric ""
+ * when it had none. (cjm_run_precise and cjm_compare_precise write theirs
+ * into the caller's cjm_precision.) */
+CJM_API cjm_precision cjm_sensitivity_precision(const cjm_sensitivity *x);
 
 #ifdef __cplusplus
 }

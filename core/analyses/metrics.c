@@ -19,6 +19,13 @@ const cjm_metric_info cjm_metric_infos[CJM_M_COUNT] = {
     {"cac_referral", "CAC referral", CJM_UNIT_MONEY},
 };
 
+const cjm_series_info cjm_series_infos[CJM_S_COUNT] = {
+    {"funnel", "reached", CJM_UNIT_SHARE},
+    {"retention", "retention", CJM_UNIT_SHARE},
+    {"arrived", "prospects arrived", CJM_UNIT_COUNT},
+    {"arrival_conversion", "conversion by arrival step", CJM_UNIT_SHARE},
+};
+
 int cjm_metrics_shown(const cjm_model *m)
 {
     return m->has_referrals ? CJM_M_COUNT : CJM_M_CORE;
@@ -100,12 +107,53 @@ void cjm_metric_parts(const cjm_result *r, int metric, int run, double *num, dou
     }
 }
 
+/* Headline metric i; a and b: scratch for r->runs values each. */
+static cjm_summary metric_with(const cjm_result *r, int i, double *a, double *b)
+{
+    for (int run = 0; run < r->runs; run++) cjm_metric_parts(r, i, run, &a[run], &b[run]);
+    return cjm_metric_is_ratio(i) ? ratio(r, a, b, 1) : plain(r, a);
+}
+
+int cjm_series_length(const cjm_result *r, int series)
+{
+    switch (series) {
+    case CJM_S_FUNNEL:
+        return r->stage_count;
+    case CJM_S_RETENTION:
+        return r->horizon + 1;
+    case CJM_S_ARRIVED:
+    case CJM_S_ARRIVAL_CONVERSION:
+        return r->model->has_arrivals ? r->horizon : 0;
+    default:
+        return 0;
+    }
+}
+
+/* Item i of a series; a: scratch for r->runs values. The funnel is a share
+ * of prospects, who may vary by run; retention[k] and the conversion of
+ * those arriving at step t are ratios of totals over runs. */
+static cjm_summary series_with(const cjm_result *r, int series, int i, double *a)
+{
+    int S = r->stage_count, H = r->horizon;
+    const double *retained = r->totals + CJM_T_FIXED + S, *observed = retained + H + 1;
+    const double *prospects = observed + H + 1, *converted = prospects + H;
+    switch (series) {
+    case CJM_S_FUNNEL:
+        return ratio(r, r->totals + CJM_T_FIXED + i, r->totals + CJM_T_PROSPECTS, r->width);
+    case CJM_S_RETENTION:
+        return ratio(r, retained + i, observed + i, r->width);
+    case CJM_S_ARRIVED:
+        for (int run = 0; run < r->runs; run++)
+            a[run] = cjm_result_row(r, run)[prospects - r->totals + i];
+        return plain(r, a);
+    default:
+        return ratio(r, converted + i, prospects + i, r->width);
+    }
+}
+
 static void headline(const cjm_result *r, cjm_metrics *mt, double *a, double *b)
 {
-    for (int i = 0; i < CJM_M_COUNT; i++) {
-        for (int run = 0; run < r->runs; run++) cjm_metric_parts(r, i, run, &a[run], &b[run]);
-        mt->m[i] = cjm_metric_is_ratio(i) ? ratio(r, a, b, 1) : plain(r, a);
-    }
+    for (int i = 0; i < CJM_M_COUNT; i++) mt->m[i] = metric_with(r, i, a, b);
 }
 
 /* Cohorts by arrival step: how many arrived, and what share of them converted. */
@@ -117,12 +165,9 @@ static cjm_status by_arrival(const cjm_result *r, cjm_metrics *mt, double *a, cj
     mt->arrival_conversion = calloc((size_t)H, sizeof *mt->arrival_conversion);
     if (!mt->arrived || !mt->arrival_conversion)
         return cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    const double *prospects = r->totals + CJM_T_FIXED + r->stage_count + 2 * (H + 1);
-    const double *converted = prospects + H;
     for (int t = 0; t < H; t++) {
-        for (int i = 0; i < r->runs; i++) a[i] = cjm_result_row(r, i)[prospects - r->totals + t];
-        mt->arrived[t] = plain(r, a);
-        mt->arrival_conversion[t] = ratio(r, converted + t, prospects + t, r->width);
+        mt->arrived[t] = series_with(r, CJM_S_ARRIVED, t, a);
+        mt->arrival_conversion[t] = series_with(r, CJM_S_ARRIVAL_CONVERSION, t, a);
     }
     return CJM_OK;
 }
@@ -142,12 +187,8 @@ cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *mt, cjm_error *
         return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     }
     headline(r, mt, a, b);
-    for (int s = 0; s < r->stage_count; s++) /* a share of prospects, who may vary by run */
-        mt->reached[s] =
-            ratio(r, r->totals + CJM_T_FIXED + s, r->totals + CJM_T_PROSPECTS, r->width);
-    const double *num = r->totals + CJM_T_FIXED + r->stage_count;
-    const double *den = num + r->horizon + 1;
-    for (int k = 0; k <= r->horizon; k++) mt->retention[k] = ratio(r, num + k, den + k, r->width);
+    for (int s = 0; s < r->stage_count; s++) mt->reached[s] = series_with(r, CJM_S_FUNNEL, s, a);
+    for (int k = 0; k <= r->horizon; k++) mt->retention[k] = series_with(r, CJM_S_RETENTION, k, a);
     cjm_status st = r->model->has_arrivals ? by_arrival(r, mt, a, err) : CJM_OK;
     free(a);
     free(b);
@@ -162,4 +203,23 @@ void cjm_metrics_free(cjm_metrics *mt)
     free(mt->arrived);
     free(mt->arrival_conversion);
     mt->reached = mt->retention = mt->arrived = mt->arrival_conversion = NULL;
+}
+
+cjm_status cjm_metric_summary(const cjm_result *r, int metric, cjm_summary *out, cjm_error *err)
+{
+    double *a = malloc((size_t)r->runs * sizeof *a), *b = malloc((size_t)r->runs * sizeof *b);
+    if (a && b) *out = metric_with(r, metric, a, b);
+    free(a);
+    free(b);
+    return a && b ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
+}
+
+cjm_status cjm_series_summary(const cjm_result *r, int series, int i, cjm_summary *out,
+                              cjm_error *err)
+{
+    double *a = malloc((size_t)r->runs * sizeof *a);
+    if (!a) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    *out = series_with(r, series, i, a);
+    free(a);
+    return CJM_OK;
 }

@@ -22,8 +22,6 @@ enum {
     CJM_M_COUNT
 };
 
-typedef enum cjm_unit { CJM_UNIT_SHARE, CJM_UNIT_COUNT, CJM_UNIT_MONEY } cjm_unit;
-
 typedef struct cjm_metric_info {
     const char *name; /* as in JSON and CSV */
     const char *label;
@@ -43,6 +41,28 @@ typedef struct cjm_metrics {
 } cjm_metrics;
 
 cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *out, cjm_error *err);
+
+/* The series of a result: summaries by stage (funnel), by k (retention), by
+ * arrival step (arrived, arrival_conversion), in cjm_metrics' order. */
+enum { CJM_S_FUNNEL, CJM_S_RETENTION, CJM_S_ARRIVED, CJM_S_ARRIVAL_CONVERSION, CJM_S_COUNT };
+
+typedef struct cjm_series_info {
+    const char *name; /* as in CSV */
+    const char *label;
+    cjm_unit unit;
+} cjm_series_info;
+
+extern const cjm_series_info cjm_series_infos[CJM_S_COUNT];
+
+/* Items of a series for r: stages, horizon + 1, horizon (0 without arrivals). */
+int cjm_series_length(const cjm_result *r, int series);
+
+/* One headline metric, or one item of a series, exactly as
+ * cjm_metrics_compute gives it (the same code computes both); CJM_ENOMEM
+ * if the scratch for the runs cannot be had. */
+cjm_status cjm_metric_summary(const cjm_result *r, int metric, cjm_summary *out, cjm_error *err);
+cjm_status cjm_series_summary(const cjm_result *r, int series, int i, cjm_summary *out,
+                              cjm_error *err);
 void cjm_metrics_free(cjm_metrics *mt);
 
 /* The metrics a people's table shows for every scenario (the referral ones
