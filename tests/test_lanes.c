@@ -256,8 +256,8 @@ static void test_same_bytes_files(void **state)
     if (cjm_lanes_available(tu_simd)) assert_true(covered >= 2);
 }
 
-/* With the kernel: agent vs exact within 4 SE on every metric, the funnel and
- * retention (testutil's comparison). */
+/* With the kernel: agent vs exact on every metric, the funnel and retention
+ * (testutil's comparison, family-wise over this program). */
 static void test_kernel_vs_exact(void **state)
 {
     (void)state;
@@ -709,5 +709,8 @@ int main(void)
         }
         failed += cmocka_run_group_tests_name("AVX2 kernel", tests, NULL, NULL);
     }
+    /* every kernel's comparisons with the exact engine, judged together */
+    const struct CMUnitTest verdict[] = {cmocka_unit_test(tu_fw_verdict)};
+    failed += cmocka_run_group_tests_name("family-wise", verdict, NULL, NULL);
     return failed;
 }

@@ -2,6 +2,8 @@
 #define _DEFAULT_SOURCE
 #include "testutil.h"
 
+#include "special.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,22 +128,127 @@ cjm_result *tu_run(const cjm_model *m, const cjm_settings *s, cjm_metrics *mt)
 int tu_engine_checks;
 cjm_simd tu_simd = CJM_SIMD_AUTO;
 
-static void within_4se(const char *what, const cjm_summary *agent, const cjm_summary *exact)
+/* ---- the family-wise suite ---- */
+
+typedef struct tu_comparison {
+    char what[160];
+    double p, z, got, want, se;
+} tu_comparison;
+
+/* The program's comparisons, in the order made. */
+static struct {
+    tu_comparison *c;
+    int n, cap;
+} suite;
+
+double tu_fw_z(double alpha, int n)
+{
+    return cjm_normal_quantile(1 - alpha / (2.0 * (n > 0 ? n : 1)));
+}
+
+static void record(const char *what, double p, double z, double got, double want, double se)
+{
+    if (suite.n == suite.cap) {
+        suite.cap = suite.cap ? 2 * suite.cap : 256;
+        suite.c = realloc(suite.c, (size_t)suite.cap * sizeof *suite.c);
+        assert_non_null(suite.c);
+    }
+    tu_comparison *c = &suite.c[suite.n++];
+    snprintf(c->what, sizeof c->what, "%s", what);
+    c->p = p, c->z = z, c->got = got, c->want = want, c->se = se;
+}
+
+void tu_check_z(const char *what, double got, double want, double se, double df)
+{
+    if (!(se > 0) || !isfinite(se) || !isfinite(got) || !isfinite(want))
+        fail_msg("%s: %.10g against %.10g with standard error %g: not a comparison", what, got,
+                 want, se);
+    double z = (got - want) / se;
+    double tail = df > 0 ? cjm_student_t_cdf(-fabs(z), df) : cjm_normal_cdf(-fabs(z));
+    record(what, 2 * tail, z, got, want, se);
+}
+
+void tu_check_p(const char *what, double p)
+{
+    if (!(p >= 0 && p <= 1)) fail_msg("%s: p-value %g", what, p);
+    /* the z of the same two-sided p, for the report */
+    record(what, p, -cjm_normal_quantile(p / 2), CJM_NAN, CJM_NAN, CJM_NAN);
+}
+
+double tu_chi2_p(double chi2, double df)
+{
+    return cjm_gammainc_upper(df / 2, chi2 / 2);
+}
+
+double tu_ks_p(double d, double n)
+{
+    double x = d * (sqrt(n) + 0.12 + 0.11 / sqrt(n)), p = 0;
+    if (x < 0.2) return 1; /* the series converges slowly there; the tail is 1 to 1e-40 */
+    for (int k = 1; k <= 100; k++) p += (k % 2 ? 2 : -2) * exp(-2.0 * k * k * x * x);
+    return fmin(1, fmax(0, p));
+}
+
+double tu_welch_df(double se1, double df1, double se2, double df2)
+{
+    double v1 = se1 * se1, v2 = se2 * se2, den = 0;
+    if (v1 > 0) den += v1 * v1 / df1;
+    if (v2 > 0) den += v2 * v2 / df2;
+    return den > 0 ? (v1 + v2) * (v1 + v2) / den : 0;
+}
+
+void tu_fw_verdict(void **state)
+{
+    (void)state;
+    int n = suite.n, bad = 0, worst = -1;
+    double limit = TU_ALPHA / (n > 0 ? n : 1);
+    for (int i = 0; i < n; i++)
+        if (worst < 0 || suite.c[i].p < suite.c[worst].p) worst = i;
+    fprintf(stderr, "family-wise: %d comparisons, alpha %g: fails below p = %.3g (|z| > %.2f)", n,
+            TU_ALPHA, limit, tu_fw_z(TU_ALPHA, n));
+    if (worst >= 0)
+        fprintf(stderr, "; smallest p %.3g (|z| %.2f): %s", suite.c[worst].p,
+                fabs(suite.c[worst].z), suite.c[worst].what);
+    fputc('\n', stderr);
+    assert_true(n > 0); /* a suite that records nothing is not one */
+    for (int i = 0; i < n; i++) {
+        const tu_comparison *c = &suite.c[i];
+        if (!(c->p < limit)) continue;
+        bad++;
+        if (isfinite(c->se))
+            fprintf(stderr, "  FAILED %s: %.10g against %.10g, se %.4g: z = %+.2f, p = %.3g\n",
+                    c->what, c->got, c->want, c->se, c->z, c->p);
+        else
+            fprintf(stderr, "  FAILED %s: p = %.3g\n", c->what, c->p);
+    }
+    if (bad) fail_msg("%d of %d comparisons beyond the family-wise threshold", bad, n);
+}
+
+void tu_assert_float(const char *what, double got, double want)
+{
+    if (!(fabs(got - want) <= TU_FLOAT_REL * fmax(1, fabs(want))))
+        fail_msg("%s: got %.15g, want %.15g", what, got, want);
+}
+
+/* An agent engine's mean against the exact value: family-wise on the
+ * agent's standard error from runs - 1 degrees of freedom; where the runs
+ * did not vary (se 0: a certain event), the same number to within
+ * TU_FLOAT_REL. */
+static void agent_vs_exact(const char *what, const cjm_summary *agent, const cjm_summary *exact,
+                           int runs)
 {
     tu_engine_checks++;
     if (!exact->defined) {
         assert_false(agent->defined && agent->mean != 0);
         return;
     }
-    double diff = fabs(agent->mean - exact->mean);
-    double tol = agent->se > 0 ? 4 * agent->se : 1e-9 * fmax(1, fabs(exact->mean));
-    if (!(diff <= tol))
-        fail_msg("%s: agent %.10g (se %.3g), exact %.10g: %.1f SE apart", what, agent->mean,
-                 agent->se, exact->mean, diff / agent->se);
+    if (agent->se > 0) {
+        tu_check_z(what, agent->mean, exact->mean, agent->se, runs - 1);
+        return;
+    }
+    tu_assert_float(what, agent->mean, exact->mean); /* the runs did not vary */
 }
 
-/* Retention[k] is compared where the delta method's normal approximation
- * holds: at least 1000 converted customers observed k steps on, over all runs. */
+/* Converted customers observed k steps on, over all runs. */
 static double retention_denominator(const cjm_result *r, int k)
 {
     double sum = 0;
@@ -161,14 +268,22 @@ void tu_compare_engines(const cjm_model *m, int runs, int64_t customers, uint64_
     cjm_result *ra = tu_run(m, &s, &ma);
     s.engine = CJM_ENGINE_EXACT;
     cjm_result *re = tu_run(m, &s, &me);
-    for (int i = 0; i < CJM_M_COUNT; i++) within_4se(cjm_metric_infos[i].name, &ma.m[i], &me.m[i]);
-    for (int st = 0; st < m->stage_count; st++)
-        within_4se(m->stages[st].name, &ma.reached[st], &me.reached[st]);
+    char what[160];
+    for (int i = 0; i < CJM_M_COUNT; i++) {
+        snprintf(what, sizeof what, "%s (seed %llu): %s", m->name, (unsigned long long)seed,
+                 cjm_metric_infos[i].name);
+        agent_vs_exact(what, &ma.m[i], &me.m[i], runs);
+    }
+    for (int st = 0; st < m->stage_count; st++) {
+        snprintf(what, sizeof what, "%s (seed %llu): reached %s", m->name, (unsigned long long)seed,
+                 m->stages[st].name);
+        agent_vs_exact(what, &ma.reached[st], &me.reached[st], runs);
+    }
     for (int k = 0; k <= ma.horizon; k++) {
         if (retention_denominator(ra, k) < 1000) continue;
-        char what[32];
-        snprintf(what, sizeof what, "retention[%d]", k);
-        within_4se(what, &ma.retention[k], &me.retention[k]);
+        snprintf(what, sizeof what, "%s (seed %llu): retention[%d]", m->name,
+                 (unsigned long long)seed, k);
+        agent_vs_exact(what, &ma.retention[k], &me.retention[k], runs);
     }
     cjm_result_free(&ra);
     cjm_result_free(&re);
