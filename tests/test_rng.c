@@ -1,5 +1,6 @@
 /* PCG32 against O'Neill's published reference output, and the stream,
  * jump and bounded helpers against plain sequential draws. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <cmocka.h>
 
 #include "rng.h"
+#include "testutil.h"
 
 /* pcg32-demo (pcg-c-basic): initstate 42, initseq 54. */
 static void test_reference_outputs(void **state)
@@ -58,6 +60,8 @@ static void test_streams_differ(void **state)
         same_ab += x == y;
         same_ac += x == z;
     }
+    /* independent streams agree on a 32-bit output with probability 2^-32:
+     * 3 or more of 1000 has probability C(1000, 3) 2^-96 ~ 2e-21 */
     assert_true(same_ab < 3 && same_ac < 3);
     assert_true(a.inc != b.inc && a.inc != c.inc);
 }
@@ -71,7 +75,7 @@ static void test_streams_are_reproducible(void **state)
     for (int i = 0; i < 100; i++) assert_int_equal(cjm_rng_next(&a), cjm_rng_next(&b));
 }
 
-/* Each of 10 values equally often: chi-square at the 0.1% level (27.88, 9 df). */
+/* Each of 10 values equally often: chi-square on 9 degrees of freedom. */
 static void test_bounded_is_uniform(void **state)
 {
     (void)state;
@@ -87,7 +91,7 @@ static void test_bounded_is_uniform(void **state)
     double chi2 = 0;
     for (int i = 0; i < 10; i++)
         chi2 += (counts[i] - n / 10.0) * (counts[i] - n / 10.0) / (n / 10.0);
-    assert_true(chi2 < 27.88);
+    tu_check_p("cjm_rng_bounded(10): chi-square", tu_chi2_p(chi2, 9));
 }
 
 static void test_uniform_range_and_mean(void **state)
@@ -102,8 +106,8 @@ static void test_uniform_range_and_mean(void **state)
         assert_true(u >= 0.0 && u < 1.0);
         sum += u;
     }
-    /* mean 1/2, sd of the mean sqrt(1/12/n): within 4 SE */
-    assert_true(sum / n > 0.5 - 4 * 0.000645 && sum / n < 0.5 + 4 * 0.000645);
+    /* mean 1/2, sd of the mean sqrt(1/12/n) */
+    tu_check_z("cjm_rng_uniform: mean", sum / n, 0.5, sqrt(1.0 / 12 / n), 0);
 }
 
 int main(void)
@@ -116,6 +120,7 @@ int main(void)
         cmocka_unit_test(test_streams_are_reproducible),
         cmocka_unit_test(test_bounded_is_uniform),
         cmocka_unit_test(test_uniform_range_and_mean),
+        cmocka_unit_test(tu_fw_verdict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
