@@ -11,7 +11,14 @@
  *  - closed forms: I_x(a, 1) = x^a, I_x(1/2, 1/2) = (2/pi) asin(sqrt x), the
  *    binomial sum for integer a, b (A&S 26.5.24), P(1/2, x) = erf(sqrt x),
  *    the Poisson sum for integer a (A&S 6.5.13), and the t distribution
- *    for 1, 2 and 3 degrees of freedom (A&S 26.7.3-26.7.4). */
+ *    for 1, 2 and 3 degrees of freedom (A&S 26.7.3-26.7.4).
+ *
+ * The tolerances are relative and are the accuracy special.h promises (a few
+ * ulps, 1e-15, for closed-form and rational approximations; 1e-14 to 1e-13
+ * for continued fractions and series, whose terms each round; 1e-12 and
+ * 1e-11 where special.h names a weaker case, or where a quantile's Newton
+ * step of 1e-15 is multiplied by the density's slope): nothing here is
+ * statistical, and none was widened to fit a result. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
