@@ -230,12 +230,40 @@ static void test_math_random_is_fixed(void **state)
     cjm_model_free(&b);
 }
 
+/* Several unknown keys, or several keys that are not segments: the message
+ * names the same one on every load (the first in alphabetical order), not
+ * whichever Lua's hash order, seeded anew for each state, gives first. */
+static void test_several_mistakes_one_message(void **state)
+{
+    (void)state;
+    static const char *const mistakes[][2] = {
+        {"return cjm.scenario { horizon = 3, cohort = { size = 1 }, zeta = 1, alpha = 2,\n"
+         "  mid = 3, stages = { { 'a' }, { 'b', converts = true } }, transitions = {} }\n",
+         ":1: alpha: unknown key (a typo?)"},
+        {"return cjm.scenario { horizon = 3, cohort = { size = 1 },\n"
+         "  segments = { { 'x', share = 0.5 }, { 'y', share = 0.5 } },\n"
+         "  stages = { { 'a' }, { 'b', converts = true } },\n"
+         "  transitions = { a = { b = { x = 0.1, y = 0.2, zz = 0.3, qq = 0.4, kk = 0.5 } } } }\n",
+         "transitions.a.b: 'kk' is not a segment"},
+    };
+    for (size_t c = 0; c < sizeof mistakes / sizeof *mistakes; c++)
+        for (int i = 0; i < 40; i++) {
+            char msg[1024];
+            assert_int_equal(tu_load_error(mistakes[c][0], msg, sizeof msg), CJM_ESCENARIO);
+            if (!strstr(msg, mistakes[c][1]))
+                fail_msg("case %zu, load %d: '%s' lacks '%s'", c, i, msg, mistakes[c][1]);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_scenarios),        cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_require_cjm),          cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_bad_scenarios),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_require_cjm),
+        cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_math_random_is_fixed),
+        cmocka_unit_test(test_several_mistakes_one_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

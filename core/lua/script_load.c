@@ -39,25 +39,32 @@ char *cjm_path_join(const char *a, const char *b)
 }
 
 /* Rejects keys outside `allowed` in the table at idx; integer keys 1..n_array
- * are allowed too (a stage's name is its first array item). */
+ * are allowed too (a stage's name is its first array item). Of several
+ * unknown keys it names the first in alphabetical order: the order of
+ * lua_next depends on the Lua state's hash seed, which differs from run to
+ * run, and the same file must give the same message. */
 static cjm_status check_keys(loader *ld, int idx, const char *path, const char *const *allowed,
                              lua_Integer n_array)
 {
     lua_State *L = ld->L;
     idx = lua_absindex(L, idx);
+    int n = 0, others;
+    char **keys = cjm_script_sorted_keys(L, idx, &n, &others);
+    if (!keys) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    cjm_status st = CJM_OK;
+    for (int i = 0; i < n && st == CJM_OK; i++) {
+        if (in_list(keys[i], allowed)) continue;
+        char *p = cjm_path_join(path, keys[i]);
+        st = cjm_script_fail_at(ld->s, ld->err, p, "unknown key (a typo?)");
+        free(p);
+    }
+    cjm_script_free_keys(keys, n);
+    if (st != CJM_OK || !others) return st;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1); /* stack: key */
-        if (lua_type(L, -1) == LUA_TSTRING) {
-            if (!in_list(lua_tostring(L, -1), allowed)) {
-                char *p = cjm_path_join(path, lua_tostring(L, -1));
-                cjm_script_fail_at(ld->s, ld->err, p, "unknown key (a typo?)");
-                free(p);
-                lua_pop(L, 1);
-                return CJM_ESCENARIO;
-            }
-        } else if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
-                   lua_tointeger(L, -1) > n_array) {
+        if (lua_type(L, -1) != LUA_TSTRING &&
+            (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n_array)) {
             lua_pop(L, 1);
             return cjm_script_fail_at(ld->s, ld->err, path, "unexpected entry %s",
                                       "(only named keys are allowed here)");
@@ -501,17 +508,17 @@ static cjm_status read_prob_table(loader *ld, cjm_edge *e, const char *path)
 {
     lua_State *L = ld->L;
     cjm_model *m = ld->m;
-    int tbl = lua_gettop(L);
+    int tbl = lua_gettop(L), n = 0, others;
     cjm_status st = CJM_OK;
-    lua_pushnil(L);
-    while (st == CJM_OK && lua_next(L, tbl)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING || cjm_model_segment_index(m, lua_tostring(L, -1)) < 0)
-            st = cjm_script_fail_at(ld->s, ld->err, path, "'%s' is not a segment (segments: %s%s)",
-                                    lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?",
-                                    m->segment_names[0], m->segment_count > 1 ? ", ..." : "");
-    }
-    if (st != CJM_OK) lua_pop(L, 1);
+    char **keys = cjm_script_sorted_keys(L, tbl, &n, &others); /* the same key named every run */
+    if (!keys) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    const char *bad = others ? "?" : NULL;
+    for (int i = 0; i < n && !bad; i++)
+        if (cjm_model_segment_index(m, keys[i]) < 0) bad = keys[i];
+    if (bad)
+        st = cjm_script_fail_at(ld->s, ld->err, path, "'%s' is not a segment (segments: %s%s)", bad,
+                                m->segment_names[0], m->segment_count > 1 ? ", ..." : "");
+    cjm_script_free_keys(keys, n);
     for (int g = 0; g < m->segment_count && st == CJM_OK; g++) {
         char *p = cjm_path_join(path, m->segment_names[g]);
         if (lua_getfield(L, tbl, m->segment_names[g]) == LUA_TNIL)
