@@ -432,11 +432,9 @@ static void on_sigint(int sig)
     signal(SIGINT, SIG_DFL);
 }
 
-int main(int argc, char **argv)
+/* The command line, run with the interrupt token in place. */
+static int run_command(int argc, char **argv)
 {
-    interrupt_token = cjm_cancel_new();
-    if (!interrupt_token) return cli_usage_error("out of memory");
-    signal(SIGINT, on_sigint);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(usage_text, argc < 2 ? stderr : stdout);
@@ -453,5 +451,18 @@ int main(int argc, char **argv)
     int rc = parse_args(&c, argc, argv);
     if (rc == 0) rc = c.cmd->run(&c);
     for (int i = 0; i < c.set_count; i++) free((char *)c.sets[i].path);
+    return rc;
+}
+
+/* The token is freed before returning (the fuzzer calls main many times in
+ * one process), once Ctrl-C no longer reaches it. */
+int main(int argc, char **argv)
+{
+    interrupt_token = cjm_cancel_new();
+    if (!interrupt_token) return cli_usage_error("out of memory");
+    signal(SIGINT, on_sigint);
+    int rc = run_command(argc, argv);
+    signal(SIGINT, SIG_DFL);
+    cjm_cancel_free(&interrupt_token);
     return rc;
 }
