@@ -4,7 +4,6 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +46,8 @@ static const char usage_text[] =
     "transitions.aware.consider=0.3\n"
     "                         (repeatable)\n"
     "  --format table|json|csv  output format (default table)\n"
-    "  -o FILE                write the report to FILE (atomically) instead of standard output\n"
+    "  -o FILE                write the report to FILE instead of standard output; a file\n"
+    "                         is replaced only when the report is complete\n"
     "  --variant NAME         run a variant of the scenario (run; the baseline for compare)\n"
     "  --fix BARRIER          apply a barrier's fix (repeatable)\n"
     "  --lua-memory MB        memory cap for the scenario's Lua code (default 256)\n"
@@ -235,42 +235,6 @@ static int parse_args(cli *c, int argc, char **argv)
     return 0;
 }
 
-int cli_out_open(cli_out *o, const char *path)
-{
-    memset(o, 0, sizeof *o);
-    if (!path) {
-        o->f = stdout;
-        return 0;
-    }
-    size_t n = strlen(path) + 16;
-    o->tmp = malloc(n);
-    if (!o->tmp) return 1;
-    snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(o->tmp);
-    if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
-        fprintf(stderr, "cjm: -o %s: cannot write there: %s\n", path, strerror(errno));
-        if (fd >= 0) close(fd), unlink(o->tmp);
-        free(o->tmp);
-        return 1;
-    }
-    o->final = path;
-    return 0;
-}
-
-int cli_out_close(cli_out *o, int ok)
-{
-    if (!o->final) return fflush(stdout) == 0 ? ok : 0;
-    int closed = fclose(o->f) == 0;
-    if (ok && closed && rename(o->tmp, o->final) == 0) {
-        free(o->tmp);
-        return 1;
-    }
-    if (ok) fprintf(stderr, "cjm: -o %s: cannot write the report: %s\n", o->final, strerror(errno));
-    unlink(o->tmp);
-    free(o->tmp);
-    return 0;
-}
-
 int cli_fail(const cjm_error *err)
 {
     fprintf(stderr, "cjm: %s\n", err->msg);
@@ -295,16 +259,28 @@ static int load(const cli *c, cjm_model **m, cjm_error *err)
     return cjm_model_load(c->file, &opts, m, err) == CJM_OK ? 0 : cli_fail(err);
 }
 
+/* The report's output: -o FILE, or standard output. */
+static void report_out(const cli *c, cli_out *o)
+{
+    cli_out_init(o, "-o", c->output);
+}
+
 static int cmd_check(cli *c)
 {
     cjm_error err;
     cjm_model *m;
-    int rc = load(c, &m, &err);
+    cli_out o;
+    report_out(c, &o);
+    int rc = cli_out_open(&o, 1, c->file);
     if (rc) return rc;
-    cjm_model_describe(m, stdout);
-    printf("ok: the scenario is valid\n");
+    if ((rc = load(c, &m, &err))) {
+        cli_out_discard(&o);
+        return rc;
+    }
+    cjm_model_describe(m, o.f);
+    fputs("ok: the scenario is valid\n", o.f);
     cjm_model_free(&m);
-    return 0;
+    return cli_out_close(&o, NULL);
 }
 
 /* --precision METRIC=REL and --max-runs N (run, compare, fixes). */
@@ -320,69 +296,76 @@ static int parse_precision(const cli *c, cjm_precision *p)
     return 0;
 }
 
+static cjm_status compare(cli *c, cjm_precision *p, cjm_comparison **cmp, cjm_error *err)
+{
+    cjm_load_options opts = cli_load_options(c);
+    int fixes = strcmp(c->cmd->name, "fixes") == 0;
+    if (p->metric[0])
+        return cjm_compare_precise(c->file, &opts, c->names, c->name_count, fixes, &c->settings, p,
+                                   cmp, err);
+    if (fixes) return cjm_compare_fixes(c->file, &opts, &c->settings, cmp, err);
+    return cjm_compare_variants(c->file, &opts, c->names, c->name_count, &c->settings, cmp, err);
+}
+
 static int cmd_compare(cli *c)
 {
     cjm_error err;
     cjm_comparison *cmp = NULL;
-    cjm_load_options opts = cli_load_options(c);
     cjm_precision p;
-    int rc = parse_precision(c, &p), fixes = strcmp(c->cmd->name, "fixes") == 0;
-    if (rc) return rc;
-    cjm_status st;
-    if (p.metric[0])
-        st = cjm_compare_precise(c->file, &opts, c->names, c->name_count, fixes, &c->settings, &p,
-                                 &cmp, &err);
-    else if (fixes)
-        st = cjm_compare_fixes(c->file, &opts, &c->settings, &cmp, &err);
-    else
-        st =
-            cjm_compare_variants(c->file, &opts, c->names, c->name_count, &c->settings, &cmp, &err);
-    if (st != CJM_OK) return cli_fail(&err);
     cli_out o;
-    rc = 1;
-    if (cli_out_open(&o, c->output) == 0) {
-        int ok = cjm_report_comparison_precise(cmp, &p, c->format, o.f, &err) == CJM_OK;
-        if (!ok) cli_fail(&err);
-        rc = cli_out_close(&o, ok) ? 0 : 1;
+    report_out(c, &o);
+    int rc = parse_precision(c, &p);
+    if (!rc) rc = cli_out_open(&o, 1, c->file);
+    if (rc) return rc;
+    if (compare(c, &p, &cmp, &err) != CJM_OK) {
+        cli_out_discard(&o);
+        return cli_fail(&err);
     }
+    cjm_status st = cjm_report_comparison_precise(cmp, &p, c->format, o.f, &err);
+    rc = cli_out_close(&o, st == CJM_OK ? NULL : &err);
     cjm_comparison_free(&cmp);
     return rc;
 }
 
-/* --runs-out FILE: one row per run, written atomically like -o. */
-static int write_runs(const cli *c, const cjm_result *r)
+/* The report, then --runs-out's one row per run (out[1], when n is 2). */
+static int write_run(const cli *c, const cjm_result *r, const cjm_precision *p, cli_out *out, int n)
 {
-    const char *path = cli_extra(c, "--runs-out");
-    cli_out o;
     cjm_error err;
-    if (!path) return 0;
-    if (cli_out_open(&o, path) != 0) return 1;
-    int ok = cjm_report_runs_csv(r, o.f, &err) == CJM_OK;
-    if (!ok) cli_fail(&err);
-    return cli_out_close(&o, ok) ? 0 : 1;
+    cjm_status st = cjm_report_run_precise(r, p, c->format, out[0].f, &err);
+    int rc = cli_out_close(&out[0], st == CJM_OK ? NULL : &err);
+    if (n < 2) return rc;
+    if (rc) {
+        cli_out_discard(&out[1]);
+        return rc;
+    }
+    st = cjm_report_runs_csv(r, out[1].f, &err);
+    return cli_out_close(&out[1], st == CJM_OK ? NULL : &err);
 }
 
+/* Both outputs are open before the run, so that one that cannot be written
+ * is found before the work, not after. */
 static int cmd_run(cli *c)
 {
     cjm_error err;
     cjm_model *m = NULL;
     cjm_result *r = NULL;
-    cli_out o;
     cjm_precision p;
+    cli_out out[2];
+    const char *runs_out = cli_extra(c, "--runs-out");
+    int n = runs_out ? 2 : 1;
+    report_out(c, &out[0]);
+    cli_out_init(&out[1], "--runs-out", runs_out);
     int rc = parse_precision(c, &p);
-    if (!rc) rc = load(c, &m, &err);
+    if (!rc) rc = cli_out_open(out, n, c->file);
     if (rc) return rc;
-    if ((p.metric[0] ? cjm_run_precise(m, &c->settings, &p, &r, &err)
-                     : cjm_run(m, &c->settings, &r, &err)) != CJM_OK) {
+    rc = load(c, &m, &err);
+    if (!rc && (p.metric[0] ? cjm_run_precise(m, &c->settings, &p, &r, &err)
+                            : cjm_run(m, &c->settings, &r, &err)) != CJM_OK)
         rc = cli_fail(&err);
-    } else if (cli_out_open(&o, c->output) != 0) {
-        rc = 1;
-    } else {
-        int ok = cjm_report_run_precise(r, &p, c->format, o.f, &err) == CJM_OK;
-        if (!ok) cli_fail(&err);
-        rc = cli_out_close(&o, ok) ? 0 : 1;
-        if (rc == 0) rc = write_runs(c, r);
-    }
+    if (rc)
+        for (int i = 0; i < n; i++) cli_out_discard(&out[i]);
+    else
+        rc = write_run(c, r, &p, out, n);
     cjm_result_free(&r);
     cjm_model_free(&m);
     return rc;
@@ -421,28 +404,36 @@ static cjm_simd simd_from_environment(void)
     return CJM_SIMD_AUTO;
 }
 
-/* Ctrl-C: the run stops at its next block and exits with status 130, leaving
- * any -o file as it was; a second Ctrl-C stops at once. */
+/* Ctrl-C asks the run to stop through this token (tools/cli_out.c's SIGINT
+ * handler); the run then exits with status 130, leaving any -o file as it
+ * was; a second Ctrl-C stops at once. */
 static cjm_cancel *interrupt_token;
 
-static void on_sigint(int sig)
+/* Standard output for --help and --version, checked like any output. */
+static int print_text(const char *text)
 {
-    (void)sig;
-    cjm_cancel_request(interrupt_token);
-    signal(SIGINT, SIG_DFL);
+    cli_out o;
+    cli_out_init(&o, NULL, NULL);
+    int rc = cli_out_open(&o, 1, NULL);
+    if (rc) return rc;
+    fputs(text, o.f);
+    return cli_out_close(&o, NULL);
 }
 
 /* The command line, run with the interrupt token in place. */
 static int run_command(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        fputs(usage_text, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return 2;
     }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0)
+        return print_text(usage_text);
     if (strcmp(argv[1], "--version") == 0) {
-        printf("cjm %s\n", cjm_version());
-        return 0;
+        char text[64];
+        snprintf(text, sizeof text, "cjm %s\n", cjm_version());
+        return print_text(text);
     }
     cli c = {.settings = cjm_settings_default(), .format = CJM_FORMAT_TABLE};
     c.settings.cancel = interrupt_token;
@@ -455,14 +446,15 @@ static int run_command(int argc, char **argv)
 }
 
 /* The token is freed before returning (the fuzzer calls main many times in
- * one process), once Ctrl-C no longer reaches it. */
+ * one process), once the signal handlers that reach it are gone. */
 int main(int argc, char **argv)
 {
+    cli_std_fds_reserve();
     interrupt_token = cjm_cancel_new();
     if (!interrupt_token) return cli_usage_error("out of memory");
-    signal(SIGINT, on_sigint);
+    cli_signals_install(interrupt_token);
     int rc = run_command(argc, argv);
-    signal(SIGINT, SIG_DFL);
+    cli_signals_restore();
     cjm_cancel_free(&interrupt_token);
     return rc;
 }

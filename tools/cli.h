@@ -7,6 +7,7 @@
 #include "cjm.h"
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #define CLI_MAX 256
 
@@ -59,17 +60,56 @@ int cli_parse_int(const char *opt, const char *text, long long lo, long long hi,
 /* The load options the command line asks for. */
 cjm_load_options cli_load_options(const cli *c);
 
-/* Writes through a temporary file renamed into place, so that a failure
- * leaves any existing output untouched; no -o: standard output. */
+/* An output: -o, --runs-out or standard output (cli_out.c; the rules are in
+ * docs/hardening.md, "Output safety"). A regular file, or a path that does
+ * not exist yet, is replaced atomically through a temporary file next to it
+ * (a symlink is followed to its target); anything else (a FIFO, a device,
+ * /dev/stdout) is written through. Every write, sync and close is checked. */
 typedef struct cli_out {
-    FILE *f;
-    char *tmp;
-    const char *final;
+    FILE *f;            /* write here while open */
+    const char *option; /* "-o", "--runs-out" (NULL: standard output) */
+    const char *path;   /* as given (NULL: standard output) */
+    /* the rest is cli_out.c's */
+    int kind, fd, dup_of, slot, err, exists, dropping;
+    char *target, *tmp; /* the file written or replaced; its temporary file */
+    dev_t dev;          /* the file's identity, when it exists */
+    ino_t ino;
+    mode_t mode; /* the replaced file's mode and owner */
+    uid_t uid;
+    gid_t gid;
 } cli_out;
 
-int cli_out_open(cli_out *o, const char *path);
-/* Closes; renames into place only if ok. Returns 1 when all went well. */
-int cli_out_close(cli_out *o, int ok);
+/* An output for option and path (path NULL: standard output), not open. */
+void cli_out_init(cli_out *o, const char *option, const char *path);
+
+/* Opens outs[0..n-1]. Two of them that are one file, or one that is the
+ * scenario file, are bad usage (exit status 2); a path that cannot be written
+ * is status 1. Returns 0 with all open, or the status after one message on
+ * standard error with none open. */
+int cli_out_open(cli_out *outs, int n, const char *scenario);
+
+/* Closes o. err is the writer's failure (NULL: none). Returns 0 when every
+ * byte reached the output and a replaced file is in place; otherwise prints
+ * one message and returns the exit status, and a replaced file is left as it
+ * was: a failed write, sync, close or rename (1, naming the output and the
+ * error; it takes the place of the writer's own message), the writer's error
+ * (its status), or Ctrl-C while writing (130). */
+int cli_out_close(cli_out *o, const cjm_error *err);
+
+/* Closes o without keeping anything (nothing more is written to it). */
+void cli_out_discard(cli_out *o);
+
+/* Handlers for the signals that end the program (SIGHUP, SIGINT, SIGTERM,
+ * SIGPIPE, ...; not those ignored or handled already): each removes the
+ * temporary files, then takes its default action. The first SIGINT only
+ * requests cancel (the run stops and the command exits 130). Restore puts
+ * back what was there, so that no handler reaches cancel once it is freed. */
+void cli_signals_install(cjm_cancel *cancel);
+void cli_signals_restore(void);
+
+/* Gives a closed descriptor 0, 1 or 2 a placeholder, so that no file opened
+ * later takes its number, and writing to it still fails. */
+void cli_std_fds_reserve(void);
 
 /* The sensitivity commands (sweep, tornado, morris, sobol), in cmd_sensitivity.c. */
 extern const cli_command cli_sensitivity_commands[];

@@ -137,17 +137,19 @@ static int run_analysis(cli *c, analysis_fn fn, sens_cli *s)
     cjm_error err = {0};
     cjm_sensitivity *x = NULL;
     progress p;
+    cli_out out;
+    cli_out_init(&out, "-o", c->output);
+    int rc = cli_out_open(&out, 1, c->file);
+    if (rc) return rc;
     progress_setup(c, s, &p);
     cjm_status st = fn(c->file, &lo, &c->settings, &s->o, &x, &err);
     progress_clear(s);
-    if (st != CJM_OK) return cli_fail(&err);
-    cli_out out;
-    int rc = 1;
-    if (cli_out_open(&out, c->output) == 0) {
-        int ok = cjm_report_sensitivity(x, c->format, out.f, &err) == CJM_OK;
-        if (!ok) cli_fail(&err);
-        rc = cli_out_close(&out, ok) ? 0 : 1;
+    if (st != CJM_OK) {
+        cli_out_discard(&out);
+        return cli_fail(&err);
     }
+    st = cjm_report_sensitivity(x, c->format, out.f, &err);
+    rc = cli_out_close(&out, st == CJM_OK ? NULL : &err);
     cjm_sensitivity_free(&x);
     return rc;
 }
