@@ -209,7 +209,15 @@ CJM_API cjm_status cjm_compare_fixes(const char *path, const cjm_load_options *b
 
 CJM_API void cjm_comparison_free(cjm_comparison **c);
 
-typedef enum cjm_format { CJM_FORMAT_TABLE, CJM_FORMAT_JSON, CJM_FORMAT_CSV } cjm_format;
+/* Reports: table, JSON, CSV; the journey map (cjm_model_graph): Graphviz
+ * DOT and Mermaid. */
+typedef enum cjm_format {
+    CJM_FORMAT_TABLE,
+    CJM_FORMAT_JSON,
+    CJM_FORMAT_CSV,
+    CJM_FORMAT_DOT,
+    CJM_FORMAT_MERMAID
+} cjm_format;
 
 /* Writes a run's report in the given format. */
 CJM_API cjm_status cjm_report_run(const cjm_result *r, cjm_format fmt, FILE *f, cjm_error *err);
@@ -222,8 +230,13 @@ CJM_API cjm_status cjm_report_comparison(const cjm_comparison *c, cjm_format fmt
  * named by its path) and the run's metrics, for analysts' notebooks. */
 CJM_API cjm_status cjm_report_runs_csv(const cjm_result *r, FILE *f, cjm_error *err);
 
-/* Parses "table", "json" or "csv". Returns 0 on success. */
+/* Parses "table", "json", "csv", "dot" or "mermaid". Returns 0 on success. */
 CJM_API int cjm_format_parse(const char *text, cjm_format *fmt);
+
+/* The journey map of the compiled model, without running it: stages and
+ * transitions with their written probabilities and barriers, as Graphviz DOT
+ * (fmt CJM_FORMAT_DOT) or a Mermaid flowchart (CJM_FORMAT_MERMAID). */
+CJM_API cjm_status cjm_model_graph(const cjm_model *m, cjm_format fmt, FILE *f, cjm_error *err);
 
 /* ---- Precision and sensitivity (core/sensitivity.c; docs/sensitivity.md) ---- */
 
@@ -315,7 +328,7 @@ CJM_API cjm_status cjm_report_sensitivity(const cjm_sensitivity *x, cjm_format f
  * An index out of range gives NULL, NaN, -1 or CJM_EUSAGE, as each
  * function says; a NULL object is an error of the caller, not checked. */
 
-typedef enum cjm_unit { CJM_UNIT_SHARE, CJM_UNIT_COUNT, CJM_UNIT_MONEY } cjm_unit;
+typedef enum cjm_unit { CJM_UNIT_SHARE, CJM_UNIT_COUNT, CJM_UNIT_MONEY, CJM_UNIT_RATIO } cjm_unit;
 
 /* A quantity summarised across runs: a metric, an item of a series, or the
  * difference of an arm from the baseline. Where the writers print null or
@@ -350,7 +363,20 @@ CJM_API int cjm_metric_find(const char *name);
  * entered each stage, by stage), "retention" (share of converted customers
  * not lost k steps after converting, k = 0 .. horizon), "arrived" and
  * "arrival_conversion" (prospects arriving at step t < horizon, and their
- * conversion by the horizon; empty without arrivals). */
+ * conversion by the horizon; empty without arrivals); the cash flow by step
+ * t = 0 .. horizon: "cashflow_revenue", "cashflow_cogs", "cashflow_cost",
+ * "cashflow_profit", "cashflow_cumulative_profit",
+ * "cashflow_discounted_profit", "cashflow_cumulative_discounted_profit";
+ * "breakdown" (each money line: the item's name is its path, its label its
+ * kind, "revenue", "cogs" or "cost"); with a loyalty program (else empty):
+ * "loyalty" (its figures, named: members_joined, ..., breakage, liability,
+ * ...), "loyalty_members" and "loyalty_tier_share" (by step; the share item
+ * tier x (horizon + 1) + t, named by its tier), and by class of converted
+ * customers ("non-members", then each tier they end in):
+ * "loyalty_class_customers", "loyalty_class_revenue",
+ * "loyalty_class_gross_margin", "loyalty_class_ltv",
+ * "loyalty_class_ltv_margin", "loyalty_class_retained",
+ * "loyalty_class_purchases". */
 CJM_API int cjm_series_count(void);
 CJM_API const char *cjm_series_name(int series);
 
@@ -393,6 +419,12 @@ CJM_API cjm_status cjm_result_metric(const cjm_result *r, int metric, cjm_value 
 CJM_API int cjm_result_series_length(const cjm_result *r, const char *series);
 CJM_API cjm_status cjm_result_series(const cjm_result *r, const char *series, int i,
                                      cjm_value *out);
+
+/* A single number of the result by name: "payback_step" (the first step at
+ * which the expected cumulative profit is >= 0; NaN if never within the
+ * horizon), "share_paid_back" (the share of runs whose cumulative profit
+ * reached 0 by the horizon). CJM_EUSAGE for another name. */
+CJM_API cjm_status cjm_result_value(const cjm_result *r, const char *name, double *out);
 
 /* One run's value of a metric (run 0 .. runs-1; NaN where undefined or out
  * of range), and its draw of uncertain input u (cjm_model_item(m,

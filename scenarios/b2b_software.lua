@@ -86,9 +86,12 @@ NUMBERS AND WHERE THEY COME FROM
                              - assumption, before the slow-quote barrier
                                (about 40% win rate on the short list; 30%
                                with the barrier).
-  purchase revenue 150000, cost 100000
+  purchase revenue 150000, cogs 100000
                              - assumption: implementation and training fee,
-                               and the consultants' cost.
+                               and the consultants' cost of delivering it
+                               (cogs: in profit, not in CAC).
+  discount rate 0.10         - assumption: a software vendor's yearly cost of
+                               capital over the two-year horizon.
   purchase -> experience 0.12 (go-live in ~8 weeks), -> lost 0.005
                              - assumption.
   experience revenue_per_step 8000, cost_per_step 1500
@@ -147,6 +150,7 @@ return cjm.scenario {
   step = "week",
   horizon = 104,
   cohort = { size = 2000, cost_per_prospect = 3000 },
+  discount = { rate = 0.10 },
   segments = {
     { "ideal", share = 0.4 },
     { "small", share = 0.6 },
@@ -156,7 +160,7 @@ return cjm.scenario {
     { "trigger" },
     { "consideration" },
     { "evaluation", cost = 25000 },
-    { "purchase",   converts = true, revenue = 150000, cost = 100000 },
+    { "purchase",   converts = true, revenue = 150000, cogs = 100000 },
     { "experience", revenue_per_step = 8000, cost_per_step = 1500 },
     { "loyalty",    revenue_per_step = 10480, cost_per_step = 1500 },
     { "lost",       final = true },

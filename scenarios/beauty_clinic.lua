@@ -75,18 +75,21 @@ NUMBERS AND WHERE THEY COME FROM (all are assumptions; the text has none)
                                  probability with no fears barrier; with the
                                  barrier (x0.7) about half of consultations
                                  end in a procedure, typical for the trade.
-  client revenue 6000, cost 2400
+  client revenue 6000, cogs 2400
                                - assumption: average first-procedure ticket
                                  (e.g. a peel or biorevitalisation) and 40% of
                                  it for consumables and the doctor's piece
-                                 rate.
+                                 rate: the cost of what is sold (cogs), so in
+                                 profit but not in CAC.
   client -> regular 0.25, client -> lapsed 0.20
                                - assumption: without the follow-up barrier
                                  about 55% of first-time clients come back;
                                  with it (x0.5) about 38%.
-  regular revenue_per_step 1200, cost_per_step 480
+  regular revenue_per_step 1200, cogs_per_step 480
                                - assumption: one ~5000 RUB visit a month
-                                 (about 1200 a week), 40% direct cost.
+                                 (about 1200 a week), 40% direct cost (cogs).
+  discount rate 0.12         - assumption: a small business's yearly cost of
+                               capital, for NPV and the discounted LTV.
   regular -> lapsed 0.015 + 0.03*exp(-t/12)
                                - assumption: churn of regulars decays as the
                                  cohort matures (about 4.5%/week at the start
@@ -135,6 +138,7 @@ return cjm.scenario {
   step = "week",
   horizon = 52,
   cohort = { size = 10000, cost_per_prospect = 60 },
+  discount = { rate = 0.12 },
   segments = {
     { "quick",      share = 0.4 },  -- decides in "a day or two"
     { "deliberate", share = 0.6 },  -- takes "months or even years"
@@ -143,8 +147,8 @@ return cjm.scenario {
     { "aware" },
     { "consider" },
     { "consult",  cost = 800 },
-    { "client",   converts = true, revenue = 6000, cost = 2400 },
-    { "regular",  revenue_per_step = 1200, cost_per_step = 480 },
+    { "client",   converts = true, revenue = 6000, cogs = 2400 },
+    { "regular",  revenue_per_step = 1200, cogs_per_step = 480 },
     { "lapsed" },
     { "lost",     final = true },
   },

@@ -85,15 +85,19 @@ NUMBERS AND WHERE THEY COME FROM (all assumptions; the text has none)
                              - assumption: with the engagement step in place
                                about 33% / 43% go on to the core product;
                                with the barrier (x0.5) about 20% / 27%.
-  core revenue 25000, cost 3000
+  core revenue 25000, cogs 3000
                              - assumption: core course price; curators and
-                               platform cost per enrolment.
+                               platform cost per enrolment (cogs).
   core -> alumni 0.10 (an ~8-10 week course), -> coaching specialist 0.01,
     entrepreneur 0.03, -> fan 0.03, -> lost 0.02 (drop-out)
                              - assumption.
-  coaching revenue 60000, cost 20000
+  coaching revenue 60000, cogs 20000
                              - assumption: personal coaching / turnkey package
-                               and the expert's time.
+                               and the expert's time (cogs).
+  costs.platform per_step 740
+                             - assumption: the course platform's fee of about
+                               3,200 RUB a month, paid whatever the number of
+                               students (a fixed cost, retention).
   coaching -> fan 0.06, -> alumni 0.10, -> lost 0.01
                              - assumption; coaching is itself "personal
                                consultation", one of the text's two keys to
@@ -205,6 +209,7 @@ return cjm.scenario {
   step = "week",
   horizon = 52,
   cohort = { size = 100000, cost_per_prospect = cost_per_view },
+  costs = { platform = { per_step = 740 } },
   segments = {
     { "specialist",   share = 0.7 },
     { "entrepreneur", share = 0.3 },
@@ -213,8 +218,8 @@ return cjm.scenario {
     { "viewer" },
     { "subscriber", cost_per_step = 2 },
     { "tripwire",   converts = true, revenue = 990 },
-    { "core",       revenue = 25000, cost = 3000 },
-    { "coaching",   revenue = 60000, cost = 20000 },
+    { "core",       revenue = 25000, cogs = 3000 },
+    { "coaching",   revenue = 60000, cogs = 20000 },
     { "alumni" },
     { "fan",        revenue_per_step = 400 },
     { "promoter",   revenue_per_step = 1000, cost_per_step = 250 },

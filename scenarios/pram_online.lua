@@ -74,12 +74,12 @@ NUMBERS AND WHERE THEY COME FROM (all assumptions; the text has none)
                                walking season starts; x1.0 otherwise.
   phone_call -> buyer 0.5, -> shop_site 0.1, -> lost 0.3
                              - assumption, before the slow-answer barrier.
-  buyer revenue 32000, cost 25000
+  buyer revenue 32000, cogs 25000
                              - assumption: an average mid-range pram and its
-                               purchase price plus delivery.
+                               purchase price plus delivery (cogs).
   buyer -> second_purchase 0.004, -> advocate 0.008, -> lost 0.006
                              - assumption.
-  second_purchase revenue 5000, cost 3800
+  second_purchase revenue 5000, cogs 3800
                              - assumption: accessories bought with the
                                text's second-purchase discount.
   second_purchase -> advocate 0.05, -> lost 0.05
@@ -154,8 +154,8 @@ return cjm.scenario {
     { "compare" },
     { "shop_site" },
     { "phone_call" },
-    { "buyer",           converts = true, revenue = 32000, cost = 25000 },
-    { "second_purchase", revenue = 5000, cost = 3800 },
+    { "buyer",           converts = true, revenue = 32000, cogs = 25000 },
+    { "second_purchase", revenue = 5000, cogs = 3800 },
     { "advocate",        refers = 0.03, referral_cost = 500, refers_to = "research" },
     { "lost",            final = true },
   },

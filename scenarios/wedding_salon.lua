@@ -82,15 +82,17 @@ NUMBERS AND WHERE THEY COME FROM
                              - assumption; with the questionnaire barrier
                                (x0.75) about 40% of visits close, in the usual
                                range for bridal salons.
-  contract revenue 2200, cost 1100
+  contract revenue 2200, cogs 1100
                              - assumption: average gown price in Toronto and
-                               a ~50% wholesale cost.
+                               a ~50% wholesale cost: the cost of the gown
+                               sold (cogs), in profit but not in CAC.
   contract -> fittings 0.07, -> lost 0.002 (wedding called off)
                              - assumption: a made-to-order gown arrives in
                                about 14 weeks.
-  fittings revenue 350, cost 150
+  fittings revenue 350, cogs 150
                              - assumption: alterations and accessories ("other
-                               details the salon must provide").
+                               details the salon must provide") and what they
+                               cost the salon (cogs).
   fittings -> married 0.15 per week in June-September (weeks 22-38), 0.06
     otherwise
                              - assumption: wedding season.
@@ -161,8 +163,8 @@ return cjm.scenario {
     { "website" },
     { "wishlist" },
     { "appointment", cost = 40 },
-    { "contract",    converts = true, revenue = 2200, cost = 1100 },
-    { "fittings",    revenue = 350, cost = 150 },
+    { "contract",    converts = true, revenue = 2200, cogs = 1100 },
+    { "fittings",    revenue = 350, cogs = 150 },
     { "married" },
     { "advocate",    revenue_per_step = 20 },
     { "lost",        final = true },

@@ -44,7 +44,8 @@ static void test_bad_usage(void **state)
         {"run " SCN "two_stage.lua --runs 0", "--runs: expected a whole number from 1"},
         {"run " SCN "two_stage.lua --runs lots", "got 'lots'"},
         {"run " SCN "two_stage.lua --engine magic", "--engine: expected agent or exact"},
-        {"run " SCN "two_stage.lua --format xml", "--format: expected table, json or csv"},
+        {"run " SCN "two_stage.lua --format xml",
+         "--format: expected table, json, csv, dot or mermaid"},
         {"run " SCN "two_stage.lua --bogus 1", "unknown option '--bogus'"},
         {"run " SCN "two_stage.lua --set novalue", "--set: expected PATH=VALUE"},
         {"run " SCN "two_stage.lua --seed", "--seed needs a value"},
@@ -165,8 +166,13 @@ static void test_csv(void **state)
     assert_true(strncmp(out, "metric,key,mean,se,ci95_lo,ci95_hi,p5,p50,p95\n", 46) == 0);
     int lines = 0;
     for (char *p = out; *p; p++) lines += *p == '\n';
-    assert_int_equal(lines, 1 + CJM_M_COUNT + 3 + 6); /* header, metrics, funnel, retention 0..5 */
+    /* header, metrics, funnel, retention 0..5, cash flow (7 series at t = 0..5),
+     * payback (step, share), breakdown (ad spend, a's cost per step, b's revenue) */
+    assert_int_equal(lines, 1 + CJM_M_COUNT + 3 + 6 + 7 * 6 + 2 + 3);
     assert_non_null(strstr(out, "\nfunnel,b,"));
+    assert_non_null(strstr(out, "\ncashflow_cumulative_profit,5,"));
+    assert_non_null(strstr(out, "\nbreakdown_revenue,stages.b.revenue,"));
+    assert_non_null(strstr(out, "\npayback,share_paid_back,"));
     free(out), free(err);
 }
 

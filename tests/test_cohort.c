@@ -110,7 +110,7 @@ static int quantities(const cjm_result *r, quantity *q, int cap)
         q[n].ratio = 0;
         for (int run = 0; run < r->runs; run++) {
             const double *row = cjm_result_row(r, run);
-            q[n].num[run] = row[CJM_T_FIXED + s] / row[CJM_T_PROSPECTS];
+            q[n].num[run] = row[r->row.reached + s] / row[CJM_T_PROSPECTS];
             q[n].den[run] = 1;
         }
     }
@@ -119,8 +119,8 @@ static int quantities(const cjm_result *r, quantity *q, int cap)
         q[n].ratio = 1;
         for (int run = 0; run < r->runs; run++) {
             const double *row = cjm_result_row(r, run);
-            q[n].num[run] = row[CJM_T_FIXED + S + k];
-            q[n].den[run] = row[CJM_T_FIXED + S + H + 1 + k];
+            q[n].num[run] = row[r->row.ret_num + k];
+            q[n].den[run] = row[r->row.ret_den + k];
         }
     }
     for (int t = 0; r->model->has_arrivals && t < H && n < cap; t++, n++) {
@@ -128,8 +128,8 @@ static int quantities(const cjm_result *r, quantity *q, int cap)
         q[n].ratio = 1;
         for (int run = 0; run < r->runs; run++) {
             const double *row = cjm_result_row(r, run);
-            q[n].num[run] = row[CJM_T_FIXED + S + 2 * (H + 1) + H + t];
-            q[n].den[run] = row[CJM_T_FIXED + S + 2 * (H + 1) + t];
+            q[n].num[run] = row[r->row.arr_conv + t];
+            q[n].den[run] = row[r->row.arr_prospects + t];
         }
     }
     return n;
@@ -452,7 +452,7 @@ static void test_billion_customers(void **state)
     s.engine = CJM_ENGINE_EXACT;
     cjm_result *re = tu_run(m, &s, &me);
     assert_true(cjm_result_row(rc, 0)[CJM_T_PROSPECTS] == 1e9);
-    for (int i = 0; i < CJM_M_CORE; i++)
+    for (int i = 0; i <= CJM_M_PROFIT; i++)
         check_mean("1e9", cjm_metric_infos[i].name, &me.m[i], &mc.m[i], s.runs);
     assert_true(mc.m[CJM_M_CONVERSION].se < 1e-4);
     cjm_result_free(&rc), cjm_result_free(&re);

@@ -197,7 +197,7 @@ static void test_overrides(void **state)
     cjm_error err;
     assert_int_equal(cjm_model_load(path, &opts, &m, &err), CJM_OK);
     assert_true(m->prob[0] == 0.25);
-    assert_true(m->stages[1].revenue == 7);
+    assert_true(cjm_stage_amount(m, 1, 0, CJM_AMOUNT(CJM_ON_ENTRY, CJM_REVENUE)) == 7);
     assert_int_equal(m->cohort_size, 9);
     cjm_model_free(&m);
     cjm_override bad[] = {{"transitions.a.c", "0.1"}};

@@ -252,8 +252,7 @@ static void agent_vs_exact(const char *what, const cjm_summary *agent, const cjm
 static double retention_denominator(const cjm_result *r, int k)
 {
     double sum = 0;
-    for (int i = 0; i < r->runs; i++)
-        sum += cjm_result_row(r, i)[CJM_T_FIXED + r->stage_count + r->horizon + 1 + k];
+    for (int i = 0; i < r->runs; i++) sum += cjm_result_row(r, i)[r->row.ret_den + k];
     return sum;
 }
 

@@ -146,7 +146,8 @@ static int parse_option(cli *c, const char *opt, const char *v)
         rc = parse_set(c, v);
     } else if (strcmp(opt, "--format") == 0) {
         if (cjm_format_parse(v, &c->format))
-            rc = cli_usage_error("--format: expected table, json or csv, got '%s'", v);
+            rc =
+                cli_usage_error("--format: expected table, json, csv, dot or mermaid, got '%s'", v);
     } else if (strcmp(opt, "--sampling") == 0) {
         if (cjm_sampling_parse(v, &c->settings.sampling))
             rc = cli_usage_error("--sampling: expected random or lhs, got '%s'", v);
@@ -276,6 +277,11 @@ static int cmd_check(cli *c)
     if ((rc = load(c, &m, &err))) {
         cli_out_discard(&o);
         return rc;
+    }
+    if (c->format == CJM_FORMAT_DOT || c->format == CJM_FORMAT_MERMAID) {
+        cjm_status st = cjm_model_graph(m, c->format, o.f, &err);
+        cjm_model_free(&m);
+        return cli_out_close(&o, st == CJM_OK ? NULL : &err);
     }
     cjm_model_describe(m, o.f);
     fputs("ok: the scenario is valid\n", o.f);
@@ -440,6 +446,10 @@ static int run_command(int argc, char **argv)
     c.settings.simd = simd_from_environment();
     if (!(c.cmd = find_command(argv[1]))) return cli_usage_error("unknown command '%s'", argv[1]);
     int rc = parse_args(&c, argc, argv);
+    if (rc == 0 && (c.format == CJM_FORMAT_DOT || c.format == CJM_FORMAT_MERMAID) &&
+        strcmp(c.cmd->name, "check") != 0)
+        rc = cli_usage_error("--format %s draws the journey map: it is for check only",
+                             c.format == CJM_FORMAT_DOT ? "dot" : "mermaid");
     if (rc == 0) rc = c.cmd->run(&c);
     for (int i = 0; i < c.set_count; i++) free((char *)c.sets[i].path);
     return rc;

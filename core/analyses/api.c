@@ -211,6 +211,26 @@ int cjm_result_series_length(const cjm_result *r, const char *series)
     return k < 0 ? -1 : cjm_series_length(r, k);
 }
 
+/* The name of item i of series k: a stage, a breakdown line's path, a tier,
+ * a loyalty figure, a class ("non-members" or a tier); NULL for steps. */
+static const char *series_item_name(const cjm_result *r, int k, int i)
+{
+    const cjm_model *m = r->model;
+    if (k == CJM_S_FUNNEL) return m->stages[i].name;
+    if (k == CJM_S_BREAKDOWN) return r->lines[i].path;
+    if (k == CJM_S_TIER_SHARE) return m->loyalty.tiers[i / (r->horizon + 1)].name;
+    if (k == CJM_S_LOYALTY) return cjm_loyalty_items[i];
+    if (k >= CJM_S_CLASS) return i == 0 ? "non-members" : m->loyalty.tiers[i - 1].name;
+    return NULL;
+}
+
+/* A breakdown line's kind, as its label: "revenue", "cogs" or "cost". */
+static const char *line_kind(const cjm_result *r, int i)
+{
+    static const char *const kinds[CJM_MONEY_KINDS] = {"revenue", "cogs", "cost"};
+    return kinds[r->lines[i].kind];
+}
+
 cjm_status cjm_result_series(const cjm_result *r, const char *series, int i, cjm_value *out)
 {
     int k = series_find(series);
@@ -219,9 +239,22 @@ cjm_status cjm_result_series(const cjm_result *r, const char *series, int i, cjm
     cjm_status st = cjm_series_summary(r, k, i, &s, NULL);
     if (st != CJM_OK) return st;
     const cjm_series_info *in = &cjm_series_infos[k];
-    const char *name = k == CJM_S_FUNNEL ? r->model->stages[i].name : NULL;
-    *out = value_of(&s, name, in->label, in->unit, i, cjm_result_is_point(r));
+    *out =
+        value_of(&s, series_item_name(r, k, i), k == CJM_S_BREAKDOWN ? line_kind(r, i) : in->label,
+                 in->unit, i, cjm_result_is_point(r));
     return CJM_OK;
+}
+
+cjm_status cjm_result_value(const cjm_result *r, const char *name, double *out)
+{
+    int step;
+    double share;
+    if (!name || (strcmp(name, "payback_step") != 0 && strcmp(name, "share_paid_back") != 0))
+        return CJM_EUSAGE;
+    cjm_status st = cjm_payback(r, &step, &share, NULL);
+    if (st == CJM_OK)
+        *out = strcmp(name, "share_paid_back") == 0 ? share : step < 0 ? CJM_NAN : step;
+    return st;
 }
 
 double cjm_result_run_metric(const cjm_result *r, int run, int metric)

@@ -15,10 +15,10 @@
 #include "sensitivity.h"
 
 #include "compare.h"
+#include "parallel.h"
 #include "rng.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,31 +174,6 @@ typedef struct sens_input {
     double lo, hi;
 } sens_input;
 
-static const char *const stage_amounts[] = {"cost", "revenue", "cost_per_step", "revenue_per_step"};
-static const char *const barrier_values[] = {"effect", "fix.cost", "fix.cost_per_customer",
-                                             "fix.efficacy"};
-
-/* The scenario path of a slot, or -1 where the slot does not say (the cost
- * per prospect can be written under cohort or acquisition). */
-static int slot_path(const cjm_model *m, const cjm_slot *s, char *buf, size_t n)
-{
-    switch (s->kind) {
-    case CJM_SLOT_PROB:
-        if (s->c >= 0)
-            return snprintf(buf, n, "transitions.%s.%s.%s", m->stages[s->a].name,
-                            m->stages[s->b].name, m->segment_names[s->c]);
-        return snprintf(buf, n, "transitions.%s.%s", m->stages[s->a].name, m->stages[s->b].name);
-    case CJM_SLOT_STAGE:
-        return snprintf(buf, n, "stages.%s.%s", m->stages[s->a].name, stage_amounts[s->b & 3]);
-    case CJM_SLOT_BARRIER:
-        return snprintf(buf, n, "barriers.%s.%s", m->barriers[s->a].name, barrier_values[s->b & 3]);
-    case CJM_SLOT_COHORT_SIZE:
-        return snprintf(buf, n, "cohort.size");
-    default:
-        return -1;
-    }
-}
-
 static cjm_status add_path(sens_input *si, const char *path, cjm_error *err)
 {
     for (int i = 0; i < si->path_count; i++)
@@ -219,7 +194,7 @@ static cjm_status input_make(const cjm_model *m, int index, sens_input *si, cjm_
     cjm_status st = add_path(si, in->path, err);
     for (int k = 1; st == CJM_OK && k < in->slot_count; k++) {
         char buf[512];
-        int len = slot_path(m, &in->slots[k], buf, sizeof buf);
+        int len = cjm_model_slot_path(m, &in->slots[k], buf, sizeof buf);
         if (len > 0 && (size_t)len < sizeof buf) st = add_path(si, buf, err);
     }
     return st;
@@ -263,6 +238,7 @@ static double rounded(const cjm_input *in, double v)
 typedef struct pool {
     const char *file;
     const cjm_load_options *base;
+    const cjm_model *model; /* the scenario as the base options load it */
     cjm_settings settings;
     int threads; /* evaluations at once */
     const sens_input *inputs;
@@ -273,13 +249,11 @@ typedef struct pool {
     cjm_metrics *mt;  /* [n] every metric, or NULL */
     char **errors;    /* [n]: a point the scenario refuses is kept here, or NULL: it stops all */
     cjm_settings ran; /* as the first evaluation that ran ran */
+    cjm_settings *ran_by; /* [n]: as each ran (scratch of pool_run) */
     int ran_at;
     cjm_progress_fn progress;
     void *progress_ctx;
-    pthread_mutex_t lock;
-    int next, fail_at;
     long done;
-    cjm_error fail;
 } pool;
 
 /* The overrides of evaluation i: the command line's, then the point's. */
@@ -302,17 +276,39 @@ static cjm_override *point_sets(const pool *p, int i, char (*text)[32], int *cou
     return sets;
 }
 
+/* Evaluation i's model: the base model with the point's inputs set, in C
+ * (cjm_model_with: the loader's checks and messages, no Lua). */
+static cjm_status point_model(const pool *p, int i, cjm_model **m, cjm_error *err)
+{
+    const double *row = p->x + (size_t)i * p->k;
+    int *idx = malloc((size_t)(p->k + 1) * sizeof *idx), n = 0;
+    double *val = malloc((size_t)(p->k + 1) * sizeof *val);
+    cjm_status st = idx && val ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int j = 0; st == CJM_OK && j < p->k; j++) {
+        if (isnan(row[j])) continue;
+        idx[n] = (int)(p->inputs[j].in - p->model->inputs);
+        val[n++] = rounded(p->inputs[j].in, row[j]);
+    }
+    if (st == CJM_OK) st = cjm_model_with(p->model, n, idx, val, m, err);
+    free(idx);
+    free(val);
+    return st;
+}
+
 static cjm_status eval_one(pool *p, int i, cjm_settings *ran, cjm_error *err)
 {
-    char(*text)[32] = malloc((size_t)(p->k + 1) * sizeof *text);
+    char(*text)[32] = p->model ? NULL : malloc((size_t)(p->k + 1) * sizeof *text);
     cjm_load_options o = *p->base;
     cjm_override *sets = text ? point_sets(p, i, text, &o.set_count) : NULL;
     cjm_model *m = NULL;
     cjm_result *r = NULL;
     cjm_metrics mt;
     o.sets = sets;
-    cjm_status st = sets ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    if (st == CJM_OK) st = cjm_model_load(p->file, &o, &m, err);
+    cjm_status st = sets || p->model ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    if (st == CJM_OK && p->model)
+        st = point_model(p, i, &m, err);
+    else if (st == CJM_OK)
+        st = cjm_model_load(p->file, &o, &m, err);
     if (st == CJM_OK) st = cjm_run(m, &p->settings, &r, err);
     if (st == CJM_OK) st = cjm_metrics_compute(r, &mt, err);
     if (st == CJM_OK) {
@@ -331,75 +327,61 @@ static cjm_status eval_one(pool *p, int i, cjm_settings *ran, cjm_error *err)
     return st;
 }
 
-/* Takes the next evaluation, or -1. After a failure only earlier ones are
- * taken, so the error reported is always the first in order. */
-static int take(pool *p)
+/* One evaluation, as an item of the parallel-for; the settings it ran with
+ * go to ran[i]. */
+static cjm_status eval_item(void *ctx, void *local, long i, cjm_error *err)
 {
-    pthread_mutex_lock(&p->lock);
-    int i = p->next < p->n && (p->fail_at < 0 || p->next < p->fail_at) ? p->next++ : -1;
-    pthread_mutex_unlock(&p->lock);
-    return i;
+    pool *p = ctx;
+    (void)local;
+    return eval_one(p, (int)i, &p->ran_by[i], err);
 }
 
-static void finish(pool *p, int i, cjm_status st, const cjm_settings *ran, const cjm_error *err)
+/* After each evaluation (the parallel-for's lock held): the settings of the
+ * first in order that ran, a refused point kept as its message (then not a
+ * failure), the progress. */
+static cjm_status eval_after(void *ctx, long i, cjm_status st, const cjm_error *err)
 {
-    pthread_mutex_lock(&p->lock);
-    if (st == CJM_OK && (p->ran_at < 0 || i < p->ran_at)) p->ran = *ran, p->ran_at = i;
+    pool *p = ctx;
+    if (st == CJM_OK && (p->ran_at < 0 || i < p->ran_at)) p->ran = p->ran_by[i], p->ran_at = (int)i;
     if (st == CJM_ESCENARIO && p->errors && (p->errors[i] = strdup(err->msg))) st = CJM_OK;
-    if (st != CJM_OK && (p->fail_at < 0 || i < p->fail_at)) {
-        p->fail_at = i;
-        p->fail = *err;
-    }
     p->done++;
     if (p->progress) p->progress(p->progress_ctx, p->done, p->n);
-    pthread_mutex_unlock(&p->lock);
-}
-
-static void *worker(void *arg)
-{
-    pool *p = arg;
-    for (int i; (i = take(p)) >= 0;) {
-        cjm_error err = {0};
-        cjm_settings ran;
-        cjm_status st = eval_one(p, i, &ran, &err);
-        finish(p, i, st, &ran, &err);
-    }
-    return NULL;
+    return st;
 }
 
 static int thread_count(const cjm_settings *s)
 {
-    long n = s->threads > 0 ? s->threads : sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    return s->threads > 0 ? s->threads : cjm_cpu_count();
 }
 
 /* Runs every evaluation: as many at once as there are threads, each then
- * single-threaded (the engines give the same numbers for any thread count). */
+ * single-threaded (the engines give the same numbers for any thread count).
+ * The error reported is that of the first evaluation in order that failed. */
 static cjm_status pool_run(pool *p, cjm_error *err)
 {
     int workers = p->threads < p->n ? p->threads : p->n;
     p->settings.threads = workers > 0 ? p->threads / workers : 1;
-    p->next = 0, p->fail_at = -1, p->done = 0, p->ran_at = -1;
-    if (pthread_mutex_init(&p->lock, NULL) != 0)
-        return cjm_error_set(err, CJM_ENOMEM, "cannot create a lock");
-    pthread_t *ids = malloc((size_t)(workers + 1) * sizeof *ids);
-    int started = 0;
-    while (ids && started < workers - 1 && pthread_create(&ids[started], NULL, worker, p) == 0)
-        started++;
-    worker(p);
-    for (int i = 0; i < started; i++) pthread_join(ids[i], NULL);
-    free(ids);
-    pthread_mutex_destroy(&p->lock);
-    if (p->fail_at < 0) return CJM_OK;
-    *err = p->fail;
-    return err->code ? err->code : CJM_ESCENARIO;
+    p->done = 0, p->ran_at = -1;
+    p->ran_by = malloc((size_t)(p->n + 1) * sizeof *p->ran_by);
+    if (!p->ran_by) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    cjm_parallel w = {.items = p->n,
+                      .threads = workers,
+                      .cancel = p->settings.cancel,
+                      .ctx = p,
+                      .item = eval_item,
+                      .after = eval_after};
+    cjm_status st = cjm_parallel_for(&w, err);
+    free(p->ran_by);
+    p->ran_by = NULL;
+    return st;
 }
 
-static pool pool_make(const char *file, const cjm_load_options *base, const cjm_settings *s,
-                      const cjm_sens_options *o)
+static pool pool_make(const cjm_model *model, const char *file, const cjm_load_options *base,
+                      const cjm_settings *s, const cjm_sens_options *o)
 {
     pool p;
     memset(&p, 0, sizeof p);
+    p.model = model;
     p.file = file;
     p.base = base;
     p.settings = *s;
@@ -602,7 +584,7 @@ cjm_status cjm_sweep(const char *path, const cjm_load_options *base, const cjm_s
     if (st == CJM_OK) st = sweep_grid(x, o, in, err);
     double *y = st == CJM_OK ? malloc((size_t)x->point_count * sizeof *y) : NULL;
     if (st == CJM_OK && !y) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    pool p = pool_make(path, base, s, o);
+    pool p = pool_make(x ? x->model : NULL, path, base, s, o);
     if (st == CJM_OK) {
         x->precision = o->precision;
         p.inputs = in, p.k = o->param_count, p.n = x->point_count;
@@ -741,7 +723,7 @@ cjm_status cjm_tornado(const char *path, const cjm_load_options *base, const cjm
     if (st == CJM_OK) st = analysis_new(CJM_SENS_TORNADO, path, base, s, &x, err);
     if (st == CJM_OK) st = tornado_inputs(x->model, o, &in, &k, err);
     if (st == CJM_OK) st = rows_new(x, k, in, err);
-    pool p = pool_make(path, base, s, o);
+    pool p = pool_make(x ? x->model : NULL, path, base, s, o);
     p.metric = metric;
     if (st == CJM_OK) {
         x->metric = metric;
@@ -980,7 +962,7 @@ cjm_status cjm_morris(const char *path, const cjm_load_options *base, const cjm_
     if (st == CJM_OK) st = morris_design_make(&d, &opt, in, s->seed, err);
     double *y = st == CJM_OK ? malloc((size_t)d.n * sizeof *y) : NULL;
     if (st == CJM_OK && !y) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    pool p = pool_make(path, base, s, o);
+    pool p = pool_make(x ? x->model : NULL, path, base, s, o);
     p.inputs = in, p.k = d.k + d.pins, p.n = d.n, p.x = d.x, p.metric = x ? x->metric : 0, p.y = y;
     if (st == CJM_OK) st = pool_run(&p, err);
     if (st == CJM_OK) {
@@ -1149,7 +1131,7 @@ cjm_status cjm_sobol(const char *path, const cjm_load_options *base, const cjm_s
     if (st == CJM_OK) st = sobol_design(n, k, pins, in, s->seed, &pts, err);
     if (st == CJM_OK && !(y = malloc((size_t)n * (k + 2) * sizeof *y)))
         st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    pool p = pool_make(path, base, s, o);
+    pool p = pool_make(x ? x->model : NULL, path, base, s, o);
     p.inputs = in, p.k = k + pins, p.n = n * (k + 2), p.x = pts, p.y = y;
     p.metric = x ? x->metric : 0;
     if (st == CJM_OK) st = pool_run(&p, err);

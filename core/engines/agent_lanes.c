@@ -21,6 +21,8 @@
 #include <string.h>
 
 _Static_assert(CJM_MAX_HORIZON < 1 << (31 - CJM_LANES_INDEX_BITS), "a stay's length must fit");
+_Static_assert(CJM_LANES_CODES <= 256 && CJM_LANES_MAX_HORIZON < 1 << 24,
+               "an entry's code and step");
 
 int cjm_lanes_fits(const cjm_model *m, int horizon)
 {
@@ -89,7 +91,7 @@ typedef struct lanes {
 
 /* Where the records go: the ends of the log's arrays. */
 typedef struct sink {
-    uint32_t *stays, *codes;
+    uint32_t *stays, *from, *codes;
     uint64_t *ends;
 } sink;
 
@@ -296,6 +298,26 @@ static void add_entries(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *
         }
 }
 
+/* The log's counts by step (the cash flow): each entry at its step, each
+ * stay as differences, +1 at its first step and -1 after its last (the
+ * engine sums them when the run is done). */
+#define CODE_MASK 0xffu
+static void add_by_step(const cjm_lanes_plan *p, int64_t *tally, const cjm_lanes_log *log,
+                        const sink *out)
+{
+    for (const uint32_t *q = log->codes; q < out->codes; q++) {
+        int32_t base = p->entry_t[(*q & CODE_MASK) >> 1];
+        if (base >= 0) tally[base + (*q >> 8)]++;
+    }
+    for (long i = 0; i < out->stays - log->stays; i++) {
+        uint32_t rec = log->stays[i];
+        int32_t base = p->stay_t[rec & ((1u << CJM_LANES_INDEX_BITS) - 1)];
+        if (base < 0) continue;
+        tally[base + log->from[i]]++;
+        tally[base + log->from[i] + (rec >> CJM_LANES_INDEX_BITS)]--;
+    }
+}
+
 /* Sums the log into the tally and empties it. Consecutive records go to
  * different copies of the counters they add to (log->copies and entries):
  * moves into the same stage follow each other, and adds to one counter in
@@ -312,8 +334,9 @@ static sink flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, s
     }
     for (; q < out->stays; q++) add_stay(p, tally, *q);
     for (q = log->codes; q + CJM_LANES_CODE_COPIES <= out->codes; q += CJM_LANES_CODE_COPIES)
-        for (int k = 0; k < CJM_LANES_CODE_COPIES; k++) log->entries[k][q[k]]++;
-    for (; q < out->codes; q++) log->entries[0][*q]++;
+        for (int k = 0; k < CJM_LANES_CODE_COPIES; k++) log->entries[k][q[k] & CODE_MASK]++;
+    for (; q < out->codes; q++) log->entries[0][*q & CODE_MASK]++;
+    if (p->by_step) add_by_step(p, tally, log, out);
     int64_t retained = 0;
     for (const uint64_t *r = log->ends; r < out->ends; r++) { /* count_retention */
         uint32_t lo = (uint32_t)*r, hi = (uint32_t)(*r >> 32);
@@ -326,7 +349,7 @@ static sink flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, s
         retained += lo >> 31;
     }
     tally[p->lay.retained] += retained;
-    return (sink){log->stays, log->codes, log->ends};
+    return (sink){log->stays, log->from, log->codes, log->ends};
 }
 
 /* Where the logs are too full for another pass of two groups of `width`
@@ -339,6 +362,7 @@ static sink log_full(cjm_lanes_log *log, int width)
 {
     enum { STAYS_APPENDS = 4, CODES_APPENDS = 2, ENDS_APPENDS = 2 };
     return (sink){log->stays + CJM_LANES_LOG - width * STAYS_APPENDS,
+                  log->from + CJM_LANES_LOG - width * STAYS_APPENDS,
                   log->codes + CJM_LANES_LOG - width * CODES_APPENDS,
                   log->ends + CJM_LANES_LOG - width * ENDS_APPENDS};
 }
@@ -510,11 +534,16 @@ LANES_INLINE void book(const cjm_lanes_plan *p, const cjm_lanes_block *b, lanes 
                       : destination(p, mv, c->cell, x->v, degree);
     /* a record for each stay that ends in a stage with money per step, and
      * for each entry (counts that weigh no money change no result) */
-    out->stays = append32(out->stays, bit_of(ended, p->step_money, c->cell), stay(c, t1));
-    out->codes = append32(out->codes, mv, enter(p, mv, c, d, t1));
+    __mmask16 stays = bit_of(ended, p->step_money, c->cell);
+    out->stays = append32(out->stays, stays, stay(c, t1));
+    if (p->by_step) out->from = append32(out->from, stays, c->entered);
+    __m512i code = enter(p, mv, c, d, t1);
+    out->codes = append32(out->codes, mv, _mm512_or_si512(code, _mm512_slli_epi32(t1, 8)));
     if (p->final & p->step_money) { /* the whole stay in a final stage, if any */
         __mmask16 into = bit_of(mv, p->final & p->step_money, c->cell);
-        out->stays = append32(out->stays, _mm512_mask_cmpgt_epi32_mask(into, H, t1), stay(c, H));
+        __mmask16 open = _mm512_mask_cmpgt_epi32_mask(into, H, t1);
+        out->stays = append32(out->stays, open, stay(c, H));
+        if (p->by_step) out->from = append32(out->from, open, c->entered);
     }
     c->t = _mm512_mask_mov_epi32(c->t, c->active, t1);
     __mmask16 final = bit_of(c->active, p->final, c->cell);
@@ -575,7 +604,7 @@ LANES_INLINE void run(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64_t
     lanes c0, c1; /* two groups, as locals: in registers, not an array in memory */
     memset(&c0, 0, sizeof c0);
     memset(&c1, 0, sizeof c1);
-    sink out = {log->stays, log->codes, log->ends};
+    sink out = {log->stays, log->from, log->codes, log->ends};
     const sink full = log_full(log, 16);
     int next = 0;
     refill(p, b, 0xffff, &c0, &next);
@@ -915,13 +944,16 @@ LANES8_INLINE void book8(const cjm_lanes_plan *p, const cjm_lanes_block *b, lane
         return;
     }
     __m256i d = destination8(p, mv, c->cell, x->v, degree, cells);
-    out->stays =
-        append32x8(out->stays, bits8(bit_of8(x->ended, p->step_money, c->cell)), stay8(c, t1));
-    out->codes = append32x8(out->codes, bits8(mv), enter8(p, mv, c, d, t1));
+    unsigned stays = bits8(bit_of8(x->ended, p->step_money, c->cell));
+    out->stays = append32x8(out->stays, stays, stay8(c, t1));
+    if (p->by_step) out->from = append32x8(out->from, stays, c->entered);
+    __m256i code = enter8(p, mv, c, d, t1);
+    out->codes = append32x8(out->codes, bits8(mv), _mm256_or_si256(code, _mm256_slli_epi32(t1, 8)));
     if (p->final & p->step_money) {
         __m256i into = bit_of8(mv, p->final & p->step_money, c->cell);
-        out->stays = append32x8(
-            out->stays, bits8(_mm256_and_si256(into, _mm256_cmpgt_epi32(H, t1))), stay8(c, H));
+        unsigned open = bits8(_mm256_and_si256(into, _mm256_cmpgt_epi32(H, t1)));
+        out->stays = append32x8(out->stays, open, stay8(c, H));
+        if (p->by_step) out->from = append32x8(out->from, open, c->entered);
     }
     c->t = _mm256_blendv_epi8(c->t, t1, c->active);
     __m256i final = bit_of8(c->active, p->final, c->cell);
@@ -941,7 +973,7 @@ LANES8_INLINE void run8(const cjm_lanes_plan *p, const cjm_lanes_block *b, int64
     lanes8 c0, c1;
     memset(&c0, 0, sizeof c0);
     memset(&c1, 0, sizeof c1);
-    sink out = {log->stays, log->codes, log->ends};
+    sink out = {log->stays, log->from, log->codes, log->ends};
     const sink full = log_full(log, 8);
     int next = 0;
     refill8(p, b, 0xff, &c0, &next);

@@ -57,6 +57,12 @@ typedef struct cjm_lanes_plan {
      * zero change no result. */
     int32_t entries[CJM_PHASES][CJM_LANES_CELLS], reached[CJM_LANES_CELLS];
     int32_t stay_counter[CJM_LANES_STAY_CODES];
+    /* Money by step (the cash flow, when the model has money stages): by a
+     * stay's code, or an entry's code >> 1 (3 x cell + phase), the counter
+     * of its class and money stage at step 0 in the tally's entries_t and
+     * steps_t (-1: no money stage); by_step: count them. */
+    int by_step;
+    int32_t entry_t[CJM_LANES_STAY_CODES], stay_t[CJM_LANES_STAY_CODES];
     /* Thresholds that change with time (timed != 0) are looked up by
      * cell x H + t with gathers: leave and rot as in the scalar plan, and
      * cum_t[k x cells x H + cell x H + t] (2^33 past a stage's last edge; dest
@@ -95,7 +101,9 @@ typedef struct cjm_lanes_log {
     /* a stay that ended in a stage with money per step: its code (3 x cell +
      * phase) | steps << 12 */
     uint32_t stays[CJM_LANES_LOG];
-    uint32_t codes[CJM_LANES_LOG]; /* an entry: 6 x cell + 2 x phase + 1 if first visit */
+    uint32_t from[CJM_LANES_LOG]; /* with by_step: each stay's first step */
+    /* an entry: 6 x cell + 2 x phase + 1 if first visit | its step << 8 */
+    uint32_t codes[CJM_LANES_LOG];
     /* a converted customer done: its conversion step | 1 << 31 if retained,
      * then the step it was absorbed (horizon + 1: never) | arrival << 16 */
     uint64_t ends[CJM_LANES_LOG];

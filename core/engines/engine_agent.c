@@ -22,6 +22,7 @@
 #include "rng.h"
 #include "sample.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -46,14 +47,25 @@ typedef struct agent_plan {
     int *dest;         /* [j]: the stage position j leads to (rotated order per stage) */
     unsigned char *converts, *final;
     unsigned char *slow; /* [S]: probabilities of the customer's own (per-customer, dwell) */
+    const int *money_k;  /* [S]: the model's money_stage (-1: no money) */
+    int phase_stride;    /* GM x S: from one phase's entry counters to the next */
     int *min_steps;      /* [S] */
     double *refers;      /* [S] */
     int64_t *arrive_cum; /* [H]: organic prospects arrived by the end of step t */
     int aux;             /* customers need their auxiliary stream */
     int64_t referral_limit;
     cjm_tally_layout lay;
-    int use_lanes;       /* the vectorised kernel simulates this model */
-    uint64_t *lanes_cum; /* its thresholds, when they change with time */
+    /* Repeat purchases and the loyalty program (the step-by-step path). */
+    int loyal;                    /* customers are simulated step by step (loyal_customer) */
+    int B;                        /* basket levels: 1 + tiers with a program, else 1 */
+    double *rate;                 /* [b][t][g][s]: purchases per step with level b's benefit */
+    double *rate_exp;             /* e^-rate */
+    int64_t *points;              /* [b][s][g]: points a purchase earns at level b (b >= 1) */
+    unsigned char *rate_by_state; /* [S]: the rate reads c.dwell or the loyalty context */
+    unsigned char *move_by_state; /* [S]: an edge reads the context or a tier multiplies it */
+    uint64_t *join_at;            /* [(t * G + g) * S + s]: P(join) x 2^32 */
+    int use_lanes;                /* the vectorised kernel simulates this model */
+    uint64_t *lanes_cum;          /* its thresholds, when they change with time */
     cjm_lanes_plan lanes;
 } agent_plan;
 
@@ -116,6 +128,12 @@ static void fill_thresholds(agent_plan *p)
 
 static void plan_free(agent_plan *p)
 {
+    free(p->rate);
+    free(p->rate_exp);
+    free(p->points);
+    free(p->rate_by_state);
+    free(p->move_by_state);
+    free(p->join_at);
     free(p->lanes_cum);
     free(p->slow);
     free(p->min_steps);
@@ -242,22 +260,26 @@ static void plan_lanes(agent_plan *p)
 {
     const cjm_model *m = p->m;
     cjm_lanes_plan *l = &p->lanes;
-    *l = (cjm_lanes_plan){.S = p->S, .G = p->G, .H = p->H, .max_degree = 1, .lay = p->lay};
+    *l = (cjm_lanes_plan){
+        .S = p->S, .G = p->G, .H = p->H, .max_degree = 1, .lay = p->lay, .by_step = p->lay.K > 0};
     for (int s = 0; s < p->S; s++) {
         int degree = m->edge_start[s + 1] - m->edge_start[s];
         if (degree > l->max_degree) l->max_degree = degree;
     }
     l->isa = cjm_lanes_available(p->simd);
+    /* The kernel counts money in one segment only (GM = 1). */
     p->use_lanes = p->G * p->S <= CJM_LANES_CELLS && l->max_degree <= CJM_LANES_DEGREE &&
-                   cjm_lanes_fits(m, p->H) && l->isa != 0;
+                   cjm_lanes_fits(m, p->H) && l->isa != 0 && !m->money_by_segment;
     if (!p->use_lanes) return;
     for (int g = 0; g < p->G; g++) {
         l->seg_cum[g] = p->seg_cum[g];
         for (int s = 0; s < p->S; s++) { /* S x G <= 32: the cells fit */
             const cjm_stage *st = &m->stages[s];
-            int c = g * p->S + s;
-            int step_money = st->cost_per_step != 0 || st->revenue_per_step != 0;
-            int entry_money = st->cost != 0 || st->revenue != 0;
+            int c = g * p->S + s, step_money = 0, entry_money = 0;
+            for (int what = 0; what < CJM_MONEY_KINDS; what++) {
+                step_money |= cjm_stage_amount(m, s, g, CJM_AMOUNT(CJM_PER_STEP, what)) != 0;
+                entry_money |= cjm_stage_amount(m, s, g, CJM_AMOUNT(CJM_ON_ENTRY, what)) != 0;
+            }
             l->converts |= (uint32_t)(p->converts[s] != 0) << c;
             l->final |= (uint32_t)(p->final[s] != 0) << c;
             l->step_money |= (uint32_t)step_money << c;
@@ -268,6 +290,9 @@ static void plan_lanes(agent_plan *p)
                 int steps = p->lay.steps + row; /* a stay that began with the conversion: ~ */
                 l->stay_counter[3 * c + ph] = ph == CJM_AT ? ~steps : steps;
                 l->entries[ph][c] = entry_money ? p->lay.entries + row : -1;
+                int k = p->money_k[s], by_t = cjm_tally_t(&p->lay, ph != CJM_PRE, 0, k, 0);
+                l->entry_t[3 * c + ph] = k >= 0 ? p->lay.entries_t + by_t : -1;
+                l->stay_t[3 * c + ph] = k >= 0 ? p->lay.steps_t + by_t : -1;
             }
             l->reached[c] = p->lay.reached + s;
         }
@@ -299,6 +324,8 @@ static void plan_lanes(agent_plan *p)
         }
 }
 
+static int plan_loyal(agent_plan *p);
+
 static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result *r,
                             int64_t customers, cjm_error *err)
 {
@@ -313,7 +340,9 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     p->simd = r->settings.simd;
     p->stride = (uint64_t)p->H + 1;
     p->blocks_per_run = (int)((p->customers + BLOCK_CUSTOMERS - 1) / BLOCK_CUSTOMERS);
-    p->lay = cjm_tally_layout_make(p->S, p->H);
+    p->lay = cjm_tally_layout_make(m, p->H);
+    p->money_k = m->money_stage;
+    p->phase_stride = p->lay.GM * p->S;
     p->seg_cum = malloc((size_t)p->G * sizeof *p->seg_cum);
     p->leave = malloc((size_t)p->G * p->S * p->H * sizeof *p->leave);
     p->rot = malloc((size_t)p->G * p->S * p->H * sizeof *p->rot);
@@ -332,7 +361,11 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     }
     plan_stages(p, r);
     fill_thresholds(p);
-    plan_lanes(p);
+    if ((m->has_purchases || m->loyalty.present) && !plan_loyal(p)) {
+        plan_free(p);
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the purchases");
+    }
+    if (!p->loyal) plan_lanes(p);
     return CJM_OK;
 }
 
@@ -343,9 +376,15 @@ typedef struct customer {
     int referrer;           /* -1 organic, else the stage of the customer who referred it */
     uint64_t key;           /* its identity in the run: names its random streams */
     uint64_t visited;
-    int64_t *entries, *steps;              /* its source's rows of the tally: [phase][stage] */
+    int64_t *entries, *steps; /* its source's and money segment's rows: [phase][.][stage] */
+    int64_t *money_t;         /* its money segment's counts by step, class 0 */
     double pc[CJM_AGENT_MAX_PER_CUSTOMER]; /* its own per-customer probabilities */
     cjm_rng aux; /* per-customer draws and referrals, apart from the moves */
+    /* the step-by-step path: purchases and joining, each one draw a step */
+    cjm_rng buy, join;
+    int member, tier, since, count, phase;
+    int64_t balance;
+    int64_t *conv; /* [2 + B][K]: entries, steps and purchases at and after conversion */
 } customer;
 
 /* A referred prospect waiting to be simulated. */
@@ -367,6 +406,7 @@ typedef struct block_work {
     int64_t referred;
     int run;
     int overflow;
+    int64_t *conv; /* a customer's counts by class, for the step-by-step path */
 } block_work;
 
 static int src_of(const customer *c)
@@ -382,13 +422,16 @@ HOT void count_entry(const agent_plan *p, int64_t *tally, customer *c, int s, in
         c->tau = t;
         tally[p->lay.converted]++;
         tally[p->lay.converted_src + src_of(c)]++;
-        if (c->referrer >= 0)
+        if (c->referrer >= 0) {
             tally[p->lay.refconv + c->referrer]++;
-        else
+            tally[p->lay.refconv_t + c->referrer * (p->H + 1) + t]++;
+        } else
             tally[p->lay.arr_converted + c->arrival]++;
     }
-    int phase = c->tau < 0 ? CJM_PRE : c->tau == t ? CJM_AT : CJM_POST;
-    c->entries[phase * p->S + s]++;
+    int phase = c->tau < 0 ? CJM_PRE : c->tau == t ? CJM_AT : CJM_POST, k = p->money_k[s];
+    c->entries[phase * p->phase_stride + s]++;
+    if (k >= 0)
+        c->money_t[(c->tau >= 0) * p->lay.GM * p->lay.K * (p->H + 1) + k * (p->H + 1) + t]++;
     c->s = s;
     c->t_enter = t;
     c->visited |= 1ull << s;
@@ -423,19 +466,26 @@ static void refer(const agent_plan *p, block_work *w, customer *c, int a, int en
     }
 }
 
-/* Steps [c->t_enter, end) spent in c->s. */
+/* Steps [c->t_enter, end) spent in c->s; by step, as differences (+1 at
+ * the first, -1 after the last), summed when the run is done. */
 HOT void count_steps(const agent_plan *p, block_work *w, customer *c, int end)
 {
-    int a = c->t_enter, n = end - a;
+    int a = c->t_enter, n = end - a, k = p->money_k[c->s];
     if (n <= 0) return;
     int64_t *steps = c->steps + c->s;
     if (c->tau < 0) {
-        steps[CJM_PRE * p->S] += n;
+        steps[CJM_PRE * p->phase_stride] += n;
     } else if (c->tau == a) {
-        steps[CJM_AT * p->S]++;
-        steps[CJM_POST * p->S] += n - 1;
+        steps[CJM_AT * p->phase_stride]++;
+        steps[CJM_POST * p->phase_stride] += n - 1;
     } else {
-        steps[CJM_POST * p->S] += n;
+        steps[CJM_POST * p->phase_stride] += n;
+    }
+    if (k >= 0) {
+        int64_t *d = c->money_t + (p->lay.steps_t - p->lay.entries_t) +
+                     (size_t)(c->tau >= 0) * p->lay.GM * p->lay.K * (p->H + 1) + k * (p->H + 1);
+        d[a]++;
+        d[end]--;
     }
     if (p->refers[c->s]) refer(p, w, c, a, end);
 }
@@ -524,6 +574,341 @@ static int stay_until(const agent_plan *p, customer *c, cjm_rng *rng, int t, int
     return t;
 }
 
+/* ---- repeat purchases and the loyalty program: step by step ----
+ *
+ * A customer in a model with purchases or a program is simulated one step
+ * at a time. Each step t, in this order (docs/loyalty.md): a converted
+ * non-member in an eligible stage may join (one draw of its join stream);
+ * it makes a Poisson number of purchases (one 53-bit uniform of its buy
+ * stream, by inversion, so that common random numbers couple the counts of
+ * two arms); a member earns points for them, redeems rewards, may lose its
+ * balance to expiry and is reviewed; then it moves, with the move draw of
+ * the per-step path (slot 1 + t), so that its moves meet the same numbers
+ * as everywhere else. Both streams advance one step per step whatever
+ * happens, so a customer's draws at step t do not depend on its past. */
+
+#define BUY_KEY 0x94d049bb133111ebULL
+#define JOIN_KEY 0xbf58476d1ce4e5b9ULL
+#define BIG_RATE_KEY 0xd6e8feb86659fd93ULL
+#define INVERSION_RATE 30.0 /* above it, a per-step stream and PTRS */
+
+static int benefit_level(const customer *c)
+{
+    return c->member ? 1 + c->tier : 0;
+}
+
+/* Tables by level, step, segment and stage; 0 when out of memory. */
+static int plan_loyal(agent_plan *p)
+{
+    const cjm_model *m = p->m;
+    const cjm_loyalty *l = &m->loyalty;
+    int S = p->S, G = p->G, H = p->H;
+    p->loyal = 1;
+    p->B = l->present ? l->tier_count + 1 : 1;
+    size_t cells = (size_t)p->B * H * G * S;
+    p->rate = malloc(cells * sizeof *p->rate);
+    p->rate_exp = malloc(cells * sizeof *p->rate_exp);
+    p->points = calloc((size_t)p->B * S * G, sizeof *p->points);
+    p->rate_by_state = calloc((size_t)S, 1);
+    p->move_by_state = calloc((size_t)S, 1);
+    p->join_at = calloc((size_t)H * G * S, sizeof *p->join_at);
+    if (!p->rate || !p->rate_exp || !p->points || !p->rate_by_state || !p->move_by_state ||
+        !p->join_at)
+        return 0;
+    for (int s = 0; s < S; s++) {
+        p->rate_by_state[s] =
+            m->has_purchases && (m->purchase_dwell[s] >= 0 || m->purchase_loyalty[s] >= 0);
+        for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) {
+            p->move_by_state[s] |= m->edges[e].loyalty_index >= 0;
+            for (int k = 0; l->present && k < l->tier_count; k++)
+                p->move_by_state[s] |= l->tiers[k].on[e] != 1;
+        }
+    }
+    for (int b = 0; b < p->B; b++)
+        for (int t = 0; t < H; t++)
+            for (int g = 0; g < G; g++)
+                for (int s = 0; s < S; s++) {
+                    double x = b ? l->tiers[b - 1].benefit[CJM_BENEFIT_PURCHASES] : 1;
+                    double rate =
+                        p->rate_by_state[s] ? 0 : cjm_model_purchases(m, t, g, s, 0, 0) * x;
+                    size_t i = (((size_t)b * H + t) * G + g) * S + s;
+                    p->rate[i] = rate;
+                    p->rate_exp[i] = exp(-rate);
+                }
+    for (int b = 1; b < p->B; b++)
+        for (int s = 0; s < S; s++)
+            for (int g = 0; g < G; g++) {
+                const cjm_tier *tier = &l->tiers[b - 1];
+                double spend =
+                    cjm_stage_amount(m, s, g, CJM_AMOUNT(CJM_PER_PURCHASE, CJM_REVENUE)) *
+                    tier->benefit[CJM_BENEFIT_BASKET];
+                double pts =
+                    (l->per_purchase + l->per_unit * spend) * tier->benefit[CJM_BENEFIT_POINTS];
+                p->points[((size_t)b * S + s) * G + g] = (int64_t)floor(pts + 1e-9);
+            }
+    for (size_t i = 0; l->present && i < (size_t)H * G * S; i++)
+        p->join_at[i] = scale32(l->join[i]);
+    return 1;
+}
+
+/* A 53-bit uniform on [0, 1) from two outputs. */
+static double uniform53(cjm_rng *rng)
+{
+    uint64_t hi = cjm_rng_next(rng), lo = cjm_rng_next(rng);
+    return (double)((hi << 21) ^ (lo >> 11)) * 0x1p-53;
+}
+
+/* The customer's purchases in step t at the given rate (and e^-rate): by
+ * inversion of this step's uniform u, or for a rate above INVERSION_RATE by
+ * PTRS on a stream of (customer, step). */
+static int64_t purchases_of(const agent_plan *p, const customer *c, int run, int t, double rate,
+                            double e_minus, double u)
+{
+    if (rate <= 0) return 0;
+    if (rate > INVERSION_RATE) {
+        cjm_rng big;
+        cjm_rng_stream(&big, p->seed ^ BIG_RATE_KEY, (uint64_t)run,
+                       cjm_mix64(c->key * 0x9e3779b97f4a7c15ULL + (uint64_t)t));
+        return (int64_t)cjm_sample_poisson(&big, rate);
+    }
+    double term = e_minus, cdf = term;
+    int64_t n = 0;
+    while (u >= cdf && n < 1000) {
+        n++;
+        term *= rate / (double)n;
+        cdf += term;
+        if (term == 0) break; /* u in the last rounding of the tail */
+    }
+    return n;
+}
+
+/* The purchases' rate of the customer's state at t, and e^-rate. */
+static double rate_now(const agent_plan *p, const customer *c, int t, double *e_minus)
+{
+    const cjm_model *m = p->m;
+    int b = benefit_level(c);
+    if (!p->rate_by_state[c->s]) {
+        size_t i = (((size_t)b * p->H + t) * p->G + c->g) * p->S + c->s;
+        *e_minus = p->rate_exp[i];
+        return p->rate[i];
+    }
+    int ctx = c->member ? cjm_loyalty_context(m, c->tier, c->balance) : 0;
+    double x = b ? m->loyalty.tiers[b - 1].benefit[CJM_BENEFIT_PURCHASES] : 1;
+    double rate = cjm_model_purchases(m, t, c->g, c->s, t - c->t_enter, ctx) * x;
+    *e_minus = exp(-rate);
+    return rate;
+}
+
+/* The largest reward the balance reaches, redeemed at once, again while it
+ * reaches one; then the cap (points above it are not issued). */
+static void redeem(const agent_plan *p, block_work *w, customer *c, int t)
+{
+    const cjm_loyalty *l = &p->m->loyalty;
+    const cjm_tally_layout *lay = &p->lay;
+    while (l->reward_count && c->balance >= l->rewards[0].at) {
+        int r = l->reward_count - 1;
+        while (l->rewards[r].at > c->balance) r--;
+        c->balance -= l->rewards[r].at;
+        w->tally[lay->redeemed] += l->rewards[r].at;
+        w->tally[lay->redemptions + r]++;
+        w->tally[lay->redemptions_t + r * (p->H + 1) + t]++;
+    }
+    if (c->balance > l->cap) {
+        w->tally[lay->issued] -= c->balance - l->cap;
+        c->balance = l->cap;
+    }
+}
+
+/* At a review: up into the highest tier whose qualify rule the purchases
+ * since the last review meet; else down one tier if they miss its keep. */
+static void review(const cjm_loyalty *l, customer *c)
+{
+    int up = c->tier;
+    for (int k = c->tier + 1; k < l->tier_count; k++)
+        if (c->count >= l->tiers[k].qualify) up = k;
+    if (up > c->tier)
+        c->tier = up;
+    else if (c->tier > 0 && l->tiers[c->tier].keep > 0 && c->count < l->tiers[c->tier].keep)
+        c->tier--;
+    c->count = c->phase = 0;
+}
+
+/* A member's step t: points for n purchases, expiry, the review, its cost. */
+static void member_step(const agent_plan *p, block_work *w, customer *c, int t, int64_t n)
+{
+    const cjm_loyalty *l = &p->m->loyalty;
+    const cjm_tally_layout *lay = &p->lay;
+    int64_t earned = n * p->points[((size_t)(1 + c->tier) * p->S + c->s) * p->G + c->g];
+    c->balance += earned;
+    w->tally[lay->issued] += earned;
+    redeem(p, w, c, t);
+    c->since = n > 0 ? 0 : c->since + 1;
+    if (l->expire_after && c->since >= l->expire_after && c->balance > 0) {
+        w->tally[lay->expired] += c->balance;
+        c->balance = 0;
+    }
+    c->count = c->count + n > l->counter_cap ? l->counter_cap : c->count + (int)n;
+    if (l->review && ++c->phase == l->review) review(l, c);
+    w->tally[lay->member_steps]++;
+    w->tally[lay->member_t + t]++;
+}
+
+/* A member who has entered a final stage at step t: no purchases, so the
+ * balance expires once the steps without one reach expire_after (if before
+ * the horizon); what is left is outstanding. */
+static void member_absorbed(const agent_plan *p, block_work *w, customer *c, int t)
+{
+    const cjm_loyalty *l = &p->m->loyalty;
+    if (l->expire_after && c->balance > 0 && t + l->expire_after - c->since - 1 < p->H) {
+        w->tally[p->lay.expired] += c->balance;
+        c->balance = 0;
+    }
+}
+
+/* Members and tiers at time t (before step t's joins). */
+static void count_members(const agent_plan *p, block_work *w, const customer *c, int t)
+{
+    if (!c->member || p->final[c->s]) return;
+    w->tally[p->lay.members_t + t]++;
+    w->tally[p->lay.tier_t + c->tier * (p->H + 1) + t]++;
+}
+
+/* The move of step t from the customer's state: the plan's thresholds, or
+ * probabilities computed for its context and tier (as slow_move lays out). */
+static int loyal_move(const agent_plan *p, const customer *c, int t, uint32_t u)
+{
+    const cjm_model *m = p->m;
+    int s = c->s;
+    if (!p->slow[s] && !(p->move_by_state[s] && c->member)) {
+        size_t cell = ((size_t)c->g * p->S + s) * p->H + t;
+        uint32_t v = u + p->rot[cell];
+        if (v >= p->leave[cell]) return -1;
+        const uint64_t *cum = p->cum + ((size_t)t * p->G + c->g) * p->E;
+        int j = m->edge_start[s];
+        while (v >= cum[j]) j++;
+        return p->dest[j];
+    }
+    int first = m->edge_start[s], k = m->edge_start[s + 1] - first;
+    int ctx = c->member ? cjm_loyalty_context(m, c->tier, c->balance) : 0;
+    double sum = 0, top = 0, probs[CJM_MAX_STAGES];
+    for (int j = 0; j < k; j++) {
+        int e = rotated_edge(m, s, j);
+        const cjm_edge *edge = &m->edges[e];
+        double prob =
+            cjm_model_edge_prob(m, t, c->g, e, t - c->t_enter, ctx, c->member ? c->tier : -1);
+        if (edge->kind[c->g] == CJM_PROB_PER_CUSTOMER) prob *= c->pc[edge->pc[c->g]];
+        probs[j] = prob;
+        sum += prob;
+        if (j < k - 1) top += prob;
+    }
+    if (sum > 1) {
+        for (int j = 0; j < k; j++) probs[j] /= sum;
+        top /= sum;
+        sum = 1;
+    }
+    uint32_t v = u + (uint32_t)scale32(top);
+    if (v >= scale32(sum)) return -1;
+    double acc = 0;
+    for (int j = 0; j < k; j++)
+        if (v < scale32(acc += probs[j])) return p->dest[first + j];
+    return p->dest[first + k - 1];
+}
+
+/* The counts of an entry into stage s at t that the class split needs. */
+static void loyal_entry(const agent_plan *p, int64_t *tally, customer *c, int s, int t)
+{
+    count_entry(p, tally, c, s, t);
+    int k = p->money_k[s];
+    if (c->tau >= 0 && k >= 0 && c->conv) c->conv[0 * p->lay.K + k]++;
+}
+
+/* Purchases n at step t in the customer's stage: by level, phase and step. */
+static void count_purchases(const agent_plan *p, block_work *w, customer *c, int t, int64_t n)
+{
+    const cjm_tally_layout *l = &p->lay;
+    int b = benefit_level(c), gm = l->GM > 1 ? c->g : 0, k = p->money_k[c->s];
+    int ph = c->tau < 0 ? CJM_PRE : c->tau == t ? CJM_AT : CJM_POST;
+    w->tally[l->purchases + cjm_tally_purchase(l, b, src_of(c), ph, gm, c->s)] += n;
+    if (k < 0) return;
+    w->tally[l->purchases_t + cjm_tally_purchase_t(l, b, c->tau >= 0, gm, k, t)] += n;
+    if (c->tau >= 0 && c->conv) c->conv[(2 + b) * l->K + k] += n;
+}
+
+/* The customer's class at the end (0 never joined, 1 + tier) and its
+ * counts, if it converted. */
+static void count_class(const agent_plan *p, block_work *w, const customer *c)
+{
+    const cjm_tally_layout *l = &p->lay;
+    if (!p->m->loyalty.present || c->tau < 0) return;
+    int cls = c->member ? 1 + c->tier : 0, gm = l->GM > 1 ? c->g : 0;
+    w->tally[l->class_n + cls]++;
+    w->tally[l->class_retained + cls] += !p->final[c->s];
+    for (int kind = 0; kind < 2 + l->B; kind++)
+        for (int k = 0; k < l->K; k++) {
+            int64_t n = c->conv[kind * l->K + k];
+            if (n) w->tally[l->class_counts + cjm_tally_class(l, cls, gm, kind, k)] += n;
+        }
+}
+
+/* Step t of a customer outside a final stage, before its move. */
+static void loyal_step(const agent_plan *p, block_work *w, customer *c, int t)
+{
+    const cjm_model *m = p->m;
+    const cjm_loyalty *l = &m->loyalty;
+    uint32_t ju = cjm_rng_next(&c->join);
+    double u = uniform53(&c->buy);
+    if (l->present && !c->member && c->tau >= 0 &&
+        ju < p->join_at[((size_t)t * p->G + c->g) * p->S + c->s]) {
+        c->member = 1;
+        c->tier = c->since = c->count = c->phase = 0;
+        c->balance = 0;
+        w->tally[p->lay.joined]++;
+        w->tally[p->lay.joins_t + t]++;
+    }
+    double e_minus, rate = rate_now(p, c, t, &e_minus);
+    int64_t n = purchases_of(p, c, w->run, t, rate, e_minus, u);
+    if (n) count_purchases(p, w, c, t, n);
+    if (c->member) member_step(p, w, c, t, n);
+    if (c->tau >= 0 && c->conv && p->money_k[c->s] >= 0) c->conv[1 * p->lay.K + p->money_k[c->s]]++;
+}
+
+/* A customer of a model with purchases or a program, step by step. rng is
+ * at its first slot (its segment draw). */
+static void loyal_customer(const agent_plan *p, block_work *w, cjm_rng *rng, customer *c, int stage)
+{
+    const int H = p->H;
+    int64_t *tally = w->tally;
+    c->member = c->tier = c->since = c->count = c->phase = 0;
+    c->balance = 0;
+    c->conv = p->m->loyalty.present ? w->conv : NULL;
+    if (c->conv) memset(c->conv, 0, (size_t)(2 + p->lay.B) * p->lay.K * sizeof *c->conv);
+    cjm_rng_stream(&c->buy, p->seed ^ BUY_KEY, (uint64_t)w->run, c->key);
+    cjm_rng_stream(&c->join, p->seed ^ JOIN_KEY, (uint64_t)w->run, c->key);
+    if (c->arrival > 0) {
+        cjm_rng_advance(&c->buy, 2 * (uint64_t)c->arrival);
+        cjm_rng_advance(&c->join, (uint64_t)c->arrival);
+    }
+    loyal_entry(p, tally, c, stage, c->arrival);
+    for (int t = c->arrival; t < H && !p->final[c->s]; t++) {
+        if (p->m->loyalty.present) count_members(p, w, c, t);
+        loyal_step(p, w, c, t);
+        uint32_t u = cjm_rng_next(rng);
+        if (t < c->t_enter + p->min_steps[c->s] - 1) continue; /* spends its minimum first */
+        int dest = loyal_move(p, c, t, u);
+        if (dest < 0) continue;
+        count_steps(p, w, c, t + 1);
+        loyal_entry(p, tally, c, dest, t + 1);
+        if (p->final[c->s] && c->member) member_absorbed(p, w, c, t + 1);
+    }
+    if (p->m->loyalty.present) count_members(p, w, c, H);
+    count_steps(p, w, c, H);
+    if (c->member) {
+        tally[p->lay.outstanding] += c->balance;
+        tally[p->lay.active] += !p->final[c->s];
+    }
+    count_class(p, w, c);
+}
+
 /* rng is at the customer's first slot (its segment draw). */
 static void simulate_customer(const agent_plan *p, block_work *w, cjm_rng *rng, customer *c,
                               int stage)
@@ -533,12 +918,23 @@ static void simulate_customer(const agent_plan *p, block_work *w, cjm_rng *rng, 
     c->g = pick_segment(p, cjm_rng_next(rng));
     c->tau = -1;
     c->visited = 0;
-    c->entries = tally + p->lay.entries + src_of(c) * CJM_PHASES * p->S;
-    c->steps = tally + p->lay.steps + src_of(c) * CJM_PHASES * p->S;
+    int gm = p->lay.GM > 1 ? c->g : 0;
+    c->entries = tally + p->lay.entries + cjm_tally_cell(&p->lay, src_of(c), 0, gm, 0);
+    c->steps = tally + p->lay.steps + cjm_tally_cell(&p->lay, src_of(c), 0, gm, 0);
+    c->money_t = tally + p->lay.entries_t + cjm_tally_t(&p->lay, 0, gm, 0, 0);
     if (c->arrival > 0) cjm_rng_advance(rng, (uint64_t)c->arrival);
     if (p->aux) cjm_rng_stream(&c->aux, p->seed ^ 0xa0761d6478bd642fULL, (uint64_t)w->run, c->key);
     for (int k = 0; k < p->m->per_customer_count; k++)
         c->pc[k] = cjm_dist_sample(&p->m->per_customer[k].dist, &c->aux);
+    if (p->loyal) {
+        loyal_customer(p, w, rng, c, stage);
+        for (uint64_t v = c->visited; v; v &= v - 1) tally[p->lay.reached + __builtin_ctzll(v)]++;
+        if (c->tau >= 0) {
+            count_retention(p, tally, c, p->final[c->s] ? c->t_enter : H + 1);
+            tally[p->lay.retained] += !p->final[c->s];
+        }
+        return;
+    }
     count_entry(p, tally, c, stage, c->arrival);
     int t = c->arrival, dest = 0;
     while (t < H && !p->final[c->s]) {
@@ -629,6 +1025,8 @@ static void simulate_block_lanes(const agent_plan *p, block_work *w, cjm_rng rng
 {
     const cjm_tally_layout *lay = &p->lay;
     int64_t *tally = w->tally;
+    int k0 = p->money_k[0],
+        first_t = k0 >= 0 ? cjm_tally_t(lay, p->converts[0] != 0, 0, k0, 0) : -1;
     cjm_lanes_prepare(&p->lanes, rng.state, cjm_rng_jump_make(p->stride, rng.inc), rng.inc, n,
                       w->lane_state, w->lane_cell);
     /* customers arrive in order: [j, end) arrive at step a; slot 0 is the
@@ -642,6 +1040,7 @@ static void simulate_block_lanes(const agent_plan *p, block_work *w, cjm_rng rng
             w->lane_arrival[i] = a;
         }
         tally[lay->arr_prospects + a] += end - j;
+        if (first_t >= 0) tally[lay->entries_t + first_t + a] += end - j;
         j = end;
     }
     int phase = p->converts[0] ? CJM_AT : CJM_PRE;
@@ -705,12 +1104,14 @@ static void *worker(void *arg)
     w.lane_cell = calloc(BLOCK_CUSTOMERS + CJM_LANES_SPARE, sizeof *w.lane_cell);
     w.lane_arrival = calloc(BLOCK_CUSTOMERS + CJM_LANES_SPARE, sizeof *w.lane_arrival);
     w.log = calloc(1, sizeof *w.log);
+    w.conv = calloc((size_t)(2 + job->lay.B) * (job->lay.K + 1), sizeof *w.conv);
     if (w.log)
         w.log->copies =
             calloc((CJM_LANES_COPIES - 1) * (size_t)job->lay.ret_num, sizeof *w.log->copies);
     if (!w.tally || !w.acc || !w.lane_state || !w.lane_cell || !w.lane_arrival || !w.log ||
-        !w.log->copies) {
+        !w.log->copies || !w.conv) {
         if (w.log) free(w.log->copies);
+        free(w.conv);
         free(w.tally);
         free(w.acc);
         free(w.lane_state);
@@ -727,6 +1128,7 @@ static void *worker(void *arg)
     free(w.tally);
     free(w.acc);
     free(w.stack);
+    free(w.conv);
     free(w.lane_state);
     free(w.lane_cell);
     free(w.lane_arrival);
@@ -761,6 +1163,13 @@ static void suffix_sum(double *a, int n)
     for (int k = n - 2; k >= 0; k--) a[k] += a[k + 1];
 }
 
+/* Turns rows of difference arrays into counts: a[k] = sum of diff[j], j <= k. */
+static void prefix_sums(double *a, int rows, int n)
+{
+    for (int r = 0; r < rows; r++)
+        for (int k = 1; k < n; k++) a[(size_t)r * n + k] += a[(size_t)r * n + k - 1];
+}
+
 /* Simulates runs [first, first + count) with their plans; fills result rows. */
 static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int first, int count,
                           cjm_error *err)
@@ -791,7 +1200,8 @@ static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int fir
         for (int i = 0; i < job.lay.width; i++) tally[i] = (double)atomic_load(&src[i]);
         suffix_sum(tally + job.lay.ret_num, plans[k]->H + 1);
         suffix_sum(tally + job.lay.ret_den, plans[k]->H + 1);
-        cjm_result_set_run(r, first + k, tally, plans[k]->m, plans[k]->customers);
+        prefix_sums(tally + job.lay.steps_t, 2 * job.lay.GM * job.lay.K, plans[k]->H + 1);
+        st = cjm_result_set_run(r, first + k, tally, plans[k]->m, plans[k]->customers, err);
     }
     free(tally);
     free(job.tallies);

@@ -76,29 +76,30 @@ typedef struct cohort_ctx {
     int converts; /* the only converting stage, or -1 */
     cjm_tally_layout lay;
     int64_t *tally;
-    uint64_t *entering; /* [H]: organic prospects arriving at step t */
-    double *scratch;    /* [max(H, width)]: arrivals as doubles, then the tally as doubles */
-    double *shares;     /* [G]: segment shares, normalised (the last is the remainder) */
-    int *stage_of;      /* [Q]: the referring stage of source q (q > 0) */
-    uint64_t *u;        /* [A + Q - 1][cells]: unconverted; slice a < A organic arriving
-                           at a (one slice if nobody arrives after step 0), A + q - 1 referred
-                           by stage_of[q] */
-    uint64_t *u_alive;  /* [A + Q - 1]: their totals */
-    uint64_t *w;        /* [CJM_SOURCES][H + 1][cells]: converted at tau, outside final stages */
-    uint64_t *w_alive;  /* [CJM_SOURCES][H + 1]: their totals */
-    uint64_t *conv;     /* [H + 1]: converted at tau, every source */
-    uint64_t *refin;    /* [H + 1][Q][G]: referred prospects entering at step t */
-    uint64_t *absorbed; /* [S]: customers in a final stage that refers */
-    uint64_t *refcount; /* [S]: customers in stage s during the step */
-    uint64_t *next;     /* [cells]: a slice after the step */
-    uint64_t *agg;      /* [cells][max_edges + 2]: this step's customers of each cell over
-                           every slice, then how many took each way out (the last: stayed) */
-    uint64_t *seen;     /* [S][cells]: of them, those who have been in stage x */
-    uint64_t *reach;    /* [S]: customers who have entered stage x */
-    uint64_t *seg;      /* [G] */
-    uint64_t *split;    /* [max_edges + 1] */
-    double *probs;      /* [max_edges] */
-    cjm_rng funnel;     /* the funnel's stream */
+    uint64_t *entering;  /* [H]: organic prospects arriving at step t */
+    double *scratch;     /* [max(H, width)]: arrivals as doubles, then the tally as doubles */
+    double *shares;      /* [G]: segment shares, normalised (the last is the remainder) */
+    int *stage_of;       /* [Q]: the referring stage of source q (q > 0) */
+    uint64_t *u;         /* [A + Q - 1][cells]: unconverted; slice a < A organic arriving
+                            at a (one slice if nobody arrives after step 0), A + q - 1 referred
+                            by stage_of[q] */
+    uint64_t *u_alive;   /* [A + Q - 1]: their totals */
+    uint64_t *w;         /* [CJM_SOURCES][H + 1][cells]: converted at tau, outside final stages */
+    uint64_t *w_alive;   /* [CJM_SOURCES][H + 1]: their totals */
+    uint64_t *conv;      /* [H + 1]: converted at tau, every source */
+    uint64_t *refin;     /* [H + 1][Q][G]: referred prospects entering at step t */
+    uint64_t *absorbed;  /* [S]: customers in a final stage that refers */
+    int64_t *absorbed_t; /* [class][GM][K][H + 1]: their steps by step, as differences */
+    uint64_t *refcount;  /* [S]: customers in stage s during the step */
+    uint64_t *next;      /* [cells]: a slice after the step */
+    uint64_t *agg;       /* [cells][max_edges + 2]: this step's customers of each cell over
+                            every slice, then how many took each way out (the last: stayed) */
+    uint64_t *seen;      /* [S][cells]: of them, those who have been in stage x */
+    uint64_t *reach;     /* [S]: customers who have entered stage x */
+    uint64_t *seg;       /* [G] */
+    uint64_t *split;     /* [max_edges + 1] */
+    double *probs;       /* [max_edges] */
+    cjm_rng funnel;      /* the funnel's stream */
     int64_t referred, referral_limit;
     int overflow;
 } cohort_ctx;
@@ -123,14 +124,27 @@ static uint64_t *w_at(cohort_ctx *x, int src, int tau)
     return x->w + ((size_t)src * (x->H + 1) + tau) * x->cells;
 }
 
-static int64_t *entries(cohort_ctx *x, int src, int phase)
+static int money_segment(const cohort_ctx *x, int g)
 {
-    return x->tally + x->lay.entries + (src * CJM_PHASES + phase) * x->S;
+    return x->lay.GM > 1 ? g : 0;
 }
 
-static int64_t *steps(cohort_ctx *x, int src, int phase)
+/* n customers of source src, segment g enter stage s at step t in a phase. */
+static void count_entries(cohort_ctx *x, int src, int phase, int g, int s, int t, uint64_t n)
 {
-    return x->tally + x->lay.steps + (src * CJM_PHASES + phase) * x->S;
+    const cjm_tally_layout *l = &x->lay;
+    int gm = money_segment(x, g), k = x->m->money_stage[s];
+    x->tally[l->entries + cjm_tally_cell(l, src, phase, gm, s)] += (int64_t)n;
+    if (k >= 0) x->tally[l->entries_t + cjm_tally_t(l, phase != CJM_PRE, gm, k, t)] += (int64_t)n;
+}
+
+/* n customers of source src, segment g start step t in stage s in a phase. */
+static void count_stay(cohort_ctx *x, int src, int phase, int g, int s, int t, uint64_t n)
+{
+    const cjm_tally_layout *l = &x->lay;
+    int gm = money_segment(x, g), k = x->m->money_stage[s];
+    x->tally[l->steps + cjm_tally_cell(l, src, phase, gm, s)] += (int64_t)n;
+    if (k >= 0) x->tally[l->steps_t + cjm_tally_t(l, phase != CJM_PRE, gm, k, t)] += (int64_t)n;
 }
 
 /* The cell the customers who stay in (g, s, d) move to. */
@@ -186,14 +200,35 @@ static void draw_segments(cohort_ctx *x, cjm_rng *rng, uint64_t n)
     cjm_sample_multinomial(rng, n, (size_t)x->G - 1, x->shares, x->seg);
 }
 
-/* n customers enter final stage s at step t for good: their steps to the
- * horizon (the first in `phase`, the rest after conversion if converted). */
-static void absorb(cohort_ctx *x, int src, int phase, int s, int t, uint64_t n)
+/* n customers of segment g enter final stage s at step t for good: their
+ * steps to the horizon (the first in `phase`, the rest after conversion if
+ * converted); those by step go into a difference array, summed at the end. */
+static void absorb(cohort_ctx *x, int src, int phase, int g, int s, int t, uint64_t n)
 {
     if (t >= x->H) return;
-    steps(x, src, phase)[s] += (int64_t)n;
-    steps(x, src, phase == CJM_AT ? CJM_POST : phase)[s] += (int64_t)n * (x->H - t - 1);
+    const cjm_tally_layout *l = &x->lay;
+    int later = phase == CJM_AT ? CJM_POST : phase, gm = money_segment(x, g);
+    int k = x->m->money_stage[s];
+    x->tally[l->steps + cjm_tally_cell(l, src, phase, gm, s)] += (int64_t)n;
+    x->tally[l->steps + cjm_tally_cell(l, src, later, gm, s)] += (int64_t)n * (x->H - t - 1);
+    if (k >= 0) {
+        x->absorbed_t[cjm_tally_t(l, phase != CJM_PRE, gm, k, t)] += (int64_t)n;
+        x->absorbed_t[cjm_tally_t(l, phase != CJM_PRE, gm, k, x->H)] -= (int64_t)n;
+    }
     if (x->m->stages[s].refers > 0) x->absorbed[s] += n;
+}
+
+/* The steps of customers absorbed in final stages, by step, into the tally. */
+static void count_absorbed(cohort_ctx *x)
+{
+    const cjm_tally_layout *l = &x->lay;
+    for (int row = 0; row < 2 * l->GM * l->K; row++) {
+        int64_t run = 0, *d = x->absorbed_t + (size_t)row * (x->H + 1);
+        for (int t = 0; t < x->H; t++) {
+            run += d[t];
+            x->tally[l->steps_t + row * (x->H + 1) + t] += run;
+        }
+    }
 }
 
 /* n customers of unconverted slice i convert on entering stage s at step t. */
@@ -202,14 +237,17 @@ static void convert(cohort_ctx *x, int i, int t, int g, int s, uint64_t n)
     int src = i < x->A ? CJM_ORGANIC : CJM_REFERRED;
     x->tally[x->lay.converted] += (int64_t)n;
     x->tally[x->lay.converted_src + src] += (int64_t)n;
-    if (src == CJM_REFERRED)
-        x->tally[x->lay.refconv + x->stage_of[i - x->A + 1]] += (int64_t)n;
-    else
+    if (src == CJM_REFERRED) {
+        int q = x->stage_of[i - x->A + 1];
+        x->tally[x->lay.refconv + q] += (int64_t)n;
+        x->tally[x->lay.refconv_t + q * (x->H + 1) + t] += (int64_t)n;
+    } else {
         x->tally[x->lay.arr_converted + i] += (int64_t)n;
-    entries(x, src, CJM_AT)[s] += (int64_t)n;
+    }
+    count_entries(x, src, CJM_AT, g, s, t, n);
     x->conv[t] += n;
     if (x->m->stages[s].final) {
-        absorb(x, src, CJM_AT, s, t, n);
+        absorb(x, src, CJM_AT, g, s, t, n);
         return;
     }
     w_at(x, src, t)[cell(x, g, s, 0)] += n;
@@ -228,9 +266,9 @@ static void enter(cohort_ctx *x, int i, int t, int g, int s, uint64_t n, uint64_
         return;
     }
     int src = i < x->A ? CJM_ORGANIC : CJM_REFERRED;
-    entries(x, src, CJM_PRE)[s] += (int64_t)n;
+    count_entries(x, src, CJM_PRE, g, s, t, n);
     if (st->final) {
-        absorb(x, src, CJM_PRE, s, t, n);
+        absorb(x, src, CJM_PRE, g, s, t, n);
         return;
     }
     dst[cell(x, g, s, 0)] += n;
@@ -280,13 +318,29 @@ static void count_retention(cohort_ctx *x, int t)
     }
 }
 
-static void count_slice(cohort_ctx *x, const uint64_t *mass, int src, int phase)
+/* The purchases of n customers of a cell in step t: one Poisson draw of n
+ * times the rate (a sum of independent Poissons), at basket level 0. */
+static void count_purchases(cohort_ctx *x, cjm_rng *rng, int src, int phase, int g, int s, int d,
+                            int t, uint64_t n)
 {
-    int64_t *st = steps(x, src, phase);
+    const cjm_tally_layout *l = &x->lay;
+    double rate = cjm_model_purchases(x->m, t, g, s, d, 0);
+    if (rate <= 0) return;
+    int64_t k = (int64_t)cjm_sample_poisson(rng, rate * (double)n);
+    int gm = money_segment(x, g), ks = x->m->money_stage[s];
+    x->tally[l->purchases + cjm_tally_purchase(l, 0, src, phase, gm, s)] += k;
+    if (ks >= 0)
+        x->tally[l->purchases_t + cjm_tally_purchase_t(l, 0, phase != CJM_PRE, gm, ks, t)] += k;
+}
+
+static void count_slice(cohort_ctx *x, cjm_rng *rng, const uint64_t *mass, int src, int phase,
+                        int t)
+{
     for (int i = 0; i < x->cells; i++) {
         if (mass[i] == 0) continue;
-        int s = cell_stage(x, i);
-        st[s] += (int64_t)mass[i];
+        int s = cell_stage(x, i), g = i / (x->S * x->D);
+        count_stay(x, src, phase, g, s, t, mass[i]);
+        if (x->m->has_purchases) count_purchases(x, rng, src, phase, g, s, i % x->D, t, mass[i]);
         x->refcount[s] += mass[i];
     }
 }
@@ -317,11 +371,11 @@ static void count_steps(cohort_ctx *x, cjm_rng *rng, int t)
     memcpy(x->refcount, x->absorbed, (size_t)x->S * sizeof *x->refcount);
     for (int i = 0; i < x->A + x->Q - 1; i++)
         if (x->u_alive[i])
-            count_slice(x, u_at(x, i), i < x->A ? CJM_ORGANIC : CJM_REFERRED, CJM_PRE);
+            count_slice(x, rng, u_at(x, i), i < x->A ? CJM_ORGANIC : CJM_REFERRED, CJM_PRE, t);
     for (int src = 0; src < CJM_SOURCES; src++)
         for (int tau = 0; tau <= t; tau++)
             if (x->w_alive[src * (x->H + 1) + tau])
-                count_slice(x, w_at(x, src, tau), src, tau == t ? CJM_AT : CJM_POST);
+                count_slice(x, rng, w_at(x, src, tau), src, tau == t ? CJM_AT : CJM_POST, t);
     if (x->Q == 1) return;
     uint64_t *out = x->refin + (size_t)(t + 1) * x->Q * x->G;
     if (!draw_referrals(x, rng, t, x->refcount, out)) x->overflow = 1;
@@ -348,9 +402,9 @@ static void move_converted(cohort_ctx *x, cjm_rng *rng, int t)
                     uint64_t n = x->split[j];
                     if (n == 0) continue;
                     int to = m->edges[first + j].to;
-                    entries(x, src, CJM_POST)[to] += (int64_t)n;
+                    count_entries(x, src, CJM_POST, g, to, t + 1, n);
                     if (m->stages[to].final) {
-                        absorb(x, src, CJM_POST, to, t + 1, n);
+                        absorb(x, src, CJM_POST, g, to, t + 1, n);
                         continue;
                     }
                     next[cell(x, g, to, 0)] += n;
@@ -459,6 +513,7 @@ static void ctx_free(cohort_ctx *x)
     free(x->conv);
     free(x->refin);
     free(x->absorbed);
+    free(x->absorbed_t);
     free(x->refcount);
     free(x->next);
     free(x->agg);
@@ -480,7 +535,7 @@ static int ctx_make(cohort_ctx *x, const cjm_model *m, const cjm_result *r)
     x->H = r->horizon;
     x->D = cjm_model_dwell_cells(m, x->H);
     x->cells = x->S * x->G * x->D;
-    x->lay = cjm_tally_layout_make(x->S, x->H);
+    x->lay = cjm_tally_layout_make(m, x->H);
     x->Q = 1;
     x->stage_of = calloc((size_t)x->S + 1, sizeof *x->stage_of);
     if (!x->stage_of) return 0;
@@ -508,6 +563,7 @@ static int ctx_make(cohort_ctx *x, const cjm_model *m, const cjm_result *r)
     x->conv = malloc(H1 * sizeof *x->conv);
     x->refin = malloc(H1 * x->Q * G * sizeof *x->refin);
     x->absorbed = malloc((size_t)x->S * sizeof *x->absorbed);
+    x->absorbed_t = malloc(2 * (size_t)x->lay.GM * x->lay.K * H1 * sizeof *x->absorbed_t + 1);
     x->refcount = malloc((size_t)x->S * sizeof *x->refcount);
     x->next = malloc(cells * sizeof *x->next);
     x->agg = malloc(cells * ((size_t)x->max_edges + 2) * sizeof *x->agg);
@@ -517,8 +573,8 @@ static int ctx_make(cohort_ctx *x, const cjm_model *m, const cjm_result *r)
     x->split = malloc(((size_t)x->max_edges + 1) * sizeof *x->split);
     x->probs = malloc(((size_t)x->max_edges + 1) * sizeof *x->probs);
     return x->tally && x->entering && x->scratch && x->shares && x->u && x->u_alive && x->w &&
-           x->w_alive && x->conv && x->refin && x->absorbed && x->refcount && x->next && x->agg &&
-           x->seen && x->reach && x->seg && x->split && x->probs;
+           x->w_alive && x->conv && x->refin && x->absorbed && x->absorbed_t && x->refcount &&
+           x->next && x->agg && x->seen && x->reach && x->seg && x->split && x->probs;
 }
 
 /* Clears the state for one run of model m (the base or an instance). */
@@ -535,6 +591,7 @@ static void ctx_reset(cohort_ctx *x, const cjm_model *m)
     memset(x->conv, 0, H1 * sizeof *x->conv);
     memset(x->refin, 0, H1 * x->Q * x->G * sizeof *x->refin);
     memset(x->absorbed, 0, (size_t)x->S * sizeof *x->absorbed);
+    memset(x->absorbed_t, 0, 2 * (size_t)x->lay.GM * x->lay.K * H1 * sizeof *x->absorbed_t);
     memset(x->seen, 0, (size_t)x->S * cells * sizeof *x->seen);
     memset(x->reach, 0, (size_t)x->S * sizeof *x->reach);
     cjm_result_arrivals(x->r, m, x->scratch);
@@ -564,18 +621,23 @@ static cjm_status cohort_run(cohort_ctx *x, cjm_result *r, const cjm_model *m, i
                              cjm_error *err)
 {
     uint64_t seed = r->settings.seed ^ STREAM_KEY;
+    if (m->loyalty.present)
+        return cjm_error_set(err, CJM_EUSAGE,
+                             "%s:%d: loyalty: the cohort engine does not simulate loyalty programs "
+                             "yet; use --engine agent",
+                             m->file, m->loyalty.line);
     ctx_reset(x, m);
     cjm_rng rng;
     cjm_rng_stream(&rng, seed, (uint64_t)run, 0);
     cjm_rng_stream(&x->funnel, seed, (uint64_t)run, 1);
     main_pass(x, &rng);
     if (x->overflow) return overflow_error(x, err);
+    count_absorbed(x);
     for (int s = 0; s < x->S; s++)
         x->tally[x->lay.reached + s] =
             s == x->converts ? x->tally[x->lay.converted] : (int64_t)x->reach[s];
     for (int i = 0; i < x->lay.width; i++) x->scratch[i] = (double)x->tally[i];
-    cjm_result_set_run(r, run, x->scratch, m, cjm_result_customers(r, m));
-    return CJM_OK;
+    return cjm_result_set_run(r, run, x->scratch, m, cjm_result_customers(r, m), err);
 }
 
 /* The runs, shared by the threads. The error kept is that of the lowest run

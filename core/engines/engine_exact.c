@@ -69,14 +69,35 @@ static void propagate(const exact_ctx *x, int t, const double *in, double *stay,
             }
 }
 
-static double *entries(exact_ctx *x, int q, int phase)
+/* Customers of source q, segment g entering stage s at step t in a phase. */
+static void count_entries(exact_ctx *x, int q, int phase, int g, int s, int t, double a)
 {
-    return x->tally + x->lay.entries + ((q > 0) * CJM_PHASES + phase) * x->S;
+    const cjm_tally_layout *l = &x->lay;
+    int gm = l->GM > 1 ? g : 0, k = x->m->money_stage[s];
+    x->tally[l->entries + cjm_tally_cell(l, q > 0, phase, gm, s)] += a;
+    if (k >= 0) x->tally[l->entries_t + cjm_tally_t(l, phase != CJM_PRE, gm, k, t)] += a;
 }
 
-static double *steps(exact_ctx *x, int q, int phase)
+/* The expected purchases of a customers of source q, segment g, d steps into
+ * stage s in step t (no program: basket level 0). */
+static void count_purchases(exact_ctx *x, int q, int phase, int g, int s, int d, int t, double a)
 {
-    return x->tally + x->lay.steps + ((q > 0) * CJM_PHASES + phase) * x->S;
+    const cjm_tally_layout *l = &x->lay;
+    double n = a * cjm_model_purchases(x->m, t, g, s, d, 0);
+    int gm = l->GM > 1 ? g : 0, k = x->m->money_stage[s];
+    if (n == 0) return;
+    x->tally[l->purchases + cjm_tally_purchase(l, 0, q > 0, phase, gm, s)] += n;
+    if (k >= 0)
+        x->tally[l->purchases_t + cjm_tally_purchase_t(l, 0, phase != CJM_PRE, gm, k, t)] += n;
+}
+
+/* Customers of source q, segment g starting step t in stage s in a phase. */
+static void count_stay(exact_ctx *x, int q, int phase, int g, int s, int t, double a)
+{
+    const cjm_tally_layout *l = &x->lay;
+    int gm = l->GM > 1 ? g : 0, k = x->m->money_stage[s];
+    x->tally[l->steps + cjm_tally_cell(l, q > 0, phase, gm, s)] += a;
+    if (k >= 0) x->tally[l->steps_t + cjm_tally_t(l, phase != CJM_PRE, gm, k, t)] += a;
 }
 
 static double *w_at(exact_ctx *x, int q, int tau)
@@ -91,7 +112,8 @@ static void convert(exact_ctx *x, int q, int t, int g, int s, double a)
     x->tally[x->lay.converted] += a;
     x->tally[x->lay.converted_src + (q > 0)] += a;
     if (q > 0) x->tally[x->lay.refconv + x->stage_of[q]] += a;
-    entries(x, q, CJM_AT)[s] += a;
+    if (q > 0) x->tally[x->lay.refconv_t + x->stage_of[q] * (x->H + 1) + t] += a;
+    count_entries(x, q, CJM_AT, g, s, t, a);
 }
 
 /* Customers entering stage s at step t unconverted: they convert on entry
@@ -104,7 +126,7 @@ static void enter(exact_ctx *x, int q, int t, int g, int s, double a)
         return;
     }
     x->u[(size_t)q * x->cells + cell(x, g, s, 0)] += a;
-    entries(x, q, CJM_PRE)[s] += a;
+    count_entries(x, q, CJM_PRE, g, s, t, a);
 }
 
 static void inject(exact_ctx *x, int t)
@@ -150,14 +172,15 @@ static void count_step(exact_ctx *x, int t, int q, const double *mass, int phase
     const cjm_model *m = x->m;
     for (int i = 0; i < x->cells; i++) {
         if (mass[i] == 0) continue;
-        int s = (i / x->D) % x->S;
-        steps(x, q, phase)[s] += mass[i];
+        int s = (i / x->D) % x->S, g = i / (x->S * x->D);
+        count_stay(x, q, phase, g, s, t, mass[i]);
+        if (m->has_purchases) count_purchases(x, q, phase, g, s, i % x->D, t, mass[i]);
         if (m->stages[s].refers <= 0 || t + 1 >= x->H) continue;
         double made = mass[i] * m->stages[s].refers;
         x->tally[x->lay.referred] += made;
-        for (int g = 0; g < x->G; g++)
-            x->referrals[((size_t)(t + 1) * x->Q + x->source_of[s]) * x->G + g] +=
-                made * m->segment_share[g];
+        for (int h = 0; h < x->G; h++)
+            x->referrals[((size_t)(t + 1) * x->Q + x->source_of[s]) * x->G + h] +=
+                made * m->segment_share[h];
     }
 }
 
@@ -192,7 +215,9 @@ static void move_converted(exact_ctx *x, int t)
             propagate(x, t, w, x->stay, x->arrive);
             for (int i = 0; i < x->cells; i++) {
                 w[i] = x->stay[i] + x->arrive[i];
-                entries(x, q, CJM_POST)[(i / x->D) % x->S] += x->arrive[i];
+                if (x->arrive[i] != 0)
+                    count_entries(x, q, CJM_POST, i / (x->S * x->D), (i / x->D) % x->S, t + 1,
+                                  x->arrive[i]);
             }
         }
 }
@@ -293,7 +318,7 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
     x->H = r->horizon;
     x->D = cjm_model_dwell_cells(m, x->H);
     x->cells = x->S * x->G * x->D;
-    x->lay = cjm_tally_layout_make(x->S, x->H);
+    x->lay = cjm_tally_layout_make(m, x->H);
     x->source_of = calloc((size_t)x->S, sizeof *x->source_of);
     x->stage_of = calloc((size_t)x->S + 1, sizeof *x->stage_of);
     if (!x->source_of || !x->stage_of) return 0;
@@ -330,6 +355,11 @@ static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_erro
     exact_ctx x;
     if (m->per_customer_count > 0)
         return cjm_model_refuse_per_customer(m, "the exact engine cannot compute", err);
+    if (m->loyalty.present)
+        return cjm_error_set(err, CJM_EUSAGE,
+                             "%s:%d: loyalty: the exact engine does not compute loyalty programs "
+                             "yet; use --engine agent",
+                             m->file, m->loyalty.line);
     if (!ctx_make(&x, m, r)) {
         ctx_free(&x);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory for the exact engine");
@@ -340,9 +370,9 @@ static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_erro
     for (int s = 0; s < x.S; s++) x.tally[x.lay.reached + s] = reach_count(&x, s);
     for (int a = 0; a < x.H; a++)
         x.tally[x.lay.arr_converted + a] = m->has_arrivals || a == 0 ? converted_from(&x, a) : 0;
-    cjm_result_set_run(r, run, x.tally, m, customers);
+    cjm_status st = cjm_result_set_run(r, run, x.tally, m, customers, err);
     ctx_free(&x);
-    return CJM_OK;
+    return st;
 }
 
 /* With uncertain inputs, the exact values of each run's draw: the spread

@@ -474,6 +474,7 @@ cjm_status cjm_script_open_limited(const char *path, const cjm_load_options *opt
     cjm_script *s = calloc(1, sizeof *s);
     if (!s) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     s->scenario_ref = s->ctx_ref = s->arrivals_ref = LUA_NOREF;
+    for (int g = 0; g < CJM_MAX_SEGMENTS; g++) s->join_ref[g] = LUA_NOREF;
     s->file = strdup(path);
     s->L = s->file ? cjm_limits_newstate(opts, path) : NULL;
     cjm_status st = CJM_ENOMEM;
@@ -503,6 +504,7 @@ void cjm_script_free(cjm_script **sp)
     cjm_limits_close(s->L);
     for (int e = 0; e < s->fn_ref_count; e++) free(s->fn_ref[e]);
     free(s->fn_ref);
+    free(s->rate_ref);
     free(s->file);
     free(s->source);
     free(s);

@@ -16,11 +16,27 @@ void cjm_script_free(cjm_script **s);
 cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_model *m,
                               cjm_error *err);
 
-/* Calls the function probability of edge e for (step t, segment g, dwell d)
- * into *p, checking it returns a number in [0, 1]. *read_dwell is set when the
- * function read c.dwell (the steps since the customer entered its stage). */
+/* What one call of a scenario function gave: its value, and whether it read
+ * c.dwell (the steps since the customer entered its stage) or the loyalty
+ * context (c.member, c.tier, c.points). */
+typedef struct cjm_eval {
+    double value;
+    int read_dwell, read_loyalty;
+} cjm_eval;
+
+/* Calls the function probability of edge e for (step t, segment g, dwell d,
+ * loyalty context c: 0 a non-member, see model.h) into ev, checking it
+ * returns a number in [0, 1]. */
 cjm_status cjm_script_eval_prob(cjm_script *s, const cjm_model *m, int e, int g, int t, int dwell,
-                                double *p, int *read_dwell, cjm_error *err);
+                                int c, cjm_eval *ev, cjm_error *err);
+
+/* The same for the purchases per step of stage s (a number in [0, 1e6]). */
+cjm_status cjm_script_eval_rate(cjm_script *s, const cjm_model *m, int stage, int g, int t,
+                                int dwell, int c, cjm_eval *ev, cjm_error *err);
+
+/* The same for loyalty.join at (t, g) (a probability). */
+cjm_status cjm_script_eval_join(cjm_script *s, const cjm_model *m, int g, int t, cjm_eval *ev,
+                                cjm_error *err);
 
 /* Calls the arrivals function(t) of the model into *v (a number >= 0). */
 cjm_status cjm_script_eval_arrivals(cjm_script *s, const cjm_model *m, int t, double *v,

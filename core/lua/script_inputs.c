@@ -172,6 +172,8 @@ static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_sl
     if (known > 0) {
         cjm_input *in = &ld->m->inputs[known - 1];
         *value = in->value;
+        in->lim_lo = lo > in->lim_lo ? lo : in->lim_lo;
+        in->lim_hi = hi < in->lim_hi ? hi : in->lim_hi;
         if (in->lo < lo || in->hi > hi)
             return cjm_script_fail_at(ld->s, ld->err, path,
                                       "the distribution of %s is used here too, but its range "
@@ -183,6 +185,7 @@ static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_sl
     if (!in) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     in->uncertain = true;
     in->integral = integral;
+    in->lim_lo = lo, in->lim_hi = hi;
     cjm_status st = read_dist(ld, lua_gettop(L), &in->dist, path);
     if (st != CJM_OK) return st;
     double dlo = 0, dhi = 0;
@@ -221,7 +224,7 @@ cjm_status cjm_loader_input(cjm_loader *ld, const char *path, const cjm_slot *sl
     cjm_input *in = new_input(ld, path);
     if (!in) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     in->value = *value = lua_tonumber(ld->L, -1);
-    in->lo = lo, in->hi = hi;
+    in->lo = in->lim_lo = lo, in->hi = in->lim_hi = hi;
     in->integral = integral;
     return add_slot(ld, in, slot);
 }

@@ -26,6 +26,15 @@ struct cjm_script {
     int **fn_ref;     /* [edge][segment] */
     int fn_ref_count; /* edges */
     int arrivals_ref; /* cohort.arrivals or acquisition.budget_per_step as function(t) */
+    int *rate_ref;    /* [stage][segment]: purchases as a function, or LUA_NOREF */
+    int join_ref[CJM_MAX_SEGMENTS];      /* loyalty.join as a function, or LUA_NOREF */
+    double join_value[CJM_MAX_SEGMENTS]; /* loyalty.join as a number */
+    /* The loyalty context a function sees (c.member, c.tier, c.points), and
+     * whether it read it. */
+    int ctx_member, ctx_tier;
+    int64_t ctx_points;
+    int loyalty_read, points_read;
+    const char *tier_names[CJM_MAX_TIERS]; /* the model's, for c.tier */
 };
 
 /* Runs the function below nargs arguments on the stack under a message handler.
@@ -49,10 +58,14 @@ cjm_status cjm_script_apply_sets(cjm_script *s, const cjm_load_options *opts, cj
 cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path,
                                const char *origin, cjm_error *err);
 
-/* Barrier names whose fixes apply, each with where it was asked for. */
+/* Barrier names whose fixes apply, each with where it was asked for, and
+ * the variants applied (the one loaded and those it is based on, deepest
+ * first), whose fixed costs count. */
 typedef struct cjm_fix_list {
     char **names, **origins;
     int count;
+    char **variants;
+    int variant_count;
 } cjm_fix_list;
 
 cjm_status cjm_fix_list_add(cjm_fix_list *l, const char *name, const char *origin, cjm_error *err);
@@ -71,6 +84,50 @@ typedef struct cjm_loader {
     cjm_error *err;
     int dist_map; /* registry ref: distribution table -> input index + 1 */
 } cjm_loader;
+
+/* Rejects keys outside `allowed` in the table at idx; integer keys 1..n_array
+ * are allowed too (a stage's name is its first array item). */
+cjm_status cjm_loader_check_keys(cjm_loader *ld, int idx, const char *path,
+                                 const char *const *allowed, lua_Integer n_array);
+
+/* Reads the optional number t[key] (table at idx) into *out, default def,
+ * requiring lo <= value <= hi and, if integral, an integer. With a slot the
+ * number is an input of the model and may be a distribution. */
+cjm_status cjm_loader_number(cjm_loader *ld, int idx, const char *key, const char *path, double def,
+                             double lo, double hi, int integral, const cjm_slot *slot, double *out);
+
+/* The names of the table t[key] (t at idx; the table is pushed, nil leaves
+ * *names NULL), in the order the file writes them (prefix.NAME is each one's
+ * scenario path). */
+cjm_status cjm_loader_named_entries(cjm_loader *ld, int idx, const char *key, const char *prefix,
+                                    const char *usage, char ***names, int *n);
+
+/* The money keys of stage s (table at idx, path "stages.NAME"): cost,
+ * revenue, cogs and their _per_step forms, each a number, a table by
+ * segment or a distribution (script_money.c). */
+cjm_status cjm_loader_stage_money(cjm_loader *ld, int idx, int s, const char *path);
+
+/* Fixed costs: the scenario's `costs`, those of the applied fixes and of
+ * the variants in the list (script_money.c). */
+cjm_status cjm_loader_fixed_costs(cjm_loader *ld, int scn, const cjm_fix_list *fixes);
+
+/* A stage's `purchases` (script_loyalty.c). */
+cjm_status cjm_loader_stage_purchases(cjm_loader *ld, int idx, int s, const char *path);
+
+/* The `loyalty` block (script_loyalty.c). */
+cjm_status cjm_loader_loyalty(cjm_loader *ld, int scn);
+
+/* "a -> b" (stage names may hold hyphens) into that transition's edge. */
+cjm_status cjm_loader_transition(cjm_loader *ld, const char *text, const char *path, int *edge);
+
+/* A stage, segment or tier name: no dots, spaces, arrows or quotes. */
+int cjm_loader_valid_name(const char *name);
+
+/* The name of an entry { "name", ... } or { name = "..." } at idx, or NULL. */
+const char *cjm_loader_entry_name(lua_State *L, int idx);
+
+/* `discount = { rate = ... }` and the length of the scenario's step in years. */
+cjm_status cjm_loader_discount(cjm_loader *ld, int scn);
 
 /* "a.b" from "a" and "b" (malloc'd; "b" alone when a is empty). */
 char *cjm_path_join(const char *a, const char *b);

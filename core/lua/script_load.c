@@ -14,12 +14,14 @@ typedef cjm_loader loader;
 
 static const char *const top_keys[] = {"name",     "description", "step",        "horizon",
                                        "cohort",   "segments",    "stages",      "transitions",
-                                       "barriers", "variants",    "acquisition", NULL};
+                                       "barriers", "variants",    "acquisition", "costs",
+                                       "discount", "loyalty",     NULL};
 static const char *const cohort_keys[] = {"size", "cost_per_prospect", "arrivals", NULL};
 static const char *const acquisition_keys[] = {"budget_per_step", "cost_per_prospect", NULL};
 static const char *const stage_keys[] = {
-    "name",  "cost",      "revenue", "cost_per_step", "revenue_per_step", "converts",
-    "final", "min_steps", "refers",  "referral_cost", "refers_to",        NULL};
+    "name",          "cost",      "revenue", "cost_per_step", "revenue_per_step", "cogs",
+    "cogs_per_step", "converts",  "final",   "min_steps",     "refers",           "referral_cost",
+    "refers_to",     "purchases", "basket",  "basket_cogs",   "purchase_cost",    NULL};
 static const char *const segment_keys[] = {"name", "share", NULL};
 static const char *const no_keys[] = {NULL};
 
@@ -43,8 +45,8 @@ char *cjm_path_join(const char *a, const char *b)
  * unknown keys it names the first in alphabetical order: the order of
  * lua_next depends on the Lua state's hash seed, which differs from run to
  * run, and the same file must give the same message. */
-static cjm_status check_keys(loader *ld, int idx, const char *path, const char *const *allowed,
-                             lua_Integer n_array)
+cjm_status cjm_loader_check_keys(loader *ld, int idx, const char *path, const char *const *allowed,
+                                 lua_Integer n_array)
 {
     lua_State *L = ld->L;
     idx = lua_absindex(L, idx);
@@ -87,7 +89,7 @@ static cjm_status check_number(loader *ld, const char *p, double v, double lo, d
 /* Reads the optional number t[key] (table at idx) into *out, default def,
  * requiring lo <= value <= hi and, if integral, an integer. With a slot the
  * number is an input of the model and may be a distribution. */
-static cjm_status get_number(loader *ld, int idx, const char *key, const char *path, double def,
+cjm_status cjm_loader_number(loader *ld, int idx, const char *key, const char *path, double def,
                              double lo, double hi, int integral, const cjm_slot *slot, double *out)
 {
     lua_State *L = ld->L;
@@ -146,7 +148,7 @@ static cjm_status get_string(loader *ld, int idx, const char *key, const char *d
 
 /* A stage or segment name is used in paths ("stages.client.revenue") and in
  * barrier specs ("a -> b"), so it may not contain dots, spaces or arrows. */
-static int valid_name(const char *name)
+int cjm_loader_valid_name(const char *name)
 {
     if (!*name) return 0;
     for (const char *c = name; *c; c++)
@@ -157,7 +159,7 @@ static int valid_name(const char *name)
 }
 
 /* The name of an entry { "name", ... } or { name = "..." } at idx, or NULL. */
-static const char *entry_name(lua_State *L, int idx)
+const char *cjm_loader_entry_name(lua_State *L, int idx)
 {
     if (lua_rawgeti(L, idx, 1) != LUA_TSTRING) {
         lua_pop(L, 1);
@@ -173,14 +175,15 @@ static cjm_status read_top(loader *ld, int idx)
     cjm_model *m = ld->m;
     double v;
     cjm_status st;
-    if ((st = check_keys(ld, idx, "", top_keys, 0)) != CJM_OK) return st;
+    if ((st = cjm_loader_check_keys(ld, idx, "", top_keys, 0)) != CJM_OK) return st;
     if ((st = get_string(ld, idx, "name", "unnamed scenario", &m->name)) != CJM_OK) return st;
     if ((st = get_string(ld, idx, "step", "step", &m->step_name)) != CJM_OK) return st;
     if (lua_getfield(ld->L, idx, "horizon") == LUA_TNIL)
         return cjm_script_fail(ld->s, ld->err, 0, "horizon",
                                "missing: how many steps to simulate (e.g. horizon = 52)");
     lua_pop(ld->L, 1);
-    if ((st = get_number(ld, idx, "horizon", "", 0, 1, CJM_MAX_HORIZON, 1, NULL, &v)) != CJM_OK)
+    if ((st = cjm_loader_number(ld, idx, "horizon", "", 0, 1, CJM_MAX_HORIZON, 1, NULL, &v)) !=
+        CJM_OK)
         return st;
     m->horizon = (int)v;
     return CJM_OK;
@@ -221,7 +224,7 @@ static cjm_status read_acquisition(loader *ld, int idx)
         st = cjm_script_fail_at(ld->s, ld->err, "acquisition",
                                 "expected { budget_per_step = ..., cost_per_prospect = ... }");
     if (type == LUA_TTABLE) {
-        st = check_keys(ld, a, "acquisition", acquisition_keys, 0);
+        st = cjm_loader_check_keys(ld, a, "acquisition", acquisition_keys, 0);
         if (st == CJM_OK && ld->m->has_arrivals)
             st = cjm_script_fail_at(ld->s, ld->err, "acquisition",
                                     "give either cohort.arrivals or acquisition, not both");
@@ -231,8 +234,8 @@ static cjm_status read_acquisition(loader *ld, int idx)
                                     "costs");
         lua_settop(L, a);
         if (st == CJM_OK)
-            st = get_number(ld, a, "cost_per_prospect", "acquisition", 0, 1e-9, HUGE_VAL, 0,
-                            &cpp_slot, &ld->m->cost_per_prospect);
+            st = cjm_loader_number(ld, a, "cost_per_prospect", "acquisition", 0, 1e-9, HUGE_VAL, 0,
+                                   &cpp_slot, &ld->m->cost_per_prospect);
         if (st == CJM_OK && lua_getfield(L, a, "budget_per_step") == LUA_TNIL)
             st = cjm_script_fail_at(ld->s, ld->err, "acquisition", "budget_per_step is missing");
         else if (st == CJM_OK)
@@ -260,7 +263,7 @@ static cjm_status read_cohort(loader *ld, int idx)
     }
     int c = lua_gettop(L);
     double size = 0;
-    cjm_status st = check_keys(ld, c, "cohort", cohort_keys, 0);
+    cjm_status st = cjm_loader_check_keys(ld, c, "cohort", cohort_keys, 0);
     if (st == CJM_OK && lua_getfield(L, c, "arrivals") != LUA_TNIL)
         st = read_arrivals_spec(ld, "cohort.arrivals", 0);
     lua_pop(L, 1);
@@ -274,11 +277,11 @@ static cjm_status read_cohort(loader *ld, int idx)
     static const cjm_slot cpp_slot = {CJM_SLOT_COST_PER_PROSPECT, 0, 0, 0};
     double min_size = ld->m->has_arrivals || acquisition ? 0 : 1;
     if (st == CJM_OK)
-        st = get_number(ld, c, "size", "cohort", 0, min_size, 9007199254740992.0, 1, &size_slot,
-                        &size);
+        st = cjm_loader_number(ld, c, "size", "cohort", 0, min_size, 9007199254740992.0, 1,
+                               &size_slot, &size);
     if (st == CJM_OK)
-        st = get_number(ld, c, "cost_per_prospect", "cohort", 0, 0, HUGE_VAL, 0, &cpp_slot,
-                        &ld->m->cost_per_prospect);
+        st = cjm_loader_number(ld, c, "cost_per_prospect", "cohort", 0, 0, HUGE_VAL, 0, &cpp_slot,
+                               &ld->m->cost_per_prospect);
     if (st == CJM_OK) ld->m->cohort_size = (int64_t)size; /* size may be out of range */
     lua_pop(L, 1);
     if (st == CJM_OK && acquisition) st = read_acquisition(ld, idx);
@@ -288,10 +291,10 @@ static cjm_status read_cohort(loader *ld, int idx)
 static cjm_status read_segment(loader *ld, int idx, int g, double *share_sum)
 {
     cjm_model *m = ld->m;
-    const char *name = entry_name(ld->L, idx);
+    const char *name = cjm_loader_entry_name(ld->L, idx);
     char path[64];
     snprintf(path, sizeof path, "segments[%d]", g + 1);
-    if (!name || !valid_name(name))
+    if (!name || !cjm_loader_valid_name(name))
         return cjm_script_fail_at(
             ld->s, ld->err, "segments",
             "%s needs a name without dots or spaces: { \"young\", share = 0.6 }", path);
@@ -299,12 +302,13 @@ static cjm_status read_segment(loader *ld, int idx, int g, double *share_sum)
         return cjm_script_fail_at(ld->s, ld->err, "segments", "segment '%s' is named twice", name);
     m->segment_names[g] = strdup(name);
     char *p = cjm_path_join("segments", name);
-    cjm_status st = check_keys(ld, idx, p, segment_keys, 1);
+    cjm_status st = cjm_loader_check_keys(ld, idx, p, segment_keys, 1);
     if (st == CJM_OK && lua_getfield(ld->L, idx, "share") == LUA_TNIL)
         st = cjm_script_fail_at(ld->s, ld->err, p, "share is missing");
     else if (st == CJM_OK)
         lua_pop(ld->L, 1);
-    if (st == CJM_OK) st = get_number(ld, idx, "share", p, 0, 0, 1, 0, NULL, &m->segment_share[g]);
+    if (st == CJM_OK)
+        st = cjm_loader_number(ld, idx, "share", p, 0, 0, 1, 0, NULL, &m->segment_share[g]);
     free(p);
     *share_sum += m->segment_share[g];
     return st;
@@ -343,9 +347,10 @@ static cjm_status read_segments(loader *ld, int idx)
     }
     int list = lua_gettop(L);
     m->has_segments = true;
+    m->segments_line = cjm_script_line_of(ld->s, "segments");
     double sum = 0;
     if ((st = alloc_segments(m, n, ld->err)) != CJM_OK) goto done;
-    if ((st = check_keys(ld, list, "segments", no_keys, n)) != CJM_OK) goto done;
+    if ((st = cjm_loader_check_keys(ld, list, "segments", no_keys, n)) != CJM_OK) goto done;
     for (int g = 0; g < n && st == CJM_OK; g++) {
         if (lua_rawgeti(L, list, g + 1) != LUA_TTABLE)
             st = cjm_script_fail_at(ld->s, ld->err, "segments", "entry %d is not a table", g + 1);
@@ -363,8 +368,8 @@ done:
 static cjm_status read_stage(loader *ld, int idx, int s)
 {
     cjm_stage *st_ = &ld->m->stages[s];
-    const char *name = entry_name(ld->L, idx);
-    if (!name || !valid_name(name))
+    const char *name = cjm_loader_entry_name(ld->L, idx);
+    if (!name || !cjm_loader_valid_name(name))
         return cjm_script_fail_at(ld->s, ld->err, "stages",
                                   "stage %d needs a name without dots or spaces: { \"aware\" }",
                                   s + 1);
@@ -372,24 +377,21 @@ static cjm_status read_stage(loader *ld, int idx, int s)
         return cjm_script_fail_at(ld->s, ld->err, "stages", "stage '%s' is named twice", name);
     if (!(st_->name = strdup(name))) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     char *p = cjm_path_join("stages", name);
-    cjm_status st = check_keys(ld, idx, p, stage_keys, 1);
-    static const char *const amount_keys[] = {"cost", "revenue", "cost_per_step",
-                                              "revenue_per_step"};
-    double *amounts[] = {&st_->cost, &st_->revenue, &st_->cost_per_step, &st_->revenue_per_step};
-    for (int k = 0; k < 4 && st == CJM_OK; k++) {
-        cjm_slot slot = {CJM_SLOT_STAGE, s, k, 0};
-        st = get_number(ld, idx, amount_keys[k], p, 0, 0, HUGE_VAL, 0, &slot, amounts[k]);
-    }
+    cjm_status st = cjm_loader_check_keys(ld, idx, p, stage_keys, 1);
+    if (st == CJM_OK) st = cjm_loader_stage_money(ld, idx, s, p);
     if (st == CJM_OK) st = get_bool(ld, idx, "converts", p, &st_->converts);
     if (st == CJM_OK) st = get_bool(ld, idx, "final", p, &st_->final);
+    if (st == CJM_OK) st = cjm_loader_stage_purchases(ld, idx, s, p);
     double min_steps = 0;
     if (st == CJM_OK)
-        st = get_number(ld, idx, "min_steps", p, 0, 0, CJM_MAX_HORIZON, 1, NULL, &min_steps);
+        st = cjm_loader_number(ld, idx, "min_steps", p, 0, 0, CJM_MAX_HORIZON, 1, NULL, &min_steps);
     if (st == CJM_OK) st_->min_steps = (int)min_steps; /* else it may be out of range */
     ld->m->has_min_steps |= st_->min_steps > 0;
-    if (st == CJM_OK) st = get_number(ld, idx, "refers", p, 0, 0, 1e6, 0, NULL, &st_->refers);
     if (st == CJM_OK)
-        st = get_number(ld, idx, "referral_cost", p, 0, 0, HUGE_VAL, 0, NULL, &st_->referral_cost);
+        st = cjm_loader_number(ld, idx, "refers", p, 0, 0, 1e6, 0, NULL, &st_->refers);
+    if (st == CJM_OK)
+        st = cjm_loader_number(ld, idx, "referral_cost", p, 0, 0, HUGE_VAL, 0, NULL,
+                               &st_->referral_cost);
     ld->m->has_referrals |= st_->refers > 0;
     free(p);
     return st;
@@ -450,9 +452,14 @@ static cjm_status read_stages(loader *ld, int idx)
                                   CJM_MAX_STAGES);
     }
     int list = lua_gettop(L);
-    cjm_status st = check_keys(ld, list, "stages", no_keys, n);
+    cjm_status st = cjm_loader_check_keys(ld, list, "stages", no_keys, n);
     m->stages = calloc((size_t)n, sizeof *m->stages);
-    if (!m->stages) st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    m->money = calloc((size_t)n * m->segment_count * CJM_AMOUNTS, sizeof *m->money);
+    m->rates = calloc((size_t)n * m->segment_count, sizeof *m->rates);
+    ld->s->rate_ref = malloc((size_t)n * m->segment_count * sizeof *ld->s->rate_ref);
+    if (!m->stages || !m->money || !m->rates || !ld->s->rate_ref)
+        st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    for (int i = 0; st == CJM_OK && i < n * m->segment_count; i++) ld->s->rate_ref[i] = LUA_NOREF;
     for (int s = 0; s < n && st == CJM_OK; s++) {
         m->stage_count = s + 1;
         if (lua_rawgeti(L, list, s + 1) != LUA_TTABLE)
@@ -563,6 +570,7 @@ static cjm_status add_edge(loader *ld, int from, int to, const char *path)
     e->value = calloc((size_t)G, sizeof *e->value);
     e->pc = calloc((size_t)G, sizeof *e->pc);
     e->dwell_index = -1;
+    e->loyalty_index = -1;
     if (!e->path || !e->kind || !e->value || !e->pc)
         return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     /* stack: spec */
@@ -712,7 +720,11 @@ cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_m
     if (st == CJM_OK) st = read_stages(&ld, idx);
     if (st == CJM_OK) st = read_transitions(&ld, idx);
     if (st == CJM_OK) st = read_barriers_and_variants(&ld, idx, &fixes);
+    if (st == CJM_OK) st = cjm_loader_fixed_costs(&ld, idx, &fixes);
+    if (st == CJM_OK) st = cjm_loader_discount(&ld, idx);
+    if (st == CJM_OK) st = cjm_loader_loyalty(&ld, idx);
     if (st == CJM_OK) st = cjm_loader_finish_inputs(&ld);
+    if (st == CJM_OK) st = cjm_model_index_money(m, err);
     if (st == CJM_OK && opts && opts->variant && !(m->variant = strdup(opts->variant)))
         st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
     cjm_fix_list_free(&fixes);
@@ -725,8 +737,8 @@ cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_m
 
 static const char *const barrier_keys[] = {"on",       "effect", "from",        "to",
                                            "segments", "fix",    "description", NULL};
-static const char *const fix_keys[] = {"cost", "cost_per_customer", "efficacy",
-                                       "from", "description",       NULL};
+static const char *const fix_keys[] = {"cost",  "cost_per_customer", "efficacy", "from",
+                                       "costs", "description",       NULL};
 
 /* Copies text[0, len) without surrounding blanks into out (size n). */
 static void trimmed(const char *text, size_t len, char *out, size_t n)
@@ -737,7 +749,7 @@ static void trimmed(const char *text, size_t len, char *out, size_t n)
 }
 
 /* Parses "a -> b" (stage names may hold hyphens) into that transition's edge. */
-static cjm_status parse_transition(loader *ld, const char *text, const char *path, int *edge)
+cjm_status cjm_loader_transition(loader *ld, const char *text, const char *path, int *edge)
 {
     const char *arrow = strstr(text, "->");
     char from[128], to[128];
@@ -777,7 +789,7 @@ static cjm_status read_barrier_on(loader *ld, int idx, cjm_barrier *b, const cha
         if (type == LUA_TTABLE && lua_rawgeti(L, -1, i + 1) != LUA_TSTRING)
             st = cjm_script_fail_at(ld->s, ld->err, p, "entry %d is not \"a -> b\"", i + 1);
         else
-            st = parse_transition(ld, lua_tostring(L, -1), p, &b->edges[i]);
+            st = cjm_loader_transition(ld, lua_tostring(L, -1), p, &b->edges[i]);
         if (type == LUA_TTABLE) lua_pop(L, 1);
         b->edge_count = i + 1;
     }
@@ -829,16 +841,19 @@ static cjm_status read_fix(loader *ld, int idx, cjm_barrier *b, const char *path
     if (type != LUA_TNIL && type != LUA_TTABLE)
         st = cjm_script_fail_at(ld->s, ld->err, p, "expected { cost = ..., efficacy = ... }");
     if (b->has_fix) {
-        st = check_keys(ld, f, p, fix_keys, 0);
+        st = cjm_loader_check_keys(ld, f, p, fix_keys, 0);
         cjm_slot slot = {CJM_SLOT_BARRIER, (int)(b - ld->m->barriers), 1, 0};
-        if (st == CJM_OK) st = get_number(ld, f, "cost", p, 0, 0, HUGE_VAL, 0, &slot, &b->fix_cost);
+        if (st == CJM_OK)
+            st = cjm_loader_number(ld, f, "cost", p, 0, 0, HUGE_VAL, 0, &slot, &b->fix_cost);
         slot.b = 2;
         if (st == CJM_OK)
-            st = get_number(ld, f, "cost_per_customer", p, 0, 0, HUGE_VAL, 0, &slot,
-                            &b->fix_cost_per_customer);
+            st = cjm_loader_number(ld, f, "cost_per_customer", p, 0, 0, HUGE_VAL, 0, &slot,
+                                   &b->fix_cost_per_customer);
         slot.b = 3;
-        if (st == CJM_OK) st = get_number(ld, f, "efficacy", p, 1, 0, 1, 0, &slot, &b->efficacy);
-        if (st == CJM_OK) st = get_number(ld, f, "from", p, 0, 0, CJM_MAX_HORIZON, 1, NULL, &from);
+        if (st == CJM_OK)
+            st = cjm_loader_number(ld, f, "efficacy", p, 1, 0, 1, 0, &slot, &b->efficacy);
+        if (st == CJM_OK)
+            st = cjm_loader_number(ld, f, "from", p, 0, 0, CJM_MAX_HORIZON, 1, NULL, &from);
         if (st == CJM_OK) b->fix_from = (int)from;
     }
     lua_pop(L, 1);
@@ -851,7 +866,7 @@ static cjm_status read_barrier(loader *ld, int idx, cjm_barrier *b, const char *
     double from, to;
     cjm_status st =
         lua_istable(ld->L, idx)
-            ? check_keys(ld, idx, path, barrier_keys, 0)
+            ? cjm_loader_check_keys(ld, idx, path, barrier_keys, 0)
             : cjm_script_fail_at(ld->s, ld->err, path,
                                  "expected { on = \"a -> b\", effect = 0.7, fix = {...} }");
     if (st == CJM_OK && lua_getfield(ld->L, idx, "effect") == LUA_TNIL)
@@ -861,16 +876,17 @@ static cjm_status read_barrier(loader *ld, int idx, cjm_barrier *b, const char *
         lua_pop(ld->L, 1);
     cjm_slot effect_slot = {CJM_SLOT_BARRIER, (int)(b - ld->m->barriers), 0, 0};
     if (st == CJM_OK)
-        st = get_number(ld, idx, "effect", path, 1, 0, 1, 0, &effect_slot, &b->effect);
+        st = cjm_loader_number(ld, idx, "effect", path, 1, 0, 1, 0, &effect_slot, &b->effect);
     if (st == CJM_OK && b->effect <= 0) {
         char *p = cjm_path_join(path, "effect");
         st = cjm_script_fail_at(ld->s, ld->err, p, "must be above 0 (0 < effect <= 1)");
         free(p);
     }
-    if (st == CJM_OK) st = get_number(ld, idx, "from", path, 0, 0, CJM_MAX_HORIZON, 1, NULL, &from);
     if (st == CJM_OK)
-        st = get_number(ld, idx, "to", path, CJM_MAX_HORIZON + 1, from + 1, CJM_MAX_HORIZON + 1, 1,
-                        NULL, &to);
+        st = cjm_loader_number(ld, idx, "from", path, 0, 0, CJM_MAX_HORIZON, 1, NULL, &from);
+    if (st == CJM_OK)
+        st = cjm_loader_number(ld, idx, "to", path, CJM_MAX_HORIZON + 1, from + 1,
+                               CJM_MAX_HORIZON + 1, 1, NULL, &to);
     if (st == CJM_OK) b->from = (int)from, b->to = (int)to; /* else they may be out of range */
     if (st == CJM_OK) st = read_barrier_on(ld, idx, b, path);
     if (st == CJM_OK) st = read_barrier_segments(ld, idx, b, path);
@@ -934,8 +950,9 @@ static cjm_status read_barrier_list(loader *ld, int tbl, char **names, int n)
         b->name = strdup(names[i]);
         char *p = cjm_path_join("barriers", names[i]);
         lua_getfield(ld->L, tbl, names[i]);
-        st = valid_name(names[i]) ? read_barrier(ld, lua_gettop(ld->L), b, p)
-                                  : cjm_script_fail_at(ld->s, ld->err, p, "not a valid name");
+        st = cjm_loader_valid_name(names[i])
+                 ? read_barrier(ld, lua_gettop(ld->L), b, p)
+                 : cjm_script_fail_at(ld->s, ld->err, p, "not a valid name");
         lua_pop(ld->L, 1);
         free(p);
         for (int k = 0; st == CJM_OK && k < b->edge_count; k++)
@@ -944,10 +961,8 @@ static cjm_status read_barrier_list(loader *ld, int tbl, char **names, int n)
     return st;
 }
 
-/* The names of the table scenario[key] (pushed; nil leaves *names NULL), in
- * the order the file writes them. */
-static cjm_status named_entries(loader *ld, int scn, const char *key, const char *usage,
-                                char ***names, int *n)
+cjm_status cjm_loader_named_entries(loader *ld, int scn, const char *key, const char *prefix,
+                                    const char *usage, char ***names, int *n)
 {
     lua_State *L = ld->L;
     int type = lua_getfield(L, scn, key), bad = 0;
@@ -956,8 +971,8 @@ static cjm_status named_entries(loader *ld, int scn, const char *key, const char
     if (type == LUA_TTABLE && !(*names = cjm_script_sorted_keys(L, -1, n, &bad)))
         return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     if ((type != LUA_TNIL && type != LUA_TTABLE) || bad)
-        return cjm_script_fail_at(ld->s, ld->err, key, "expected %s", usage);
-    sort_by_line(ld, key, *names, *n);
+        return cjm_script_fail_at(ld->s, ld->err, prefix, "expected %s", usage);
+    sort_by_line(ld, prefix, *names, *n);
     return CJM_OK;
 }
 
@@ -965,8 +980,9 @@ static cjm_status read_barriers(loader *ld, int scn)
 {
     char **names;
     int n;
-    cjm_status st = named_entries(ld, scn, "barriers",
-                                  "{ name = { on = \"a -> b\", effect = 0.7 }, ... }", &names, &n);
+    cjm_status st =
+        cjm_loader_named_entries(ld, scn, "barriers", "barriers",
+                                 "{ name = { on = \"a -> b\", effect = 0.7 }, ... }", &names, &n);
     if (st == CJM_OK && n > 0) st = read_barrier_list(ld, lua_gettop(ld->L), names, n);
     cjm_script_free_keys(names, n);
     lua_pop(ld->L, 1);
@@ -991,9 +1007,9 @@ static cjm_status mark_fixes(loader *ld, const cjm_fix_list *fixes)
 
 static cjm_status read_variant_names(loader *ld, int scn)
 {
-    cjm_status st =
-        named_entries(ld, scn, "variants", "{ name = { fixes = {...}, set = {...} }, ... }",
-                      &ld->m->variant_names, &ld->m->variant_count);
+    cjm_status st = cjm_loader_named_entries(ld, scn, "variants", "variants",
+                                             "{ name = { fixes = {...}, set = {...} }, ... }",
+                                             &ld->m->variant_names, &ld->m->variant_count);
     lua_pop(ld->L, 1);
     return st;
 }

@@ -8,7 +8,8 @@
 
 /* Keys that a scenario may leave out but that --set may still give. */
 static const char *const optional_stage_keys[] = {
-    "cost", "revenue", "cost_per_step", "revenue_per_step", "converts", "final", NULL};
+    "cost",  "revenue", "cost_per_step", "revenue_per_step", "cogs", "cogs_per_step", "converts",
+    "final", NULL};
 
 /* Pushes the entry of the list at idx whose name ([1] or .name) is name, or nil. */
 static int push_named_entry(lua_State *L, int idx, const char *name)

@@ -8,7 +8,8 @@
 
 #define MAX_VARIANT_DEPTH 32
 
-static const char *const variant_keys[] = {"fixes", "set", "based_on", "description", NULL};
+static const char *const variant_keys[] = {"fixes", "set",         "based_on",
+                                           "costs", "description", NULL};
 
 cjm_status cjm_fix_list_add(cjm_fix_list *l, const char *name, const char *origin, cjm_error *err)
 {
@@ -31,8 +32,10 @@ void cjm_fix_list_free(cjm_fix_list *l)
         free(l->names[i]);
         free(l->origins[i]);
     }
+    for (int i = 0; i < l->variant_count; i++) free(l->variants[i]);
     free(l->names);
     free(l->origins);
+    free(l->variants);
     memset(l, 0, sizeof *l);
 }
 
@@ -50,7 +53,7 @@ static cjm_status check_variant_keys(cjm_script *s, int v, const char *path, cjm
         if (!known)
             st = cjm_script_fail_at(s, err, path,
                                     "unknown key '%s' (a variant has fixes, set, "
-                                    "based_on, description)",
+                                    "based_on, costs, description)",
                                     keys[i]);
     }
     cjm_script_free_keys(keys, n);
@@ -107,6 +110,18 @@ static cjm_status collect_fixes(cjm_script *s, int v, const char *name, cjm_fix_
 static cjm_status apply_named(cjm_script *s, int scn, const char *name, cjm_fix_list *fixes,
                               int depth, cjm_error *err);
 
+/* The variant applied (after those it is based on): its fixed costs count. */
+static cjm_status note_variant(cjm_fix_list *l, const char *name, cjm_error *err)
+{
+    char **grown = realloc(l->variants, (size_t)(l->variant_count + 1) * sizeof *grown);
+    if (!grown) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    l->variants = grown;
+    if (!(l->variants[l->variant_count] = strdup(name)))
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    l->variant_count++;
+    return CJM_OK;
+}
+
 static cjm_status apply_base(cjm_script *s, int scn, int v, const char *name, cjm_fix_list *fixes,
                              int depth, cjm_error *err)
 {
@@ -146,6 +161,7 @@ static cjm_status apply_named(cjm_script *s, int scn, const char *name, cjm_fix_
     if (st == CJM_OK) st = apply_base(s, scn, v, name, fixes, depth, err);
     if (st == CJM_OK) st = apply_sets(s, scn, v, name, err);
     if (st == CJM_OK) st = collect_fixes(s, v, name, fixes, err);
+    if (st == CJM_OK) st = note_variant(fixes, name, err);
     lua_pop(L, 2);
     return st;
 }

@@ -4,6 +4,7 @@
 #include "model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,9 +80,11 @@ static void free_barriers(cjm_model *m)
     }
 }
 
-/* What a base model owns beyond the four arrays an instance copies. */
+/* What a base model owns beyond the arrays an instance copies. */
 static void free_base(cjm_model *m)
 {
+    for (int k = 0; k < m->fixed_cost_count; k++) free(m->fixed_costs[k].path);
+    free(m->money_stage);
     for (int s = 0; s < m->stage_count && m->stages; s++) free(m->stages[s].name);
     if (m->barriers) free_barriers(m);
     for (int g = 0; g < m->segment_count; g++) free(m->segment_names ? m->segment_names[g] : NULL);
@@ -93,9 +96,14 @@ static void free_base(cjm_model *m)
         free(m->per_customer[k].path);
     }
     for (int k = 0; k < m->dwell_count; k++) free(m->dwell[k]);
+    for (int k = 0; k < m->loyalty_table_count; k++) free(m->loyalty_tables[k]);
+    free(m->loyalty_tables);
+    free(m->purchase_dwell);
+    free(m->purchase_loyalty);
+    cjm_loyalty_free(&m->loyalty);
     free(m->per_customer);
     free(m->dwell);
-    free(m->arrivals);
+    free(m->arrivals_spec);
     free(m->variant_names);
     free(m->variant);
     free(m->segment_names);
@@ -107,12 +115,33 @@ static void free_base(cjm_model *m)
     free(m->file);
 }
 
+/* What a derived model owns beyond an instance's arrays. */
+static void free_derived(cjm_model *m)
+{
+    for (int g = 0; g < m->group_count; g++) {
+        free(m->groups[g].inputs);
+        free(m->groups[g].matrix);
+    }
+    free(m->groups);
+    free(m->inputs);
+    free(m->uncertain);
+    free(m->segment_share);
+    free(m->money_stage);
+}
+
 void cjm_model_free(cjm_model **mp)
 {
     if (!mp || !*mp) return;
     cjm_model *m = *mp;
     if (!m->base) free_base(m);
+    if (m->derived) free_derived(m);
+    free(m->arrivals);
     free(m->stages);
+    free(m->money);
+    free(m->rates);
+    free(m->purchases);
+    free(m->loyalty.join);
+    free(m->fixed_costs);
     free(m->barriers);
     free(m->raw);
     free(m->prob);
@@ -135,6 +164,7 @@ static double edge_max(const cjm_model *m, int t, int g, int e)
     double hi = 0;
     if (edge->kind[g] == CJM_PROB_PER_CUSTOMER)
         return cjm_dist_quantile(&m->per_customer[edge->pc[g]].dist, 1 - CJM_TAIL);
+    if (edge->loyalty_index >= 0) return cjm_model_edge_top(m, t, g, e, -1);
     if (edge->dwell_index < 0) return cjm_model_raw_prob(m, t, g, e);
     for (int d = 0; d <= t; d++) {
         double p = cjm_model_dwell_prob(m, edge->dwell_index, t, g, d);
@@ -253,6 +283,7 @@ cjm_status cjm_model_finish_tables(cjm_model *m, cjm_error *err)
     memcpy(m->prob, m->raw, cells * sizeof *m->prob);
     /* the written, barrier-free probabilities */
     cjm_status st = check_sums(m, m->prob_horizon, "", err);
+    if (st == CJM_OK) st = cjm_loyalty_check(m, err);
     if (st == CJM_OK) cjm_model_refresh(m);
     if (st == CJM_OK && m->uncertain_count > 0) st = check_uncertain_sums(m, err);
     return st;
@@ -276,6 +307,36 @@ static void set_prob(cjm_model *m, const cjm_slot *s, double v)
     }
 }
 
+/* A constant rate of purchases, for every step. */
+static void set_purchases(cjm_model *m, const cjm_slot *s, double v)
+{
+    int G = m->segment_count, S = m->stage_count;
+    for (int g = 0; g < G; g++) {
+        if (s->c >= 0 && s->c != g) continue;
+        m->rates[(size_t)s->a * G + g].value = v;
+        for (int t = 0; t < m->prob_horizon; t++) m->purchases[((size_t)t * G + g) * S + s->a] = v;
+    }
+}
+
+static void set_loyalty(cjm_model *m, const cjm_slot *s, double v)
+{
+    cjm_loyalty *l = &m->loyalty;
+    int G = m->segment_count, S = m->stage_count;
+    if (s->b == 0) {
+        for (int t = 0; t < m->prob_horizon; t++)
+            for (int g = 0; g < G; g++)
+                for (int st = 0; st < S; st++)
+                    if ((s->c < 0 || s->c == g) && l->eligible[st])
+                        l->join[((size_t)t * G + g) * S + st] = v;
+        return;
+    }
+    double *fields[] = {NULL, &l->join_cost, &l->member_cost_per_step, &l->per_unit};
+    if (s->b < 4)
+        *fields[s->b] = v;
+    else
+        l->rewards[s->b - 4].cost = v;
+}
+
 static void set_slot(cjm_model *m, const cjm_slot *s, double v)
 {
     switch (s->kind) {
@@ -285,12 +346,23 @@ static void set_slot(cjm_model *m, const cjm_slot *s, double v)
     case CJM_SLOT_SHARE:
         m->segment_share[s->a] = v;
         break;
-    case CJM_SLOT_STAGE: {
-        cjm_stage *st = &m->stages[s->a];
-        double *amounts[] = {&st->cost, &st->revenue, &st->cost_per_step, &st->revenue_per_step};
-        *amounts[s->b] = v;
+    case CJM_SLOT_STAGE:
+        for (int g = 0; g < m->segment_count; g++)
+            if (s->c < 0 || s->c == g)
+                m->money[((size_t)s->a * m->segment_count + g) * CJM_AMOUNTS + s->b] = v;
         break;
-    }
+    case CJM_SLOT_FIXED_COST:
+        *(s->b ? &m->fixed_costs[s->a].per_step : &m->fixed_costs[s->a].once) = v;
+        break;
+    case CJM_SLOT_DISCOUNT:
+        m->discount_rate = v;
+        break;
+    case CJM_SLOT_PURCHASES:
+        set_purchases(m, s, v);
+        break;
+    case CJM_SLOT_LOYALTY:
+        set_loyalty(m, s, v);
+        break;
     case CJM_SLOT_COST_PER_PROSPECT:
         m->cost_per_prospect = v;
         break;
@@ -330,38 +402,342 @@ static void normalise_sums(cjm_model *m)
             }
 }
 
+double cjm_model_discount(const cjm_model *m, int t)
+{
+    if (m->discount_rate == 0 || m->step_years == 0) return 1;
+    return pow(1 + m->discount_rate, -(double)t * m->step_years);
+}
+
+/* Is some amount of stage s an input with a distribution (so nonzero in
+ * some run)? */
+static bool stage_amount_uncertain(const cjm_model *m, int s)
+{
+    for (int i = 0; i < m->input_count; i++) {
+        const cjm_input *in = &m->inputs[i];
+        for (int k = 0; in->uncertain && k < in->slot_count; k++)
+            if (in->slots[k].kind == CJM_SLOT_STAGE && in->slots[k].a == s) return true;
+    }
+    return false;
+}
+
+cjm_status cjm_model_index_money(cjm_model *m, cjm_error *err)
+{
+    int S = m->stage_count, G = m->segment_count;
+    free(m->money_stage);
+    m->money_stage = malloc((size_t)S * sizeof *m->money_stage);
+    if (!m->money_stage) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    m->money_stage_count = 0;
+    m->money_by_segment = m->has_cogs = false;
+    for (int s = 0; s < S; s++) {
+        bool any = stage_amount_uncertain(m, s);
+        for (int g = 0; g < G; g++)
+            for (int j = 0; j < CJM_AMOUNTS; j++) {
+                double v = cjm_stage_amount(m, s, g, j);
+                any |= v != 0;
+                m->has_cogs |= v != 0 && j % CJM_MONEY_KINDS == CJM_COGS;
+                m->money_by_segment |= v != cjm_stage_amount(m, s, 0, j);
+            }
+        m->money_stage[s] = any ? m->money_stage_count++ : -1;
+    }
+    for (int i = 0; i < m->input_count; i++)
+        for (int k = 0; k < m->inputs[i].slot_count; k++) {
+            const cjm_slot *sl = &m->inputs[i].slots[k];
+            m->money_by_segment |= sl->kind == CJM_SLOT_STAGE && sl->c >= 0 && G > 1;
+            m->has_cogs |= sl->kind == CJM_SLOT_STAGE && sl->b % CJM_MONEY_KINDS == CJM_COGS;
+        }
+    return CJM_OK;
+}
+
+static const char *const amount_keys[CJM_AMOUNTS] = {
+    [CJM_AMOUNT(CJM_ON_ENTRY, CJM_REVENUE)] = "revenue",
+    [CJM_AMOUNT(CJM_ON_ENTRY, CJM_COGS)] = "cogs",
+    [CJM_AMOUNT(CJM_ON_ENTRY, CJM_COST)] = "cost",
+    [CJM_AMOUNT(CJM_PER_STEP, CJM_REVENUE)] = "revenue_per_step",
+    [CJM_AMOUNT(CJM_PER_STEP, CJM_COGS)] = "cogs_per_step",
+    [CJM_AMOUNT(CJM_PER_STEP, CJM_COST)] = "cost_per_step",
+    [CJM_AMOUNT(CJM_PER_PURCHASE, CJM_REVENUE)] = "basket",
+    [CJM_AMOUNT(CJM_PER_PURCHASE, CJM_COGS)] = "basket_cogs",
+    [CJM_AMOUNT(CJM_PER_PURCHASE, CJM_COST)] = "purchase_cost",
+};
+
+const char *cjm_amount_key(int j)
+{
+    return j >= 0 && j < CJM_AMOUNTS ? amount_keys[j] : "?";
+}
+
+int cjm_model_slot_path(const cjm_model *m, const cjm_slot *s, char *buf, size_t n)
+{
+    static const char *const barrier_values[] = {"effect", "fix.cost", "fix.cost_per_customer",
+                                                 "fix.efficacy"};
+    switch (s->kind) {
+    case CJM_SLOT_PROB:
+        if (s->c >= 0)
+            return snprintf(buf, n, "transitions.%s.%s.%s", m->stages[s->a].name,
+                            m->stages[s->b].name, m->segment_names[s->c]);
+        return snprintf(buf, n, "transitions.%s.%s", m->stages[s->a].name, m->stages[s->b].name);
+    case CJM_SLOT_STAGE:
+        if (s->c >= 0)
+            return snprintf(buf, n, "stages.%s.%s.%s", m->stages[s->a].name, cjm_amount_key(s->b),
+                            m->segment_names[s->c]);
+        return snprintf(buf, n, "stages.%s.%s", m->stages[s->a].name, cjm_amount_key(s->b));
+    case CJM_SLOT_BARRIER:
+        return snprintf(buf, n, "barriers.%s.%s", m->barriers[s->a].name, barrier_values[s->b & 3]);
+    case CJM_SLOT_COHORT_SIZE:
+        return snprintf(buf, n, "cohort.size");
+    case CJM_SLOT_FIXED_COST:
+        return snprintf(buf, n, "%s.%s", m->fixed_costs[s->a].path, s->b ? "per_step" : "once");
+    case CJM_SLOT_DISCOUNT:
+        return snprintf(buf, n, "discount.rate");
+    case CJM_SLOT_PURCHASES:
+        if (s->c >= 0)
+            return snprintf(buf, n, "stages.%s.purchases.%s", m->stages[s->a].name,
+                            m->segment_names[s->c]);
+        return snprintf(buf, n, "stages.%s.purchases", m->stages[s->a].name);
+    case CJM_SLOT_LOYALTY: {
+        static const char *const keys[] = {"join", "join_cost", "member_cost_per_step",
+                                           "points.per_unit"};
+        if (s->b >= 4) return snprintf(buf, n, "loyalty.rewards[%d].cost", s->b - 3);
+        if (s->b == 0 && s->c >= 0)
+            return snprintf(buf, n, "loyalty.join.%s", m->segment_names[s->c]);
+        return snprintf(buf, n, "loyalty.%s", keys[s->b]);
+    }
+    default:
+        return -1;
+    }
+}
+
 cjm_status cjm_model_instance(const cjm_model *base, const double *x, cjm_model **out,
                               cjm_error *err)
 {
     return make_instance(base, x, 1, out, err);
 }
 
-static cjm_status make_instance(const cjm_model *base, const double *x, int normalise,
-                                cjm_model **out, cjm_error *err)
+cjm_status cjm_model_round_arrivals(cjm_model *m, int horizon, cjm_error *err)
 {
-    *out = NULL;
+    double *a = calloc((size_t)horizon + 1, sizeof *a), expected = 0, before = 0;
+    if (!a) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int t = 0; m->has_arrivals && t < horizon; t++) {
+        expected +=
+            m->arrivals_budget ? m->arrivals_spec[t] / m->cost_per_prospect : m->arrivals_spec[t];
+        double now = floor(expected + 0.5);
+        a[t] = now - before;
+        before = now;
+    }
+    free(m->arrivals);
+    m->arrivals = a;
+    if (before > 9007199254740992.0)
+        return cjm_error_set(err, CJM_ESCENARIO, "%s:%d: %s: more than 2^53 prospects arrive",
+                             m->file, m->arrivals_line, m->arrivals_path);
+    m->arrivals_total = (int64_t)before;
+    return CJM_OK;
+}
+
+/* A copy of base that owns the arrays an instance writes (the rest is the
+ * base's). */
+static cjm_status copy_model(const cjm_model *base, cjm_model **out, cjm_error *err)
+{
     cjm_model *m = malloc(sizeof *m);
-    size_t cells = (size_t)base->prob_horizon * base->segment_count *
-                   (size_t)(base->edge_count ? base->edge_count : 1);
     if (!m) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     *m = *base;
     m->base = base;
+    m->derived = false;
+    size_t cells = (size_t)base->prob_horizon * base->segment_count *
+                   (size_t)(base->edge_count ? base->edge_count : 1);
+    size_t money = (size_t)base->stage_count * base->segment_count * CJM_AMOUNTS;
+    size_t rates = (size_t)base->stage_count * base->segment_count;
+    size_t tabled = (size_t)base->prob_horizon * rates, H = (size_t)base->prob_horizon + 1;
     m->stages = malloc((size_t)base->stage_count * sizeof *m->stages);
+    m->money = malloc(money * sizeof *m->money);
+    m->fixed_costs = malloc((size_t)(base->fixed_cost_count + 1) * sizeof *m->fixed_costs);
     m->barriers = malloc((size_t)(base->barrier_count + 1) * sizeof *m->barriers);
     m->raw = malloc(cells * sizeof *m->raw);
     m->prob = malloc(cells * sizeof *m->prob);
-    if (!m->stages || !m->barriers || !m->raw || !m->prob) {
+    m->arrivals = malloc(H * sizeof *m->arrivals);
+    m->rates = base->rates ? malloc(rates * sizeof *m->rates) : NULL;
+    m->purchases = base->purchases ? malloc(tabled * sizeof *m->purchases) : NULL;
+    m->loyalty.join = base->loyalty.join ? malloc(tabled * sizeof *m->loyalty.join) : NULL;
+    if (!m->stages || !m->money || !m->fixed_costs || !m->barriers || !m->raw || !m->prob ||
+        !m->arrivals || (base->rates && !m->rates) || (base->purchases && !m->purchases) ||
+        (base->loyalty.join && !m->loyalty.join)) {
         cjm_model_free(&m);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     }
     memcpy(m->stages, base->stages, (size_t)base->stage_count * sizeof *m->stages);
+    memcpy(m->money, base->money, money * sizeof *m->money);
+    if (base->fixed_cost_count)
+        memcpy(m->fixed_costs, base->fixed_costs,
+               (size_t)base->fixed_cost_count * sizeof *m->fixed_costs);
     if (base->barrier_count)
         memcpy(m->barriers, base->barriers, (size_t)base->barrier_count * sizeof *m->barriers);
     memcpy(m->raw, base->raw, cells * sizeof *m->raw);
+    memcpy(m->arrivals, base->arrivals, (size_t)base->prob_horizon * sizeof *m->arrivals);
+    if (m->rates) memcpy(m->rates, base->rates, rates * sizeof *m->rates);
+    if (m->purchases) memcpy(m->purchases, base->purchases, tabled * sizeof *m->purchases);
+    if (m->loyalty.join)
+        memcpy(m->loyalty.join, base->loyalty.join, tabled * sizeof *m->loyalty.join);
+    *out = m;
+    return CJM_OK;
+}
+
+static cjm_status make_instance(const cjm_model *base, const double *x, int normalise,
+                                cjm_model **out, cjm_error *err)
+{
+    *out = NULL;
+    cjm_model *m;
+    cjm_status st = copy_model(base, &m, err);
+    if (st != CJM_OK) return st;
     for (int u = 0; u < base->uncertain_count; u++)
         cjm_model_set_input(m, base->uncertain[u], x[u]);
     if (normalise) normalise_sums(m);
     cjm_model_refresh(m);
+    /* a budget buys budget / cost per prospect prospects: the run's cost */
+    if (m->arrivals_budget) st = cjm_model_round_arrivals(m, m->prob_horizon, err);
+    if (st != CJM_OK) {
+        cjm_model_free(&m);
+        return st;
+    }
+    *out = m;
+    return CJM_OK;
+}
+
+/* ---- a model with some inputs set, without Lua (cjm_model_with) ---- */
+
+/* The value v for input in, checked as the loader checks a number written
+ * at the input's path (same messages). */
+static cjm_status check_value(const cjm_model *m, const cjm_input *in, double v, cjm_error *err)
+{
+    const char *f = m->file;
+    if (!isfinite(v))
+        return cjm_error_set(err, CJM_ESCENARIO, "%s:%d: %s: %g is not a finite number", f,
+                             in->line, in->path, v);
+    if (v < in->lim_lo || v > in->lim_hi)
+        return cjm_error_set(err, CJM_ESCENARIO, "%s:%d: %s: %.17g is out of range [%g, %g]", f,
+                             in->line, in->path, v, in->lim_lo, in->lim_hi);
+    if (in->integral && v != floor(v))
+        return cjm_error_set(err, CJM_ESCENARIO, "%s:%d: %s: %.17g must be a whole number", f,
+                             in->line, in->path, v);
+    for (int k = 0; k < in->slot_count; k++)
+        if (in->slots[k].kind == CJM_SLOT_BARRIER && in->slots[k].b == 0 && v <= 0)
+            return cjm_error_set(err, CJM_ESCENARIO, "%s:%d: %s: must be above 0 (0 < effect <= 1)",
+                                 f, in->line, in->path);
+    return CJM_OK;
+}
+
+/* The derived model's own copies of what pinning an input changes: the
+ * inputs' structs, the uncertain list, the correlation groups, the segment
+ * shares. */
+static cjm_status own_inputs(cjm_model *m, const cjm_model *base, cjm_error *err)
+{
+    m->derived = true;
+    m->inputs = malloc((size_t)(base->input_count + 1) * sizeof *m->inputs);
+    m->uncertain = malloc((size_t)(base->uncertain_count + 1) * sizeof *m->uncertain);
+    m->groups = calloc((size_t)base->group_count + 1, sizeof *m->groups);
+    m->segment_share = malloc((size_t)base->segment_count * sizeof *m->segment_share);
+    m->money_stage = NULL;
+    if (!m->inputs || !m->uncertain || !m->groups || !m->segment_share)
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    memcpy(m->inputs, base->inputs, (size_t)base->input_count * sizeof *m->inputs);
+    memcpy(m->uncertain, base->uncertain, (size_t)base->uncertain_count * sizeof *m->uncertain);
+    memcpy(m->segment_share, base->segment_share, (size_t)base->segment_count * sizeof(double));
+    m->group_count = 0;
+    for (int g = 0; g < base->group_count; g++) {
+        const cjm_corr_group *from = &base->groups[g];
+        cjm_corr_group *to = &m->groups[m->group_count++];
+        *to = *from;
+        to->inputs = malloc((size_t)from->size * sizeof *to->inputs);
+        to->matrix = malloc((size_t)from->size * from->size * sizeof *to->matrix);
+        if (!to->inputs || !to->matrix) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+        memcpy(to->inputs, from->inputs, (size_t)from->size * sizeof *to->inputs);
+        memcpy(to->matrix, from->matrix, (size_t)from->size * from->size * sizeof *to->matrix);
+    }
+    return CJM_OK;
+}
+
+/* Input i, uncertain, set to a number: it leaves the uncertain inputs and
+ * its group, whose other members keep their correlations (a principal
+ * submatrix of a valid matrix is valid); a group of one is no group. */
+static void pin(cjm_model *m, int i)
+{
+    int u = 0;
+    for (int k = 0; k < m->uncertain_count; k++)
+        if (m->uncertain[k] != i) m->uncertain[u++] = m->uncertain[k];
+    m->uncertain_count = u;
+    for (int g = 0; g < m->group_count; g++) {
+        cjm_corr_group *gr = &m->groups[g];
+        int at = -1;
+        for (int k = 0; k < gr->size; k++)
+            if (gr->inputs[k] == i) at = k;
+        if (at < 0) continue;
+        int n = gr->size, w = 0;
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++)
+                if (a != at && b != at) gr->matrix[w++] = gr->matrix[a * n + b];
+        for (int k = at; k + 1 < n; k++) gr->inputs[k] = gr->inputs[k + 1];
+        gr->size = n - 1;
+    }
+    int kept = 0;
+    for (int g = 0; g < m->group_count; g++) {
+        if (m->groups[g].size >= 2) {
+            m->groups[kept++] = m->groups[g];
+            continue;
+        }
+        free(m->groups[g].inputs);
+        free(m->groups[g].matrix);
+    }
+    m->group_count = kept;
+    m->inputs[i].uncertain = false;
+    m->inputs[i].group = -1;
+}
+
+/* What the loader derives from the values: the money index, purchases,
+ * arrivals bought with a budget, the cheapest reward's cost per point. */
+static cjm_status rederive(cjm_model *m, bool shares, cjm_error *err)
+{
+    if (shares) {
+        double sum = 0;
+        for (int g = 0; g < m->segment_count; g++) sum += m->segment_share[g];
+        if (fabs(sum - 1) > 1e-9)
+            return cjm_error_set(err, CJM_ESCENARIO, "%s:%d: segments: shares sum to %.12g, not 1",
+                                 m->file, m->segments_line, sum);
+    }
+    cjm_status st = cjm_model_index_money(m, err);
+    m->has_purchases = false;
+    for (size_t k = 0; m->rates && k < (size_t)m->stage_count * m->segment_count; k++)
+        m->has_purchases |= m->rates[k].kind == CJM_PROB_FUNCTION || m->rates[k].value > 0;
+    cjm_loyalty *l = &m->loyalty;
+    for (int r = 0; r < l->reward_count; r++) {
+        double c = l->rewards[r].cost / l->rewards[r].at;
+        if (r == 0 || c < l->point_cost) l->point_cost = c;
+    }
+    if (st == CJM_OK && m->arrivals_budget) st = cjm_model_round_arrivals(m, m->prob_horizon, err);
+    return st;
+}
+
+cjm_status cjm_model_with(const cjm_model *base, int n, const int *idx, const double *val,
+                          cjm_model **out, cjm_error *err)
+{
+    *out = NULL;
+    cjm_model *m;
+    cjm_status st = copy_model(base, &m, err);
+    if (st != CJM_OK) return st;
+    st = own_inputs(m, base, err);
+    bool shares = false;
+    for (int k = 0; st == CJM_OK && k < n; k++) {
+        cjm_input *in = &m->inputs[idx[k]];
+        st = check_value(m, in, val[k], err);
+        if (st != CJM_OK) break;
+        if (in->uncertain) pin(m, idx[k]);
+        in->value = val[k];
+        in->lo = in->lim_lo, in->hi = in->lim_hi;
+        for (int s = 0; s < in->slot_count; s++) shares |= in->slots[s].kind == CJM_SLOT_SHARE;
+        cjm_model_set_input(m, idx[k], val[k]);
+    }
+    if (st == CJM_OK) st = rederive(m, shares, err);
+    if (st == CJM_OK) st = cjm_model_finish_tables(m, err);
+    if (st != CJM_OK) {
+        cjm_model_free(&m);
+        return st;
+    }
     *out = m;
     return CJM_OK;
 }

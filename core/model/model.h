@@ -7,18 +7,31 @@
 #include "cjm.h"
 #include "dist.h"
 #include "error.h"
+#include "loyalty.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CJM_MAX_STAGES 64
 #define CJM_MAX_SEGMENTS 256
 #define CJM_MAX_HORIZON 100000
 
+/* What a stage's amounts are: money earned, the cost of the goods sold
+ * with it, and other costs (cogs count in cost and profit, never in CAC). */
+enum { CJM_REVENUE, CJM_COGS, CJM_COST, CJM_MONEY_KINDS };
+
+/* When they are paid: on each entry, for each step started in the stage,
+ * or with each purchase made there (the basket). */
+enum { CJM_ON_ENTRY, CJM_PER_STEP, CJM_PER_PURCHASE, CJM_MONEY_TIMES };
+
+/* A stage's amounts, by segment: m->money[(s * G + g) * CJM_AMOUNTS + j]
+ * with j = CJM_AMOUNT(when, what). */
+#define CJM_AMOUNTS (CJM_MONEY_TIMES * CJM_MONEY_KINDS)
+#define CJM_AMOUNT(when, what) ((when)*CJM_MONEY_KINDS + (what))
+
 typedef struct cjm_stage {
     char *name;
-    double cost, revenue;                   /* on each entry */
-    double cost_per_step, revenue_per_step; /* for each step started here */
     bool converts, final;
     int min_steps;        /* nobody leaves before this many steps here */
     double refers;        /* expected referred prospects per customer per step here */
@@ -48,7 +61,15 @@ typedef struct cjm_edge {
     double *value;       /* [segment]: the constant, when kind is CONST */
     int *pc;             /* [segment]: index into the model's per_customer, when PER_CUSTOMER */
     int dwell_index;     /* >= 0: a function reads c.dwell; its table is dwell[dwell_index] */
+    int loyalty_index;   /* >= 0: a function reads the loyalty context; its table is
+                            loyalty_tables[loyalty_index] */
 } cjm_edge;
+
+/* A stage's expected purchases per step, as written, by segment. */
+typedef struct cjm_rate {
+    cjm_prob_kind kind; /* CONST or FUNCTION */
+    double value;
+} cjm_rate;
 
 /* A barrier: something that makes people drop out of one or more transitions
  * (a phone number nobody finds), and the fix for it, if the scenario has one. */
@@ -68,14 +89,21 @@ typedef struct cjm_barrier {
 /* Multiplier a barrier applies at step t for segment g (1 where it does not stand). */
 double cjm_barrier_multiplier(const cjm_barrier *b, int t, int g);
 
+struct cjm_model;
+
 /* Where an input's value goes in the model. */
 typedef enum cjm_slot_kind {
     CJM_SLOT_PROB,  /* a: from stage, b: to stage, c: segment (-1: every segment) */
     CJM_SLOT_SHARE, /* a: segment */
-    CJM_SLOT_STAGE, /* a: stage, b: 0 cost, 1 revenue, 2 cost_per_step, 3 revenue_per_step */
+    CJM_SLOT_STAGE, /* a: stage, b: CJM_AMOUNT(when, what), c: segment (-1: every segment) */
     CJM_SLOT_COST_PER_PROSPECT, /* */
     CJM_SLOT_COHORT_SIZE,       /* */
-    CJM_SLOT_BARRIER, /* a: barrier, b: 0 effect, 1 fix cost, 2 cost_per_customer, 3 efficacy */
+    CJM_SLOT_BARRIER,    /* a: barrier, b: 0 effect, 1 fix cost, 2 cost_per_customer, 3 efficacy */
+    CJM_SLOT_FIXED_COST, /* a: fixed cost, b: 0 once, 1 per_step */
+    CJM_SLOT_DISCOUNT,   /* the yearly discount rate */
+    CJM_SLOT_PURCHASES,  /* a: stage, c: segment (-1: every segment) */
+    CJM_SLOT_LOYALTY,    /* b: 0 join (c: segment), 1 join_cost, 2 member_cost_per_step,
+                            3 points.per_unit, 4 + r: reward r's cost */
 } cjm_slot_kind;
 
 typedef struct cjm_slot {
@@ -89,8 +117,10 @@ typedef struct cjm_slot {
 typedef struct cjm_input {
     char *path; /* where it is first written, e.g. "transitions.aware.consider" */
     int line;
-    double value;  /* as written; for an uncertain input, its median */
-    double lo, hi; /* the range the value must stay in */
+    double value;          /* as written; for an uncertain input, its median */
+    double lo, hi;         /* the range the value must stay in (an uncertain one's: narrowed
+                              to its distribution's) */
+    double lim_lo, lim_hi; /* the range a number written there must stay in */
     bool integral;
     bool uncertain;
     cjm_dist dist; /* when uncertain */
@@ -98,6 +128,20 @@ typedef struct cjm_input {
     int slot_count;
     cjm_slot *slots;
 } cjm_input;
+
+/* A cost that does not depend on customers (a platform fee, a launch
+ * campaign): `once` paid at step `at`, and `per_step` for each step t with
+ * from <= t < to (and t < H). Written at the top level (`costs`), in a
+ * variant (counted when that variant is loaded) or in a barrier's fix
+ * (counted when the fix is applied). */
+typedef struct cjm_fixed_cost {
+    char *path; /* "costs.platform", "variants.v.costs.x", "barriers.b.fix.costs.x" */
+    int line;
+    double once, per_step;
+    int at, from, to;
+    bool acquisition; /* counts in CAC (`role = "acquisition"`, or a fix's before conversion) */
+    int barrier;      /* >= 0: it belongs to that barrier's fix */
+} cjm_fixed_cost;
 
 /* Inputs given a rank correlation by cjm.correlate. */
 typedef struct cjm_corr_group {
@@ -116,11 +160,19 @@ struct cjm_model {
 
     int stage_count;
     cjm_stage *stages;
+    double *money; /* [stage][segment][CJM_AMOUNTS]: the stages' amounts */
+    /* Stages with any amount (for some segment, or uncertain) get a place in
+     * the tallies of money by step: money_stage[s] is its rank, or -1. */
+    int *money_stage;
+    int money_stage_count;
+    bool money_by_segment; /* some amount differs by segment: tallies keep segments apart */
+    bool has_cogs;
 
     int segment_count; /* >= 1: a scenario without segments has one, "all" */
     char **segment_names;
     double *segment_share;
     bool has_segments;
+    int segments_line; /* where `segments` is written (for the shares' sum) */
 
     int edge_count; /* sorted by from-stage */
     cjm_edge *edges;
@@ -136,9 +188,19 @@ struct cjm_model {
     /* the fixes applied: one-off and per-prospect costs, split by where they count */
     double fix_once_acq, fix_once_ret, fix_per_prospect_acq, fix_per_prospect_ret;
 
+    int fixed_cost_count;
+    cjm_fixed_cost *fixed_costs;
+
+    /* Discounting: an amount paid at step t is worth (1 + rate)^(-t x
+     * step_years) at step 0; step_years is 0 when the step has no length in
+     * years (then rate is 0: the loader refuses a discount). */
+    double discount_rate, step_years;
+    bool has_discount;
+
     /* Arrivals: arrivals[t] prospects (expected; fractional allowed) enter the
      * first stage at step t, t < horizon; arrivals[0] includes cohort.size. */
     double *arrivals; /* [horizon]: whole prospects arriving at step t (cumulatively rounded) */
+    double *arrivals_spec; /* [horizon]: the expected arrivals, or the budget, written for step t */
     int64_t arrivals_total;
     bool has_arrivals;
     double arrivals_value;     /* per step, when a number */
@@ -153,6 +215,25 @@ struct cjm_model {
      * dwell[k][((t * segment_count + g) * horizon) + d], d <= t. */
     int dwell_count;
     double **dwell;
+
+    /* Repeat purchases: the rates as written ([stage][segment]) and
+     * tabulated, purchases[(t * G + g) * S + s] per step (0 where none). A
+     * rate that reads c.dwell has purchase_dwell[s] >= 0 (an index into
+     * dwell, whose values are then the rate), one that reads the loyalty
+     * context purchase_loyalty[s] >= 0 (into loyalty_tables). */
+    cjm_rate *rates;
+    double *purchases;
+    int *purchase_dwell, *purchase_loyalty;
+    bool has_purchases;
+
+    cjm_loyalty loyalty;
+    /* Functions of the loyalty context (c.member, c.tier, c.points), by
+     * context: table[(t * G + g) * loyalty_states + c], c = 0 for a
+     * non-member, 1 + tier * loyalty_points + min(points, loyalty_points - 1)
+     * for a member. */
+    int loyalty_table_count;
+    double **loyalty_tables;
+    int loyalty_states, loyalty_points;
     bool has_referrals, has_min_steps;
 
     int variant_count; /* the scenario's variants, in the order they are written */
@@ -171,14 +252,85 @@ struct cjm_model {
     double *raw;
 
     /* An instance is a copy of a base model with one run's draws written in:
-     * it owns only stages, barriers, raw and prob; the rest is the base's. */
+     * it owns only stages, money, rates, purchases, loyalty.join, barriers,
+     * fixed_costs, raw, prob and arrivals; the rest is the base's. A model
+     * derived with some inputs set (cjm_model_with) owns as well its inputs'
+     * structs, its uncertain list, its correlation groups, its segment
+     * shares and its money index. */
     const struct cjm_model *base;
+    bool derived;
 };
+
+/* Amount j (CJM_AMOUNT(when, what)) of stage s for segment g. */
+static inline double cjm_stage_amount(const struct cjm_model *m, int s, int g, int j)
+{
+    return m->money[((size_t)s * m->segment_count + g) * CJM_AMOUNTS + j];
+}
+
+/* Does fixed cost k count in this model (its fix, if any, applied)? */
+static inline bool cjm_fixed_cost_active(const struct cjm_model *m, int k)
+{
+    int b = m->fixed_costs[k].barrier;
+    return b < 0 || m->barriers[b].fixed;
+}
+
+/* The key of amount j: "revenue", "cogs_per_step", ... */
+const char *cjm_amount_key(int j);
+
+/* The scenario path a slot's value is written at, like snprintf (-1 where
+ * the slot does not say: the cost per prospect may be under cohort or
+ * acquisition). */
+int cjm_model_slot_path(const struct cjm_model *m, const cjm_slot *s, char *buf, size_t n);
+
+/* The expected purchases per step of stage s at (t, g) for a customer d steps
+ * into it in loyalty context c (without a tier's benefit). */
+double cjm_model_purchases(const struct cjm_model *m, int t, int g, int s, int d, int c);
+
+/* The loyalty context of a member of tier k with balance b (c = 0: a non-member). */
+static inline int cjm_loyalty_context(const struct cjm_model *m, int k, int64_t b)
+{
+    int top = m->loyalty_points - 1;
+    return 1 + k * m->loyalty_points + (b < top ? (int)b : top);
+}
+
+/* The probability of edge e at (t, g) for a customer d steps into its stage
+ * in loyalty context c of tier k (k < 0: a non-member): barriers, time in
+ * stage, the context and the tier's benefit on the edge. */
+double cjm_model_edge_prob(const struct cjm_model *m, int t, int g, int e, int d, int c, int k);
+
+/* The highest written probability (barriers aside) edge e takes at (t, g)
+ * over time in stage and the loyalty contexts of tier k (k < 0: a
+ * non-member's), with the tier's benefit on it. */
+double cjm_model_edge_top(const struct cjm_model *m, int t, int g, int e, int k);
+
+/* Tiers' benefits that push a stage's probabilities above 1 (loyalty.c). */
+cjm_status cjm_loyalty_check(const struct cjm_model *m, cjm_error *err);
+void cjm_loyalty_free(cjm_loyalty *l);
+
+/* The discount factor of step t: (1 + rate)^(-t x step_years). */
+double cjm_model_discount(const struct cjm_model *m, int t);
+
+/* Works out which stages have money (money_stage, money_stage_count,
+ * money_by_segment, has_cogs), from the amounts and the inputs' slots. */
+cjm_status cjm_model_index_money(struct cjm_model *m, cjm_error *err);
 
 /* A copy of m with the uncertain inputs set to x[0 .. uncertain_count-1]
  * (one run's draws). Free it with cjm_model_free. */
 cjm_status cjm_model_instance(const struct cjm_model *m, const double *x, struct cjm_model **out,
                               cjm_error *err);
+
+/* A copy of base with inputs set, as --set would load them but without Lua:
+ * input idx[k] takes the value val[k] (k < n), checked against its range as
+ * the loader checks it, with the loader's messages; an uncertain input set
+ * to a number is pinned (it leaves the uncertain inputs and its correlation
+ * group); then the tables are finished and checked as after a load. Free it
+ * with cjm_model_free; base must outlive it. */
+cjm_status cjm_model_with(const struct cjm_model *base, int n, const int *idx, const double *val,
+                          struct cjm_model **out, cjm_error *err);
+
+/* Arrivals as whole prospects from arrivals_spec (divided by the cost per
+ * prospect for a budget), rounded cumulatively. */
+cjm_status cjm_model_round_arrivals(struct cjm_model *m, int horizon, cjm_error *err);
 
 /* Writes value into every slot of input i. */
 void cjm_model_set_input(struct cjm_model *m, int i, double value);

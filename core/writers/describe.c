@@ -3,16 +3,43 @@
 
 #include <math.h>
 
+/* " cost=12", or " cost=young:12,mature:20" where segments differ. */
+static void describe_amount(const cjm_model *m, int s, int j, const char *key, FILE *f)
+{
+    bool any = false, same = true;
+    for (int g = 0; g < m->segment_count; g++) {
+        any |= cjm_stage_amount(m, s, g, j) != 0;
+        same &= cjm_stage_amount(m, s, g, j) == cjm_stage_amount(m, s, 0, j);
+    }
+    if (!any) return;
+    if (same) {
+        fprintf(f, " %s=%g", key, cjm_stage_amount(m, s, 0, j));
+        return;
+    }
+    fprintf(f, " %s=", key);
+    for (int g = 0; g < m->segment_count; g++)
+        fprintf(f, "%s%s:%g", g ? "," : "", m->segment_names[g], cjm_stage_amount(m, s, g, j));
+}
+
 static void describe_stage(const cjm_model *m, int s, FILE *f)
 {
     const cjm_stage *st = &m->stages[s];
+    static const struct {
+        const char *key;
+        int amount;
+    } amounts[] = {
+        {"cost", CJM_AMOUNT(CJM_ON_ENTRY, CJM_COST)},
+        {"revenue", CJM_AMOUNT(CJM_ON_ENTRY, CJM_REVENUE)},
+        {"cost_per_step", CJM_AMOUNT(CJM_PER_STEP, CJM_COST)},
+        {"revenue_per_step", CJM_AMOUNT(CJM_PER_STEP, CJM_REVENUE)},
+        {"cogs", CJM_AMOUNT(CJM_ON_ENTRY, CJM_COGS)},
+        {"cogs_per_step", CJM_AMOUNT(CJM_PER_STEP, CJM_COGS)},
+    };
     fprintf(f, "  %2d %-16s", s + 1, st->name);
     if (st->converts) fputs(" converts", f);
     if (st->final) fputs(" final", f);
-    if (st->cost) fprintf(f, " cost=%g", st->cost);
-    if (st->revenue) fprintf(f, " revenue=%g", st->revenue);
-    if (st->cost_per_step) fprintf(f, " cost_per_step=%g", st->cost_per_step);
-    if (st->revenue_per_step) fprintf(f, " revenue_per_step=%g", st->revenue_per_step);
+    for (size_t k = 0; k < sizeof amounts / sizeof amounts[0]; k++)
+        describe_amount(m, s, amounts[k].amount, amounts[k].key, f);
     if (st->min_steps > 1) fprintf(f, " min_steps=%d", st->min_steps);
     if (st->refers > 0)
         fprintf(f, " refers=%g (into %s, reward %g)", st->refers, m->stages[st->refers_to].name,
@@ -20,8 +47,7 @@ static void describe_stage(const cjm_model *m, int s, FILE *f)
     fputc('\n', f);
 }
 
-/* Is the edge written once for every segment? */
-static int edge_is_shared(const cjm_model *m, const cjm_edge *e)
+int cjm_edge_is_shared(const cjm_model *m, const cjm_edge *e)
 {
     for (int g = 1; g < m->segment_count; g++) {
         if (e->kind[g] != e->kind[0]) return 0;
@@ -32,11 +58,21 @@ static int edge_is_shared(const cjm_model *m, const cjm_edge *e)
     return 1;
 }
 
-/* The written probability of edge e for segment g, in words. */
-static void describe_prob(const cjm_model *m, int e, int g, FILE *f)
+void cjm_describe_prob(const cjm_model *m, int e, int g, FILE *f)
 {
     const cjm_edge *edge = &m->edges[e];
     double lo = HUGE_VAL, hi = -HUGE_VAL;
+    if (edge->loyalty_index >= 0) {
+        const double *table = m->loyalty_tables[edge->loyalty_index];
+        for (int t = 0; t < m->prob_horizon; t++)
+            for (int c = 0; c < m->loyalty_states; c++) {
+                double p = table[((size_t)t * m->segment_count + g) * m->loyalty_states + c];
+                lo = p < lo ? p : lo;
+                hi = p > hi ? p : hi;
+            }
+        fprintf(f, "function of the loyalty context[%g..%g]", lo, hi);
+        return;
+    }
     if (edge->kind[g] == CJM_PROB_CONST) {
         fprintf(f, "%g", edge->value[g]);
         return;
@@ -61,15 +97,15 @@ static void describe_edge(const cjm_model *m, int e, FILE *f)
 {
     const cjm_edge *edge = &m->edges[e];
     fprintf(f, "    -> %-16s", m->stages[edge->to].name);
-    if (edge_is_shared(m, edge)) {
+    if (cjm_edge_is_shared(m, edge)) {
         fputc(' ', f);
-        describe_prob(m, e, 0, f);
+        cjm_describe_prob(m, e, 0, f);
         fputc('\n', f);
         return;
     }
     for (int g = 0; g < m->segment_count; g++) {
         fprintf(f, m->has_segments ? " %s:" : " ", m->segment_names[g]);
-        describe_prob(m, e, g, f);
+        cjm_describe_prob(m, e, g, f);
     }
     fputc('\n', f);
 }
@@ -90,6 +126,32 @@ static void describe_barriers(const cjm_model *m, FILE *f)
                     b->acquisition ? "acquisition" : "retention", b->fixed ? ", APPLIED" : "");
         fputc('\n', f);
     }
+}
+
+static void describe_fixed_costs(const cjm_model *m, FILE *f)
+{
+    if (m->fixed_cost_count == 0) return;
+    fputs("fixed costs:\n", f);
+    for (int k = 0; k < m->fixed_cost_count; k++) {
+        const cjm_fixed_cost *fc = &m->fixed_costs[k];
+        fprintf(f, "  %-40s", fc->path);
+        if (fc->once != 0) fprintf(f, " %g once at %s %d;", fc->once, m->step_name, fc->at);
+        if (fc->per_step != 0) {
+            fprintf(f, " %g per %s from %d", fc->per_step, m->step_name, fc->from);
+            if (fc->to <= CJM_MAX_HORIZON) fprintf(f, " to %d", fc->to);
+            fputc(';', f);
+        }
+        fprintf(f, " %s cost%s\n", fc->acquisition ? "acquisition" : "retention",
+                cjm_fixed_cost_active(m, fc - m->fixed_costs) ? ""
+                                                              : " (with its fix: not applied)");
+    }
+}
+
+static void describe_discount(const cjm_model *m, FILE *f)
+{
+    if (!m->has_discount) return;
+    fprintf(f, "discount: %g a year; a %s is %.6g years, so step t is worth (1 + %g)^(-%.6g t)\n",
+            m->discount_rate, m->step_name, m->step_years, m->discount_rate, m->step_years);
 }
 
 static void describe_arrivals(const cjm_model *m, FILE *f)
@@ -176,6 +238,8 @@ void cjm_model_describe(const cjm_model *m, FILE *f)
         describe_leaving(m, s, f);
     }
     describe_barriers(m, f);
+    describe_fixed_costs(m, f);
+    describe_discount(m, f);
     describe_arrivals(m, f);
     describe_uncertain(m, f);
 }

@@ -10,8 +10,8 @@ const char *cjm_engine_name(cjm_engine_kind kind)
 
 int cjm_format_parse(const char *text, cjm_format *fmt)
 {
-    static const char *const names[] = {"table", "json", "csv"};
-    for (int i = 0; i < 3; i++)
+    static const char *const names[] = {"table", "json", "csv", "dot", "mermaid"};
+    for (int i = 0; i < 5; i++)
         if (strcmp(text, names[i]) == 0) {
             *fmt = (cjm_format)i;
             return 0;

@@ -29,6 +29,20 @@ void cjm_format_value(char *buf, size_t n, double v, cjm_unit unit);
 cjm_status cjm_report_table(const cjm_result *r, const cjm_metrics *mt, FILE *f);
 cjm_status cjm_report_csv(const cjm_result *r, const cjm_metrics *mt, FILE *f);
 
+/* The loyalty program's section (report_loyalty.c): in the table, as the
+ * JSON "loyalty" object, and as CSV rows written by `row`. */
+void cjm_table_loyalty(const cjm_result *r, const cjm_metrics *mt, FILE *f);
+json_t *cjm_json_loyalty(const cjm_result *r, const cjm_metrics *mt);
+void cjm_csv_loyalty(const cjm_result *r, const cjm_metrics *mt, FILE *f,
+                     void (*row)(FILE *, const char *, const char *, const cjm_summary *));
+
+/* Is edge e written once for every segment (describe.c)? */
+int cjm_edge_is_shared(const cjm_model *m, const cjm_edge *e);
+
+/* The written probability of edge e for segment g, in words: "0.07",
+ * "per customer beta(2, 5)", "function[0.02..0.06]". */
+void cjm_describe_prob(const cjm_model *m, int e, int g, FILE *f);
+
 /* The engine's name as printed. */
 const char *cjm_engine_name(cjm_engine_kind kind);
 

@@ -112,7 +112,9 @@ static void side_by_side(const cjm_comparison *c, FILE *f)
     for (int i = 0; i < n; i++)
         fprintf(f, " %16.16s", i < c->arm_count ? arm_at(c, i)->name : "best");
     fputc('\n', f);
-    for (int m = 0; m < cjm_metrics_shown(c->base.model); m++) {
+    int shown[CJM_M_COUNT], count = cjm_metrics_shown(c->base.model, shown);
+    for (int q = 0; q < count; q++) {
+        int m = shown[q];
         char buf[48];
         const cjm_summary *s = &c->base.metrics.m[m];
         cjm_format_value(buf, sizeof buf, s->defined ? s->mean : CJM_NAN, cjm_metric_infos[m].unit);
@@ -137,7 +139,9 @@ static void signed_value(char *buf, size_t n, double v, cjm_unit unit)
 static void delta_block(const cjm_arm *a, const cjm_result *r, FILE *f)
 {
     fprintf(f, "\n  %s\n", a->name);
-    for (int m = 0; m < cjm_metrics_shown(r->model); m++) {
+    int shown[CJM_M_COUNT], count = cjm_metrics_shown(r->model, shown);
+    for (int q = 0; q < count; q++) {
+        int m = shown[q];
         const cjm_summary *d = &a->delta[m];
         cjm_unit unit = cjm_metric_infos[m].unit;
         char mean[48], lo[48], hi[48], ci[110] = "";

@@ -37,6 +37,25 @@ cjm_status cjm_report_csv(const cjm_result *r, const cjm_metrics *mt, FILE *f)
         csv_row(f, "arrived", key, &mt->arrived[t]);
         csv_row(f, "arrival_conversion", key, &mt->arrival_conversion[t]);
     }
+    for (int k = 0; k < CJM_CF_SERIES; k++)
+        for (int t = 0; t <= mt->horizon; t++) {
+            char metric[64], key[16];
+            snprintf(metric, sizeof metric, "cashflow_%s", cjm_cashflow_names[k]);
+            snprintf(key, sizeof key, "%d", t);
+            csv_row(f, metric, key, &mt->cashflow[k][t]);
+        }
+    cjm_summary payback = cjm_summary_exact(mt->payback, mt->payback >= 0);
+    if (mt->payback < 0) payback.mean = payback.p5 = payback.p50 = payback.p95 = CJM_NAN;
+    csv_row(f, "payback", "step", &payback);
+    cjm_summary paid = cjm_summary_exact(mt->share_paid_back, true);
+    csv_row(f, "payback", "share_paid_back", &paid);
+    static const char *const kinds[CJM_MONEY_KINDS] = {"revenue", "cogs", "cost"};
+    for (int i = 0; i < mt->line_count; i++) {
+        char metric[32];
+        snprintf(metric, sizeof metric, "breakdown_%s", kinds[r->lines[i].kind]);
+        csv_row(f, metric, r->lines[i].path, &mt->lines[i]);
+    }
+    if (mt->loyalty.present) cjm_csv_loyalty(r, mt, f, csv_row);
     return CJM_OK;
 }
 

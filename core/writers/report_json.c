@@ -57,6 +57,45 @@ static json_t *json_arrivals(const cjm_metrics *mt)
     return arr;
 }
 
+/* {"mean","se","ci95"} of a series entry. */
+static json_t *json_brief(const cjm_summary *s)
+{
+    return json_pack("{s:o, s:o, s:[o, o]}", "mean", cjm_json_number(s->mean), "se",
+                     cjm_json_number(s->se), "ci95", cjm_json_number(s->lo),
+                     cjm_json_number(s->hi));
+}
+
+static json_t *json_cashflow(const cjm_metrics *mt)
+{
+    json_t *steps = json_array();
+    for (int t = 0; t <= mt->horizon; t++) {
+        json_t *row = json_pack("{s:i}", "t", t);
+        for (int k = 0; k < CJM_CF_SERIES; k++)
+            json_object_set_new(row, cjm_cashflow_names[k], json_brief(&mt->cashflow[k][t]));
+        json_array_append_new(steps, row);
+    }
+    json_t *payback =
+        json_pack("{s:o, s:o}", "step", mt->payback >= 0 ? json_integer(mt->payback) : json_null(),
+                  "share_paid_back", cjm_json_number(mt->share_paid_back));
+    return json_pack("{s:o, s:o}", "payback", payback, "steps", steps);
+}
+
+static const char *const line_groups[] = {"ads", "stage", "fix", "fixed_cost", "referral"};
+static const char *const money_kinds[CJM_MONEY_KINDS] = {"revenue", "cogs", "cost"};
+
+static json_t *json_breakdown(const cjm_result *r, const cjm_metrics *mt)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < mt->line_count; i++) {
+        json_t *line = cjm_json_summary(&mt->lines[i]);
+        json_object_set_new(line, "line", json_string(r->lines[i].path));
+        json_object_set_new(line, "kind", json_string(money_kinds[r->lines[i].kind]));
+        json_object_set_new(line, "group", json_string(line_groups[r->lines[i].group]));
+        json_array_append_new(arr, line);
+    }
+    return arr;
+}
+
 json_t *cjm_json_header(const cjm_model *m, const cjm_settings *s)
 {
     json_t *doc = json_pack("{s:s, s:i}", "cjm", cjm_version(), "schema", 1);
@@ -77,6 +116,9 @@ json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt)
     json_object_set_new(doc, "funnel", json_funnel(r, mt));
     json_object_set_new(doc, "retention", json_retention(mt));
     if (mt->by_arrival) json_object_set_new(doc, "arrivals", json_arrivals(mt));
+    json_object_set_new(doc, "cashflow", json_cashflow(mt));
+    json_object_set_new(doc, "breakdown", json_breakdown(r, mt));
+    if (mt->loyalty.present) json_object_set_new(doc, "loyalty", cjm_json_loyalty(r, mt));
     return doc;
 }
 

@@ -292,7 +292,16 @@ static void grid_free(grid *g)
  * else every core metric as mean +-half-width. */
 static int sweep_columns(const cjm_sensitivity *x)
 {
-    return x->metric >= 0 ? 2 : cjm_metrics_shown(x->model);
+    int shown[CJM_M_COUNT];
+    return x->metric >= 0 ? 2 : cjm_metrics_shown(x->model, shown);
+}
+
+/* The metric of a sweep's k-th column (without --metric). */
+static int sweep_metric(const cjm_sensitivity *x, int k)
+{
+    int shown[CJM_M_COUNT];
+    cjm_metrics_shown(x->model, shown);
+    return shown[k];
 }
 
 static void sweep_cells(const cjm_sensitivity *x, const cjm_summary *m, grid *g, int row)
@@ -301,7 +310,8 @@ static void sweep_cells(const cjm_sensitivity *x, const cjm_summary *m, grid *g,
     int col = x->param_count;
     if (x->metric < 0) {
         for (int k = 0; k < sweep_columns(x); k++) {
-            mean_pm(buf, sizeof buf, &m[k], cjm_metric_infos[k].unit);
+            int i = sweep_metric(x, k);
+            mean_pm(buf, sizeof buf, &m[i], cjm_metric_infos[i].unit);
             grid_set(g, row, col + k, buf);
         }
         return;
@@ -324,7 +334,7 @@ static void sweep_fill(const cjm_sensitivity *x, grid *g)
         grid_set(g, 0, x->param_count + 1, "95% interval");
     }
     for (int k = 0; x->metric < 0 && k < sweep_columns(x); k++)
-        grid_set(g, 0, x->param_count + k, cjm_metric_infos[k].label);
+        grid_set(g, 0, x->param_count + k, cjm_metric_infos[sweep_metric(x, k)].label);
     for (int i = 0; i < x->point_count; i++) {
         char buf[64];
         for (int j = 0; j < x->param_count; j++) {

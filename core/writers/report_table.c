@@ -37,6 +37,9 @@ void cjm_format_value(char *buf, size_t n, double v, cjm_unit unit)
     case CJM_UNIT_MONEY:
         group_thousands(buf, n, v, 2);
         break;
+    case CJM_UNIT_RATIO:
+        snprintf(buf, n, "%.2f", v);
+        break;
     }
 }
 
@@ -125,18 +128,73 @@ static void arrival_lines(const cjm_result *r, const cjm_metrics *mt, FILE *f)
     }
 }
 
+/* Every few steps (and the last): what is paid at t, and the running sums. */
+static void cashflow_lines(const cjm_result *r, const cjm_metrics *mt, FILE *f)
+{
+    int H = mt->horizon, every = H > 26 ? (H + 12) / 13 : 1;
+    bool disc = r->model->has_discount;
+    fprintf(f, "\ncash flow: paid at each %s (means; cost includes cogs)\n", r->model->step_name);
+    fprintf(f, "  %-8s %16s %16s %16s %18s%s\n", "t", "revenue", "cost", "profit", "cumulative",
+            disc ? "    cumulative NPV" : "");
+    for (int t = 0; t <= H; t = t + every > H && t < H ? H : t + every) {
+        char v[5][48];
+        const int series[] = {CJM_CF_REVENUE, CJM_CF_COST, CJM_CF_PROFIT, CJM_CF_CUMULATIVE,
+                              CJM_CF_CUMULATIVE_DISCOUNTED};
+        for (int k = 0; k < 5; k++)
+            cjm_format_value(v[k], sizeof v[k], mt->cashflow[series[k]][t].mean, CJM_UNIT_MONEY);
+        fprintf(f, "  %-8d %16s %16s %16s %18s", t, v[0], v[1], v[2], v[3]);
+        if (disc) fprintf(f, " %18s", v[4]);
+        fputc('\n', f);
+    }
+    if (mt->payback >= 0)
+        fprintf(f,
+                "payback: %s %d (expected cumulative profit first reaches 0); %.0f%% of runs "
+                "paid back by the horizon\n",
+                r->model->step_name, mt->payback, 100 * mt->share_paid_back);
+    else
+        fprintf(f, "payback: not within the horizon (%.0f%% of runs paid back)\n",
+                100 * mt->share_paid_back);
+}
+
+static const char *const kind_names[CJM_MONEY_KINDS] = {"revenue", "cogs", "cost"};
+
+/* Where the money goes: every line of the breakdown, then the totals. */
+static void breakdown_lines(const cjm_result *r, const cjm_metrics *mt, FILE *f)
+{
+    fputs("\nwhere the money goes (lines add up to the totals)\n", f);
+    fprintf(f, "  %-44s %-8s %16s  %s\n", "line", "kind", "mean", "95% interval");
+    for (int i = 0; i < mt->line_count; i++) {
+        const cjm_summary *s = &mt->lines[i];
+        char mean[48], lo[48], hi[48], ci[110] = "-";
+        cjm_format_value(mean, sizeof mean, s->mean, CJM_UNIT_MONEY);
+        if (isfinite(s->lo)) {
+            cjm_format_value(lo, sizeof lo, s->lo, CJM_UNIT_MONEY);
+            cjm_format_value(hi, sizeof hi, s->hi, CJM_UNIT_MONEY);
+            snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
+        }
+        fprintf(f, "  %-44s %-8s %16s  %s\n", r->lines[i].path, kind_names[r->lines[i].kind], mean,
+                ci);
+    }
+}
+
 cjm_status cjm_report_table(const cjm_result *r, const cjm_metrics *mt, FILE *f)
 {
     header(r, f);
     column_titles(f, "metric");
-    for (int i = 0; i < cjm_metrics_shown(r->model); i++)
+    int shown[CJM_M_COUNT], count = cjm_metrics_shown(r->model, shown);
+    for (int q = 0; q < count; q++) {
+        int i = shown[q];
         summary_line(f, cjm_metric_infos[i].label, &mt->m[i], cjm_metric_infos[i].unit);
+    }
     fputs("\nfunnel: share of the cohort that ever entered each stage\n", f);
     column_titles(f, "stage");
     for (int s = 0; s < r->stage_count; s++)
         summary_line(f, r->model->stages[s].name, &mt->reached[s], CJM_UNIT_SHARE);
     retention_lines(r, mt, f);
     if (mt->by_arrival) arrival_lines(r, mt, f);
+    if (mt->loyalty.present) cjm_table_loyalty(r, mt, f);
+    cashflow_lines(r, mt, f);
+    breakdown_lines(r, mt, f);
     if (mt->m[CJM_M_CONVERTED].defined && !mt->m[CJM_M_CAC].defined)
         fputs("\nCAC and LTV: no customer converted, so they are undefined.\n", f);
     return CJM_OK;

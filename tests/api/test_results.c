@@ -235,6 +235,75 @@ static cjm_value series_item(const cjm_result *r, const char *series, int i)
     return v;
 }
 
+/* An exact value (payback) as the writer prints it: se 0, every bound and
+ * percentile the value; all empty when there is none. */
+static void csv_exact(FILE *f, const char *metric, const char *key, double v)
+{
+    cjm_value x = {
+        .mean = v, .se = isnan(v) ? v : 0, .lo = v, .hi = v, .p5 = v, .p50 = v, .p95 = v};
+    csv_value(f, metric, key, &x);
+}
+
+/* The cash flow by step, payback, and the breakdown's lines by kind. */
+static void cashflow_csv(const cjm_result *r, FILE *f)
+{
+    static const char *const series[] = {"cashflow_revenue",
+                                         "cashflow_cogs",
+                                         "cashflow_cost",
+                                         "cashflow_profit",
+                                         "cashflow_cumulative_profit",
+                                         "cashflow_discounted_profit",
+                                         "cashflow_cumulative_discounted_profit"};
+    char key[16], metric[64];
+    for (size_t k = 0; k < sizeof series / sizeof *series; k++)
+        for (int t = 0; t < cjm_result_series_length(r, series[k]); t++) {
+            cjm_value v = series_item(r, series[k], t);
+            snprintf(key, sizeof key, "%d", t);
+            csv_value(f, series[k], key, &v);
+        }
+    double step, share;
+    assert_int_equal(cjm_result_value(r, "payback_step", &step), CJM_OK);
+    assert_int_equal(cjm_result_value(r, "share_paid_back", &share), CJM_OK);
+    csv_exact(f, "payback", "step", step);
+    csv_exact(f, "payback", "share_paid_back", share);
+    for (int i = 0; i < cjm_result_series_length(r, "breakdown"); i++) {
+        cjm_value v = series_item(r, "breakdown", i);
+        snprintf(metric, sizeof metric, "breakdown_%s", v.label);
+        csv_value(f, metric, v.name, &v);
+    }
+}
+
+/* The loyalty program's rows: its figures, by class, by step and tier. */
+static void loyalty_csv(const cjm_result *r, FILE *f)
+{
+    static const char *const classes[] = {"loyalty_class_customers",    "loyalty_class_revenue",
+                                          "loyalty_class_gross_margin", "loyalty_class_ltv",
+                                          "loyalty_class_ltv_margin",   "loyalty_class_retained",
+                                          "loyalty_class_purchases"};
+    char key[16], metric[96];
+    for (int i = 0; i < cjm_result_series_length(r, "loyalty"); i++) {
+        cjm_value v = series_item(r, "loyalty", i);
+        csv_value(f, "loyalty", v.name, &v);
+    }
+    int n = cjm_result_series_length(r, "loyalty_class_customers");
+    for (int c = 0; c < n; c++)
+        for (size_t k = 0; k < sizeof classes / sizeof *classes; k++) {
+            cjm_value v = series_item(r, classes[k], c);
+            csv_value(f, classes[k], v.name, &v);
+        }
+    int steps = cjm_result_series_length(r, "loyalty_members");
+    for (int t = 0; t < steps; t++) {
+        cjm_value v = series_item(r, "loyalty_members", t);
+        snprintf(key, sizeof key, "%d", t);
+        csv_value(f, "loyalty_members", key, &v);
+        for (int k = 0; k < n - 1; k++) {
+            cjm_value s = series_item(r, "loyalty_tier_share", k * steps + t);
+            snprintf(metric, sizeof metric, "loyalty_tier_share_%s", s.name);
+            csv_value(f, metric, key, &s);
+        }
+    }
+}
+
 /* cjm_report_run's CSV: every metric, the funnel, retention, by arrival. */
 static char *run_csv(const cjm_result *r)
 {
@@ -262,6 +331,8 @@ static char *run_csv(const cjm_result *r)
         csv_value(t.f, "arrived", key, &n);
         csv_value(t.f, "arrival_conversion", key, &c);
     }
+    cashflow_csv(r, t.f);
+    loyalty_csv(r, t.f);
     return text_close(&t);
 }
 
@@ -311,15 +382,17 @@ static const char arrivals_lua[] =
     "                  buyer = { fan = 0.3, lost = 0.1 }, fan = { lost = 0.15 } },\n"
     "}\n";
 
-static void check_run_csv(const char *path, cjm_engine_kind engine, int runs, int64_t customers)
+static void check_variant_csv(const char *path, const char *variant, cjm_engine_kind engine,
+                              int runs, int64_t customers)
 {
     cjm_model *m = NULL;
     cjm_error err;
+    cjm_load_options o = {.variant = variant};
     if (strcmp(path, "arrivals") == 0) {
         if (cjm_model_load_buffer(path, arrivals_lua, sizeof arrivals_lua - 1, NULL, &m, &err))
             fail_msg("%s", err.msg);
     } else {
-        m = load(path, NULL);
+        m = load(path, variant ? &o : NULL);
     }
     cjm_settings s = cjm_settings_default();
     s.engine = engine;
@@ -339,9 +412,15 @@ static void check_run_csv(const char *path, cjm_engine_kind engine, int runs, in
 
 /* Sampled (agent, cohort), exact with uncertain inputs (many runs) and an
  * exact point; arrivals, referrals, segments, uncertain inputs. */
+static void check_run_csv(const char *path, cjm_engine_kind engine, int runs, int64_t customers)
+{
+    check_variant_csv(path, NULL, engine, runs, customers);
+}
+
 static void test_run_csv(void **state)
 {
     (void)state;
+    check_variant_csv(EXAMPLES "coffee_shop.lua", "program", CJM_ENGINE_AGENT, 6, 800);
     check_run_csv(EXAMPLES "pram_online.lua", CJM_ENGINE_AGENT, 7, 3000);
     check_run_csv("arrivals", CJM_ENGINE_AGENT, 8, 0);
     check_run_csv(EXAMPLES "online_school.lua", CJM_ENGINE_AGENT, 5, 2000);
