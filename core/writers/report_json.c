@@ -80,7 +80,10 @@ static json_t *json_cashflow(const cjm_metrics *mt)
     return json_pack("{s:o, s:o}", "payback", payback, "steps", steps);
 }
 
-static const char *const line_groups[] = {"ads", "stage", "fix", "fixed_cost", "referral"};
+static const char *const line_groups[] = {"ads",        "stage",    "fix",
+                                          "fixed_cost", "referral", "loyalty"};
+_Static_assert(sizeof line_groups / sizeof *line_groups == CJM_LINE_LOYALTY + 1,
+               "a name for every line group");
 static const char *const money_kinds[CJM_MONEY_KINDS] = {"revenue", "cogs", "cost"};
 
 static json_t *json_breakdown(const cjm_result *r, const cjm_metrics *mt)
