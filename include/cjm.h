@@ -400,8 +400,9 @@ CJM_API int cjm_model_count(const cjm_model *m, const char *list);
 CJM_API const char *cjm_model_item(const cjm_model *m, const char *list, int i);
 
 /* 1 if the model has a feature: "segments", "arrivals", "referrals"
- * (the table shows the referral metrics only then), "uncertain"; 0 if not
- * or for an unknown name. */
+ * (the table shows the referral metrics only then), "uncertain",
+ * "purchases" (repeat purchases), "loyalty" (a loyalty program: the
+ * loyalty series exist); 0 if not or for an unknown name. */
 CJM_API int cjm_model_has(const cjm_model *m, const char *feature);
 
 /* The model the result was run from (borrowed by the result). */

@@ -9,6 +9,9 @@ pkg-config --exists jansson 2>/dev/null || need+=(libjansson-dev)
 pkg-config --exists cmocka 2>/dev/null || need+=(libcmocka-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
+# the Python module and its test use Debian's python3 with pandas and cffi
+/usr/bin/python3 -c 'import pandas' >/dev/null 2>&1 || need+=(python3-pandas)
+/usr/bin/python3 -c 'import cffi' >/dev/null 2>&1 || need+=(python3-cffi)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v cc >/dev/null 2>&1 || need+=(build-essential)
 if [ ${#need[@]} -gt 0 ]; then

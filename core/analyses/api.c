@@ -154,6 +154,8 @@ int cjm_model_has(const cjm_model *m, const char *feature)
     if (strcmp(feature, "arrivals") == 0) return m->has_arrivals;
     if (strcmp(feature, "referrals") == 0) return m->has_referrals;
     if (strcmp(feature, "uncertain") == 0) return m->uncertain_count > 0;
+    if (strcmp(feature, "purchases") == 0) return m->has_purchases;
+    if (strcmp(feature, "loyalty") == 0) return m->loyalty.present;
     return 0;
 }
 
