@@ -506,6 +506,75 @@ CJM_API cjm_status cjm_sensitivity_point_metric(const cjm_sensitivity *x, int po
  * into the caller's cjm_precision.) */
 CJM_API cjm_precision cjm_sensitivity_precision(const cjm_sensitivity *x);
 
+/* ---- Decisions (docs/decisions.md) ----
+ *
+ * cjm_goal: the value of one input at which a metric reaches a target
+ * (the Illinois method on the engine's mean, every evaluation with the same
+ * seed; with sampling, also the values at which the metric's 95% interval
+ * crosses the target). Refuses, as a scenario error, a target out of reach
+ * in the range searched: the input's valid range, or [lo, hi] when ranged.
+ *
+ * cjm_optimize: the set of the scenario's fixes with the highest metric
+ * whose cost (the fixes' own lines of the breakdown: their one-off and
+ * per-customer costs and the fixed costs that belong to them) fits the
+ * budget, found by the exact engine over every set (at most 16 fixes not
+ * already applied), and the greedy set (adding the best fix while it fits)
+ * for comparison; then the baseline, the best and the greedy sets run with
+ * the settings' engine under common random numbers.
+ *
+ * cjm_voi: the expected value of perfect information for choosing among the
+ * baseline and variants (EVPI), and of partial perfect information (EVPPI)
+ * on each uncertain input and each group, from per-run exact net benefits
+ * (the settings' runs of the uncertain inputs' draws) by regression (Strong
+ * and Oakley 2014), with bootstrap standard errors.
+ *
+ * Values by name (cjm_decision_value) and rows with named fields
+ * (cjm_decision_row_value) are listed in docs/decisions.md. */
+typedef struct cjm_decision cjm_decision;
+
+typedef struct cjm_goal_options {
+    const char *param;  /* the input moved: its path, as --param */
+    const char *metric; /* NULL: profit */
+    double target;
+    int ranged; /* 1: search [lo, hi]; 0: the input's valid range */
+    double lo, hi;
+} cjm_goal_options;
+
+typedef struct cjm_optimize_options {
+    double budget;      /* the most the chosen fixes may cost, >= 0 */
+    const char *metric; /* maximised; NULL: profit */
+    int search_runs;    /* exact runs of each set when inputs are uncertain (0: 20) */
+} cjm_optimize_options;
+
+typedef struct cjm_voi_options {
+    const char *metric;          /* the net benefit; NULL: profit */
+    const char *const *variants; /* the options beside the baseline (0 of them: every variant) */
+    int variant_count;
+    const char *const *groups; /* inputs studied together: "NAME=PATH,PATH" or "PATH,PATH" */
+    int group_count;
+    int bootstrap; /* resamples for the EVPPI's standard errors (0: 200) */
+} cjm_voi_options;
+
+CJM_API cjm_status cjm_goal(const char *path, const cjm_load_options *base, const cjm_settings *s,
+                            const cjm_goal_options *o, cjm_decision **out, cjm_error *err);
+CJM_API cjm_status cjm_optimize(const char *path, const cjm_load_options *base,
+                                const cjm_settings *s, const cjm_optimize_options *o,
+                                cjm_decision **out, cjm_error *err);
+CJM_API cjm_status cjm_voi(const char *path, const cjm_load_options *base, const cjm_settings *s,
+                           const cjm_voi_options *o, cjm_decision **out, cjm_error *err);
+CJM_API void cjm_decision_free(cjm_decision **x);
+CJM_API cjm_status cjm_report_decision(const cjm_decision *x, cjm_format fmt, FILE *f,
+                                       cjm_error *err);
+/* "goal", "optimize" or "voi". */
+CJM_API const char *cjm_decision_kind(const cjm_decision *x);
+CJM_API cjm_status cjm_decision_value(const cjm_decision *x, const char *name, double *out);
+CJM_API int cjm_decision_row_count(const cjm_decision *x);
+CJM_API const char *cjm_decision_row_name(const cjm_decision *x, int row);
+/* optimize: "best", "greedy", "best, greedy" or ""; voi: "option", "input", "group". */
+CJM_API const char *cjm_decision_row_role(const cjm_decision *x, int row);
+CJM_API cjm_status cjm_decision_row_value(const cjm_decision *x, int row, const char *name,
+                                          double *out);
+
 #ifdef __cplusplus
 }
 #endif

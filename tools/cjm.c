@@ -29,6 +29,12 @@ static const char usage_text[] =
     "  morris FILE [--trajectories R] [--levels 4] [--param PATH=LO:HI ...]   screening\n"
     "  sobol FILE [--samples N] [--param PATH=LO:HI ...]   variance-based indices\n"
     "                (see docs/sensitivity.md; --quiet hides the progress bar)\n"
+    "  goal FILE --param PATH --target METRIC=VALUE [--range LO:HI]\n"
+    "                the input's value at which the metric reaches the target\n"
+    "  optimize FILE --budget B [--metric M]   the best fixes whose cost fits B\n"
+    "  voi FILE [VARIANT...] [--group NAME=PATH,PATH ...]\n"
+    "                what information on the uncertain inputs is worth (EVPI, EVPPI)\n"
+    "                (see docs/decisions.md)\n"
     "\n"
     "options (run, compare, fixes):\n"
     "  --engine agent|exact|cohort\n"
@@ -390,7 +396,7 @@ static const cli_command core_commands[] = {
 
 static const cli_command *find_command(const char *name)
 {
-    const cli_command *lists[] = {core_commands, cli_sensitivity_commands};
+    const cli_command *lists[] = {core_commands, cli_sensitivity_commands, cli_decision_commands};
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
         for (const cli_command *cmd = lists[l]; cmd->name; cmd++)
             if (strcmp(cmd->name, name) == 0) return cmd;

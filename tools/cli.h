@@ -114,4 +114,7 @@ void cli_std_fds_reserve(void);
 /* The sensitivity commands (sweep, tornado, morris, sobol), in cmd_sensitivity.c. */
 extern const cli_command cli_sensitivity_commands[];
 
+/* The decision commands (goal, optimize, voi), in cmd_decide.c. */
+extern const cli_command cli_decision_commands[];
+
 #endif

@@ -1,12 +1,12 @@
 /* sensitivity.c: sweeps, tornado charts, Morris screening and Sobol indices,
  * and runs to a precision.
  *
- * Every point of an analysis is the scenario loaded anew with `--set PATH=value`
- * overrides on top of the command line's own, then run with the command
- * line's settings and seed. Loading anew (rather than patching a compiled
- * model) means a point goes through exactly the checks a user's `--set`
- * goes through, and a sweep point is byte-for-byte the `cjm run` with the
- * same --set. The same seed at every point gives common random numbers: the
+ * Every point of an analysis is the loaded scenario with the point's inputs
+ * set in C (cjm_model_with: the checks and messages a user's `--set` gets
+ * from the loader, without Lua), then run with the command line's settings
+ * and seed; a sweep point is byte for byte the `cjm run` with the same
+ * --set (tests/test_sensitivity.c). The same seed at every point gives
+ * common random numbers: the
  * agent engine keys each customer's numbers by (seed, run, block, position),
  * so points differ only through the inputs moved.
  *

@@ -713,14 +713,18 @@ static cjm_status rederive(cjm_model *m, bool shares, cjm_error *err)
     return st;
 }
 
-cjm_status cjm_model_with(const cjm_model *base, int n, const int *idx, const double *val,
-                          cjm_model **out, cjm_error *err)
+/* The base with n inputs set and, if fixed is not NULL, the fixes applied
+ * exactly where fixed[b] is set (barriers with a fix only). */
+static cjm_status derive(const cjm_model *base, int n, const int *idx, const double *val,
+                         const unsigned char *fixed, cjm_model **out, cjm_error *err)
 {
     *out = NULL;
     cjm_model *m;
     cjm_status st = copy_model(base, &m, err);
     if (st != CJM_OK) return st;
     st = own_inputs(m, base, err);
+    for (int b = 0; fixed && b < m->barrier_count; b++)
+        m->barriers[b].fixed = m->barriers[b].has_fix && fixed[b];
     bool shares = false;
     for (int k = 0; st == CJM_OK && k < n; k++) {
         cjm_input *in = &m->inputs[idx[k]];
@@ -740,4 +744,16 @@ cjm_status cjm_model_with(const cjm_model *base, int n, const int *idx, const do
     }
     *out = m;
     return CJM_OK;
+}
+
+cjm_status cjm_model_with(const cjm_model *base, int n, const int *idx, const double *val,
+                          cjm_model **out, cjm_error *err)
+{
+    return derive(base, n, idx, val, NULL, out, err);
+}
+
+cjm_status cjm_model_with_fixes(const cjm_model *base, const unsigned char *fixed, cjm_model **out,
+                                cjm_error *err)
+{
+    return derive(base, 0, NULL, NULL, fixed, out, err);
 }

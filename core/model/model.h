@@ -328,6 +328,13 @@ cjm_status cjm_model_instance(const struct cjm_model *m, const double *x, struct
 cjm_status cjm_model_with(const struct cjm_model *base, int n, const int *idx, const double *val,
                           struct cjm_model **out, cjm_error *err);
 
+/* A copy of base with the fixes applied exactly where fixed[b] (b <
+ * barrier_count) is set, as loading with those --fix options gives (only
+ * barriers with a fix; a fix the base has is removed where fixed[b] is 0).
+ * Free it with cjm_model_free; base must outlive it. */
+cjm_status cjm_model_with_fixes(const struct cjm_model *base, const unsigned char *fixed,
+                                struct cjm_model **out, cjm_error *err);
+
 /* Arrivals as whole prospects from arrivals_spec (divided by the cost per
  * prospect for a budget), rounded cumulatively. */
 cjm_status cjm_model_round_arrivals(struct cjm_model *m, int horizon, cjm_error *err);
