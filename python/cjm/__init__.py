@@ -31,7 +31,7 @@ import pandas as pd
 
 __all__ = [
     "Error", "Result", "Comparison", "Sensitivity", "run", "compare", "sweep", "tornado", "morris",
-    "sobol", "version", "metric_names",
+    "sobol", "goal", "optimize", "voi", "Decision", "version", "metric_names",
 ]
 
 _here = os.path.dirname(os.path.abspath(__file__))
@@ -710,3 +710,113 @@ def sobol(path, params=None, metric=None, samples=None, bootstrap=None, engine="
     """`cjm sobol`: first-order and total indices (S1, ST) with intervals."""
     return _sensitivity(_lib.cjm_sobol, path, params, metric, engine, runs, seed, customers,
                         horizon, threads, sampling, set, samples=samples, bootstrap=bootstrap)
+
+
+class Decision:
+    """A decision analysis (goal, optimize, voi): values (a dict by name, as
+    JSON's "values") and rows (a DataFrame by name: optimize's fix sets,
+    voi's options and inputs, with their role)."""
+
+    def __init__(self, handle):
+        self._x = handle
+        self.kind = _str(_lib.cjm_decision_kind(handle))
+
+    def __del__(self):
+        try:
+            if self._x is not None:
+                _lib.cjm_decision_free(_ffi.new("cjm_decision **", self._x))
+                self._x = None
+        except Exception:
+            pass
+
+    def json(self):
+        err = _ffi.new("cjm_error *")
+
+        def write(f):
+            _check(_lib.cjm_report_decision(self._x, _lib.CJM_FORMAT_JSON, f, err), err)
+        return _memstream(write)
+
+    @property
+    def values(self):
+        import json as _json
+        return {k: (float("nan") if v is None else v)
+                for k, v in _json.loads(self.json())["values"].items()}
+
+    def __getitem__(self, name):
+        out = _ffi.new("double *")
+        if _lib.cjm_decision_value(self._x, name.encode(), out) != _lib.CJM_OK:
+            raise KeyError(name)
+        return out[0]
+
+    _FIELDS = {"optimize": ("metric", "cost", "gain", "fixes"),
+               "voi": ("mean", "lo", "hi", "p_best", "evppi", "evppi_se", "share")}
+
+    @property
+    def rows(self):
+        out = _ffi.new("double *")
+        rows, names = [], []
+        for i in range(_lib.cjm_decision_row_count(self._x)):
+            names.append(_str(_lib.cjm_decision_row_name(self._x, i)))
+            row = {"role": _str(_lib.cjm_decision_row_role(self._x, i))}
+            for f in self._FIELDS.get(self.kind, ()):
+                st = _lib.cjm_decision_row_value(self._x, i, f.encode(), out)
+                row[f] = out[0] if st == _lib.CJM_OK else float("nan")
+            rows.append(row)
+        return pd.DataFrame(rows, index=pd.Index(names, name="name"))
+
+
+def _decide(fn, path, opts, engine, runs, seed, customers, horizon, threads, sampling, set, load):
+    s = _ffi.new("cjm_settings *", _settings(engine, runs, seed, customers, horizon, threads,
+                                             sampling))
+    out = _ffi.new("cjm_decision **")
+    err = _ffi.new("cjm_error *")
+    _check(fn(load.path, load.opts, s, opts, out, err), err)
+    return Decision(out[0])
+
+
+def goal(path, param, target, metric="profit", range=None, engine="agent", runs=None, seed=None,
+         customers=None, horizon=None, threads=0, sampling=None, set=None):
+    """`cjm goal`: the value of input `param` at which `metric` reaches
+    `target`; d["value"], d["value_lo"], d["value_hi"]. range: (lo, hi)."""
+    load = _Load(path, set=set)
+    o = _ffi.new("cjm_goal_options *")
+    o.param = load._c(param)
+    o.metric = load._c(metric)
+    o.target = float(target)
+    if range is not None:
+        o.ranged, o.lo, o.hi = 1, float(range[0]), float(range[1])
+    return _decide(_lib.cjm_goal, path, o, engine, runs, seed, customers, horizon, threads,
+                   sampling, set, load)
+
+
+def optimize(path, budget, metric="profit", search_runs=0, engine="agent", runs=None, seed=None,
+             customers=None, horizon=None, threads=0, sampling=None, set=None, fixes=None):
+    """`cjm optimize`: the best set of fixes whose cost fits `budget`."""
+    load = _Load(path, set=set, fixes=fixes)
+    o = _ffi.new("cjm_optimize_options *")
+    o.budget = float(budget)
+    o.metric = load._c(metric)
+    o.search_runs = int(search_runs)
+    return _decide(_lib.cjm_optimize, path, o, engine, runs, seed, customers, horizon, threads,
+                   sampling, set, load)
+
+
+def voi(path, variants=None, metric="profit", groups=None, bootstrap=0, runs=1000, seed=None,
+        customers=None, horizon=None, threads=0, sampling=None, set=None):
+    """`cjm voi`: EVPI (d["evpi"]) for choosing among the baseline and the
+    variants, and each input's or group's EVPPI (d.rows). groups: a list of
+    "NAME=PATH,PATH" strings."""
+    load = _Load(path, set=set)
+    o = _ffi.new("cjm_voi_options *")
+    o.metric = load._c(metric)
+    if variants:
+        arr = _ffi.new("const char *[]", [load._c(v) for v in variants])
+        load.keep.append(arr)
+        o.variants, o.variant_count = arr, len(variants)
+    if groups:
+        arr = _ffi.new("const char *[]", [load._c(g) for g in groups])
+        load.keep.append(arr)
+        o.groups, o.group_count = arr, len(groups)
+    o.bootstrap = int(bootstrap)
+    return _decide(_lib.cjm_voi, path, o, "exact", runs, seed, customers, horizon, threads,
+                   sampling, set, load)

@@ -185,6 +185,39 @@ class SensitivityMatchesCli(unittest.TestCase, Close):
         self.close(pts["conversion"].iloc[0], r["conversion"], "sweep point 0 = run with --set")
 
 
+class DecisionsMatchCli(unittest.TestCase, Close):
+    def test_goal_optimize_voi(self):
+        cases = [
+            (["goal", "scenarios/beauty_clinic.lua", "--engine", "exact", "--runs", "1", "--param",
+              "stages.consult.cost", "--target", "profit=5000000"],
+             lambda: cjm.goal(os.path.join(TOP, "scenarios/beauty_clinic.lua"), "stages.consult.cost",
+                              5000000, engine="exact", runs=1)),
+            (["optimize", "tests/scenarios/knapsack.lua", "--budget", "30000", "--runs", "4"],
+             lambda: cjm.optimize(os.path.join(TOP, "tests/scenarios/knapsack.lua"), 30000, runs=4)),
+            (["voi", "tests/scenarios/voi.lua", "--runs", "300", "--bootstrap", "20"],
+             lambda: cjm.voi(os.path.join(TOP, "tests/scenarios/voi.lua"), runs=300, bootstrap=20)),
+        ]
+        for args, call in cases:
+            with self.subTest(command=args[0]):
+                js = cli_json(*args)
+                d = call()
+                self.assertEqual(d.kind, js["analysis"])
+                for k, v in js["values"].items():
+                    self.close(d[k], v, "%s: %s" % (args[0], k))
+                rows = d.rows
+                self.assertEqual(list(rows.index), [r["name"] for r in js["rows"]])
+                for r in js["rows"]:
+                    for k, v in r.items():
+                        if k in ("name", "role"):
+                            continue
+                        self.close(rows.loc[r["name"], k], v, "%s: %s.%s" % (args[0], r["name"], k))
+        with self.assertRaises(cjm.Error) as e:
+            cjm.goal(os.path.join(TOP, "scenarios/beauty_clinic.lua"), "transitions.consult.client",
+                     0.9, metric="conversion", engine="exact", runs=1)
+        self.assertEqual(e.exception.status, 1)
+        self.assertIn("out of reach", e.exception.message)
+
+
 class Errors(unittest.TestCase):
     def cli_error(self, *args):
         p = subprocess.run([CJM, *args], capture_output=True, text=True, cwd=TOP)
