@@ -289,6 +289,11 @@ typedef struct cjm_sens_param {
  * call at a time. */
 typedef void (*cjm_progress_fn)(void *ctx, long done, long total);
 
+/* Sobol's design of A and B: plain pseudo-random uniforms, or the Sobol'
+ * low-discrepancy sequence (Joe-Kuo direction numbers, a random digital
+ * shift drawn from the seed) in 2k dimensions, A the first k, B the rest. */
+typedef enum cjm_design { CJM_DESIGN_RANDOM, CJM_DESIGN_SOBOL } cjm_design;
+
 typedef struct cjm_sens_options {
     const cjm_sens_param *params;
     int param_count;
@@ -299,6 +304,7 @@ typedef struct cjm_sens_options {
     cjm_precision precision;  /* sweep */
     cjm_progress_fn progress;
     void *progress_ctx;
+    cjm_design design; /* sobol: CJM_DESIGN_RANDOM (0, the default) or CJM_DESIGN_SOBOL */
 } cjm_sens_options;
 
 CJM_API cjm_status cjm_sweep(const char *path, const cjm_load_options *base, const cjm_settings *s,

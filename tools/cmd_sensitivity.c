@@ -216,6 +216,13 @@ static int cmd_sobol(cli *c)
     if (!rc) rc = screening_runs(c);
     if (!rc) rc = int_option(c, "--samples", 2, 10000000, &s.o.samples);
     if (!rc) rc = int_option(c, "--bootstrap", 10, 1000000, &s.o.bootstrap);
+    const char *design = cli_extra(c, "--design");
+    if (!rc && design) {
+        if (strcmp(design, "sobol") == 0)
+            s.o.design = CJM_DESIGN_SOBOL;
+        else if (strcmp(design, "random") != 0)
+            rc = cli_usage_error("--design: expected random or sobol, got '%s'", design);
+    }
     if (!rc) rc = run_analysis(c, cjm_sobol, &s);
     sens_cli_free(&s);
     return rc;
@@ -226,8 +233,8 @@ static const char *const sweep_options[] = {"--param", "--metric", "--precision"
 static const char *const tornado_options[] = {"--param", "--metric", "--swing", NULL};
 static const char *const morris_options[] = {"--param",  "--metric", "--trajectories",
                                              "--levels", "--runs",   NULL};
-static const char *const sobol_options[] = {"--param",     "--metric", "--samples",
-                                            "--bootstrap", "--runs",   NULL};
+static const char *const sobol_options[] = {"--param", "--metric", "--samples", "--bootstrap",
+                                            "--runs",  "--design", NULL};
 static const char *const quiet_flag[] = {"--quiet", NULL};
 
 const cli_command cli_sensitivity_commands[] = {

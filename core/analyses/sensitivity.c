@@ -17,6 +17,7 @@
 #include "compare.h"
 #include "parallel.h"
 #include "rng.h"
+#include "sobol_seq.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -1015,10 +1016,32 @@ void cjm_sobol_indices(const double *y, int n, int k, const int *idx, double *s1
     }
 }
 
+/* A and B's uniforms from the Sobol' sequence in 2k dimensions (a
+ * digital shift drawn from the seed): A the first k, B the next k. */
+static cjm_status sobol_sequence(int n, int k, uint64_t seed, double *a, double *b, cjm_error *err)
+{
+    double *pt = malloc((size_t)n * 2 * k * sizeof *pt);
+    if (!pt) return cjm_error_set(err, CJM_ENOMEM, "out of memory for %d samples", n);
+    if (!cjm_sobol_points(n, 2 * k, 1, seed ^ KEY_SOBOL, pt)) {
+        free(pt);
+        return cjm_error_set(err, CJM_EUSAGE,
+                             "sobol: --design sobol: %d inputs need %d dimensions, more than the "
+                             "%d of its direction numbers",
+                             k, 2 * k, cjm_sobol_max_dims());
+    }
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < k; i++) {
+            a[(size_t)j * k + i] = pt[(size_t)j * 2 * k + i];
+            b[(size_t)j * k + i] = pt[(size_t)j * 2 * k + k + i];
+        }
+    free(pt);
+    return CJM_OK;
+}
+
 /* Matrices A and B of uniforms, and the N(k + 2) points: A, B, then each
  * A_B^(i) (A with column i taken from B). */
 static cjm_status sobol_design(int n, int k, int pins, const sens_input *in, uint64_t seed,
-                               double **out, cjm_error *err)
+                               cjm_design design, double **out, cjm_error *err)
 {
     int w = k + pins;
     double *a = malloc((size_t)n * k * 2 * sizeof *a);
@@ -1031,9 +1054,17 @@ static cjm_status sobol_design(int n, int k, int pins, const sens_input *in, uin
     double *b = a + (size_t)n * k;
     cjm_rng rng;
     cjm_rng_stream(&rng, seed, KEY_SOBOL, 0);
-    for (int j = 0; j < n; j++) {
+    for (int j = 0; design == CJM_DESIGN_RANDOM && j < n; j++) {
         for (int i = 0; i < k; i++) a[(size_t)j * k + i] = cjm_rng_uniform_pos(&rng);
         for (int i = 0; i < k; i++) b[(size_t)j * k + i] = cjm_rng_uniform_pos(&rng);
+    }
+    if (design == CJM_DESIGN_SOBOL) {
+        cjm_status st = sobol_sequence(n, k, seed, a, b, err);
+        if (st != CJM_OK) {
+            free(a);
+            free(x);
+            return st;
+        }
     }
     for (int blk = 0; blk < k + 2; blk++)
         for (int j = 0; j < n; j++)
@@ -1091,6 +1122,31 @@ static cjm_status sobol_bootstrap(cjm_sensitivity *x, const double *y, int n, in
     return CJM_OK;
 }
 
+/* The indices from the first N/8, N/4, N/2 and N rows of the design, to
+ * see whether they have settled (for N >= 16). */
+static cjm_status sobol_convergence(cjm_sensitivity *x, const double *y, int n, int k,
+                                    cjm_error *err)
+{
+    if (n < 16) return CJM_OK;
+    double *part = malloc((size_t)n * (k + 2) * sizeof *part);
+    double *s1 = malloc((size_t)k * sizeof *s1), *st = malloc((size_t)k * sizeof *st);
+    if (!part || !s1 || !st) {
+        free(part), free(s1), free(st);
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    }
+    x->conv_count = 4;
+    for (int c = 0; c < 4; c++) {
+        int m = c == 3 ? n : n >> (3 - c);
+        x->conv_samples[c] = m;
+        for (int blk = 0; blk < k + 2; blk++)
+            for (int j = 0; j < m; j++) part[(size_t)blk * m + j] = y[(size_t)blk * n + j];
+        cjm_sobol_indices(part, m, k, NULL, s1, st);
+        for (int i = 0; i < k; i++) x->rows[i].conv_s1[c] = s1[i], x->rows[i].conv_st[c] = st[i];
+    }
+    free(part), free(s1), free(st);
+    return CJM_OK;
+}
+
 static cjm_status sobol_estimate(cjm_sensitivity *x, const double *y, int n, int k, uint64_t seed,
                                  cjm_error *err)
 {
@@ -1102,7 +1158,8 @@ static cjm_status sobol_estimate(cjm_sensitivity *x, const double *y, int n, int
     cjm_sobol_indices(y, n, k, NULL, s1, st);
     for (int i = 0; i < k; i++) x->rows[i].s1 = s1[i], x->rows[i].st = st[i];
     free(s1), free(st);
-    return sobol_bootstrap(x, y, n, k, x->bootstrap, seed, err);
+    cjm_status status = sobol_convergence(x, y, n, k, err);
+    return status == CJM_OK ? sobol_bootstrap(x, y, n, k, x->bootstrap, seed, err) : status;
 }
 
 static int by_total(const void *a, const void *b)
@@ -1128,7 +1185,9 @@ cjm_status cjm_sobol(const char *path, const cjm_load_options *base, const cjm_s
         st = screening_new(CJM_SENS_SOBOL, "sobol", path, base, s, o, &x, &in, &k, &pins, err);
     if (st == CJM_OK && (double)n * (k + 2) > 2e9)
         st = cjm_error_set(err, CJM_EUSAGE, "sobol: %d samples x %d inputs is too many", n, k);
-    if (st == CJM_OK) st = sobol_design(n, k, pins, in, s->seed, &pts, err);
+    if (st == CJM_OK && o->design != CJM_DESIGN_RANDOM && o->design != CJM_DESIGN_SOBOL)
+        st = cjm_error_set(err, CJM_EUSAGE, "sobol: unknown design %d", (int)o->design);
+    if (st == CJM_OK) st = sobol_design(n, k, pins, in, s->seed, o->design, &pts, err);
     if (st == CJM_OK && !(y = malloc((size_t)n * (k + 2) * sizeof *y)))
         st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
     pool p = pool_make(x ? x->model : NULL, path, base, s, o);
@@ -1137,6 +1196,7 @@ cjm_status cjm_sobol(const char *path, const cjm_load_options *base, const cjm_s
     if (st == CJM_OK) st = pool_run(&p, err);
     if (st == CJM_OK) {
         x->samples = n, x->bootstrap = o->bootstrap ? o->bootstrap : 1000;
+        x->design = o->design;
         x->evaluations = p.n, x->ran = p.ran;
         st = sobol_estimate(x, y, n, k, s->seed, err);
     }

@@ -25,6 +25,9 @@ typedef struct cjm_sens_row {
     double mu, mu_star, sigma;
     /* sobol */
     double s1, s1_lo, s1_hi, st, st_lo, st_hi;
+    /* sobol: the indices from the first N/8, N/4, N/2 and N rows (converged
+     * when they settle; see conv_samples) */
+    double conv_s1[4], conv_st[4];
 } cjm_sens_row;
 
 struct cjm_sensitivity {
@@ -37,7 +40,10 @@ struct cjm_sensitivity {
     double swing;    /* tornado */
     double baseline; /* tornado: the metric with nothing moved */
     int trajectories, levels, samples, bootstrap;
-    int pinned; /* morris/sobol: uncertain inputs pinned at their medians */
+    int pinned;          /* morris/sobol: uncertain inputs pinned at their medians */
+    cjm_design design;   /* sobol */
+    int conv_count;      /* sobol: 0 (N < 16) or 4 */
+    int conv_samples[4]; /* N/8, N/4, N/2, N */
     int row_count;
     cjm_sens_row *rows;
     /* sweep */

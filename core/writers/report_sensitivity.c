@@ -83,6 +83,24 @@ static json_t *json_sobol_row(const cjm_sens_row *r)
                      cjm_json_number(r->st_lo), cjm_json_number(r->st_hi));
 }
 
+/* {"samples": [N/8, N/4, N/2, N], "S1": {path: [4]}, "ST": {path: [4]}} */
+static json_t *json_convergence(const cjm_sensitivity *x)
+{
+    json_t *n = json_array(), *s1 = json_object(), *st = json_object();
+    for (int c = 0; c < x->conv_count; c++)
+        json_array_append_new(n, json_integer(x->conv_samples[c]));
+    for (int i = 0; i < x->row_count; i++) {
+        json_t *a = json_array(), *b = json_array();
+        for (int c = 0; c < x->conv_count; c++) {
+            json_array_append_new(a, cjm_json_number(x->rows[i].conv_s1[c]));
+            json_array_append_new(b, cjm_json_number(x->rows[i].conv_st[c]));
+        }
+        json_object_set_new(s1, x->rows[i].path, a);
+        json_object_set_new(st, x->rows[i].path, b);
+    }
+    return json_pack("{s:o, s:o, s:o}", "samples", n, "S1", s1, "ST", st);
+}
+
 static json_t *json_rows(const cjm_sensitivity *x, json_t *doc)
 {
     json_t *inputs = json_array();
@@ -101,6 +119,9 @@ static json_t *json_rows(const cjm_sensitivity *x, json_t *doc)
     } else {
         json_object_set_new(doc, "samples", json_integer(x->samples));
         json_object_set_new(doc, "bootstrap", json_integer(x->bootstrap));
+        json_object_set_new(doc, "design",
+                            json_string(x->design == CJM_DESIGN_SOBOL ? "sobol" : "random"));
+        if (x->conv_count) json_object_set_new(doc, "convergence", json_convergence(x));
     }
     if (x->kind != CJM_SENS_TORNADO) json_object_set_new(doc, "pinned", json_integer(x->pinned));
     json_object_set_new(doc, "inputs", inputs);
@@ -555,15 +576,35 @@ static void index_text(char *buf, size_t n, double v, double lo, double hi)
         snprintf(buf, n, "%.3f [%.3f, %.3f]", v, lo, hi);
 }
 
+/* S1 and ST from the first N/8, N/4, N/2 and N rows: settled or not. */
+static void table_convergence(const cjm_sensitivity *x, FILE *f, int w)
+{
+    if (!x->conv_count) return;
+    fprintf(f, "\nconvergence: S1 / ST from the first rows of the design\n  %-*s", w, "input");
+    for (int c = 0; c < x->conv_count; c++) fprintf(f, " %15d", x->conv_samples[c]);
+    fputc('\n', f);
+    for (int i = 0; i < x->row_count; i++) {
+        const cjm_sens_row *r = &x->rows[i];
+        fprintf(f, "  %-*.*s", w, w, r->path);
+        for (int c = 0; c < x->conv_count; c++) {
+            char cell[32];
+            snprintf(cell, sizeof cell, "%.3f / %.3f", r->conv_s1[c], r->conv_st[c]);
+            fprintf(f, " %15s", cell);
+        }
+        fputc('\n', f);
+    }
+}
+
 static cjm_status table_sobol(const cjm_sensitivity *x, FILE *f)
 {
     int w = path_width(x, 5);
     double sum = 0;
     table_header(x, f);
     fprintf(f,
-            "Sobol indices of %s: %d samples, Saltelli design (%d inputs + 2) x %d; 95%% "
+            "Sobol indices of %s: %d samples, Saltelli design (%d inputs + 2) x %d%s; 95%% "
             "intervals\nfrom %d bootstrap resamples of the rows\n",
-            metric_label(x), x->samples, x->row_count, x->samples, x->bootstrap);
+            metric_label(x), x->samples, x->row_count, x->samples,
+            x->design == CJM_DESIGN_SOBOL ? " on a Sobol' sequence" : "", x->bootstrap);
     noise_note(x, f);
     fprintf(f, "\n  %-*s %21s  %-24s %s\n", w, "input", "range", "S1 (first order)", "ST (total)");
     for (int i = 0; i < x->row_count; i++) {
@@ -581,6 +622,7 @@ static cjm_status table_sobol(const cjm_sensitivity *x, FILE *f)
             "\nS1: share of the variance of %s due to the input alone; ST: including its\n"
             "interactions. Sum of S1 = %.3f (1 - sum: the share due to interactions).\n",
             metric_label(x), sum);
+    table_convergence(x, f, w);
     return CJM_OK;
 }
 

@@ -704,12 +704,17 @@ def morris(path, params=None, metric=None, trajectories=None, levels=None, engin
                         levels=levels)
 
 
-def sobol(path, params=None, metric=None, samples=None, bootstrap=None, engine="agent",
-          runs=None, seed=None, customers=None, horizon=None, threads=0, sampling=None,
-          set=None):
-    """`cjm sobol`: first-order and total indices (S1, ST) with intervals."""
+def sobol(path, params=None, metric=None, samples=None, bootstrap=None, design="random",
+          engine="agent", runs=None, seed=None, customers=None, horizon=None, threads=0,
+          sampling=None, set=None):
+    """`cjm sobol`: first-order and total indices (S1, ST) with intervals;
+    design "random" or "sobol" (the Sobol' sequence)."""
+    designs = {"random": _lib.CJM_DESIGN_RANDOM, "sobol": _lib.CJM_DESIGN_SOBOL}
+    if design not in designs:
+        raise _usage("unknown design '%s' (random or sobol)" % design)
     return _sensitivity(_lib.cjm_sobol, path, params, metric, engine, runs, seed, customers,
-                        horizon, threads, sampling, set, samples=samples, bootstrap=bootstrap)
+                        horizon, threads, sampling, set, samples=samples, bootstrap=bootstrap,
+                        design=designs[design])
 
 
 class Decision:
