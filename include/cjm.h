@@ -163,6 +163,10 @@ typedef struct cjm_settings {
     cjm_sampling sampling;
     cjm_cancel *cancel; /* NULL: the run cannot be cancelled */
     cjm_simd simd;      /* CJM_SIMD_AUTO: the best kernel the CPU has */
+    /* Only a share of the runs (shard_count > 0): shard shard_index (from 0)
+     * of shard_count, the runs [R i / N, R (i + 1) / N); the result then
+     * holds those runs alone, for cjm_report_partial and cjm_merge. 0: all. */
+    int shard_index, shard_count;
 } cjm_settings;
 
 /* Defaults: agent engine, 100 runs, the scenario's cohort and horizon, seed 1. */
@@ -511,6 +515,30 @@ CJM_API cjm_status cjm_sensitivity_point_metric(const cjm_sensitivity *x, int po
  * when it had none. (cjm_run_precise and cjm_compare_precise write theirs
  * into the caller's cjm_precision.) */
 CJM_API cjm_precision cjm_sensitivity_precision(const cjm_sensitivity *x);
+
+/* ---- Shards (docs/scale.md) ----
+ *
+ * A run with settings.shard_count = N computes only shard shard_index's runs;
+ * cjm_report_partial writes them as a partial result file (JSON, versioned:
+ * the scenario's sha256, the command line's arguments `args`, the settings,
+ * the shard, and the shard's rows of totals with every bit of each number).
+ * cjm_merge checks that parts belong together (same scenario, settings,
+ * arguments and N, every shard once) and rebuilds the whole result, which
+ * then reports byte for byte as the run made whole. */
+typedef struct cjm_partial cjm_partial;
+CJM_API cjm_status cjm_report_partial(const cjm_result *r, const char *const *args, int argc,
+                                      FILE *f, cjm_error *err);
+/* Reads a partial result file; `name` stands for it in messages. */
+CJM_API cjm_status cjm_partial_read(const char *path, cjm_partial **out, cjm_error *err);
+CJM_API void cjm_partial_free(cjm_partial **p);
+/* The arguments the shard's command line had (after the command name). */
+CJM_API int cjm_partial_arg_count(const cjm_partial *p);
+CJM_API const char *cjm_partial_arg(const cjm_partial *p, int i);
+/* The whole result from every shard's part, for the model loaded as the
+ * parts' arguments say and their settings (without the shard). */
+CJM_API cjm_status cjm_merge(const cjm_model *m, const cjm_settings *s,
+                             const cjm_partial *const *parts, int n, cjm_result **out,
+                             cjm_error *err);
 
 /* ---- Decisions (docs/decisions.md) ----
  *

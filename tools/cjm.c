@@ -36,6 +36,9 @@ static const char usage_text[] =
     "  voi FILE [VARIANT...] [--group NAME=PATH,PATH ...]\n"
     "                what information on the uncertain inputs is worth (EVPI, EVPPI)\n"
     "                (see docs/decisions.md)\n"
+    "  run FILE --shard I/N -o PART   only the I-th of N shares of the runs, as a\n"
+    "                partial result; merge PART... [-o FILE] [--format F] then writes\n"
+    "                what the whole run writes, byte for byte (see docs/scale.md)\n"
     "\n"
     "options (run, compare, fixes):\n"
     "  --engine agent|exact|cohort\n"
@@ -234,7 +237,7 @@ static int parse_one(cli *c, int argc, char **argv, int *i)
 
 static int parse_args(cli *c, int argc, char **argv)
 {
-    for (int i = 2; i < argc; i++) {
+    for (int i = 0; i < argc; i++) {
         int rc = argv[i][0] != '-' || !argv[i][1] ? add_positional(c, argv[i])
                                                   : parse_one(c, argc, argv, &i);
         if (rc) return rc;
@@ -366,6 +369,7 @@ static int cmd_run(cli *c)
     cli_out out[2];
     const char *runs_out = cli_extra(c, "--runs-out");
     int n = runs_out ? 2 : 1;
+    if (cli_extra(c, "--shard")) return cli_run_shard(c);
     report_out(c, &out[0]);
     cli_out_init(&out[1], "--runs-out", runs_out);
     int rc = parse_precision(c, &p);
@@ -384,7 +388,8 @@ static int cmd_run(cli *c)
     return rc;
 }
 
-static const char *const run_options[] = {"--runs-out", "--precision", "--max-runs", NULL};
+static const char *const run_options[] = {"--runs-out", "--precision", "--max-runs", "--shard",
+                                          NULL};
 static const char *const compare_options[] = {"--precision", "--max-runs", NULL};
 
 static const cli_command core_commands[] = {
@@ -397,7 +402,8 @@ static const cli_command core_commands[] = {
 
 static const cli_command *find_command(const char *name)
 {
-    const cli_command *lists[] = {core_commands, cli_sensitivity_commands, cli_decision_commands};
+    const cli_command *lists[] = {core_commands, cli_sensitivity_commands, cli_decision_commands,
+                                  cli_shard_commands};
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
         for (const cli_command *cmd = lists[l]; cmd->name; cmd++)
             if (strcmp(cmd->name, name) == 0) return cmd;
@@ -433,6 +439,17 @@ static int print_text(const char *text)
     return cli_out_close(&o, NULL);
 }
 
+int cli_parse_command(cli *c, const char *command, int n, char **args, cjm_cancel *cancel)
+{
+    *c = (cli){.settings = cjm_settings_default(), .format = CJM_FORMAT_TABLE};
+    c->settings.cancel = cancel;
+    c->settings.simd = simd_from_environment();
+    if (!(c->cmd = find_command(command))) return cli_usage_error("unknown command '%s'", command);
+    c->argc = n;
+    c->argv = args;
+    return parse_args(c, n, args);
+}
+
 /* The command line, run with the interrupt token in place. */
 static int run_command(int argc, char **argv)
 {
@@ -448,11 +465,8 @@ static int run_command(int argc, char **argv)
         snprintf(text, sizeof text, "cjm %s\n", cjm_version());
         return print_text(text);
     }
-    cli c = {.settings = cjm_settings_default(), .format = CJM_FORMAT_TABLE};
-    c.settings.cancel = interrupt_token;
-    c.settings.simd = simd_from_environment();
-    if (!(c.cmd = find_command(argv[1]))) return cli_usage_error("unknown command '%s'", argv[1]);
-    int rc = parse_args(&c, argc, argv);
+    cli c;
+    int rc = cli_parse_command(&c, argv[1], argc - 2, argv + 2, interrupt_token);
     if (rc == 0 && (c.format == CJM_FORMAT_DOT || c.format == CJM_FORMAT_MERMAID) &&
         strcmp(c.cmd->name, "check") != 0)
         rc = cli_usage_error("--format %s draws the journey map: it is for check only",

@@ -43,7 +43,19 @@ struct cli {
     size_t lua_memory; /* --lua-memory, in bytes (0: the default) */
     cli_option extra[CLI_MAX];
     int extra_count;
+    int argc; /* the arguments after the command */
+    char **argv;
 };
+
+/* Parses the arguments args[0..n) as command `command`'s into c (which it
+ * initialises with the defaults and the token); 0 or the exit status. */
+int cli_parse_command(cli *c, const char *command, int n, char **args, cjm_cancel *cancel);
+
+/* run --shard I/N: the shard's runs as a partial result file (cmd_shard.c). */
+int cli_run_shard(cli *c);
+
+/* The shard commands (merge), in cmd_shard.c. */
+extern const cli_command cli_shard_commands[];
 
 /* The last value given for an extra option or flag, or NULL. */
 const char *cli_extra(const cli *c, const char *name);

@@ -98,11 +98,11 @@ void cjm_comparison_free(cjm_comparison **cp)
 {
     if (!cp || !*cp) return;
     cjm_comparison *c = *cp;
-    arm_free(&c->base);
     for (int i = 0; i < c->arm_count; i++) arm_free(&c->arms[i]);
     free(c->arms);
     if (c->best) arm_free(c->best);
     free(c->best);
+    arm_free(&c->base); /* last: the fix arms' models are derived from it */
     free(c);
     *cp = NULL;
 }
@@ -121,6 +121,26 @@ static cjm_status arm_run(cjm_arm *a, const char *path, const cjm_load_options *
     if (variant) o.variant = variant;
     cjm_status st = cjm_model_load(path, &o, &a->model, err);
     free(fixes);
+    if (st == CJM_OK) st = cjm_run(a->model, s, &a->result, err);
+    if (st == CJM_OK) st = cjm_metrics_compute(a->result, &a->metrics, err);
+    return st;
+}
+
+/* Runs a fixes arm: the baseline's model with the arm's fixes applied too,
+ * derived in C (cjm_model_with_fixes: what loading with those --fix
+ * options gives, without loading the scenario again). */
+static cjm_status arm_run_fixes(cjm_arm *a, const cjm_model *base, const cjm_settings *s,
+                                cjm_error *err)
+{
+    unsigned char *fixed = malloc((size_t)base->barrier_count + 1);
+    if (!fixed) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int b = 0; b < base->barrier_count; b++) fixed[b] = base->barriers[b].fixed;
+    for (int i = 0; i < a->fix_count; i++) {
+        int b = cjm_model_barrier_index(base, a->fixes[i]);
+        if (b >= 0) fixed[b] = 1;
+    }
+    cjm_status st = cjm_model_with_fixes(base, fixed, &a->model, err);
+    free(fixed);
     if (st == CJM_OK) st = cjm_run(a->model, s, &a->result, err);
     if (st == CJM_OK) st = cjm_metrics_compute(a->result, &a->metrics, err);
     return st;
@@ -216,8 +236,7 @@ static int by_delta_profit(const void *x, const void *y)
 }
 
 /* The fixes of the single arms, best first, that a greedy search may add. */
-static cjm_status greedy(cjm_comparison *c, const char *path, const cjm_load_options *base,
-                         const cjm_settings *s, cjm_error *err)
+static cjm_status greedy(cjm_comparison *c, const cjm_settings *s, cjm_error *err)
 {
     int n = c->arm_count, chosen_count = 0;
     char **chosen = calloc((size_t)n + 1, sizeof *chosen);
@@ -233,7 +252,7 @@ static cjm_status greedy(cjm_comparison *c, const char *path, const cjm_load_opt
             cjm_arm trial = {0};
             chosen[chosen_count] = c->arms[i].fixes[0];
             st = arm_set_fixes(&trial, chosen, chosen_count + 1, err);
-            if (st == CJM_OK) st = arm_run(&trial, path, base, NULL, s, err);
+            if (st == CJM_OK) st = arm_run_fixes(&trial, c->base.model, s, err);
             double profit = st == CJM_OK ? trial.metrics.m[CJM_M_PROFIT].mean : 0;
             if (st == CJM_OK && profit > best_profit) {
                 best_profit = profit;
@@ -282,14 +301,14 @@ cjm_status cjm_compare_fixes(const char *path, const cjm_load_options *base, con
         if (!m->barriers[b].has_fix || m->barriers[b].fixed) continue;
         cjm_arm *a = &c->arms[c->arm_count++];
         st = arm_set_fixes(a, &m->barriers[b].name, 1, err);
-        if (st == CJM_OK) st = arm_run(a, path, base, NULL, s, err);
+        if (st == CJM_OK) st = arm_run_fixes(a, m, s, err);
         if (st == CJM_OK) arm_deltas(a, &c->base);
     }
     if (st == CJM_OK && c->arm_count == 0)
         st = cjm_error_set(err, CJM_ESCENARIO, "%s: the scenario has no barrier with a fix", path);
     if (st == CJM_OK) {
         qsort(c->arms, (size_t)c->arm_count, sizeof *c->arms, by_delta_profit);
-        st = greedy(c, path, base, s, err);
+        st = greedy(c, s, err);
     }
     if (st != CJM_OK) cjm_comparison_free(&c);
     *out = c;

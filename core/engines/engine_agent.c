@@ -1215,10 +1215,11 @@ static cjm_status run_certain(const cjm_model *m, cjm_result *r, cjm_error *err)
     agent_plan plan;
     cjm_status st = plan_make(&plan, m, r, cjm_result_customers(r, m), err);
     if (st != CJM_OK) return st;
-    const agent_plan **plans = malloc((size_t)r->runs * sizeof *plans);
+    int own = r->run_to - r->run_from;
+    const agent_plan **plans = malloc((size_t)(own > 0 ? own : 1) * sizeof *plans);
     if (!plans) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    for (int k = 0; plans && k < r->runs; k++) plans[k] = &plan;
-    if (st == CJM_OK) st = run_job(r, plans, 0, r->runs, err);
+    for (int k = 0; plans && k < own; k++) plans[k] = &plan;
+    if (st == CJM_OK && own > 0) st = run_job(r, plans, r->run_from, own, err);
     free(plans);
     plan_free(&plan);
     return st;
@@ -1266,8 +1267,8 @@ cjm_status cjm_engine_agent(const cjm_model *m, cjm_result *r, cjm_error *err)
 {
     if (m->uncertain_count == 0) return run_certain(m, r, err);
     cjm_status st = CJM_OK;
-    for (int first = 0; st == CJM_OK && first < r->runs; first += RUNS_PER_BATCH) {
-        int count = r->runs - first < RUNS_PER_BATCH ? r->runs - first : RUNS_PER_BATCH;
+    for (int first = r->run_from; st == CJM_OK && first < r->run_to; first += RUNS_PER_BATCH) {
+        int count = r->run_to - first < RUNS_PER_BATCH ? r->run_to - first : RUNS_PER_BATCH;
         st = run_batch(r, first, count, err);
     }
     return st;

@@ -684,7 +684,7 @@ static void *worker(void *arg)
     }
     int run;
     while (!atomic_load(&job->stop) && !cjm_cancel_requested(job->r->settings.cancel) &&
-           (run = atomic_fetch_add(&job->next_run, 1)) < job->r->runs) {
+           (run = atomic_fetch_add(&job->next_run, 1)) < job->r->run_to) {
         cjm_model *inst = NULL;
         cjm_status st = CJM_OK;
         if (job->m->uncertain_count > 0) st = cjm_result_instance(job->r, run, &inst, &err);
@@ -704,11 +704,12 @@ cjm_status cjm_engine_cohort(const cjm_model *m, cjm_result *r, cjm_error *err)
     memset(&job, 0, sizeof job);
     job.m = m;
     job.r = r;
-    atomic_init(&job.next_run, 0);
+    atomic_init(&job.next_run, r->run_from);
     atomic_init(&job.stop, 0);
     if (pthread_mutex_init(&job.lock, NULL) != 0)
         return cjm_error_set(err, CJM_ENOMEM, "cannot create a mutex");
-    int threads = r->settings.threads < r->runs ? r->settings.threads : r->runs;
+    int own = r->run_to - r->run_from;
+    int threads = r->settings.threads < own ? r->settings.threads : own;
     if (threads < 1) threads = 1;
     pthread_t *ids = malloc((size_t)threads * sizeof *ids);
     int started = 0;

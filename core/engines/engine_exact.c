@@ -381,7 +381,7 @@ cjm_status cjm_engine_exact(const cjm_model *m, cjm_result *r, cjm_error *err)
 {
     if (m->uncertain_count == 0) return exact_run(m, r, 0, err);
     cjm_status st = CJM_OK;
-    for (int run = 0; st == CJM_OK && run < r->runs; run++) {
+    for (int run = r->run_from; st == CJM_OK && run < r->run_to; run++) {
         cjm_model *inst;
         st = cjm_result_instance(r, run, &inst, err);
         if (st == CJM_OK) st = exact_run(inst, r, run, err);

@@ -154,6 +154,7 @@ cjm_status cjm_result_new(const cjm_model *m, const cjm_settings *s, int runs, c
     r->model = m;
     r->settings = *s;
     r->runs = runs;
+    r->run_from = 0, r->run_to = runs;
     r->stage_count = m->stage_count;
     r->horizon = s->horizon;
     r->line_count = list_lines(m, NULL);

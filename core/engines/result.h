@@ -182,6 +182,10 @@ struct cjm_result {
     cjm_settings settings;  /* as run: customers, horizon and threads resolved */
     bool exact;
     int runs, stage_count, horizon;
+    /* The runs this result computes, [run_from, run_to): all of them, or a
+     * shard's (settings.shard_index of shard_count; the other rows stay 0
+     * until cjm_merge fills them from the other shards' partial files). */
+    int run_from, run_to;
     cjm_row_layout row;
     int width;      /* of a row of totals (row.width) */
     double *totals; /* [runs][width] */
@@ -222,6 +226,11 @@ static inline double *cjm_result_row(const cjm_result *r, int run)
 {
     return r->totals + (size_t)run * (size_t)r->width;
 }
+
+/* cjm_run without the engines: the settings checked and resolved, the
+ * result allocated (rows 0), the uncertain inputs drawn. */
+cjm_status cjm_run_prepare(const cjm_model *m, const cjm_settings *in, cjm_result **out,
+                           cjm_error *err);
 
 /* The engines. */
 cjm_status cjm_engine_agent(const cjm_model *m, cjm_result *r, cjm_error *err);

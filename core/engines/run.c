@@ -31,7 +31,8 @@ static int cpu_count(void)
     return n > 0 ? (int)n : 1;
 }
 
-cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out, cjm_error *err)
+cjm_status cjm_run_prepare(const cjm_model *m, const cjm_settings *in, cjm_result **out,
+                           cjm_error *err)
 {
     *out = NULL;
     cjm_settings s = *in;
@@ -40,12 +41,20 @@ cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out,
     if (s.horizon <= 0) s.horizon = m->horizon;
     if (s.threads <= 0) s.threads = cpu_count();
     if (s.runs < 1) return cjm_error_set(err, CJM_EUSAGE, "runs must be at least 1");
+    if (s.shard_count < 0 ||
+        (s.shard_count > 0 && (s.shard_index < 0 || s.shard_index >= s.shard_count)))
+        return cjm_error_set(err, CJM_EUSAGE, "--shard %d/%d: expected I/N with 1 <= I <= N",
+                             s.shard_index + 1, s.shard_count);
     if (s.horizon > m->prob_horizon)
         return cjm_error_set(err, CJM_EUSAGE,
                              "horizon %d is beyond the %d steps tabulated for this model",
                              s.horizon, m->prob_horizon);
     /* Exact values need one run, unless there are uncertain inputs to draw. */
     if (s.engine == CJM_ENGINE_EXACT && m->uncertain_count == 0) s.runs = 1;
+    if (s.shard_count > s.runs)
+        return cjm_error_set(err, CJM_EUSAGE,
+                             "--shard .../%d: more shards than the %d run%s to share out",
+                             s.shard_count, s.runs, s.runs == 1 ? "" : "s");
     /* Sizes that would overflow the 64-bit counts, or need absurd memory. */
     double steps = (double)s.customers * s.runs * s.horizon, H = s.horizon + 1.0;
     double cells = (double)m->segment_count * (m->stage_count + m->edge_count + 1);
@@ -69,7 +78,26 @@ cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out,
     if (st != CJM_OK) return st;
     r->exact = s.engine == CJM_ENGINE_EXACT;
     r->customers_given = customers_given;
+    if (s.shard_count > 0) { /* contiguous runs: shard i has [R i / N, R (i + 1) / N) */
+        r->run_from = (int)((int64_t)s.runs * s.shard_index / s.shard_count);
+        r->run_to = (int)((int64_t)s.runs * (s.shard_index + 1) / s.shard_count);
+    }
     st = draw_inputs(m, r, err);
+    if (st != CJM_OK) {
+        cjm_result_free(&r);
+        return st;
+    }
+    *out = r;
+    return CJM_OK;
+}
+
+cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out, cjm_error *err)
+{
+    cjm_result *r = NULL;
+    *out = NULL;
+    cjm_status st = cjm_run_prepare(m, in, &r, err);
+    if (st != CJM_OK) return st;
+    const cjm_settings s = r->settings;
     if (st == CJM_OK)
         st = r->exact                        ? cjm_engine_exact(m, r, err)
              : s.engine == CJM_ENGINE_COHORT ? cjm_engine_cohort(m, r, err)

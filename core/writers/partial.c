@@ -1,0 +1,254 @@
+/* partial.c: a shard's partial result file, and the merge of the parts
+ * into the whole result (docs/scale.md).
+ *
+ * A part holds the rows of totals of its runs exactly: numbers are written
+ * with 17 significant digits, which read back to the same double, so the
+ * merged result is the one the whole run makes and every writer prints the
+ * same bytes from it. What a part must share with the others to be merged
+ * (the scenario's hash, the command line's arguments, the settings, the
+ * number of shards and the layout of a row) is written beside the rows and
+ * checked. */
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PARTIAL_FORMAT "cjm-partial"
+#define PARTIAL_VERSION 1
+
+struct cjm_partial {
+    char *name; /* the file, for messages */
+    json_t *doc;
+    int argc;
+    const char **args; /* into doc */
+    int index, count, runs, run_from, run_to, width, input_count;
+};
+
+static const char *const engine_names[] = {"agent", "exact", "cohort"};
+static const char *const sampling_names[] = {"random", "lhs"};
+
+static json_t *settings_json(const cjm_settings *s)
+{
+    return json_pack("{s:s, s:i, s:I, s:i, s:I, s:s}", "engine", engine_names[s->engine], "runs",
+                     s->runs, "customers", (json_int_t)s->customers, "horizon", s->horizon, "seed",
+                     (json_int_t)s->seed, "sampling", sampling_names[s->sampling]);
+}
+
+static json_t *rows_json(const double *v, int from, int to, int width)
+{
+    json_t *rows = json_array();
+    for (int run = from; run < to; run++) {
+        json_t *row = json_array();
+        for (int i = 0; i < width; i++) { /* JSON has no NaN: null */
+            double x = v[(size_t)run * width + i];
+            json_array_append_new(row, isfinite(x) ? json_real(x) : json_null());
+        }
+        json_array_append_new(rows, row);
+    }
+    return rows;
+}
+
+cjm_status cjm_report_partial(const cjm_result *r, const char *const *args, int argc, FILE *f,
+                              cjm_error *err)
+{
+    const cjm_model *m = r->model;
+    json_t *a = json_array();
+    for (int i = 0; i < argc; i++) json_array_append_new(a, json_string(args[i]));
+    int count = r->settings.shard_count > 0 ? r->settings.shard_count : 1;
+    json_t *doc = json_pack(
+        "{s:s, s:i, s:s, s:s, s:s, s:o, s:o, s:[i, i], s:i, s:i, s:i, s:i}", "format",
+        PARTIAL_FORMAT, "version", PARTIAL_VERSION, "cjm", cjm_version(), "command", "run",
+        "sha256", m->sha256, "args", a, "settings", settings_json(&r->settings), "shard",
+        r->settings.shard_count > 0 ? r->settings.shard_index : 0, count, "run_from", r->run_from,
+        "run_to", r->run_to, "width", r->width, "input_count", r->input_count);
+    if (!doc) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    json_object_set_new(doc, "totals", rows_json(r->totals, r->run_from, r->run_to, r->width));
+    if (r->input_count)
+        json_object_set_new(doc, "inputs",
+                            rows_json(r->inputs, r->run_from, r->run_to, r->input_count));
+    int rc = json_dumpf(doc, f, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(doc);
+    if (rc != 0 || fputc('\n', f) == EOF || ferror(f))
+        return cjm_error_set(err, CJM_EIO, "cannot write the partial result");
+    return CJM_OK;
+}
+
+void cjm_partial_free(cjm_partial **pp)
+{
+    if (!pp || !*pp) return;
+    cjm_partial *p = *pp;
+    json_decref(p->doc);
+    free(p->args);
+    free(p->name);
+    free(p);
+    *pp = NULL;
+}
+
+int cjm_partial_arg_count(const cjm_partial *p)
+{
+    return p->argc;
+}
+
+const char *cjm_partial_arg(const cjm_partial *p, int i)
+{
+    return i >= 0 && i < p->argc ? p->args[i] : NULL;
+}
+
+static cjm_status bad(const char *path, const char *what, cjm_error *err)
+{
+    return cjm_error_set(err, CJM_ESCENARIO, "%s: not a cjm partial result file (%s)", path, what);
+}
+
+static cjm_status read_args(cjm_partial *p, cjm_error *err)
+{
+    json_t *a = json_object_get(p->doc, "args");
+    if (!json_is_array(a)) return bad(p->name, "no \"args\"", err);
+    p->argc = (int)json_array_size(a);
+    p->args = calloc((size_t)p->argc + 1, sizeof *p->args);
+    if (!p->args) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int i = 0; i < p->argc; i++) {
+        p->args[i] = json_string_value(json_array_get(a, (size_t)i));
+        if (!p->args[i]) return bad(p->name, "an argument is not a string", err);
+    }
+    return CJM_OK;
+}
+
+cjm_status cjm_partial_read(const char *path, cjm_partial **out, cjm_error *err)
+{
+    *out = NULL;
+    cjm_partial *p = calloc(1, sizeof *p);
+    if (!p || !(p->name = strdup(path))) {
+        free(p);
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    }
+    json_error_t je;
+    p->doc = json_load_file(path, 0, &je);
+    cjm_status st = CJM_OK;
+    const char *format = NULL;
+    int version = 0;
+    if (!p->doc)
+        st = cjm_error_set(err, CJM_EIO, "%s:%d: cannot read the partial result: %s", path, je.line,
+                           je.text);
+    else if (json_unpack(p->doc, "{s:s, s:i, s:[i, i], s:i, s:i, s:i, s:i, s:{s:i}}", "format",
+                         &format, "version", &version, "shard", &p->index, &p->count, "run_from",
+                         &p->run_from, "run_to", &p->run_to, "width", &p->width, "input_count",
+                         &p->input_count, "settings", "runs", &p->runs) != 0 ||
+             strcmp(format, PARTIAL_FORMAT) != 0)
+        st = bad(path, "its header is missing or wrong", err);
+    else if (version != PARTIAL_VERSION)
+        st = cjm_error_set(err, CJM_ESCENARIO,
+                           "%s: a partial result of version %d; this cjm reads version %d", path,
+                           version, PARTIAL_VERSION);
+    if (st == CJM_OK) st = read_args(p, err);
+    if (st != CJM_OK) {
+        cjm_partial_free(&p);
+        return st;
+    }
+    *out = p;
+    return CJM_OK;
+}
+
+/* Does part p belong with the first part q and the merged result r? */
+static cjm_status check_part(const cjm_partial *p, const cjm_partial *q, const cjm_result *r,
+                             cjm_error *err)
+{
+    const char *sha = json_string_value(json_object_get(p->doc, "sha256"));
+    if (!sha || strcmp(sha, r->model->sha256) != 0)
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "%s: made from another version of the scenario %s (its sha256 "
+                             "differs): run every shard on the same file",
+                             p->name, r->model->file);
+    if (!json_equal(json_object_get(p->doc, "args"), json_object_get(q->doc, "args")))
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "%s: made by another command line than %s (the arguments differ)",
+                             p->name, q->name);
+    json_t *want = settings_json(&r->settings);
+    int same = json_equal(json_object_get(p->doc, "settings"), want);
+    json_decref(want);
+    if (!same)
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "%s: made with other settings than the merge's (engine, runs, "
+                             "customers, horizon, seed, sampling)",
+                             p->name);
+    if (p->count != q->count)
+        return cjm_error_set(err, CJM_ESCENARIO, "%s: shard %d of %d, but %s is one of %d", p->name,
+                             p->index + 1, p->count, q->name, q->count);
+    int from = (int)((int64_t)r->runs * p->index / p->count);
+    int to = (int)((int64_t)r->runs * (p->index + 1) / p->count);
+    if (p->index < 0 || p->index >= p->count || p->run_from != from || p->run_to != to ||
+        p->width != r->width || p->input_count != r->input_count)
+        return bad(p->name, "its shard's runs or row layout do not match the scenario", err);
+    return CJM_OK;
+}
+
+static cjm_status fill(const cjm_partial *p, const char *key, double *v, int width, cjm_error *err)
+{
+    json_t *rows = json_object_get(p->doc, key);
+    if (width == 0) return CJM_OK;
+    if (!json_is_array(rows) || (int)json_array_size(rows) != p->run_to - p->run_from)
+        return bad(p->name, "its rows are missing", err);
+    for (int k = 0; k < p->run_to - p->run_from; k++) {
+        json_t *row = json_array_get(rows, (size_t)k);
+        if (!json_is_array(row) || (int)json_array_size(row) != width)
+            return bad(p->name, "a row has the wrong length", err);
+        for (int i = 0; i < width; i++) {
+            json_t *x = json_array_get(row, (size_t)i);
+            if (!json_is_number(x) && !json_is_null(x))
+                return bad(p->name, "a total is not a number", err);
+            v[(size_t)(p->run_from + k) * width + i] =
+                json_is_null(x) ? CJM_NAN : json_number_value(x);
+        }
+    }
+    return CJM_OK;
+}
+
+cjm_status cjm_merge(const cjm_model *m, const cjm_settings *s, const cjm_partial *const *parts,
+                     int n, cjm_result **out, cjm_error *err)
+{
+    *out = NULL;
+    if (n < 1) return cjm_error_set(err, CJM_EUSAGE, "merge: no partial results given");
+    cjm_settings whole = *s;
+    whole.shard_index = whole.shard_count = 0;
+    cjm_result *r = NULL;
+    cjm_status st = cjm_run_prepare(m, &whole, &r, err);
+    int N = parts[0]->count;
+    const cjm_partial **seen = st == CJM_OK ? calloc((size_t)N + 1, sizeof *seen) : NULL;
+    if (st == CJM_OK && !seen) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int i = 0; st == CJM_OK && i < n; i++) {
+        const cjm_partial *p = parts[i];
+        st = check_part(p, parts[0], r, err);
+        if (st == CJM_OK && seen[p->index])
+            st = cjm_error_set(err, CJM_ESCENARIO, "%s and %s are both shard %d of %d",
+                               seen[p->index]->name, p->name, p->index + 1, N);
+        if (st == CJM_OK) seen[p->index] = p;
+        if (st == CJM_OK) st = fill(p, "totals", r->totals, r->width, err);
+        /* the inputs' draws are the merge's own (the same seed): check them */
+        double *inputs =
+            r->input_count ? malloc((size_t)r->runs * r->input_count * sizeof *inputs) : NULL;
+        if (st == CJM_OK && r->input_count && !inputs)
+            st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
+        if (st == CJM_OK) st = fill(p, "inputs", inputs, r->input_count, err);
+        for (int run = p->run_from; st == CJM_OK && inputs && run < p->run_to; run++)
+            if (memcmp(inputs + (size_t)run * r->input_count,
+                       r->inputs + (size_t)run * r->input_count,
+                       (size_t)r->input_count * sizeof *inputs) != 0)
+                st = cjm_error_set(err, CJM_ESCENARIO,
+                                   "%s: its draws of the uncertain inputs differ from this "
+                                   "machine's (another build of cjm?)",
+                                   p->name);
+        free(inputs);
+    }
+    for (int i = 0; st == CJM_OK && i < N; i++)
+        if (!seen[i])
+            st = cjm_error_set(err, CJM_ESCENARIO,
+                               "merge: shard %d of %d is missing (%d part%s given)", i + 1, N, n,
+                               n == 1 ? "" : "s");
+    free(seen);
+    if (st != CJM_OK) {
+        cjm_result_free(&r);
+        return st;
+    }
+    *out = r;
+    return CJM_OK;
+}
