@@ -672,7 +672,7 @@ cjm_status cjm_optimize(const char *path, const cjm_load_options *base, const cj
 double cjm_evpi(const double *nb, int D, int R, double *se)
 {
     int best = 0;
-    double best_mean = -INFINITY;
+    double best_mean = -HUGE_VAL;
     for (int d = 0; d < D; d++) {
         double m = 0;
         for (int r = 0; r < R; r++) m += nb[(size_t)d * R + r];
@@ -742,7 +742,7 @@ double cjm_evppi(const double *nb, int D, int R, const double *x, int stride, in
 {
     int p = terms(k), best = 0;
     if (k < 1 || p > VOI_MAX_TERMS || R < 2 * p) return CJM_NAN;
-    double mean_best = -INFINITY, mu[16], sd[16];
+    double mean_best = -HUGE_VAL, mu[16], sd[16];
     for (int d = 0; d < D; d++) {
         double m = 0;
         for (int r = 0; r < R; r++) m += nb[(size_t)d * R + r];
@@ -971,7 +971,8 @@ static cjm_status voi_partial(voi *v, const voi_input *in, int reps, uint64_t se
 static int by_evppi(const void *a, const void *b)
 {
     const cjm_decision_row *p = a, *q = b;
-    double x = isnan(p->v[4]) ? (double)-INFINITY : p->v[4], y = isnan(q->v[4]) ? (double)-INFINITY : q->v[4];
+    double x = isnan(p->v[4]) ? (double)-INFINITY : p->v[4],
+           y = isnan(q->v[4]) ? (double)-INFINITY : q->v[4];
     if (x != y) return (x < y) - (x > y);
     return strcmp(p->name, q->name);
 }
