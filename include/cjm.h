@@ -309,6 +309,15 @@ typedef struct cjm_sens_options {
     cjm_progress_fn progress;
     void *progress_ctx;
     cjm_design design; /* sobol: CJM_DESIGN_RANDOM (0, the default) or CJM_DESIGN_SOBOL */
+    /* tornado, morris, sobol: only shard shard_index (from 0) of shard_count
+     * of the evaluations, for cjm_report_partial_sensitivity (0: all) */
+    int shard_index, shard_count;
+    /* set by cjm_merge_sensitivity (leave them 0): every evaluation's value
+     * and refusal (NULL: none) and the settings they ran with */
+    const double *given_y;
+    const char *const *given_errors;
+    const cjm_settings *given_ran;
+    int given_count;
 } cjm_sens_options;
 
 CJM_API cjm_status cjm_sweep(const char *path, const cjm_load_options *base, const cjm_settings *s,
@@ -539,6 +548,24 @@ CJM_API const char *cjm_partial_arg(const cjm_partial *p, int i);
 CJM_API cjm_status cjm_merge(const cjm_model *m, const cjm_settings *s,
                              const cjm_partial *const *parts, int n, cjm_result **out,
                              cjm_error *err);
+
+/* The sensitivity analyses' entry points, for cjm_merge_sensitivity. */
+typedef cjm_status (*cjm_sensitivity_fn)(const char *path, const cjm_load_options *base,
+                                         const cjm_settings *s, const cjm_sens_options *o,
+                                         cjm_sensitivity **out, cjm_error *err);
+/* A shard of a tornado, Morris or Sobol analysis (o->shard_count > 0) as a
+ * partial result file: its evaluations' values. */
+CJM_API cjm_status cjm_report_partial_sensitivity(const cjm_sensitivity *x, const char *const *args,
+                                                  int argc, FILE *f, cjm_error *err);
+/* The command a part was made by: "run", "tornado", "morris" or "sobol". */
+CJM_API const char *cjm_partial_command(const cjm_partial *p);
+/* The whole analysis fn (cjm_tornado, cjm_morris, cjm_sobol) from every
+ * shard's part: the design made again, every evaluation's value taken from
+ * the parts; the same bytes as the analysis run whole. */
+CJM_API cjm_status cjm_merge_sensitivity(cjm_sensitivity_fn fn, const char *path,
+                                         const cjm_load_options *base, const cjm_settings *s,
+                                         const cjm_sens_options *o, const cjm_partial *const *parts,
+                                         int n, cjm_sensitivity **out, cjm_error *err);
 
 /* ---- Decisions (docs/decisions.md) ----
  *

@@ -45,7 +45,17 @@ struct cli {
     int extra_count;
     int argc; /* the arguments after the command */
     char **argv;
+    /* merge: the parts whose values an analysis takes instead of evaluating */
+    const cjm_partial *const *merge_parts;
+    int merge_count;
 };
+
+/* --shard I/N (I from 1) as index (from 0) and count; 0 or the exit status. */
+int cli_parse_shard(const char *text, int *index, int *count);
+
+/* The command line's arguments a part records (not -o, --shard, --format,
+ * --threads, --quiet) into out[c->argc]; returns how many. */
+int cli_recorded_args(const cli *c, const char **out);
 
 /* Parses the arguments args[0..n) as command `command`'s into c (which it
  * initialises with the defaults and the token); 0 or the exit status. */

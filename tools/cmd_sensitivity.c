@@ -142,23 +142,36 @@ static int run_analysis(cli *c, analysis_fn fn, sens_cli *s)
     int rc = cli_out_open(&out, 1, c->file);
     if (rc) return rc;
     progress_setup(c, s, &p);
-    cjm_status st = fn(c->file, &lo, &c->settings, &s->o, &x, &err);
+    cjm_status st = c->merge_parts ? cjm_merge_sensitivity(fn, c->file, &lo, &c->settings, &s->o,
+                                                           c->merge_parts, c->merge_count, &x, &err)
+                                   : fn(c->file, &lo, &c->settings, &s->o, &x, &err);
     progress_clear(s);
     if (st != CJM_OK) {
         cli_out_discard(&out);
         return cli_fail(&err);
     }
-    st = cjm_report_sensitivity(x, c->format, out.f, &err);
+    if (s->o.shard_count > 0) {
+        const char *args[2 * CLI_MAX + 8]; /* c->argc: at most the options parsed, twice */
+        int n = c->argc < (int)(sizeof args / sizeof *args) ? cli_recorded_args(c, args) : -1;
+        st = n >= 0 ? cjm_report_partial_sensitivity(x, args, n, out.f, &err) : CJM_EUSAGE;
+        if (n < 0) snprintf(err.msg, sizeof err.msg, "--shard: too many arguments"), err.code = st;
+    } else {
+        st = cjm_report_sensitivity(x, c->format, out.f, &err);
+    }
     rc = cli_out_close(&out, st == CJM_OK ? NULL : &err);
     cjm_sensitivity_free(&x);
     return rc;
 }
 
-/* Options every analysis shares: --param and --metric. */
+/* Options every analysis shares: --param, --metric and --shard. */
 static int common(cli *c, int sweep, sens_cli *s)
 {
     memset(s, 0, sizeof *s);
     s->o.metric = cli_extra(c, "--metric");
+    const char *shard = cli_extra(c, "--shard");
+    if (shard && !c->output)
+        return cli_usage_error("--shard: -o PART is required (the partial result file)");
+    if (shard && cli_parse_shard(shard, &s->o.shard_index, &s->o.shard_count)) return CJM_EUSAGE;
     return collect_params(c, sweep, s);
 }
 
@@ -230,11 +243,11 @@ static int cmd_sobol(cli *c)
 
 static const char *const sweep_options[] = {"--param", "--metric", "--precision", "--max-runs",
                                             NULL};
-static const char *const tornado_options[] = {"--param", "--metric", "--swing", NULL};
-static const char *const morris_options[] = {"--param",  "--metric", "--trajectories",
-                                             "--levels", "--runs",   NULL};
+static const char *const tornado_options[] = {"--param", "--metric", "--swing", "--shard", NULL};
+static const char *const morris_options[] = {
+    "--param", "--metric", "--trajectories", "--levels", "--runs", "--shard", NULL};
 static const char *const sobol_options[] = {"--param", "--metric", "--samples", "--bootstrap",
-                                            "--runs",  "--design", NULL};
+                                            "--runs",  "--design", "--shard",   NULL};
 static const char *const quiet_flag[] = {"--quiet", NULL};
 
 const cli_command cli_sensitivity_commands[] = {

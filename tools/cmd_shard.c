@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --shard I/N, I from 1. */
-static int parse_shard(const char *text, int *index, int *count)
+int cli_parse_shard(const char *text, int *index, int *count)
 {
     const char *slash = strchr(text, '/');
     long long i, n;
@@ -29,16 +28,17 @@ static int parse_shard(const char *text, int *index, int *count)
  * nothing). */
 static int skipped(const char *a, int *takes_value)
 {
-    static const char *const names[] = {"-o", "--output", "--shard", "--format", "--threads", NULL};
+    static const char *const names[] = {"-o",        "--output", "--shard", "--format",
+                                        "--threads", "--quiet",  NULL};
     for (const char *const *n = names; *n; n++) {
         size_t len = strlen(*n);
-        if (strcmp(a, *n) == 0) return *takes_value = 1;
+        if (strcmp(a, *n) == 0) return *takes_value = strcmp(a, "--quiet") != 0, 1;
         if (strncmp(a, *n, len) == 0 && a[len] == '=') return *takes_value = 0, 1;
     }
     return 0;
 }
 
-static int recorded_args(const cli *c, const char **out)
+int cli_recorded_args(const cli *c, const char **out)
 {
     int n = 0;
     for (int i = 0; i < c->argc; i++) {
@@ -54,7 +54,7 @@ static int recorded_args(const cli *c, const char **out)
 
 int cli_run_shard(cli *c)
 {
-    int index = 0, count = 0, rc = parse_shard(cli_extra(c, "--shard"), &index, &count);
+    int index = 0, count = 0, rc = cli_parse_shard(cli_extra(c, "--shard"), &index, &count);
     if (rc) return rc;
     if (cli_extra(c, "--runs-out") || cli_extra(c, "--precision"))
         return cli_usage_error("--shard: --runs-out and --precision go to the merge, not a shard");
@@ -80,7 +80,7 @@ int cli_run_shard(cli *c)
         cli_out_discard(&o);
         rc = cli_fail(&err);
     } else {
-        st = cjm_report_partial(r, args, recorded_args(c, args), o.f, &err);
+        st = cjm_report_partial(r, args, cli_recorded_args(c, args), o.f, &err);
         rc = cli_out_close(&o, st == CJM_OK ? NULL : &err);
     }
     free(args);
@@ -127,12 +127,23 @@ static int cmd_merge(cli *c)
         if (cjm_partial_read(i == 0 ? c->file : c->names[i - 1], &parts[i], &err) != CJM_OK)
             rc = cli_fail(&err);
     cli run;
+    memset(&run, 0, sizeof run);
     int argc = rc ? 0 : cjm_partial_arg_count(parts[0]);
     char **args = rc ? NULL : calloc((size_t)argc + 1, sizeof *args);
     for (int i = 0; args && i < argc; i++) args[i] = (char *)cjm_partial_arg(parts[0], i);
     if (!rc && !args) rc = cli_usage_error("out of memory");
-    if (!rc && (rc = cli_parse_command(&run, "run", argc, args, c->settings.cancel)))
+    const char *command = rc ? "run" : cjm_partial_command(parts[0]);
+    if (!rc && (rc = cli_parse_command(&run, command, argc, args, c->settings.cancel)))
         fprintf(stderr, "cjm: merge: %s: its command line does not parse\n", c->file);
+    if (!rc && strcmp(command, "run") != 0) { /* an analysis: it writes itself */
+        run.output = c->output, run.format = c->format;
+        run.merge_parts = (const cjm_partial *const *)parts, run.merge_count = n;
+        rc = run.cmd->run(&run);
+        for (int i = 0; i < run.set_count; i++) free((char *)run.sets[i].path);
+        free(args);
+        parts_free(parts, n);
+        return rc;
+    }
     cjm_model *m = NULL;
     cjm_result *r = NULL;
     cjm_load_options lo = rc ? (cjm_load_options){0} : cli_load_options(&run);

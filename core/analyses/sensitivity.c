@@ -254,7 +254,16 @@ typedef struct pool {
     int ran_at;
     cjm_progress_fn progress;
     void *progress_ctx;
-    long done;
+    long done, total;
+    /* shards (docs/scale.md): evaluate only points [from, to) and keep them
+     * in the analysis (keep) for its partial result; or take every point's
+     * value from the merged parts (given) instead of evaluating */
+    int shard_index, shard_count, from;
+    cjm_sensitivity *keep;
+    const double *given_y;
+    const char *const *given_errors;
+    const cjm_settings *given_ran;
+    int given_n;
 } pool;
 
 /* The overrides of evaluation i: the command line's, then the point's. */
@@ -334,7 +343,7 @@ static cjm_status eval_item(void *ctx, void *local, long i, cjm_error *err)
 {
     pool *p = ctx;
     (void)local;
-    return eval_one(p, (int)i, &p->ran_by[i], err);
+    return eval_one(p, p->from + (int)i, &p->ran_by[p->from + i], err);
 }
 
 /* After each evaluation (the parallel-for's lock held): the settings of the
@@ -343,10 +352,11 @@ static cjm_status eval_item(void *ctx, void *local, long i, cjm_error *err)
 static cjm_status eval_after(void *ctx, long i, cjm_status st, const cjm_error *err)
 {
     pool *p = ctx;
+    i += p->from;
     if (st == CJM_OK && (p->ran_at < 0 || i < p->ran_at)) p->ran = p->ran_by[i], p->ran_at = (int)i;
     if (st == CJM_ESCENARIO && p->errors && (p->errors[i] = strdup(err->msg))) st = CJM_OK;
     p->done++;
-    if (p->progress) p->progress(p->progress_ctx, p->done, p->n);
+    if (p->progress) p->progress(p->progress_ctx, p->done, p->total);
     return st;
 }
 
@@ -358,14 +368,69 @@ static int thread_count(const cjm_settings *s)
 /* Runs every evaluation: as many at once as there are threads, each then
  * single-threaded (the engines give the same numbers for any thread count).
  * The error reported is that of the first evaluation in order that failed. */
+static cjm_status pool_evaluate(pool *p, int items, cjm_error *err);
+
+/* The merged parts' values for every point, as if evaluated here. */
+static cjm_status pool_given(pool *p, cjm_error *err)
+{
+    if (p->given_n != p->n)
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "merge: the parts hold %d evaluations, the analysis makes %d (another "
+                             "design?)",
+                             p->given_n, p->n);
+    for (int i = 0; i < p->n; i++) {
+        p->y[i] = p->given_y[i];
+        const char *e = p->given_errors ? p->given_errors[i] : NULL;
+        if (e && !p->errors) return cjm_error_set(err, CJM_ESCENARIO, "%s", e);
+        if (e && !(p->errors[i] = strdup(e)))
+            return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    }
+    p->ran = *p->given_ran;
+    p->done = p->n;
+    return CJM_OK;
+}
+
+/* A shard's points and their values, kept for its partial result. */
+static cjm_status pool_keep(pool *p, int to, cjm_error *err)
+{
+    cjm_sensitivity *x = p->keep;
+    x->shard_index = p->shard_index, x->shard_count = p->shard_count;
+    x->shard_points = p->n, x->shard_from = p->from, x->shard_to = to;
+    x->shard_ran = p->ran;
+    x->shard_y = malloc((size_t)(to - p->from + 1) * sizeof *x->shard_y);
+    x->shard_errors = calloc((size_t)(to - p->from + 1), sizeof *x->shard_errors);
+    if (!x->shard_y || !x->shard_errors) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int i = p->from; i < to; i++) {
+        x->shard_y[i - p->from] = p->y[i];
+        if (p->errors && p->errors[i] && !(x->shard_errors[i - p->from] = strdup(p->errors[i])))
+            return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    }
+    return CJM_OK;
+}
+
 static cjm_status pool_run(pool *p, cjm_error *err)
 {
-    int workers = p->threads < p->n ? p->threads : p->n;
+    if (p->given_y) return pool_given(p, err);
+    int from = 0, to = p->n;
+    if (p->shard_count > 0) {
+        from = (int)((int64_t)p->n * p->shard_index / p->shard_count);
+        to = (int)((int64_t)p->n * (p->shard_index + 1) / p->shard_count);
+        if (!p->keep) return cjm_error_set(err, CJM_EUSAGE, "--shard: not for this analysis");
+    }
+    p->from = from;
+    cjm_status st = pool_evaluate(p, to - from, err);
+    if (st == CJM_OK && p->shard_count > 0) st = pool_keep(p, to, err);
+    return st;
+}
+
+static cjm_status pool_evaluate(pool *p, int items, cjm_error *err)
+{
+    int workers = p->threads < items ? p->threads : items;
     p->settings.threads = workers > 0 ? p->threads / workers : 1;
-    p->done = 0, p->ran_at = -1;
+    p->done = 0, p->ran_at = -1, p->total = items;
     p->ran_by = malloc((size_t)(p->n + 1) * sizeof *p->ran_by);
     if (!p->ran_by) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    cjm_parallel w = {.items = p->n,
+    cjm_parallel w = {.items = items,
                       .threads = workers,
                       .cancel = p->settings.cancel,
                       .ctx = p,
@@ -377,12 +442,16 @@ static cjm_status pool_run(pool *p, cjm_error *err)
     return st;
 }
 
-static pool pool_make(const cjm_model *model, const char *file, const cjm_load_options *base,
+static pool pool_make(cjm_sensitivity *x, const char *file, const cjm_load_options *base,
                       const cjm_settings *s, const cjm_sens_options *o)
 {
     pool p;
     memset(&p, 0, sizeof p);
-    p.model = model;
+    p.model = x ? x->model : NULL;
+    p.keep = x;
+    p.shard_index = o->shard_index, p.shard_count = o->shard_count;
+    p.given_y = o->given_y, p.given_errors = o->given_errors, p.given_ran = o->given_ran;
+    p.given_n = o->given_count;
     p.file = file;
     p.base = base;
     p.settings = *s;
@@ -415,6 +484,10 @@ void cjm_sensitivity_free(cjm_sensitivity **xp)
     free(x->metrics);
     free(x->errors);
     free(x->points);
+    for (int i = 0; x->shard_errors && i < x->shard_to - x->shard_from; i++)
+        free(x->shard_errors[i]);
+    free(x->shard_errors);
+    free(x->shard_y);
     cjm_model_free(&x->model);
     free(x);
     *xp = NULL;
@@ -575,6 +648,10 @@ static cjm_status sweep_run(cjm_sensitivity *x, pool *p, const cjm_sens_options 
 cjm_status cjm_sweep(const char *path, const cjm_load_options *base, const cjm_settings *s,
                      const cjm_sens_options *o, cjm_sensitivity **out, cjm_error *err)
 {
+    if (o->shard_count > 0 || o->given_y)
+        return *out = NULL, cjm_error_set(err, CJM_EUSAGE,
+                                          "sweep: --shard is not available for sweep yet (run "
+                                          "its points as separate sweeps)");
     sens_input *in = NULL;
     cjm_sensitivity *x = NULL;
     int metric = -1; /* the metric the table shows; -1: all of them */
@@ -585,7 +662,7 @@ cjm_status cjm_sweep(const char *path, const cjm_load_options *base, const cjm_s
     if (st == CJM_OK) st = sweep_grid(x, o, in, err);
     double *y = st == CJM_OK ? malloc((size_t)x->point_count * sizeof *y) : NULL;
     if (st == CJM_OK && !y) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    pool p = pool_make(x ? x->model : NULL, path, base, s, o);
+    pool p = pool_make(x, path, base, s, o);
     if (st == CJM_OK) {
         x->precision = o->precision;
         p.inputs = in, p.k = o->param_count, p.n = x->point_count;
@@ -724,7 +801,7 @@ cjm_status cjm_tornado(const char *path, const cjm_load_options *base, const cjm
     if (st == CJM_OK) st = analysis_new(CJM_SENS_TORNADO, path, base, s, &x, err);
     if (st == CJM_OK) st = tornado_inputs(x->model, o, &in, &k, err);
     if (st == CJM_OK) st = rows_new(x, k, in, err);
-    pool p = pool_make(x ? x->model : NULL, path, base, s, o);
+    pool p = pool_make(x, path, base, s, o);
     p.metric = metric;
     if (st == CJM_OK) {
         x->metric = metric;
@@ -963,7 +1040,7 @@ cjm_status cjm_morris(const char *path, const cjm_load_options *base, const cjm_
     if (st == CJM_OK) st = morris_design_make(&d, &opt, in, s->seed, err);
     double *y = st == CJM_OK ? malloc((size_t)d.n * sizeof *y) : NULL;
     if (st == CJM_OK && !y) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    pool p = pool_make(x ? x->model : NULL, path, base, s, o);
+    pool p = pool_make(x, path, base, s, o);
     p.inputs = in, p.k = d.k + d.pins, p.n = d.n, p.x = d.x, p.metric = x ? x->metric : 0, p.y = y;
     if (st == CJM_OK) st = pool_run(&p, err);
     if (st == CJM_OK) {
@@ -1190,7 +1267,7 @@ cjm_status cjm_sobol(const char *path, const cjm_load_options *base, const cjm_s
     if (st == CJM_OK) st = sobol_design(n, k, pins, in, s->seed, o->design, &pts, err);
     if (st == CJM_OK && !(y = malloc((size_t)n * (k + 2) * sizeof *y)))
         st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    pool p = pool_make(x ? x->model : NULL, path, base, s, o);
+    pool p = pool_make(x, path, base, s, o);
     p.inputs = in, p.k = k + pins, p.n = n * (k + 2), p.x = pts, p.y = y;
     p.metric = x ? x->metric : 0;
     if (st == CJM_OK) st = pool_run(&p, err);

@@ -53,6 +53,14 @@ struct cjm_sensitivity {
     double *points;       /* [point_count][param_count] */
     cjm_metrics *metrics; /* [point_count] */
     char **errors;        /* [point_count]: why the scenario refused a point, or NULL */
+    /* A shard's evaluations (cjm_sens_options.shard_count > 0): points
+     * [shard_from, shard_to) of shard_points, their metric's values and
+     * refusals (NULL), as the first of them ran; the rows above are then
+     * not the analysis's (docs/scale.md). */
+    int shard_index, shard_count, shard_points, shard_from, shard_to;
+    cjm_settings shard_ran;
+    double *shard_y;
+    char **shard_errors;
 };
 
 /* Morris's step on a p-level grid of [0, 1]: p / (2 (p - 1)). */

@@ -9,6 +9,7 @@
  * number of shards and the layout of a row) is written beside the rows and
  * checked. */
 #include "report.h"
+#include "sensitivity.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -20,9 +21,12 @@
 struct cjm_partial {
     char *name; /* the file, for messages */
     json_t *doc;
+    const char *command; /* into doc */
     int argc;
     const char **args; /* into doc */
-    int index, count, runs, run_from, run_to, width, input_count;
+    int index, count;
+    int runs, run_from, run_to, width, input_count; /* run */
+    int points, point_from, point_to;               /* tornado, morris, sobol */
 };
 
 static const char *const engine_names[] = {"agent", "exact", "cohort"};
@@ -85,6 +89,11 @@ void cjm_partial_free(cjm_partial **pp)
     *pp = NULL;
 }
 
+const char *cjm_partial_command(const cjm_partial *p)
+{
+    return p->command;
+}
+
 int cjm_partial_arg_count(const cjm_partial *p)
 {
     return p->argc;
@@ -130,12 +139,19 @@ cjm_status cjm_partial_read(const char *path, cjm_partial **out, cjm_error *err)
     if (!p->doc)
         st = cjm_error_set(err, CJM_EIO, "%s:%d: cannot read the partial result: %s", path, je.line,
                            je.text);
-    else if (json_unpack(p->doc, "{s:s, s:i, s:[i, i], s:i, s:i, s:i, s:i, s:{s:i}}", "format",
-                         &format, "version", &version, "shard", &p->index, &p->count, "run_from",
-                         &p->run_from, "run_to", &p->run_to, "width", &p->width, "input_count",
-                         &p->input_count, "settings", "runs", &p->runs) != 0 ||
+    else if (json_unpack(p->doc, "{s:s, s:i, s:s, s:[i, i]}", "format", &format, "version",
+                         &version, "command", &p->command, "shard", &p->index, &p->count) != 0 ||
              strcmp(format, PARTIAL_FORMAT) != 0)
         st = bad(path, "its header is missing or wrong", err);
+    else if (strcmp(p->command, "run") == 0 &&
+             json_unpack(p->doc, "{s:i, s:i, s:i, s:i, s:{s:i}}", "run_from", &p->run_from,
+                         "run_to", &p->run_to, "width", &p->width, "input_count", &p->input_count,
+                         "settings", "runs", &p->runs) != 0)
+        st = bad(path, "its runs are not described", err);
+    else if (strcmp(p->command, "run") != 0 &&
+             json_unpack(p->doc, "{s:i, s:i, s:i}", "points", &p->points, "point_from",
+                         &p->point_from, "point_to", &p->point_to) != 0)
+        st = bad(path, "its points are not described", err);
     else if (version != PARTIAL_VERSION)
         st = cjm_error_set(err, CJM_ESCENARIO,
                            "%s: a partial result of version %d; this cjm reads version %d", path,
@@ -208,6 +224,10 @@ cjm_status cjm_merge(const cjm_model *m, const cjm_settings *s, const cjm_partia
 {
     *out = NULL;
     if (n < 1) return cjm_error_set(err, CJM_EUSAGE, "merge: no partial results given");
+    for (int i = 0; i < n; i++)
+        if (strcmp(parts[i]->command, "run") != 0)
+            return cjm_error_set(err, CJM_ESCENARIO, "%s: a part of `cjm %s`, not of `cjm run`",
+                                 parts[i]->name, parts[i]->command);
     cjm_settings whole = *s;
     whole.shard_index = whole.shard_count = 0;
     cjm_result *r = NULL;
@@ -251,4 +271,146 @@ cjm_status cjm_merge(const cjm_model *m, const cjm_settings *s, const cjm_partia
     }
     *out = r;
     return CJM_OK;
+}
+
+/* ---- tornado, morris, sobol ---- */
+
+cjm_status cjm_report_partial_sensitivity(const cjm_sensitivity *x, const char *const *args,
+                                          int argc, FILE *f, cjm_error *err)
+{
+    static const char *const kinds[] = {"sweep", "tornado", "morris", "sobol"};
+    if (x->shard_count < 1 || !x->shard_y)
+        return cjm_error_set(err, CJM_EUSAGE, "a partial result needs a shard's analysis");
+    json_t *a = json_array(), *y = json_array(), *e = json_array();
+    for (int i = 0; i < argc; i++) json_array_append_new(a, json_string(args[i]));
+    for (int i = 0; i < x->shard_to - x->shard_from; i++) {
+        double v = x->shard_y[i];
+        json_array_append_new(y, isfinite(v) ? json_real(v) : json_null());
+        json_array_append_new(e,
+                              x->shard_errors[i] ? json_string(x->shard_errors[i]) : json_null());
+    }
+    json_t *doc = json_pack(
+        "{s:s, s:i, s:s, s:s, s:s, s:o, s:o, s:[i, i], s:i, s:i, s:i, s:o, s:o}", "format",
+        PARTIAL_FORMAT, "version", PARTIAL_VERSION, "cjm", cjm_version(), "command", kinds[x->kind],
+        "sha256", x->model->sha256, "args", a, "settings", settings_json(&x->shard_ran), "shard",
+        x->shard_index, x->shard_count, "points", x->shard_points, "point_from", x->shard_from,
+        "point_to", x->shard_to, "y", y, "errors", e);
+    if (!doc) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    int rc = json_dumpf(doc, f, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(doc);
+    if (rc != 0 || fputc('\n', f) == EOF || ferror(f))
+        return cjm_error_set(err, CJM_EIO, "cannot write the partial result");
+    return CJM_OK;
+}
+
+/* The settings a part's evaluations ran with, back from JSON. */
+static cjm_status part_settings(const cjm_partial *p, cjm_settings *s, cjm_error *err)
+{
+    const char *engine, *sampling;
+    json_int_t customers, seed;
+    if (json_unpack(json_object_get(p->doc, "settings"), "{s:s, s:i, s:I, s:i, s:I, s:s}", "engine",
+                    &engine, "runs", &s->runs, "customers", &customers, "horizon", &s->horizon,
+                    "seed", &seed, "sampling", &sampling) != 0)
+        return bad(p->name, "its settings are missing", err);
+    s->customers = customers, s->seed = (uint64_t)seed;
+    s->engine = strcmp(engine, "exact") == 0    ? CJM_ENGINE_EXACT
+                : strcmp(engine, "cohort") == 0 ? CJM_ENGINE_COHORT
+                                                : CJM_ENGINE_AGENT;
+    s->sampling = strcmp(sampling, "lhs") == 0 ? CJM_SAMPLING_LHS : CJM_SAMPLING_RANDOM;
+    return CJM_OK;
+}
+
+/* Does part p belong with the first part q of an analysis's shards? */
+static cjm_status check_analysis_part(const cjm_partial *p, const cjm_partial *q, cjm_error *err)
+{
+    const char *sha = json_string_value(json_object_get(p->doc, "sha256"));
+    const char *sha0 = json_string_value(json_object_get(q->doc, "sha256"));
+    if (strcmp(p->command, q->command) != 0)
+        return cjm_error_set(err, CJM_ESCENARIO, "%s: a part of `cjm %s`, %s one of `cjm %s`",
+                             p->name, p->command, q->name, q->command);
+    if (!sha || !sha0 || strcmp(sha, sha0) != 0)
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "%s: made from another version of the scenario than %s", p->name,
+                             q->name);
+    if (!json_equal(json_object_get(p->doc, "args"), json_object_get(q->doc, "args")))
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "%s: made by another command line than %s (the arguments differ)",
+                             p->name, q->name);
+    if (p->count != q->count || p->points != q->points)
+        return cjm_error_set(err, CJM_ESCENARIO, "%s: shard %d of %d, but %s is one of %d", p->name,
+                             p->index + 1, p->count, q->name, q->count);
+    int from = (int)((int64_t)p->points * p->index / p->count);
+    int to = (int)((int64_t)p->points * (p->index + 1) / p->count);
+    if (p->index < 0 || p->index >= p->count || p->point_from != from || p->point_to != to ||
+        (int)json_array_size(json_object_get(p->doc, "y")) != to - from ||
+        (int)json_array_size(json_object_get(p->doc, "errors")) != to - from)
+        return bad(p->name, "its shard's points do not match", err);
+    return CJM_OK;
+}
+
+/* Every point's value and refusal from the parts; each shard once. */
+static cjm_status gather(const cjm_partial *const *parts, int n, double *y, const char **errors,
+                         cjm_error *err)
+{
+    const cjm_partial *q = parts[0];
+    const cjm_partial **seen = calloc((size_t)q->count + 1, sizeof *seen);
+    cjm_status st = seen ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int i = 0; st == CJM_OK && i < n; i++) {
+        const cjm_partial *p = parts[i];
+        st = check_analysis_part(p, q, err);
+        if (st == CJM_OK && seen[p->index])
+            st = cjm_error_set(err, CJM_ESCENARIO, "%s and %s are both shard %d of %d",
+                               seen[p->index]->name, p->name, p->index + 1, q->count);
+        if (st != CJM_OK) break;
+        seen[p->index] = p;
+        json_t *py = json_object_get(p->doc, "y"), *pe = json_object_get(p->doc, "errors");
+        for (int k = 0; k < p->point_to - p->point_from; k++) {
+            json_t *v = json_array_get(py, (size_t)k);
+            y[p->point_from + k] = json_is_number(v) ? json_number_value(v) : CJM_NAN;
+            errors[p->point_from + k] = json_string_value(json_array_get(pe, (size_t)k));
+        }
+    }
+    for (int i = 0; st == CJM_OK && i < q->count; i++)
+        if (!seen[i])
+            st = cjm_error_set(err, CJM_ESCENARIO,
+                               "merge: shard %d of %d is missing (%d part%s given)", i + 1,
+                               q->count, n, n == 1 ? "" : "s");
+    free(seen);
+    return st;
+}
+
+cjm_status cjm_merge_sensitivity(cjm_sensitivity_fn fn, const char *path,
+                                 const cjm_load_options *base, const cjm_settings *s,
+                                 const cjm_sens_options *o, const cjm_partial *const *parts, int n,
+                                 cjm_sensitivity **out, cjm_error *err)
+{
+    *out = NULL;
+    if (n < 1) return cjm_error_set(err, CJM_EUSAGE, "merge: no partial results given");
+    int points = parts[0]->points;
+    double *y = malloc((size_t)(points + 1) * sizeof *y);
+    const char **errors = calloc((size_t)points + 1, sizeof *errors);
+    cjm_settings ran = *s;
+    cjm_status st = y && errors ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    if (st == CJM_OK) st = gather(parts, n, y, errors, err);
+    for (int i = 0; st == CJM_OK && i < n; i++) /* as the first evaluation in order ran */
+        if (parts[i]->point_from == 0) st = part_settings(parts[i], &ran, err);
+    ran.cancel = NULL;
+    cjm_sens_options whole = *o;
+    whole.shard_index = whole.shard_count = 0;
+    whole.given_y = y, whole.given_errors = errors, whole.given_ran = &ran;
+    whole.given_count = points;
+    cjm_settings plain = *s;
+    plain.shard_index = plain.shard_count = 0;
+    if (st == CJM_OK) st = fn(path, base, &plain, &whole, out, err);
+    const char *sha = json_string_value(json_object_get(parts[0]->doc, "sha256"));
+    if (st == CJM_OK && (!sha || strcmp(sha, (*out)->model->sha256) != 0)) {
+        st = cjm_error_set(err, CJM_ESCENARIO,
+                           "%s: made from another version of the scenario %s (its sha256 "
+                           "differs): run every shard on the same file",
+                           parts[0]->name, path);
+        cjm_sensitivity_free(out);
+    }
+    free(y);
+    free(errors);
+    return st;
 }
