@@ -395,7 +395,9 @@ CJM_API int cjm_metric_find(const char *name);
  * "loyalty_class_customers", "loyalty_class_revenue",
  * "loyalty_class_gross_margin", "loyalty_class_ltv",
  * "loyalty_class_ltv_margin", "loyalty_class_retained",
- * "loyalty_class_purchases". */
+ * "loyalty_class_purchases"; "transitions" (the customers who took each
+ * transition over the horizon, by edge in the model's order: the item's
+ * name is the edge's scenario path, "transitions.aware.consider"). */
 CJM_API int cjm_series_count(void);
 CJM_API const char *cjm_series_name(int series);
 
