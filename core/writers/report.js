@@ -2,27 +2,29 @@
  * after Apache ECharts). They are drawn from the JSON block #cjm-data; every
  * number is also in the table beside its chart. When every chart has drawn,
  * the page sets body[data-rendered] to "yes" ("error" if anything failed);
- * errors, and anything written to console.error, are also shown in #errors
- * and counted in body[data-errors], so that a headless browser's DOM shows
- * them (tests/report/run.sh). */
+ * errors, refused requests and anything written to console.error (caught
+ * by the script in the page's head, report_html.c) are also shown in
+ * #errors and counted in body[data-errors], so that a headless browser's
+ * DOM shows them (tests/report/run.sh). */
 (function () {
   'use strict';
-  var body = document.body, errors = [];
-  function record(message) {
-    errors.push(String(message));
+  /* window.cjmErrors: what the head's script caught before the page was
+   * read (uncaught errors, failed loads, requests the policy refused,
+   * console.error); from now on each one is shown as it comes. */
+  var body = document.body, errors = window.cjmErrors;
+  function show() {
+    if (!errors.length) return;
     var pre = document.getElementById('errors');
     pre.hidden = false;
     pre.textContent = errors.join('\n');
     body.dataset.errors = String(errors.length);
     body.dataset.rendered = 'error';
   }
-  var consoleError = console.error;
-  console.error = function () {
-    record(Array.prototype.join.call(arguments, ' '));
-    consoleError.apply(console, arguments);
-  };
-  window.addEventListener('error', function (e) { record(e.message || String(e)); });
-  window.addEventListener('unhandledrejection', function (e) { record(e.reason); });
+  function record(message) {
+    errors.push(String(message));
+  }
+  window.cjmShow = show;
+  show();
 
   var data = JSON.parse(document.getElementById('cjm-data').textContent);
   var step = data.step;
@@ -218,6 +220,7 @@
     body.dataset.charts = String(charts.length);
   } catch (e) {
     record(e && e.stack ? e.stack : e);
+    show();
   }
   window.addEventListener('resize', function () { charts.forEach(function (c) { c.resize(); }); });
 })();

@@ -536,6 +536,28 @@ static json_t *loyalty_section(FILE *f, const cjm_result *r, const cjm_metrics *
 
 /* ---- the page ---- */
 
+/* First thing on the page, so that nothing escapes it: uncaught errors and
+ * failed loads (capture: a resource's error does not bubble), requests the
+ * policy refused, console.error; report.js shows them (window.cjmShow). */
+static const char error_catcher[] =
+    "window.cjmErrors = [];\n"
+    "(function () {\n"
+    "  function add(m) { window.cjmErrors.push(String(m)); if (window.cjmShow) window.cjmShow(); "
+    "}\n"
+    "  window.addEventListener('error', function (e) {\n"
+    "    add(e.message || ('could not load ' + (e.target && (e.target.src || e.target.href))));\n"
+    "  }, true);\n"
+    "  window.addEventListener('unhandledrejection', function (e) { add(e.reason); });\n"
+    "  document.addEventListener('securitypolicyviolation', function (e) {\n"
+    "    add('refused by the page\\'s policy: ' + e.violatedDirective + ' ' + e.blockedURI);\n"
+    "  });\n"
+    "  var error = console.error;\n"
+    "  console.error = function () {\n"
+    "    add(Array.prototype.join.call(arguments, ' '));\n"
+    "    error.apply(console, arguments);\n"
+    "  };\n"
+    "})();\n";
+
 static void write_block(FILE *f, const char *bytes, size_t len)
 {
     fwrite(bytes, 1, len, f);
@@ -555,7 +577,9 @@ cjm_status cjm_report_html(const cjm_html_report *rep, FILE *f, cjm_error *err)
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
           f);
     text(f, m->name);
-    fputs(" - cjm report</title>\n<style>\n", f);
+    fputs(" - cjm report</title>\n<script>\n", f);
+    fputs(error_catcher, f);
+    fputs("</script>\n<style>\n", f);
     write_block(f, cjm_report_css, cjm_report_css_len);
     fputs("</style>\n</head>\n<body>\n<pre id=\"errors\" hidden></pre>\n", f);
     settings_section(f, rep);
