@@ -52,12 +52,35 @@
     option.animation = false;
     c.setOption(option);
     charts.push(c);
+    return c;
   }
 
   /* The journey: a Sankey needs a graph without cycles, so a transition back
    * to a stage already on the path from the first stage (found depth first)
    * goes into a copy of that stage, "↩ name". */
   function journey(j) {
+    /* the exits into final stages, shown or not (a box above the chart) */
+    var exits = 0, all = 0;
+    j.links.forEach(function (l) {
+      if (!(l.value > 0)) return;
+      all += l.value;
+      if (j.final[l.target]) exits += l.value;
+    });
+    var el = document.getElementById('chart-journey');
+    var label = document.createElement('label');
+    var box = document.createElement('input');
+    box.type = 'checkbox';
+    box.id = 'journey-exits';
+    box.checked = !(exits > 0.5 * all);
+    label.appendChild(box);
+    label.appendChild(document.createTextNode(' show the exits into final stages'));
+    label.className = 'toggle';
+    el.parentNode.parentNode.insertBefore(label, el.parentNode); /* above the chart */
+    var c = chart('journey', sankey(j, box.checked));
+    box.addEventListener('change', function () { c.setOption(sankey(j, box.checked), true); });
+  }
+
+  function sankey(j, withExits) {
     var n = j.nodes.length, out = [], state = [], back = {};
     for (var i = 0; i < n; i++) { out.push([]); state.push(0); }
     j.links.forEach(function (l, k) { out[l.source].push(k); });
@@ -74,7 +97,7 @@
     var nodes = j.nodes.map(function (name) { return { name: name }; }), copies = {};
     var links = [];
     j.links.forEach(function (l, k) {
-      if (!(l.value > 0)) return;
+      if (!(l.value > 0) || (!withExits && j.final[l.target])) return;
       var target = j.nodes[l.target];
       if (back[k]) {
         target = '\u21a9 ' + target;
@@ -82,14 +105,18 @@
       }
       links.push({ source: j.nodes[l.source], target: target, value: l.value });
     });
-    chart('journey', {
+    var used = {};
+    links.forEach(function (l) { used[l.source] = used[l.target] = true; });
+    return {
+      animation: false,
       tooltip: { trigger: 'item', valueFormatter: function (v) { return count.format(v); } },
       series: [{
-        type: 'sankey', data: nodes, links: links, nodeAlign: 'left', layoutIterations: 64,
+        type: 'sankey', data: nodes.filter(function (n) { return used[n.name]; }), links: links,
+        nodeAlign: 'left', layoutIterations: 64, nodeGap: 12, left: 10, right: 110,
         emphasis: { focus: 'adjacency' }, lineStyle: { color: 'gradient', curveness: 0.5 },
         label: { fontSize: 12 }
       }]
-    });
+    };
   }
 
   function funnel(f) {

@@ -205,12 +205,17 @@ static json_t *journey_section(FILE *f, const cjm_result *r, const cjm_metrics *
     section_open(f, "journey", "The journey",
                  "Expected number of customers who took each transition over the horizon "
                  "(a customer who takes one twice counts twice). Transitions back to a stage "
-                 "already passed are drawn into a copy of that stage marked with an arrow.");
+                 "already passed are drawn into a copy of that stage marked with an arrow. "
+                 "When the exits into final stages carry most of the customers, they are "
+                 "left out of the drawing at first (the box above the chart shows them); the "
+                 "table always has them.");
     th_row(f, 5, "from", "to", "customers", "95% low", "95% high");
     fputs("<tbody>\n", f);
-    json_t *nodes = json_array(), *links = json_array();
-    for (int s = 0; s < m->stage_count; s++)
+    json_t *nodes = json_array(), *links = json_array(), *final = json_array();
+    for (int s = 0; s < m->stage_count; s++) {
         json_array_append_new(nodes, json_string(m->stages[s].name));
+        json_array_append_new(final, json_boolean(m->stages[s].final));
+    }
     for (int e = 0; e < mt->edge_count; e++) {
         const cjm_edge *ed = &m->edges[e];
         char at[64];
@@ -224,7 +229,7 @@ static json_t *journey_section(FILE *f, const cjm_result *r, const cjm_metrics *
                                                ed->to, "value", num(mt->moves[e].mean)));
     }
     section_close(f);
-    return json_pack("{s:o, s:o}", "nodes", nodes, "links", links);
+    return json_pack("{s:o, s:o, s:o}", "nodes", nodes, "final", final, "links", links);
 }
 
 static json_t *funnel_section(FILE *f, const cjm_result *r, const cjm_metrics *mt)
@@ -289,10 +294,11 @@ static json_t *cashflow_section(FILE *f, const cjm_result *r, const cjm_metrics 
                  r->model->step_name);
     section_open(f, "cashflow", "Cash flow and cumulative profit", note);
     fputs("<caption>payback ", f);
-    if (mt->payback >= 0)
-        fprintf(f, "at %s <span data-json=\"run:cashflow.payback.step\">%d</span>",
-                r->model->step_name, mt->payback);
-    else
+    if (mt->payback >= 0) {
+        fputs("at ", f);
+        text(f, r->model->step_name);
+        fprintf(f, " <span data-json=\"run:cashflow.payback.step\">%d</span>", mt->payback);
+    } else
         fputs("<span data-json=\"run:cashflow.payback.step\">-</span>", f);
     char share[32];
     cjm_format_value(share, sizeof share, mt->share_paid_back, CJM_UNIT_SHARE);
