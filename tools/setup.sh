@@ -14,6 +14,7 @@ command -v dot >/dev/null 2>&1 || need+=(graphviz)
 /usr/bin/python3 -c 'import cffi' >/dev/null 2>&1 || need+=(python3-cffi)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v cc >/dev/null 2>&1 || need+=(build-essential)
+
 # cjm_install PACKAGE...: installs Debian packages (as root, or with sudo).
 cjm_install() {
   echo "setup: installing $*" >&2
