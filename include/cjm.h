@@ -249,13 +249,14 @@ CJM_API cjm_status cjm_model_graph(const cjm_model *m, cjm_format fmt, FILE *f, 
  * (customers on every transition), the funnel, retention with its interval,
  * the cash flow and cumulative profit with the payback step, profit across
  * runs, the variants against the baseline and the fixes ranked (when given),
- * the loyalty program (when the scenario has one). The same inputs give the
- * same bytes. */
+ * the loyalty program (when the scenario has one), a tornado (when given).
+ * The same inputs give the same bytes. */
 typedef struct cjm_html_report {
     const cjm_result *result;       /* the run (with variants: their comparison's baseline) */
     const cjm_comparison *variants; /* cjm_compare_variants, or NULL */
     const cjm_comparison *fixes;    /* cjm_compare_fixes, or NULL */
     const cjm_load_options *load;   /* its --set and --fix are listed at the top; NULL: none */
+    const struct cjm_sensitivity *tornado; /* cjm_tornado, or NULL */
 } cjm_html_report;
 
 CJM_API cjm_status cjm_report_html(const cjm_html_report *rep, FILE *f, cjm_error *err);

@@ -40,7 +40,7 @@ static char *page(const cjm_model *m, int threads, cjm_engine_kind engine, size_
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     assert_non_null(f);
-    cjm_html_report rep = {r, NULL, NULL, NULL};
+    cjm_html_report rep = {.result = r};
     assert_int_equal(cjm_report_html(&rep, f, &err), CJM_OK);
     assert_int_equal(fclose(f), 0);
     cjm_result_free(&r);

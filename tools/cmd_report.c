@@ -7,7 +7,8 @@
 #include <string.h>
 
 const char cli_report_help[] =
-    "usage: cjm report FILE [VARIANT...] -o REPORT.html [--fixes] [run options]\n"
+    "usage: cjm report FILE [VARIANT...] -o REPORT.html [--fixes] [--tornado]\n"
+    "                  [--metric M] [run options]\n"
     "\n"
     "Writes one self-contained HTML page (no network request of any kind: the\n"
     "charting library, Apache ECharts, is inlined) with the scenario, its file's\n"
@@ -21,15 +22,19 @@ const char cli_report_help[] =
     "    (common random numbers, as cjm compare);\n"
     "  - with --fixes: every fix alone, ranked, and the best set, with ROI (as\n"
     "    cjm fixes; it runs the scenario once per fix);\n"
-    "  - with a loyalty program: members, tiers and points.\n"
+    "  - with a loyalty program: members, tiers and points;\n"
+    "  - with --tornado: each input moved down and up by 20%, ranked by its\n"
+    "    effect on profit (--metric M for another metric; as cjm tornado: two\n"
+    "    runs of the scenario per input).\n"
     "The same inputs give the same bytes (no timestamps).\n"
     "\n"
-    "options: -o FILE (required), --fixes, and those of run: --engine, --runs,\n"
-    "--customers, --horizon, --seed, --threads, --set PATH=VALUE, --fix BARRIER,\n"
-    "--variant NAME (the baseline), --sampling, --lua-memory (cjm --help).\n"
+    "options: -o FILE (required), --fixes, --tornado, --metric M (the tornado's;\n"
+    "default profit), and those of run: --engine, --runs, --customers, --horizon,\n"
+    "--seed, --threads, --set PATH=VALUE, --fix BARRIER, --variant NAME (the\n"
+    "baseline), --sampling, --lua-memory (cjm --help).\n"
     "\n"
     "Exit status: 0 success, 1 bad scenario (or a failure while running or\n"
-    "writing), 2 bad usage (an unknown variant, no -o).\n";
+    "writing, or an unknown variant), 2 bad usage (no -o, an unknown option).\n";
 
 static int cmd_report(cli *c)
 {
@@ -41,6 +46,10 @@ static int cmd_report(cli *c)
     cjm_model *m = NULL;
     cjm_result *r = NULL;
     cjm_comparison *variants = NULL, *fixes = NULL;
+    cjm_sensitivity *tornado = NULL;
+    const char *metric = cli_extra(c, "--metric");
+    if (metric && cjm_metric_find(metric) < 0)
+        return cli_usage_error("--metric: no metric named '%s' (cjm report --help)", metric);
     cli_out o;
     cli_out_init(&o, "-o", c->output);
     int rc = cli_out_open(&o, 1, c->file);
@@ -53,15 +62,20 @@ static int cmd_report(cli *c)
         st = cjm_run(m, &c->settings, &r, &err);
     if (st == CJM_OK && cli_extra(c, "--fixes"))
         st = cjm_compare_fixes(c->file, &opts, &c->settings, &fixes, &err);
+    if (st == CJM_OK && cli_extra(c, "--tornado")) {
+        cjm_sens_options so = {.metric = metric};
+        st = cjm_tornado(c->file, &opts, &c->settings, &so, &tornado, &err);
+    }
     if (st != CJM_OK) {
         cli_out_discard(&o);
         rc = cli_fail(&err);
     } else {
         cjm_html_report rep = {variants ? cjm_comparison_arm_result(variants, 0) : r, variants,
-                               fixes, &opts};
+                               fixes, &opts, tornado};
         st = cjm_report_html(&rep, o.f, &err);
         rc = cli_out_close(&o, st == CJM_OK ? NULL : &err);
     }
+    cjm_sensitivity_free(&tornado);
     cjm_comparison_free(&fixes);
     cjm_comparison_free(&variants);
     cjm_result_free(&r);
@@ -69,9 +83,10 @@ static int cmd_report(cli *c)
     return rc;
 }
 
-static const char *const report_flags[] = {"--fixes", NULL};
+static const char *const report_flags[] = {"--fixes", "--tornado", NULL};
+static const char *const report_options[] = {"--metric", NULL};
 
 const cli_command cli_report_commands[] = {
-    {"report", cmd_report, NULL, report_flags, 1, cli_report_help},
+    {"report", cmd_report, report_options, report_flags, 1, cli_report_help},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -235,6 +235,26 @@
     });
   }
 
+  /* Each input's change of the metric at its low and its high value, from
+   * the baseline; the widest effect on top. */
+  function tornado(t) {
+    chart('tornado', {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' },
+                 valueFormatter: function (v) { return money.format(v); } },
+      legend: { data: ['input at its low value', 'input at its high value'] },
+      grid: { left: 260, right: 40 },
+      yAxis: { type: 'category', data: t.names, inverse: true, axisLabel: { fontSize: 11 } },
+      xAxis: { type: 'value', name: 'change in ' + t.metric + ' from ' + money.format(t.baseline),
+               nameLocation: 'middle', nameGap: 28 },
+      series: [
+        { type: 'bar', name: 'input at its low value', data: t.low, stack: 'swing',
+          itemStyle: { color: '#73c0de' } },
+        { type: 'bar', name: 'input at its high value', data: t.high, stack: 'swing',
+          itemStyle: { color: '#5470c6' } }
+      ]
+    });
+  }
+
   try {
     journey(data.journey);
     funnel(data.funnel);
@@ -244,6 +264,7 @@
     if (data.variants) differences('variants', data.variants);
     if (data.fixes) differences('fixes', data.fixes);
     if (data.loyalty) loyalty(data.loyalty);
+    if (data.tornado) tornado(data.tornado);
     body.dataset.charts = String(charts.length);
   } catch (e) {
     record(e && e.stack ? e.stack : e);

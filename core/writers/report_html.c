@@ -11,6 +11,7 @@
  * (data-json="run:metrics.profit.mean"), which tests/report/ checks. */
 #include "compare.h"
 #include "report.h"
+#include "sensitivity.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -540,6 +541,54 @@ static json_t *loyalty_section(FILE *f, const cjm_result *r, const cjm_metrics *
     return json_pack("{s:o, s:o, s:o}", "members", members, "tiers", tiers, "shares", shares);
 }
 
+/* The tornado: the metric with each input at its low and its high value,
+ * ranked by the width of the effect (as cjm tornado). */
+static json_t *tornado_section(FILE *f, const cjm_sensitivity *x)
+{
+    int m = x->metric;
+    cjm_unit u = cjm_metric_infos[m].unit;
+    char note[400], base[64];
+    cjm_format_value(base, sizeof base, x->baseline, u);
+    snprintf(note, sizeof note,
+             "Each input moved down and up by %.0f%% of its value (an uncertain one to its 5th "
+             "and 95th percentiles), one at a time, ranked by the width of its effect on %s; "
+             "the bars show the change from the baseline, %s.",
+             100 * x->swing, cjm_metric_infos[m].label, base);
+    section_open(f, "tornado", "Which input matters: a tornado", note);
+    fprintf(f,
+            "<caption>baseline %s: <span class=\"n\" data-json=\"tornado:baseline\">%s</span>"
+            "</caption>\n",
+            cjm_metric_infos[m].label, base);
+    th_row(f, 6, "input", "low", "high", "at low", "at high", "swing");
+    fputs("<tbody>\n", f);
+    json_t *names = json_array(), *lo = json_array(), *hi = json_array();
+    for (int i = 0; i < x->row_count; i++) {
+        const cjm_sens_row *r = &x->rows[i];
+        fputs("<tr>", f);
+        name_cell(f, r->path);
+        char v[2][64];
+        snprintf(v[0], sizeof v[0], "%.6g", r->lo);
+        snprintf(v[1], sizeof v[1], "%.6g", r->hi);
+        fprintf(f, "<td class=\"n\" data-json=\"tornado:inputs.%d.low\">%s</td>", i, v[0]);
+        fprintf(f, "<td class=\"n\" data-json=\"tornado:inputs.%d.high\">%s</td>", i, v[1]);
+        cell(f, r->metric_lo, u, "tornado:inputs.%d.metric_low", i);
+        cell(f, r->metric_hi, u, "tornado:inputs.%d.metric_high", i);
+        cell(f, r->width, u, "tornado:inputs.%d.swing", i);
+        fputs("</tr>\n", f);
+        if (r->error) {
+            fputs("<tr><td colspan=\"6\" class=\"note\">", f);
+            text(f, r->error);
+            fputs("</td></tr>\n", f);
+        }
+        json_array_append_new(names, json_string(r->path));
+        push(lo, r->metric_lo - x->baseline);
+        push(hi, r->metric_hi - x->baseline);
+    }
+    section_close(f);
+    return json_pack("{s:s, s:o, s:o, s:o, s:o}", "metric", cjm_metric_infos[m].label, "baseline",
+                     num(x->baseline), "names", names, "low", lo, "high", hi);
+}
+
 /* ---- the page ---- */
 
 /* First thing on the page, so that nothing escapes it: uncaught errors and
@@ -606,6 +655,7 @@ cjm_status cjm_report_html(const cjm_html_report *rep, FILE *f, cjm_error *err)
     if (rep->variants) json_object_set_new(data, "variants", comparison_section(f, rep->variants));
     if (rep->fixes) json_object_set_new(data, "fixes", comparison_section(f, rep->fixes));
     if (mt.loyalty.present) json_object_set_new(data, "loyalty", loyalty_section(f, r, &mt));
+    if (rep->tornado) json_object_set_new(data, "tornado", tornado_section(f, rep->tornado));
     fputs("<footer>Written by cjm ", f);
     fputs(cjm_version(), f);
     fputs(". Charts: Apache ECharts 6.1.0 (Apache-2.0), inlined; the page makes no network "

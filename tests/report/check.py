@@ -66,8 +66,10 @@ def parse_number(text):
     scale = 1.0
     if t.endswith('%'):
         t, scale = t[:-1], 0.01
-    decimals = len(t.split('.')[1]) if '.' in t else 0
-    return float(t) * scale, 0.5 * 10 ** -decimals * scale
+    mantissa, _, exponent = t.lower().partition('e')  # %g: 1.5e+06
+    decimals = len(mantissa.split('.')[1]) if '.' in mantissa else 0
+    scale_digit = 10 ** (int(exponent) if exponent else 0)
+    return float(t) * scale, 0.5 * 10 ** -decimals * scale_digit * scale
 
 
 def lookup(docs, where):

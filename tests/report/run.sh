@@ -64,15 +64,20 @@ for v in json.load(open(sys.argv[1]))["variants"]: print(v["name"])' "$dir/json/
   cmp -s "$dir/report.html" "$dir/again.html" || fail "$name: the same inputs gave other bytes"
 done
 
-# The exact engine's report (one run: no spread) checks the same way.
+# The exact engine's report (one run: no spread), with a tornado of profit,
+# checks the same way (the tornado's numbers against cjm tornado's JSON).
 dir=$work/exact
 mkdir -p "$dir/json"
 scen=$top/scenarios/beauty_clinic.lua
 "$cjm" run "$scen" --engine exact --format json -o "$dir/json/run.json" --runs-out "$dir/runs.csv"
-"$cjm" report "$scen" --engine exact -o "$dir/report.html"
+"$cjm" tornado "$scen" --engine exact --format json -o "$dir/json/tornado.json"
+"$cjm" report "$scen" --engine exact --tornado -o "$dir/report.html"
 chrome --dump-dom "file://$dir/report.html" >"$dir/dom.html"
 python3 "$top/tests/report/check.py" "$dir/dom.html" "$dir/json" "$dir/runs.csv" ||
   fail "exact: the page is wrong (above)"
+grep -q 'data-json="tornado:inputs.0.metric_low"' "$dir/dom.html" || fail "exact: no tornado"
+chrome --hide-scrollbars --window-size=1280,6000 --screenshot="$shots/beauty_clinic_exact_tornado.png" \
+  "file://$dir/report.html" >/dev/null || fail "exact: no screenshot"
 
 # The checks can fail: a page that asks for the network (an image from a
 # server) records the refusal as an error, and a number changed in a table
@@ -105,6 +110,7 @@ expect 2 "give -o FILE.html" report "$scen"
 expect 2 "is not one of its options" report "$scen" --format json -o "$work/x.html"
 expect 1 "$work/no/such/dir/r.html" report "$scen" -o "$work/no/such/dir/r.html"
 expect 2 "unknown option '--bogus'" report "$scen" --bogus -o "$work/x.html"
+expect 2 "no metric named 'wealth'" report "$scen" --tornado --metric wealth -o "$work/x.html"
 [ ! -e "$work/x.html" ] || fail "a report refused for bad usage left a file"
 "$cjm" report --help >"$work/help" || fail "cjm report --help failed"
 grep -q "usage: cjm report FILE" "$work/help" || fail "cjm report --help does not say the usage"
