@@ -242,6 +242,25 @@ CJM_API int cjm_format_parse(const char *text, cjm_format *fmt);
  * (fmt CJM_FORMAT_DOT) or a Mermaid flowchart (CJM_FORMAT_MERMAID). */
 CJM_API cjm_status cjm_model_graph(const cjm_model *m, cjm_format fmt, FILE *f, cjm_error *err);
 
+/* An HTML report (`cjm report`; docs/report.md): one self-contained page
+ * with the scenario, its file's sha256, engine, seed and settings at the top,
+ * then charts drawn in the page (Apache ECharts, inlined: the page makes no
+ * network request), each with its numbers in a table beside it: the journey
+ * (customers on every transition), the funnel, retention with its interval,
+ * the cash flow and cumulative profit with the payback step, profit across
+ * runs, the variants against the baseline and the fixes ranked (when given),
+ * the loyalty program (when the scenario has one), a tornado (when given).
+ * The same inputs give the same bytes. */
+typedef struct cjm_html_report {
+    const cjm_result *result;       /* the run (with variants: their comparison's baseline) */
+    const cjm_comparison *variants; /* cjm_compare_variants, or NULL */
+    const cjm_comparison *fixes;    /* cjm_compare_fixes, or NULL */
+    const cjm_load_options *load;   /* its --set and --fix are listed at the top; NULL: none */
+    const struct cjm_sensitivity *tornado; /* cjm_tornado, or NULL */
+} cjm_html_report;
+
+CJM_API cjm_status cjm_report_html(const cjm_html_report *rep, FILE *f, cjm_error *err);
+
 /* ---- Precision and sensitivity (core/sensitivity.c; docs/sensitivity.md) ---- */
 
 /* --precision METRIC=REL: runs R, 2R, 4R, ... (each from scratch, so the
@@ -395,7 +414,9 @@ CJM_API int cjm_metric_find(const char *name);
  * "loyalty_class_customers", "loyalty_class_revenue",
  * "loyalty_class_gross_margin", "loyalty_class_ltv",
  * "loyalty_class_ltv_margin", "loyalty_class_retained",
- * "loyalty_class_purchases". */
+ * "loyalty_class_purchases"; "transitions" (the customers who took each
+ * transition over the horizon, by edge in the model's order: the item's
+ * name is the edge's scenario path, "transitions.aware.consider"). */
 CJM_API int cjm_series_count(void);
 CJM_API const char *cjm_series_name(int series);
 

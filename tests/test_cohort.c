@@ -35,6 +35,7 @@ typedef struct quantity {
     char name[48];
     double *num, *den; /* [runs] */
     int ratio;
+    int moves; /* customers on a transition: observed, the moves themselves */
 } quantity;
 
 /* The values whose spread across runs the reports show: a plain value, or a
@@ -123,6 +124,15 @@ static int quantities(const cjm_result *r, quantity *q, int cap)
             q[n].den[run] = row[r->row.ret_den + k];
         }
     }
+    for (int e = 0; e < r->model->edge_count && n < cap; e++, n++) {
+        snprintf(q[n].name, sizeof q[n].name, "%s", r->model->edges[e].path);
+        q[n].ratio = 0;
+        q[n].moves = 1;
+        for (int run = 0; run < r->runs; run++) {
+            q[n].num[run] = cjm_result_row(r, run)[r->row.moves + e];
+            q[n].den[run] = 1;
+        }
+    }
     for (int t = 0; r->model->has_arrivals && t < H && n < cap; t++, n++) {
         snprintf(q[n].name, sizeof q[n].name, "arrival_conversion[%d]", t);
         q[n].ratio = 1;
@@ -135,10 +145,11 @@ static int quantities(const cjm_result *r, quantity *q, int cap)
     return n;
 }
 
+/* What a quantity observes over the runs: its denominators, or the moves. */
 static double total(const quantity *q, int runs)
 {
     double s = 0;
-    for (int i = 0; i < runs; i++) s += q->den[i];
+    for (int i = 0; i < runs; i++) s += q->moves ? q->num[i] : q->den[i];
     return s;
 }
 
@@ -166,7 +177,9 @@ static const cjm_summary *summary_of(const cjm_metrics *mt, int i)
     if (i < mt->stage_count) return &mt->reached[i];
     i -= mt->stage_count;
     if (i <= mt->horizon) return &mt->retention[i];
-    return &mt->arrival_conversion[i - mt->horizon - 1];
+    i -= mt->horizon + 1;
+    if (i < mt->edge_count) return &mt->moves[i];
+    return &mt->arrival_conversion[i - mt->edge_count];
 }
 
 /* Agent and cohort engines, runs each (independent seeds), and the exact
@@ -188,7 +201,7 @@ static void compare(const char *scen, const cjm_model *m, int runs, int64_t cust
     cjm_result *rc = tu_run(m, &s, &mc);
     s.engine = CJM_ENGINE_EXACT;
     cjm_result *re = tu_run(m, &s, &me);
-    int cap = CJM_M_COUNT + m->stage_count + 2 * ra->horizon + 1;
+    int cap = CJM_M_COUNT + m->stage_count + 2 * ra->horizon + 1 + m->edge_count;
     quantity *qa = quantities_new(cap, runs), *qc = quantities_new(cap, runs);
     int n = quantities(ra, qa, cap);
     assert_int_equal(quantities(rc, qc, cap), n);

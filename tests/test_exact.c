@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "testutil.h"
@@ -65,6 +66,40 @@ static void test_two_stage_chain(void **state)
     assert_close(mt.reached[0].mean, 1);
     assert_close(mt.reached[1].mean, conv);
     assert_close(mt.reached[2].mean, lost);
+    assert_int_equal(mt.edge_count, 2); /* a -> b: the converted; b -> lost: the lost */
+    assert_close(mt.moves[0].mean, 1000 * conv);
+    assert_close(mt.moves[1].mean, 1000 * lost);
+    cjm_result_free(&r);
+    cjm_metrics_free(&mt);
+    cjm_model_free(&m);
+}
+
+/* The customers on each transition of a cycle, a <-> b, by hand: 100 in a;
+ * step 0: 50 go to b; step 1: 25 a -> b, 12.5 b -> a, 12.5 b -> lost (a
+ * 37.5, b 50); step 2: 18.75 a -> b, 12.5 b -> a, 12.5 b -> lost. */
+static void test_transitions_of_a_cycle(void **state)
+{
+    (void)state;
+    cjm_model *m =
+        tu_load_text("return cjm.scenario {\n"
+                     "  horizon = 3, cohort = { size = 100 },\n"
+                     "  stages = { { 'a' }, { 'b', converts = true },\n"
+                     "             { 'lost', final = true } },\n"
+                     "  transitions = { a = { b = 0.5 }, b = { a = 0.25, lost = 0.25 } },\n"
+                     "}\n");
+    cjm_settings s = exact_settings();
+    cjm_metrics mt;
+    cjm_result *r = tu_run(m, &s, &mt);
+    const char *paths[] = {"transitions.a.b", "transitions.b.a", "transitions.b.lost"};
+    const double want[] = {93.75, 25, 25};
+    assert_int_equal(mt.edge_count, 3);
+    for (int k = 0; k < 3; k++) {
+        int e = 0;
+        while (e < m->edge_count && strcmp(m->edges[e].path, paths[k]) != 0) e++;
+        assert_true(e < m->edge_count);
+        assert_close(mt.moves[e].mean, want[k]);
+        assert_close(mt.moves[e].se, 0);
+    }
     cjm_result_free(&r);
     cjm_metrics_free(&mt);
     cjm_model_free(&m);
@@ -169,9 +204,9 @@ static void test_first_stage_converts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_two_stage_chain),      cmocka_unit_test(test_segments),
-        cmocka_unit_test(test_time_dependent),       cmocka_unit_test(test_acquisition_split),
-        cmocka_unit_test(test_first_stage_converts),
+        cmocka_unit_test(test_two_stage_chain),        cmocka_unit_test(test_segments),
+        cmocka_unit_test(test_transitions_of_a_cycle), cmocka_unit_test(test_time_dependent),
+        cmocka_unit_test(test_acquisition_split),      cmocka_unit_test(test_first_stage_converts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

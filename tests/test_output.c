@@ -509,6 +509,34 @@ static void test_write_failure_every_command(void **state)
     scratch_remove(dir);
 }
 
+/* cjm report's page (1,149,879 bytes for two_stage, 5 runs) with the disk
+ * full after 64 bytes, in the inlined library and in the page's own script
+ * after it, and with a failing rename: exit 1, one line naming -o, the old
+ * file kept, no temporary file left. */
+static void test_report_write_failure(void **state)
+{
+    (void)state;
+    char *dir = scratch(), *path = fmt("%s/report.html", dir);
+    char *shim_path = fmt("CJM_SHIM_PATH=%s", path);
+    char *args = fmt("report " TWO " --runs 5 -o %s", path);
+    char *want = fmt("cjm: -o %s: cannot write: " ENOSPC_TEXT "\n", path);
+    const char *after[] = {"CJM_SHIM_AFTER=64", "CJM_SHIM_AFTER=600000", "CJM_SHIM_AFTER=1145000"};
+    for (int i = 0; i < 3; i++) {
+        put(path, "old\n", 0644);
+        opts o = {.shim = 1, .env = {shim_path, after[i]}};
+        expect(args, &o, 1, want);
+        expect_text(path, "old\n");
+        assert_int_equal(temps_in(dir), 0);
+    }
+    char *want_rename = fmt("cjm: -o %s: cannot replace it: Input/output error\n", path);
+    opts r = {.shim = 1, .env = {shim_path, "CJM_SHIM_OP=rename", "CJM_SHIM_ERRNO=5"}};
+    expect(args, &r, 1, want_rename);
+    expect_text(path, "old\n");
+    assert_int_equal(temps_in(dir), 0);
+    free(path), free(shim_path), free(args), free(want), free(want_rename);
+    scratch_remove(dir);
+}
+
 /* --runs-out fails as --runs-out (the report before it is complete). */
 static void test_runs_out_failure_named(void **state)
 {
@@ -794,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_umask_and_mode),
         cmocka_unit_test(test_write_failure_every_command),
         cmocka_unit_test(test_runs_out_failure_named),
+        cmocka_unit_test(test_report_write_failure),
         cmocka_unit_test(test_sync_and_close_failures),
         cmocka_unit_test(test_closed_stdout),
         cmocka_unit_test(test_file_size_limit),

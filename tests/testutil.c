@@ -284,6 +284,14 @@ void tu_compare_engines(const cjm_model *m, int runs, int64_t customers, uint64_
                  (unsigned long long)seed, k);
         agent_vs_exact(what, &ma.retention[k], &me.retention[k], runs);
     }
+    for (int e = 0; e < ma.edge_count; e++) { /* where 1000 moves are observed, as retention */
+        double moved = 0;
+        for (int i = 0; i < ra->runs; i++) moved += cjm_result_row(ra, i)[ra->row.moves + e];
+        if (moved < 1000) continue;
+        snprintf(what, sizeof what, "%s (seed %llu): %s", m->name, (unsigned long long)seed,
+                 m->edges[e].path);
+        agent_vs_exact(what, &ma.moves[e], &me.moves[e], runs);
+    }
     cjm_result_free(&ra);
     cjm_result_free(&re);
     cjm_metrics_free(&ma);

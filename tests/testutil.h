@@ -87,7 +87,8 @@ void tu_assert_float(const char *what, double got, double want);
  * error on runs - 1 degrees of freedom; where the agent's runs do not vary,
  * the exact value within TU_FLOAT_REL). Retention only where at least 1000
  * converted customers are observed (the delta method's normal approximation
- * holds there). Counts into tu_engine_checks. */
+ * holds there), the customers on each transition only where at least 1000
+ * moves are. Counts into tu_engine_checks. */
 void tu_compare_engines(const cjm_model *m, int runs, int64_t customers, uint64_t seed);
 extern int tu_engine_checks;
 

@@ -39,8 +39,12 @@ static const char usage_text[] =
     "  run FILE --shard I/N -o PART   only the I-th of N shares of the runs, as a\n"
     "                partial result; merge PART... [-o FILE] [--format F] then writes\n"
     "                what the whole run writes, byte for byte (see docs/scale.md)\n"
+    "  report FILE [VARIANT...] -o REPORT.html [--fixes]\n"
+    "                one self-contained HTML page with charts and their tables: the\n"
+    "                journey, funnel, retention, cash flow, profit across runs,\n"
+    "                variants, fixes, loyalty (cjm report --help; docs/report.md)\n"
     "\n"
-    "options (run, compare, fixes):\n"
+    "options (run, compare, fixes, report):\n"
     "  --engine agent|exact|cohort\n"
     "                         agent: simulate every customer (default);\n"
     "                         exact: expected values, no sampling;\n"
@@ -393,17 +397,17 @@ static const char *const run_options[] = {"--runs-out", "--precision", "--max-ru
 static const char *const compare_options[] = {"--precision", "--max-runs", NULL};
 
 static const cli_command core_commands[] = {
-    {"run", cmd_run, run_options, NULL, 0},
-    {"check", cmd_check, NULL, NULL, 0},
-    {"compare", cmd_compare, compare_options, NULL, 1},
-    {"fixes", cmd_compare, compare_options, NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"run", cmd_run, run_options, NULL, 0, NULL},
+    {"check", cmd_check, NULL, NULL, 0, NULL},
+    {"compare", cmd_compare, compare_options, NULL, 1, NULL},
+    {"fixes", cmd_compare, compare_options, NULL, 0, NULL},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };
 
 static const cli_command *find_command(const char *name)
 {
     const cli_command *lists[] = {core_commands, cli_sensitivity_commands, cli_decision_commands,
-                                  cli_shard_commands};
+                                  cli_shard_commands, cli_report_commands};
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
         for (const cli_command *cmd = lists[l]; cmd->name; cmd++)
             if (strcmp(cmd->name, name) == 0) return cmd;
@@ -465,6 +469,10 @@ static int run_command(int argc, char **argv)
         snprintf(text, sizeof text, "cjm %s\n", cjm_version());
         return print_text(text);
     }
+    const cli_command *cmd = find_command(argv[1]);
+    if (cmd && cmd->help && argc == 3 &&
+        (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))
+        return print_text(cmd->help);
     cli c;
     int rc = cli_parse_command(&c, argv[1], argc - 2, argv + 2, interrupt_token);
     if (rc == 0 && (c.format == CJM_FORMAT_DOT || c.format == CJM_FORMAT_MERMAID) &&

@@ -21,6 +21,7 @@ typedef struct cli_command {
     const char *const *options; /* extra options taking a value, NULL-terminated (or NULL) */
     const char *const *flags;   /* extra options without a value (or NULL) */
     int takes_names;            /* extra positional arguments after FILE */
+    const char *help;           /* cjm COMMAND --help (NULL: cjm --help's text) */
 } cli_command;
 
 typedef struct cli_option {
@@ -138,5 +139,8 @@ extern const cli_command cli_sensitivity_commands[];
 
 /* The decision commands (goal, optimize, voi), in cmd_decide.c. */
 extern const cli_command cli_decision_commands[];
+
+/* cjm report (cmd_report.c). */
+extern const cli_command cli_report_commands[];
 
 #endif

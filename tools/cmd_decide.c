@@ -126,8 +126,8 @@ static const char *const optimize_options[] = {"--budget", "--metric", "--search
 static const char *const voi_options[] = {"--metric", "--group", "--bootstrap", "--runs", NULL};
 
 const cli_command cli_decision_commands[] = {
-    {"goal", cmd_goal, goal_options, NULL, 0},
-    {"optimize", cmd_optimize, optimize_options, NULL, 0},
-    {"voi", cmd_voi, voi_options, NULL, 1},
-    {NULL, NULL, NULL, NULL, 0},
+    {"goal", cmd_goal, goal_options, NULL, 0, NULL},
+    {"optimize", cmd_optimize, optimize_options, NULL, 0, NULL},
+    {"voi", cmd_voi, voi_options, NULL, 1, NULL},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

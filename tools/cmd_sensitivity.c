@@ -251,9 +251,9 @@ static const char *const sobol_options[] = {"--param", "--metric", "--samples", 
 static const char *const quiet_flag[] = {"--quiet", NULL};
 
 const cli_command cli_sensitivity_commands[] = {
-    {"sweep", cmd_sweep, sweep_options, quiet_flag, 0},
-    {"tornado", cmd_tornado, tornado_options, quiet_flag, 0},
-    {"morris", cmd_morris, morris_options, quiet_flag, 0},
-    {"sobol", cmd_sobol, sobol_options, quiet_flag, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"sweep", cmd_sweep, sweep_options, quiet_flag, 0, NULL},
+    {"tornado", cmd_tornado, tornado_options, quiet_flag, 0, NULL},
+    {"morris", cmd_morris, morris_options, quiet_flag, 0, NULL},
+    {"sobol", cmd_sobol, sobol_options, quiet_flag, 0, NULL},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -164,6 +164,6 @@ static int cmd_merge(cli *c)
 static const char *const merge_options[] = {"--runs-out", NULL};
 
 const cli_command cli_shard_commands[] = {
-    {"merge", cmd_merge, merge_options, NULL, 1},
-    {NULL, NULL, NULL, NULL, 0},
+    {"merge", cmd_merge, merge_options, NULL, 1, NULL},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

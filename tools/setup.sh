@@ -14,12 +14,17 @@ command -v dot >/dev/null 2>&1 || need+=(graphviz)
 /usr/bin/python3 -c 'import cffi' >/dev/null 2>&1 || need+=(python3-cffi)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v cc >/dev/null 2>&1 || need+=(build-essential)
+
+# cjm_install PACKAGE...: installs Debian packages (as root, or with sudo).
+cjm_install() {
+  echo "setup: installing $*" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >&2
+}
 if [ ${#need[@]} -gt 0 ]; then
-  echo "setup: installing ${need[*]}" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+  cjm_install "${need[@]}"
 fi
 
 cjm_build() { # cjm_build DIR [cmake args...]

@@ -58,6 +58,7 @@ const cjm_series_info cjm_series_infos[CJM_S_COUNT] = {
     {"loyalty_class_ltv_margin", "LTV margin", CJM_UNIT_MONEY},
     {"loyalty_class_retained", "retained at horizon", CJM_UNIT_SHARE},
     {"loyalty_class_purchases", "purchases per customer", CJM_UNIT_COUNT},
+    {"transitions", "customers who took the transition", CJM_UNIT_COUNT},
 };
 
 const char *const cjm_loyalty_items[CJM_LOYALTY_ITEMS] = {
@@ -219,6 +220,8 @@ int cjm_series_length(const cjm_result *r, int series)
         return r->model->loyalty.present ? r->model->loyalty.tier_count * (r->horizon + 1) : 0;
     case CJM_S_LOYALTY:
         return r->model->loyalty.present ? CJM_LOYALTY_ITEMS : 0;
+    case CJM_S_TRANSITIONS:
+        return r->model->edge_count;
     default:
         if (series >= CJM_S_CLASS)
             return r->model->loyalty.present ? r->model->loyalty.tier_count + 1 : 0;
@@ -377,6 +380,8 @@ static cjm_summary series_with(const cjm_result *r, int series, int i, double *a
                      r->width);
     case CJM_S_LOYALTY:
         return loyalty_item(r, i, a);
+    case CJM_S_TRANSITIONS:
+        return column(r, w->moves + i, a);
     default:
         if (series >= CJM_S_CLASS) return class_item(r, series - CJM_S_CLASS, i, a);
         for (int run = 0; run < r->runs; run++)
@@ -494,6 +499,15 @@ static cjm_status breakdown(const cjm_result *r, cjm_metrics *mt, double *a, cjm
     return CJM_OK;
 }
 
+static cjm_status transitions(const cjm_result *r, cjm_metrics *mt, double *a, cjm_error *err)
+{
+    mt->edge_count = r->model->edge_count;
+    mt->moves = calloc((size_t)mt->edge_count + 1, sizeof *mt->moves);
+    if (!mt->moves) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int e = 0; e < mt->edge_count; e++) mt->moves[e] = series_with(r, CJM_S_TRANSITIONS, e, a);
+    return CJM_OK;
+}
+
 cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *mt, cjm_error *err)
 {
     memset(mt, 0, sizeof *mt);
@@ -514,6 +528,7 @@ cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *mt, cjm_error *
     cjm_status st = r->model->has_arrivals ? by_arrival(r, mt, a, err) : CJM_OK;
     if (st == CJM_OK) st = cashflow(r, mt, a, err);
     if (st == CJM_OK) st = breakdown(r, mt, a, err);
+    if (st == CJM_OK) st = transitions(r, mt, a, err);
     if (st == CJM_OK && r->model->loyalty.present) st = loyalty_metrics(r, mt, a, err);
     free(a);
     free(b);
@@ -529,6 +544,8 @@ void cjm_metrics_free(cjm_metrics *mt)
     free(mt->arrival_conversion);
     for (int k = 0; k < CJM_CF_SERIES; k++) free(mt->cashflow[k]), mt->cashflow[k] = NULL;
     free(mt->lines);
+    free(mt->moves);
+    mt->moves = NULL;
     free(mt->loyalty.members_t);
     free(mt->loyalty.tier_share_t);
     free(mt->loyalty.classes);

@@ -79,6 +79,8 @@ typedef struct cjm_metrics {
     int line_count;
     cjm_summary *lines; /* [line_count]: the breakdown (result->lines) */
     cjm_loyalty_metrics loyalty;
+    int edge_count;
+    cjm_summary *moves;              /* [edge_count]: customers who took each edge */
     cjm_summary *reached;            /* [stage_count]: share of the cohort */
     cjm_summary *retention;          /* [horizon + 1] */
     bool by_arrival;                 /* the scenario has arrivals: the next two are filled */
@@ -104,7 +106,8 @@ enum {
     CJM_S_TIER_SHARE,
     CJM_S_LOYALTY, /* the program's figures, CJM_LOYALTY_ITEMS of them */
     CJM_S_CLASS,   /* by class (0 never joined, 1 + tier): CJM_S_CLASS + CJM_CLASS_... */
-    CJM_S_COUNT = CJM_S_CLASS + 7
+    CJM_S_TRANSITIONS = CJM_S_CLASS + 7, /* customers who took each edge, by edge */
+    CJM_S_COUNT
 };
 
 /* The items of the "loyalty" series. */
@@ -147,7 +150,7 @@ extern const cjm_series_info cjm_series_infos[CJM_S_COUNT];
 
 /* Items of a series for r: stages, horizon + 1, horizon (0 without
  * arrivals), horizon + 1, lines, horizon + 1 and tiers x (horizon + 1) (0
- * without a program). */
+ * without a program), edges. */
 int cjm_series_length(const cjm_result *r, int series);
 
 /* One headline metric, or one item of a series, exactly as

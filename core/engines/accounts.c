@@ -306,6 +306,7 @@ cjm_status cjm_result_set_run(cjm_result *r, int run, const double *tally, const
     cjm_result_arrivals(r, m, a.entering);
     copy_counts(&a);
     copy_loyalty(&a);
+    for (int e = 0; e < m->edge_count; e++) a.row[r->row.moves + e] = tally[a.l.moves + e];
     for (int i = 0; i < r->line_count; i++) {
         const cjm_line *ln = &r->lines[i];
         double v = line_value(&a, ln);

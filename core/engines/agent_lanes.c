@@ -21,8 +21,9 @@
 #include <string.h>
 
 _Static_assert(CJM_MAX_HORIZON < 1 << (31 - CJM_LANES_INDEX_BITS), "a stay's length must fit");
-_Static_assert(CJM_LANES_CODES <= 256 && CJM_LANES_MAX_HORIZON < 1 << 24,
-               "an entry's code and step");
+_Static_assert(CJM_LANES_CODES <= 256 && CJM_LANES_MAX_HORIZON < 1 << 16 &&
+                   CJM_LANES_CELLS <= 1 << 8,
+               "an entry's code, step and the cell it came from");
 
 int cjm_lanes_fits(const cjm_model *m, int horizon)
 {
@@ -204,7 +205,7 @@ LANES_INLINE __m512i destination_timed(const cjm_lanes_plan *p, __mmask16 mv, __
 
 /* The lanes in mv enter cell d at step `when` (count_entry). Returns the
  * entry's code: 6 x cell + 2 x phase + 1 if it is the customer's first visit
- * (see cjm_lanes_log.entries). */
+ * (see cjm_lanes_log.entries), and the cell it came from << 24. */
 LANES_INLINE __m512i enter(const cjm_lanes_plan *p, __mmask16 mv, lanes *c, __m512i d, __m512i when)
 {
     _Static_assert(CJM_PRE == 0 && CJM_AT == 1 && CJM_POST == 2, "the phases of a code");
@@ -219,6 +220,7 @@ LANES_INLINE __m512i enter(const cjm_lanes_plan *p, __mmask16 mv, lanes *c, __m5
     __mmask16 first = _mm512_mask_testn_epi32_mask(mv, c->visited, bit);
     code = _mm512_mask_add_epi32(code, first, code, _mm512_set1_epi32(1));
     c->visited = _mm512_mask_or_epi32(c->visited, mv, c->visited, bit);
+    code = _mm512_or_si512(code, _mm512_slli_epi32(c->cell, 24)); /* where it came from */
     c->cell = _mm512_mask_mov_epi32(c->cell, mv, d);
     c->entered = _mm512_mask_mov_epi32(c->entered, mv, when);
     return code;
@@ -307,7 +309,7 @@ static void add_by_step(const cjm_lanes_plan *p, int64_t *tally, const cjm_lanes
 {
     for (const uint32_t *q = log->codes; q < out->codes; q++) {
         int32_t base = p->entry_t[(*q & CODE_MASK) >> 1];
-        if (base >= 0) tally[base + (*q >> 8)]++;
+        if (base >= 0) tally[base + (*q >> 8 & 0xffff)]++;
     }
     for (long i = 0; i < out->stays - log->stays; i++) {
         uint32_t rec = log->stays[i];
@@ -336,6 +338,8 @@ static sink flush(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *log, s
     for (q = log->codes; q + CJM_LANES_CODE_COPIES <= out->codes; q += CJM_LANES_CODE_COPIES)
         for (int k = 0; k < CJM_LANES_CODE_COPIES; k++) log->entries[k][q[k] & CODE_MASK]++;
     for (; q < out->codes; q++) log->entries[0][*q & CODE_MASK]++;
+    for (q = log->codes; q < out->codes; q++) /* the edge: (from, to) cells */
+        log->moves[(*q >> 24) * CJM_LANES_CELLS + (*q & CODE_MASK) / 6]++;
     if (p->by_step) add_by_step(p, tally, log, out);
     int64_t retained = 0;
     for (const uint64_t *r = log->ends; r < out->ends; r++) { /* count_retention */
@@ -373,6 +377,11 @@ static void close_logs(const cjm_lanes_plan *p, int64_t *tally, cjm_lanes_log *l
 {
     flush(p, tally, log, out);
     add_entries(p, tally, log);
+    for (int i = 0; i < CJM_LANES_CELLS * CJM_LANES_CELLS; i++)
+        if (log->moves[i]) {
+            tally[p->move_of[i]] += log->moves[i];
+            log->moves[i] = 0;
+        }
     for (int i = 0; i < (CJM_LANES_COPIES - 1) * p->lay.ret_num; i++) {
         tally[i % p->lay.ret_num] += log->copies[i];
         log->copies[i] = 0;
@@ -832,6 +841,7 @@ LANES8_INLINE __m256i enter8(const cjm_lanes_plan *p, __m256i mv, lanes8 *c, __m
         mv, _mm256_cmpeq_epi32(_mm256_and_si256(c->visited, bit), _mm256_setzero_si256()));
     code = _mm256_sub_epi32(code, first); /* first: -1 */
     c->visited = _mm256_or_si256(c->visited, _mm256_and_si256(mv, bit));
+    code = _mm256_or_si256(code, _mm256_slli_epi32(c->cell, 24)); /* where it came from */
     c->cell = _mm256_blendv_epi8(c->cell, d, mv);
     c->entered = _mm256_blendv_epi8(c->entered, when, mv);
     return code;

@@ -56,6 +56,9 @@ typedef struct cjm_lanes_plan {
      * in stages with money per step are counted: counts that weigh amounts of
      * zero change no result. */
     int32_t entries[CJM_PHASES][CJM_LANES_CELLS], reached[CJM_LANES_CELLS];
+    /* The tally's counter of the edge a move from cell a to cell b takes:
+     * move_of[a x CJM_LANES_CELLS + b] (0 where no edge leads). */
+    int32_t move_of[CJM_LANES_CELLS * CJM_LANES_CELLS];
     int32_t stay_counter[CJM_LANES_STAY_CODES];
     /* Money by step (the cash flow, when the model has money stages): by a
      * stay's code, or an entry's code >> 1 (3 x cell + phase), the counter
@@ -102,7 +105,8 @@ typedef struct cjm_lanes_log {
      * phase) | steps << 12 */
     uint32_t stays[CJM_LANES_LOG];
     uint32_t from[CJM_LANES_LOG]; /* with by_step: each stay's first step */
-    /* an entry: 6 x cell + 2 x phase + 1 if first visit | its step << 8 */
+    /* an entry: 6 x cell + 2 x phase + 1 if first visit | its step << 8 |
+     * the cell it came from << 24 */
     uint32_t codes[CJM_LANES_LOG];
     /* a converted customer done: its conversion step | 1 << 31 if retained,
      * then the step it was absorbed (horizon + 1: never) | arrival << 16 */
@@ -113,6 +117,8 @@ typedef struct cjm_lanes_log {
     /* entries by code, in copies (zero between runs), turned into entry and
      * first-visit counts at the end of a run */
     int64_t entries[CJM_LANES_CODE_COPIES][CJM_LANES_CODES];
+    /* moves by (cell from, cell to), as plan.move_of (zero between runs) */
+    int64_t moves[CJM_LANES_CELLS * CJM_LANES_CELLS];
 } cjm_lanes_log;
 
 /* Which kernel this CPU runs under the settings' choice: CJM_LANES_AVX512

@@ -45,6 +45,7 @@ typedef struct agent_plan {
     uint32_t *rot;     /* [(g*S + s)*H + t]: mass of the top-packed edges x 2^32, mod 2^32 */
     uint64_t *cum;     /* [(t*G + g)*E + j]: cumulative in rotated order x 2^32 */
     int *dest;         /* [j]: the stage position j leads to (rotated order per stage) */
+    int *move_of;      /* [from * S + to]: the tally's counter of the edge from -> to */
     unsigned char *converts, *final;
     unsigned char *slow; /* [S]: probabilities of the customer's own (per-customer, dwell) */
     const int *money_k;  /* [S]: the model's money_stage (-1: no money) */
@@ -144,6 +145,7 @@ static void plan_free(agent_plan *p)
     free(p->rot);
     free(p->cum);
     free(p->dest);
+    free(p->move_of);
     free(p->converts);
     free(p->final);
 }
@@ -295,6 +297,8 @@ static void plan_lanes(agent_plan *p)
                 l->stay_t[3 * c + ph] = k >= 0 ? p->lay.steps_t + by_t : -1;
             }
             l->reached[c] = p->lay.reached + s;
+            for (int to = 0; to < p->S; to++)
+                l->move_of[c * CJM_LANES_CELLS + g * p->S + to] = p->move_of[s * p->S + to];
         }
     }
     if (!thresholds_constant(p)) { /* gathers: the AVX-512 kernel only */
@@ -348,18 +352,21 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     p->rot = malloc((size_t)p->G * p->S * p->H * sizeof *p->rot);
     p->cum = calloc((size_t)p->H * p->G * p->E, sizeof *p->cum); /* a model may have no edges */
     p->dest = malloc((size_t)p->E * sizeof *p->dest);
+    p->move_of = calloc((size_t)p->S * p->S, sizeof *p->move_of);
     p->converts = malloc((size_t)p->S);
     p->final = malloc((size_t)p->S);
     p->slow = calloc((size_t)p->S, 1);
     p->min_steps = malloc((size_t)p->S * sizeof *p->min_steps);
     p->refers = malloc((size_t)p->S * sizeof *p->refers);
     p->arrive_cum = malloc((size_t)p->H * sizeof *p->arrive_cum);
-    if (!p->seg_cum || !p->leave || !p->rot || !p->cum || !p->dest || !p->converts || !p->final ||
-        !p->slow || !p->min_steps || !p->refers || !p->arrive_cum) {
+    if (!p->seg_cum || !p->leave || !p->rot || !p->cum || !p->dest || !p->move_of || !p->converts ||
+        !p->final || !p->slow || !p->min_steps || !p->refers || !p->arrive_cum) {
         plan_free(p);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the simulation");
     }
     plan_stages(p, r);
+    for (int e = 0; e < m->edge_count; e++)
+        p->move_of[m->edges[e].from * p->S + m->edges[e].to] = p->lay.moves + e;
     fill_thresholds(p);
     if ((m->has_purchases || m->loyalty.present) && !plan_loyal(p)) {
         plan_free(p);
@@ -897,6 +904,7 @@ static void loyal_customer(const agent_plan *p, block_work *w, cjm_rng *rng, cus
         int dest = loyal_move(p, c, t, u);
         if (dest < 0) continue;
         count_steps(p, w, c, t + 1);
+        tally[p->move_of[c->s * p->S + dest]]++;
         loyal_entry(p, tally, c, dest, t + 1);
         if (p->final[c->s] && c->member) member_absorbed(p, w, c, t + 1);
     }
@@ -941,6 +949,7 @@ static void simulate_customer(const agent_plan *p, block_work *w, cjm_rng *rng, 
         t = stay_until(p, c, rng, t, &dest);
         if (t == H) break;
         count_steps(p, w, c, t + 1);
+        tally[p->move_of[c->s * p->S + dest]]++;
         count_entry(p, tally, c, dest, ++t);
     }
     count_steps(p, w, c, H);

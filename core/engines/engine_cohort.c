@@ -171,7 +171,8 @@ static uint64_t *agg_at(cohort_ctx *x, int i)
 
 /* Draws how the n customers of cell i move in step t: split[j] leave by the
  * stage's j-th edge, split[k] stay. Returns k (0 if nobody can leave). The
- * moves are added to the cell's totals over slices, for the funnel. */
+ * moves are added to the cell's totals over slices, for the funnel, and to
+ * the edges' counts. */
 static int draw_moves(cohort_ctx *x, cjm_rng *rng, int t, int i, uint64_t n)
 {
     const cjm_model *m = x->m;
@@ -191,6 +192,7 @@ static int draw_moves(cohort_ctx *x, cjm_rng *rng, int t, int i, uint64_t n)
     uint64_t *agg = agg_at(x, i);
     agg[0] += n;
     for (int j = 0; j <= k; j++) agg[1 + j] += x->split[j];
+    for (int j = 0; j < k; j++) x->tally[x->lay.moves + first + j] += (int64_t)x->split[j];
     return k;
 }
 

@@ -48,8 +48,10 @@ static double edge_prob(const exact_ctx *x, int t, int g, int d, int e)
 }
 
 /* Splits the counts `in` for step t into what stays (one step longer in its
- * stage) and what arrives where (time in stage 0). */
-static void propagate(const exact_ctx *x, int t, const double *in, double *stay, double *arrive)
+ * stage) and what arrives where (time in stage 0); adds what takes each edge
+ * to moves[edge] (NULL: the funnel's passes, which count nothing). */
+static void propagate(const exact_ctx *x, int t, const double *in, double *stay, double *arrive,
+                      double *moves)
 {
     const cjm_model *m = x->m;
     memset(stay, 0, (size_t)x->cells * sizeof *stay);
@@ -63,6 +65,7 @@ static void propagate(const exact_ctx *x, int t, const double *in, double *stay,
                     for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) {
                         double f = mass * edge_prob(x, t, g, d, e);
                         arrive[cell(x, g, m->edges[e].to, 0)] += f;
+                        if (moves) moves[e] += f;
                         left -= f;
                     }
                 stay[cell(x, g, s, d + 1 < x->D ? d + 1 : d)] += left;
@@ -198,7 +201,7 @@ static void move_unconverted(exact_ctx *x, int t)
 {
     for (int q = 0; q < x->Q; q++) {
         double *u = x->u + (size_t)q * x->cells;
-        propagate(x, t, u, x->stay, x->arrive);
+        propagate(x, t, u, x->stay, x->arrive, x->tally + x->lay.moves);
         memcpy(u, x->stay, (size_t)x->cells * sizeof *u);
         for (int i = 0; i < x->cells; i++)
             if (x->arrive[i] != 0)
@@ -212,7 +215,7 @@ static void move_converted(exact_ctx *x, int t)
         for (int tau = 0; tau <= t; tau++) {
             if (x->conv_mass[q * (x->H + 1) + tau] == 0) continue;
             double *w = w_at(x, q, tau);
-            propagate(x, t, w, x->stay, x->arrive);
+            propagate(x, t, w, x->stay, x->arrive, x->tally + x->lay.moves);
             for (int i = 0; i < x->cells; i++) {
                 w[i] = x->stay[i] + x->arrive[i];
                 if (x->arrive[i] != 0)
@@ -251,7 +254,7 @@ static double reach_count(exact_ctx *x, int target)
     memset(v, 0, (size_t)x->cells * sizeof *v);
     for (int t = 0; t < x->H; t++) {
         funnel_inject(x, t, target, v, &reached);
-        propagate(x, t, v, x->stay, x->arrive);
+        propagate(x, t, v, x->stay, x->arrive, NULL);
         for (int i = 0; i < x->cells; i++) {
             if ((i / x->D) % x->S == target) {
                 reached += x->arrive[i];
@@ -273,7 +276,7 @@ static double converted_from(exact_ctx *x, int a)
     memset(v, 0, (size_t)x->cells * sizeof *v);
     for (int g = 0; g < x->G; g++) v[cell(x, g, 0, 0)] = x->entering[a] * m->segment_share[g];
     for (int t = a; t < x->H; t++) {
-        propagate(x, t, v, x->stay, x->arrive);
+        propagate(x, t, v, x->stay, x->arrive, NULL);
         for (int i = 0; i < x->cells; i++) {
             if (m->stages[(i / x->D) % x->S].converts) {
                 converted += x->arrive[i];

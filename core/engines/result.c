@@ -55,7 +55,8 @@ cjm_tally_layout cjm_tally_layout_make(const cjm_model *m, int H)
     l.class_retained = l.class_n + l.C;
     l.class_counts = l.class_retained + l.C;
     int loyalty = l.class_counts + l.C * l.GM * (2 + l.B) * l.K - end;
-    l.width = end + (y->present ? loyalty : 0);
+    l.moves = end + (y->present ? loyalty : 0);
+    l.width = l.moves + m->edge_count;
     return l;
 }
 
@@ -77,7 +78,8 @@ static cjm_row_layout row_layout(const cjm_model *m, int H, int lines)
     w.members_t = w.loyalty + (T ? CJM_L_SCALARS : 0);
     w.tier_t = w.members_t + (T ? H + 1 : 0);
     w.classes = w.tier_t + T * (H + 1);
-    w.width = w.classes + (T ? (T + 1) * CJM_LC_FIELDS : 0);
+    w.moves = w.classes + (T ? (T + 1) * CJM_LC_FIELDS : 0);
+    w.width = w.moves + m->edge_count;
     return w;
 }
 

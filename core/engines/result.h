@@ -60,6 +60,7 @@ typedef struct cjm_tally_layout {
     int redemptions_t;           /* [reward][t] */
     int class_n, class_retained; /* [class] */
     int class_counts; /* [class][GM][when][K]: entries, steps, purchases at and after conversion */
+    int moves;        /* [edge]: customers who took the edge (every source and phase) */
     int width;
 } cjm_tally_layout;
 
@@ -174,6 +175,7 @@ typedef struct cjm_row_layout {
     int loyalty;                              /* CJM_L_SCALARS (0 wide without a program) */
     int members_t, tier_t;                    /* [H + 1], [T][H + 1] */
     int classes;                              /* [C][CJM_LC_FIELDS] */
+    int moves;                                /* [edge]: customers who took it */
     int width;
 } cjm_row_layout;
 

@@ -11,6 +11,35 @@
 static const char *const variant_keys[] = {"fixes", "set",         "based_on",
                                            "costs", "description", NULL};
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "the variants are a, b, c" for the variants table at index t, sorted (a
+ * table's order is not), the first 16 of them. */
+static void variant_names(lua_State *L, int t, char *buf, size_t n)
+{
+    enum { SHOWN = 16 };
+    const char *names[SHOWN];
+    int count = 0, more = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) { /* the keys stay alive in the table */
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            if (count < SHOWN)
+                names[count++] = lua_tostring(L, -2);
+            else
+                more++;
+        }
+        lua_pop(L, 1);
+    }
+    qsort(names, (size_t)count, sizeof *names, by_name);
+    size_t o = (size_t)snprintf(buf, n, "the variants are");
+    for (int i = 0; i < count && o < n; i++)
+        o += (size_t)snprintf(buf + o, n - o, "%s%s", i ? ", " : " ", names[i]);
+    if (more && o < n) snprintf(buf + o, n - o, " and %d more", more);
+}
+
 cjm_status cjm_fix_list_add(cjm_fix_list *l, const char *name, const char *origin, cjm_error *err)
 {
     char **names = realloc(l->names, (size_t)(l->count + 1) * sizeof *names);
@@ -151,8 +180,12 @@ static cjm_status apply_named(cjm_script *s, int scn, const char *name, cjm_fix_
         return cjm_script_fail(s, err, 0, NULL, "variant '%s': the scenario has no variants", name);
     }
     if (lua_getfield(L, -1, name) != LUA_TTABLE) {
+        char names[400];
+        variant_names(L, lua_absindex(L, -2), names, sizeof names);
+        cjm_status st =
+            cjm_script_fail_at(s, err, "variants", "no variant named '%s' (%s)", name, names);
         lua_pop(L, 2);
-        return cjm_script_fail_at(s, err, "variants", "no variant named '%s'", name);
+        return st;
     }
     int v = lua_gettop(L);
     char path[300];

@@ -80,6 +80,19 @@ static json_t *json_cashflow(const cjm_metrics *mt)
     return json_pack("{s:o, s:o}", "payback", payback, "steps", steps);
 }
 
+/* The customers who took each transition (edge), with its stages. */
+static json_t *json_transitions(const cjm_result *r, const cjm_metrics *mt)
+{
+    const cjm_model *m = r->model;
+    json_t *arr = json_array();
+    for (int e = 0; e < mt->edge_count; e++)
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "path", m->edges[e].path,
+                                             "from", m->stages[m->edges[e].from].name, "to",
+                                             m->stages[m->edges[e].to].name, "customers",
+                                             cjm_json_summary(&mt->moves[e])));
+    return arr;
+}
+
 static const char *const line_groups[] = {"ads",        "stage",    "fix",
                                           "fixed_cost", "referral", "loyalty"};
 _Static_assert(sizeof line_groups / sizeof *line_groups == CJM_LINE_LOYALTY + 1,
@@ -121,6 +134,7 @@ json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt)
     if (mt->by_arrival) json_object_set_new(doc, "arrivals", json_arrivals(mt));
     json_object_set_new(doc, "cashflow", json_cashflow(mt));
     json_object_set_new(doc, "breakdown", json_breakdown(r, mt));
+    json_object_set_new(doc, "transitions", json_transitions(r, mt));
     if (mt->loyalty.present) json_object_set_new(doc, "loyalty", cjm_json_loyalty(r, mt));
     return doc;
 }
