@@ -636,6 +636,49 @@ CJM_API const char *cjm_decision_row_role(const cjm_decision *x, int row);
 CJM_API cjm_status cjm_decision_row_value(const cjm_decision *x, int row, const char *name,
                                           double *out);
 
+/* ---- Fitting from data (core/analyses/fit.c; docs/fitting.md) ---- */
+
+/* A model fitted by maximum likelihood to a data file: its parameters with
+ * standard errors from the observed information (the inverse Hessian of the
+ * log-likelihood, found on log parameters), the log-likelihood at the
+ * maximum, and a scenario fragment that uses the fit. */
+typedef struct cjm_fit cjm_fit;
+
+typedef struct cjm_fit_options {
+    int periods; /* sbg, survival table: fit t = 1..periods only (0: every row) */
+} cjm_fit_options;
+
+/* The shifted-beta-geometric retention model (Fader & Hardie 2007) on a
+ * survival table (columns t, alive: t = 0, 1, 2, ..., alive nonincreasing)
+ * or per customer (columns tenure, churned: churned 1, the customer left in
+ * period tenure >= 1; 0, still there after tenure >= 0 periods). */
+CJM_API cjm_status cjm_fit_sbg(const char *path, const cjm_fit_options *o, cjm_fit **out,
+                               cjm_error *err);
+
+/* BG/NBD (Fader, Hardie & Lee 2005) on one row per customer with columns
+ * frequency (repeat purchases x), recency (t_x, the time of the last one; 0
+ * when x = 0) and T (the time observed), as in the CDNOW summary. */
+CJM_API cjm_status cjm_fit_bgnbd(const char *path, const cjm_fit_options *o, cjm_fit **out,
+                                 cjm_error *err);
+
+typedef struct cjm_fit_param {
+    const char *name;    /* "alpha", "beta"; "r", "alpha", "a", "b" */
+    double estimate, se; /* se: the delta method on the log scale */
+    double lo, hi;       /* 95%: exp(log estimate +- 1.96 se(log estimate)) */
+} cjm_fit_param;
+
+CJM_API const char *cjm_fit_model(const cjm_fit *f); /* "sbg", "bgnbd" */
+CJM_API int cjm_fit_param_count(const cjm_fit *f);
+CJM_API cjm_fit_param cjm_fit_param_at(const cjm_fit *f, int i); /* name NULL out of range */
+CJM_API double cjm_fit_loglik(const cjm_fit *f);
+CJM_API long cjm_fit_observations(const cjm_fit *f);    /* customers */
+CJM_API const char *cjm_fit_fragment(const cjm_fit *f); /* Lua, ends with a newline */
+
+/* The fit as a table (estimates, intervals, log-likelihood, the fragment),
+ * JSON or CSV (one row per parameter). */
+CJM_API cjm_status cjm_report_fit(const cjm_fit *f, cjm_format fmt, FILE *out, cjm_error *err);
+CJM_API void cjm_fit_free(cjm_fit **f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,6 +39,11 @@ static const char usage_text[] =
     "  run FILE --shard I/N -o PART   only the I-th of N shares of the runs, as a\n"
     "                partial result; merge PART... [-o FILE] [--format F] then writes\n"
     "                what the whole run writes, byte for byte (see docs/scale.md)\n"
+    "  fit sbg FILE.csv [--periods N]   shifted-beta-geometric retention fitted to\n"
+    "                a survival table (t,alive) or customers (tenure,churned)\n"
+    "  fit bgnbd FILE.csv   BG/NBD fitted to frequency,recency,T per customer\n"
+    "                (maximum likelihood, standard errors, a scenario fragment;\n"
+    "                --fragment prints the fragment alone; see docs/fitting.md)\n"
     "\n"
     "options (run, compare, fixes):\n"
     "  --engine agent|exact|cohort\n"
@@ -242,7 +247,10 @@ static int parse_args(cli *c, int argc, char **argv)
                                                   : parse_one(c, argc, argv, &i);
         if (rc) return rc;
     }
-    if (!c->file) return cli_usage_error("%s: which scenario file?", c->cmd->name);
+    if (!c->file)
+        return strcmp(c->cmd->name, "fit") == 0
+                   ? cli_usage_error("fit: which model (sbg or bgnbd) and data file?")
+                   : cli_usage_error("%s: which scenario file?", c->cmd->name);
     return 0;
 }
 
@@ -403,7 +411,7 @@ static const cli_command core_commands[] = {
 static const cli_command *find_command(const char *name)
 {
     const cli_command *lists[] = {core_commands, cli_sensitivity_commands, cli_decision_commands,
-                                  cli_shard_commands};
+                                  cli_shard_commands, cli_fit_commands};
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
         for (const cli_command *cmd = lists[l]; cmd->name; cmd++)
             if (strcmp(cmd->name, name) == 0) return cmd;

@@ -139,4 +139,7 @@ extern const cli_command cli_sensitivity_commands[];
 /* The decision commands (goal, optimize, voi), in cmd_decide.c. */
 extern const cli_command cli_decision_commands[];
 
+/* The commands that fit models to data (fit), in cmd_fit.c. */
+extern const cli_command cli_fit_commands[];
+
 #endif
