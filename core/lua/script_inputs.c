@@ -87,6 +87,7 @@ static cjm_input *new_input(cjm_loader *ld, const char *path)
     cjm_input *in = &m->inputs[m->input_count];
     memset(in, 0, sizeof *in);
     in->group = -1;
+    in->dirichlet = -1;
     in->path = strdup(path);
     in->line = cjm_script_line_of(ld->s, path);
     if (!in->path) return NULL;
@@ -334,16 +335,93 @@ static cjm_status add_group(cjm_loader *ld, int gt, int *index)
     return st;
 }
 
+/* ---- cjm.dirichlet rows ---- */
+
+/* The uncertain input at uncertain index u is in the cjm.dirichlet row gt
+ * (a table on the stack); rows are numbered in the order first met (seen:
+ * row table -> number). */
+static cjm_status dirichlet_member(cjm_loader *ld, int seen, int gt, int u, int *rows)
+{
+    lua_State *L = ld->L;
+    cjm_input *in = &ld->m->inputs[ld->m->uncertain[u]];
+    lua_pushvalue(L, gt);
+    if (lua_rawget(L, seen) == LUA_TNIL) {
+        lua_pushvalue(L, gt);
+        lua_pushinteger(L, (*rows)++);
+        lua_rawset(L, seen);
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, gt);
+    lua_rawget(L, seen);
+    in->dirichlet = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    for (int k = 0; k < in->slot_count; k++)
+        if (in->slots[k].kind != CJM_SLOT_PROB)
+            return cjm_script_fail_at(ld->s, ld->err, in->path,
+                                      "a cjm.dirichlet entry is a transition probability only");
+    return CJM_OK;
+}
+
+/* Every entry of a row is used, and all are transitions out of one stage
+ * (so that they sum to 1 where they are written). */
+static cjm_status check_dirichlet_rows(cjm_loader *ld, int seen, int rows)
+{
+    lua_State *L = ld->L;
+    cjm_model *m = ld->m;
+    for (int r = 0; r < rows; r++) {
+        int used = 0, from = -1, line = 0, size = 0;
+        const char *first = NULL;
+        for (int u = 0; u < m->uncertain_count; u++) {
+            const cjm_input *in = &m->inputs[m->uncertain[u]];
+            if (in->dirichlet != r) continue;
+            used++;
+            if (!first) first = in->path;
+            for (int k = 0; k < in->slot_count; k++) {
+                if (from < 0) from = in->slots[k].a;
+                if (in->slots[k].a != from)
+                    return cjm_script_fail_at(ld->s, ld->err, in->path,
+                                              "the entries of one cjm.dirichlet must be "
+                                              "transitions out of one stage (as %s)",
+                                              first);
+            }
+        }
+        lua_pushnil(L); /* the row's table, for its size and line */
+        while (lua_next(L, seen)) {
+            if (lua_tointeger(L, -1) == r) {
+                lua_getfield(L, -2, "size");
+                size = (int)lua_tointeger(L, -1);
+                lua_getfield(L, -3, "line");
+                line = (int)lua_tointeger(L, -1);
+                lua_pop(L, 2);
+            }
+            lua_pop(L, 1);
+        }
+        if (used != size)
+            return cjm_script_fail(ld->s, ld->err, line, NULL,
+                                   "cjm.dirichlet: %d of its %d entries are used as transitions "
+                                   "(use all of them, as one stage's row, and set none with "
+                                   "--set)",
+                                   used, size);
+    }
+    return CJM_OK;
+}
+
 /* Walks the uncertain inputs in order; each correlation group is read once,
  * when its first member is met. */
 static cjm_status read_groups(cjm_loader *ld)
 {
     lua_State *L = ld->L;
     cjm_status st = CJM_OK;
+    int rows = 0;
+    lua_newtable(L); /* the cjm.dirichlet rows seen */
+    int dseen = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
     lua_newtable(L); /* stack: map, seen groups */
     for (int u = 0; st == CJM_OK && u < ld->m->uncertain_count; u++) {
         lua_rawgeti(L, -2, ld->m->uncertain[u] + 1); /* stack: map, seen, dist */
+        if (lua_getfield(L, -1, "dirichlet") == LUA_TTABLE)
+            st = dirichlet_member(ld, dseen, lua_gettop(L), u, &rows);
+        lua_pop(L, 1);
         if (lua_getfield(L, -1, "correlation") == LUA_TTABLE) {
             lua_pushvalue(L, -1);
             if (lua_rawget(L, -4) == LUA_TNIL) { /* stack: map, seen, dist, group, nil */
@@ -358,6 +436,8 @@ static cjm_status read_groups(cjm_loader *ld)
         lua_pop(L, 2);
     }
     lua_pop(L, 2);
+    if (st == CJM_OK && rows) st = check_dirichlet_rows(ld, dseen, rows);
+    lua_pop(L, 1);
     return st;
 }
 
