@@ -679,6 +679,38 @@ CJM_API const char *cjm_fit_fragment(const cjm_fit *f); /* Lua, ends with a newl
 CJM_API cjm_status cjm_report_fit(const cjm_fit *f, cjm_format fmt, FILE *out, cjm_error *err);
 CJM_API void cjm_fit_free(cjm_fit **f);
 
+/* Journey paths (ChannelAttribution's layout: columns path,
+ * total_conversions and optionally total_conversion_value, total_null;
+ * channels joined by ">", surrounding spaces trimmed) counted as a
+ * first-order Markov chain: (start) -> the first channel -> ... -> the last
+ * -> (conversion) for each conversion and (null) for each path without one.
+ * Repeated consecutive channels count once (as ChannelAttribution). States:
+ * 0 "start", 1..C the channels in alphabetical order, C + 1 "conversion",
+ * C + 2 "null". */
+typedef struct cjm_paths cjm_paths;
+
+typedef struct cjm_paths_options {
+    double prior; /* Dirichlet weight added to every possible transition (0: 1) */
+} cjm_paths_options;
+
+CJM_API cjm_status cjm_paths_fit(const char *path, const cjm_paths_options *o, cjm_paths **out,
+                                 cjm_error *err);
+CJM_API int cjm_paths_state_count(const cjm_paths *p);
+CJM_API const char *cjm_paths_state(const cjm_paths *p, int i); /* NULL out of range */
+/* The weighted count of from -> to, and whether the transition is possible
+ * (no self-transitions, nothing into start, nothing out of conversion and
+ * null, start to a channel only). */
+CJM_API double cjm_paths_count(const cjm_paths *p, int from, int to);
+CJM_API int cjm_paths_possible(const cjm_paths *p, int from, int to);
+/* The posterior of from -> to: Dirichlet(count + prior) over the row's
+ * possible transitions, whose marginal is beta(a, b); mean a / (a + b). */
+CJM_API void cjm_paths_posterior(const cjm_paths *p, int from, int to, double *a, double *b);
+
+/* CJM_FORMAT_TABLE: a runnable scenario (Lua) whose rows are
+ * cjm.dirichlet posteriors; JSON and CSV: the counts and posteriors. */
+CJM_API cjm_status cjm_report_paths(const cjm_paths *p, cjm_format fmt, FILE *out, cjm_error *err);
+CJM_API void cjm_paths_free(cjm_paths **p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -412,9 +412,9 @@ static void test_fit_cli(void **state)
     free(out), free(err);
     /* bad usage: exit 2 */
     static const char *const usage[][2] = {
-        {"fit", "fit: which model (sbg or bgnbd) and data file?"},
+        {"fit", "fit: which model (sbg, bgnbd or paths) and data file?"},
         {"fit sbg", "fit sbg: which data file?"},
-        {"fit magic x.csv", "fit: expected sbg or bgnbd, got 'magic'"},
+        {"fit magic x.csv", "fit: expected sbg, bgnbd or paths, got 'magic'"},
         {"fit bgnbd x.csv --periods 7", "--periods is for fit sbg"},
         {"fit sbg x.csv --periods 0", "--periods: expected a whole number from 1"},
         {"fit sbg x.csv --format dot", "--format dot draws the journey map"},

@@ -44,6 +44,9 @@ static const char usage_text[] =
     "  fit bgnbd FILE.csv   BG/NBD fitted to frequency,recency,T per customer\n"
     "                (maximum likelihood, standard errors, a scenario fragment;\n"
     "                --fragment prints the fragment alone; see docs/fitting.md)\n"
+    "  fit paths FILE.csv [--prior A] [-o journey.lua]   a runnable scenario from\n"
+    "                journey paths (path;total_conversions;...): a Markov chain whose\n"
+    "                rows are cjm.dirichlet posteriors (--format json|csv: the counts)\n"
     "\n"
     "options (run, compare, fixes):\n"
     "  --engine agent|exact|cohort\n"
@@ -249,7 +252,7 @@ static int parse_args(cli *c, int argc, char **argv)
     }
     if (!c->file)
         return strcmp(c->cmd->name, "fit") == 0
-                   ? cli_usage_error("fit: which model (sbg or bgnbd) and data file?")
+                   ? cli_usage_error("fit: which model (sbg, bgnbd or paths) and data file?")
                    : cli_usage_error("%s: which scenario file?", c->cmd->name);
     return 0;
 }

@@ -1,8 +1,9 @@
-/* cmd_fit.c: `cjm fit sbg|bgnbd FILE`: models fitted to data
+/* cmd_fit.c: `cjm fit sbg|bgnbd|paths FILE`: models fitted to data
  * (docs/fitting.md). It parses and prints; the fitting is in
  * core/analyses/fit.c. */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef cjm_status (*fit_fn)(const char *, const cjm_fit_options *, cjm_fit **, cjm_error *);
@@ -39,6 +40,41 @@ static int fit_model(cli *c, fit_fn fn, const char *data)
     return rc;
 }
 
+/* cjm fit paths FILE [--prior A]: the scenario, or its counts (json, csv). */
+static int fit_paths(cli *c, const char *data)
+{
+    cjm_paths_options o = {0};
+    cjm_error err;
+    cjm_paths *p = NULL;
+    const char *prior = cli_extra(c, "--prior");
+    if (prior) {
+        char *end;
+        o.prior = strtod(prior, &end);
+        if (end == prior || *end || !(o.prior > 0 && o.prior <= 1e6))
+            return cli_usage_error("--prior: expected a Dirichlet weight above 0 (e.g. 1 or 0.5), "
+                                   "got '%s'",
+                                   prior);
+    }
+    if (cli_extra(c, "--periods") || cli_extra(c, "--fragment"))
+        return cli_usage_error("%s is for fit sbg and bgnbd",
+                               cli_extra(c, "--periods") ? "--periods" : "--fragment");
+    if (c->format != CJM_FORMAT_TABLE && c->format != CJM_FORMAT_JSON &&
+        c->format != CJM_FORMAT_CSV)
+        return cli_usage_error("--format: fit paths writes a scenario (table), json or csv");
+    cli_out out;
+    cli_out_init(&out, "-o", c->output);
+    int rc = cli_out_open(&out, 1, data);
+    if (rc) return rc;
+    if (cjm_paths_fit(data, &o, &p, &err) != CJM_OK) {
+        cli_out_discard(&out);
+        return cli_fail(&err);
+    }
+    cjm_status st = cjm_report_paths(p, c->format, out.f, &err);
+    rc = cli_out_close(&out, st == CJM_OK ? NULL : &err);
+    cjm_paths_free(&p);
+    return rc;
+}
+
 static int cmd_fit(cli *c)
 {
     const char *kind = c->file;
@@ -46,15 +82,17 @@ static int cmd_fit(cli *c)
         return c->name_count ? cli_usage_error("fit %s: one data file, got %d", kind, c->name_count)
                              : cli_usage_error("fit %s: which data file?", kind);
     const char *data = c->names[0];
+    if (strcmp(kind, "paths") == 0) return fit_paths(c, data);
+    if (cli_extra(c, "--prior")) return cli_usage_error("--prior is for fit paths");
     if (strcmp(kind, "sbg") == 0) return fit_model(c, cjm_fit_sbg, data);
     if (strcmp(kind, "bgnbd") == 0) {
         if (cli_extra(c, "--periods")) return cli_usage_error("--periods is for fit sbg");
         return fit_model(c, cjm_fit_bgnbd, data);
     }
-    return cli_usage_error("fit: expected sbg or bgnbd, got '%s'", kind);
+    return cli_usage_error("fit: expected sbg, bgnbd or paths, got '%s'", kind);
 }
 
-static const char *const fit_options[] = {"--periods", NULL};
+static const char *const fit_options[] = {"--periods", "--prior", NULL};
 static const char *const fit_flags[] = {"--fragment", NULL};
 
 const cli_command cli_fit_commands[] = {
