@@ -690,7 +690,8 @@ CJM_API void cjm_fit_free(cjm_fit **f);
 typedef struct cjm_paths cjm_paths;
 
 typedef struct cjm_paths_options {
-    double prior; /* Dirichlet weight added to every possible transition (0: 1) */
+    double prior;    /* Dirichlet weight added to every possible transition (0: 1) */
+    int ignore_null; /* 1: leave total_null out (ChannelAttribution without var_null) */
 } cjm_paths_options;
 
 CJM_API cjm_status cjm_paths_fit(const char *path, const cjm_paths_options *o, cjm_paths **out,
@@ -710,6 +711,35 @@ CJM_API void cjm_paths_posterior(const cjm_paths *p, int from, int to, double *a
  * cjm.dirichlet posteriors; JSON and CSV: the counts and posteriors. */
 CJM_API cjm_status cjm_report_paths(const cjm_paths *p, cjm_format fmt, FILE *out, cjm_error *err);
 CJM_API void cjm_paths_free(cjm_paths **p);
+
+/* Attribution (cjm attribution; docs/fitting.md): the paths' chain with
+ * maximum-likelihood transition probabilities (counts / row totals), solved
+ * exactly for the probability of conversion from start (absorption
+ * probabilities, no simulation) and again with each channel removed (its
+ * incoming transitions sent to null). removal_effect = 1 - CR(without c) /
+ * CR; conversions attributed = total conversions x removal effect / the sum
+ * of removal effects (ChannelAttribution's markov_model). The value's
+ * removal effect uses the expected value instead, each conversion worth the
+ * mean value of those from its last channel. Heuristics as
+ * ChannelAttribution's heuristic_models: first touch, last touch, linear
+ * (each touch of a path, repeats included, an equal share). */
+CJM_API cjm_status cjm_attribution(const char *path, const cjm_paths_options *o, cjm_paths **out,
+                                   cjm_error *err);
+
+typedef struct cjm_attribution_row {
+    const char *channel; /* NULL out of range */
+    double removal_effect, removal_effect_value;
+    double conversions, value; /* Markov */
+    double first_touch, first_touch_value, last_touch, last_touch_value;
+    double linear_touch, linear_touch_value;
+} cjm_attribution_row;
+
+/* Channel state i (1 .. cjm_paths_state_count - 3) of an attribution. */
+CJM_API cjm_attribution_row cjm_paths_attribution(const cjm_paths *p, int i);
+
+/* Every channel's row as a table, JSON or CSV. */
+CJM_API cjm_status cjm_report_attribution(const cjm_paths *p, cjm_format fmt, FILE *out,
+                                          cjm_error *err);
 
 #ifdef __cplusplus
 }

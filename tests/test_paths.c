@@ -171,6 +171,151 @@ static void test_bad_paths(void **state_)
     free(out), free(err);
 }
 
+/* Attribution on a hand-worked chain:
+ *   a > a > b ; 1 conversion (value 10), 1 null
+ *   b         ; 1 conversion (value 4), 2 nulls
+ *   a         ; 0, 2 nulls
+ * Counts: start -> a 4, start -> b 3; a -> b 2, a -> null 2; b -> conversion 2,
+ * b -> null 3. So P(a -> b) = 1/2, P(b -> conversion) = 2/5, start: a 4/7, b 3/7;
+ * CR = 4/7 1/2 2/5 + 3/7 2/5 = 2/7 (the data's 2 of 7).
+ * Without a: CR = 3/7 2/5 = 6/35, removal 1 - (6/35) / (2/7) = 2/5; without b: 0,
+ * removal 1. Conversions: 2 x (2/5) / (7/5) = 4/7 and 2 x 1 / (7/5) = 10/7.
+ * Value: every conversion comes from b, worth (10 + 4) / 2 = 7: the same removal
+ * effects, value 14 x (2/5) / (7/5) = 4 and 10.
+ * Heuristics: first touch a 1 (value 10), b 1 (4); last touch b 2 (14); linear:
+ * row 1 has 3 touches: a 2/3 (20/3), b 1/3 (10/3); row 2: b 1 (4). */
+static void test_attribution_by_hand(void **state_)
+{
+    (void)state_;
+    char *path = write_data("path;total_conversions;total_conversion_value;total_null\n"
+                            "a > a > b;1;10;1\nb;1;4;2\na;0;0;2\n");
+    cjm_paths *p = NULL;
+    cjm_error err;
+    assert_int_equal(cjm_attribution(path, NULL, &p, &err), CJM_OK);
+    cjm_attribution_row a = cjm_paths_attribution(p, 1), b = cjm_paths_attribution(p, 2);
+    assert_string_equal(a.channel, "a");
+    assert_string_equal(b.channel, "b");
+    assert_null(cjm_paths_attribution(p, 0).channel);
+    assert_null(cjm_paths_attribution(p, 3).channel);
+    static const struct {
+        const char *what;
+        double got, want;
+    } * c, checks[] = {{"removal a", 0, 0.4},
+                       {"removal b", 0, 1},
+                       {"markov a", 0, 4.0 / 7},
+                       {"markov b", 0, 10.0 / 7},
+                       {"value a", 0, 4},
+                       {"value b", 0, 10},
+                       {"rev a", 0, 0.4},
+                       {"rev b", 0, 1},
+                       {"first a", 0, 1},
+                       {"first b", 0, 1},
+                       {"first val a", 0, 10},
+                       {"first val b", 0, 4},
+                       {"last a", 0, 0},
+                       {"last b", 0, 2},
+                       {"last val b", 0, 14},
+                       {"linear a", 0, 2.0 / 3},
+                       {"linear b", 0, 4.0 / 3},
+                       {"linear val a", 0, 20.0 / 3},
+                       {"linear val b", 0, 22.0 / 3}};
+    const double got[] = {a.removal_effect,
+                          b.removal_effect,
+                          a.conversions,
+                          b.conversions,
+                          a.value,
+                          b.value,
+                          a.removal_effect_value,
+                          b.removal_effect_value,
+                          a.first_touch,
+                          b.first_touch,
+                          a.first_touch_value,
+                          b.first_touch_value,
+                          a.last_touch,
+                          b.last_touch,
+                          b.last_touch_value,
+                          a.linear_touch,
+                          b.linear_touch,
+                          a.linear_touch_value,
+                          b.linear_touch_value};
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        c = &checks[i];
+        tu_assert_float(c->what, got[i], c->want);
+    }
+    /* through the binary: JSON fields named as ChannelAttribution's */
+    char args[512], *out, *er;
+    snprintf(args, sizeof args, "attribution %s --format json", path);
+    assert_int_equal(tu_run_cjm(args, &out, &er), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    assert_non_null(doc);
+    tu_assert_float("CR", json_real_value(json_object_get(doc, "conversion_probability")), 2.0 / 7);
+    json_t *row = json_array_get(json_object_get(doc, "channels"), 1);
+    assert_string_equal(json_string_value(json_object_get(row, "channel_name")), "b");
+    tu_assert_float("json b", json_real_value(json_object_get(row, "total_conversions")), 10.0 / 7);
+    tu_assert_float("json b rev",
+                    json_real_value(json_object_get(row, "removal_effects_conversion")), 1);
+    tu_assert_float("json b linear", json_real_value(json_object_get(row, "linear_touch_value")),
+                    22.0 / 3);
+    json_decref(doc);
+    free(out), free(er);
+    snprintf(args, sizeof args, "attribution %s --format csv", path);
+    assert_int_equal(tu_run_cjm(args, &out, &er), 0);
+    assert_non_null(strstr(out, "channel_name,removal_effects_conversion,"));
+    assert_non_null(strstr(out, "\nb,1,1,1.42857142857,10,1,4,2,14,1.33333333333,"));
+    free(out), free(er);
+    snprintf(args, sizeof args, "attribution %s", path);
+    assert_int_equal(tu_run_cjm(args, &out, &er), 0);
+    assert_non_null(strstr(out, "P(conversion) from start 28.5714%"));
+    free(out), free(er);
+    /* without the nulls (ChannelAttribution without var_null): only conversions
+     * weigh the chain: start -> a 1, start -> b 1, a -> b 1, b -> conversion 2;
+     * CR = 1; without a: 1/2 (removal 1/2); without b: 0 (1). */
+    cjm_paths_free(&p);
+    cjm_paths_options o = {.ignore_null = 1};
+    assert_int_equal(cjm_attribution(path, &o, &p, &err), CJM_OK);
+    tu_assert_float("no null: removal a", cjm_paths_attribution(p, 1).removal_effect, 0.5);
+    tu_assert_float("no null: markov b", cjm_paths_attribution(p, 2).conversions, 2 * 1 / 1.5);
+    cjm_paths_free(&p);
+    /* nothing converts */
+    remove(path), free(path);
+    path = write_data("path;total_conversions;total_null\na > b;0;3\n");
+    assert_int_equal(cjm_attribution(path, NULL, &p, &err), CJM_ESCENARIO);
+    assert_non_null(strstr(err.msg, ": no path converts: nothing to attribute"));
+    assert_int_equal(tu_run_cjm("attribution", &out, &er), 2);
+    assert_non_null(strstr(er, "attribution: which paths file?"));
+    free(out), free(er);
+    remove(path), free(path);
+}
+
+/* On the shared data the chain's conversion probability is the data's rate
+ * (maximum likelihood keeps the flow: 19,785 / 88,387), and the removal
+ * effects of the attributed conversions add up to the conversions. */
+static void test_attribution_shared(void **state_)
+{
+    (void)state_;
+    cjm_paths *p = NULL;
+    cjm_error err;
+    assert_int_equal(
+        cjm_attribution(CJM_SOURCE_DIR "/../shared/data/channel_paths.csv", NULL, &p, &err),
+        CJM_OK);
+    assert_int_equal(cjm_paths_state_count(p), 15);
+    double conv = 0, value = 0, first = 0, last = 0, linear = 0;
+    for (int i = 1; i <= 12; i++) {
+        cjm_attribution_row r = cjm_paths_attribution(p, i);
+        assert_true(r.removal_effect > 0 && r.removal_effect < 1);
+        conv += r.conversions, value += r.value;
+        first += r.first_touch, last += r.last_touch, linear += r.linear_touch;
+    }
+    tu_assert_float("conversions", conv, 19785);
+    tu_assert_float("first", first, 19785);
+    tu_assert_float("last", last, 19785);
+    tu_assert_float("linear", linear, 19785);
+    assert_true(fabs(value - 74803) < 1); /* the file's values have 3 decimals */
+    cjm_attribution_row alpha = cjm_paths_attribution(p, 1);
+    assert_string_equal(alpha.channel, "alpha");
+    cjm_paths_free(&p);
+}
+
 /* ---- cjm.dirichlet ---- */
 
 static int column_of(const cjm_model *m, const char *path)
@@ -343,9 +488,10 @@ static void test_round_trip(void **state_)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_counts_by_hand),    cmocka_unit_test(test_bad_paths),
-        cmocka_unit_test(test_dirichlet_moments), cmocka_unit_test(test_dirichlet_errors),
-        cmocka_unit_test(test_round_trip),        cmocka_unit_test(tu_fw_verdict),
+        cmocka_unit_test(test_counts_by_hand),     cmocka_unit_test(test_bad_paths),
+        cmocka_unit_test(test_dirichlet_moments),  cmocka_unit_test(test_dirichlet_errors),
+        cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_attribution_by_hand),
+        cmocka_unit_test(test_attribution_shared), cmocka_unit_test(tu_fw_verdict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

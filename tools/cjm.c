@@ -47,6 +47,8 @@ static const char usage_text[] =
     "  fit paths FILE.csv [--prior A] [-o journey.lua]   a runnable scenario from\n"
     "                journey paths (path;total_conversions;...): a Markov chain whose\n"
     "                rows are cjm.dirichlet posteriors (--format json|csv: the counts)\n"
+    "  attribution FILE.csv   removal effects of each channel, computed exactly from\n"
+    "                the paths' Markov chain, and first-touch, last-touch, linear\n"
     "\n"
     "options (run, compare, fixes):\n"
     "  --engine agent|exact|cohort\n"
@@ -253,6 +255,8 @@ static int parse_args(cli *c, int argc, char **argv)
     if (!c->file)
         return strcmp(c->cmd->name, "fit") == 0
                    ? cli_usage_error("fit: which model (sbg, bgnbd or paths) and data file?")
+               : strcmp(c->cmd->name, "attribution") == 0
+                   ? cli_usage_error("attribution: which paths file?")
                    : cli_usage_error("%s: which scenario file?", c->cmd->name);
     return 0;
 }

@@ -43,7 +43,7 @@ static int fit_model(cli *c, fit_fn fn, const char *data)
 /* cjm fit paths FILE [--prior A]: the scenario, or its counts (json, csv). */
 static int fit_paths(cli *c, const char *data)
 {
-    cjm_paths_options o = {0};
+    cjm_paths_options o = {.ignore_null = cli_extra(c, "--ignore-null") != NULL};
     cjm_error err;
     cjm_paths *p = NULL;
     const char *prior = cli_extra(c, "--prior");
@@ -83,7 +83,9 @@ static int cmd_fit(cli *c)
                              : cli_usage_error("fit %s: which data file?", kind);
     const char *data = c->names[0];
     if (strcmp(kind, "paths") == 0) return fit_paths(c, data);
-    if (cli_extra(c, "--prior")) return cli_usage_error("--prior is for fit paths");
+    if (cli_extra(c, "--prior") || cli_extra(c, "--ignore-null"))
+        return cli_usage_error("%s is for fit paths",
+                               cli_extra(c, "--prior") ? "--prior" : "--ignore-null");
     if (strcmp(kind, "sbg") == 0) return fit_model(c, cjm_fit_sbg, data);
     if (strcmp(kind, "bgnbd") == 0) {
         if (cli_extra(c, "--periods")) return cli_usage_error("--periods is for fit sbg");
@@ -92,10 +94,35 @@ static int cmd_fit(cli *c)
     return cli_usage_error("fit: expected sbg, bgnbd or paths, got '%s'", kind);
 }
 
+/* cjm attribution FILE: removal effects and heuristics. */
+static int cmd_attribution(cli *c)
+{
+    cjm_error err;
+    cjm_paths *p = NULL;
+    if (c->format != CJM_FORMAT_TABLE && c->format != CJM_FORMAT_JSON &&
+        c->format != CJM_FORMAT_CSV)
+        return cli_usage_error("--format: attribution is written as table, json or csv");
+    cli_out out;
+    cli_out_init(&out, "-o", c->output);
+    int rc = cli_out_open(&out, 1, c->file);
+    if (rc) return rc;
+    cjm_paths_options o = {.ignore_null = cli_extra(c, "--ignore-null") != NULL};
+    if (cjm_attribution(c->file, &o, &p, &err) != CJM_OK) {
+        cli_out_discard(&out);
+        return cli_fail(&err);
+    }
+    cjm_status st = cjm_report_attribution(p, c->format, out.f, &err);
+    rc = cli_out_close(&out, st == CJM_OK ? NULL : &err);
+    cjm_paths_free(&p);
+    return rc;
+}
+
 static const char *const fit_options[] = {"--periods", "--prior", NULL};
-static const char *const fit_flags[] = {"--fragment", NULL};
+static const char *const fit_flags[] = {"--fragment", "--ignore-null", NULL};
+static const char *const ignore_null_flag[] = {"--ignore-null", NULL};
 
 const cli_command cli_fit_commands[] = {
     {"fit", cmd_fit, fit_options, fit_flags, 1},
+    {"attribution", cmd_attribution, NULL, ignore_null_flag, 0},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -7,6 +7,7 @@
 #include "paths.h"
 #include "csv.h"
 #include "error.h"
+#include "optimize.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -120,6 +121,12 @@ static cjm_status collect_channels(const cjm_csv *t, int cp, cjm_paths *p, cjm_e
     }
     for (int i = 0; i < n; i++) p->names[i + 1] = names[i];
     free(names);
+    double **arrays[] = {&p->first,       &p->last,       &p->linear,    &p->first_val,
+                         &p->last_val,    &p->linear_val, &p->value_in,  &p->removal,
+                         &p->removal_val, &p->markov,     &p->markov_val};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        if (!(*arrays[i] = calloc((size_t)p->nstates, sizeof **arrays[i])))
+            return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     p->names[0] = strdup("start");
     p->names[n + 1] = strdup("conversion");
     p->names[n + 2] = strdup("null");
@@ -163,14 +170,21 @@ static cjm_status count_paths(const cjm_csv *t, int cp, int cc, int cv, int cn, 
         const char *s = cjm_csv_cell(t, r, cp);
         char name[MAX_NAME];
         size_t pos = 0, len, at;
-        int prev = 0, steps = 0;
+        int prev = 0, steps = 0, touches = 0;
+        while (next_channel(s, &pos, name, &len, &at)) touches++;
+        pos = 0;
         while (next_channel(s, &pos, name, &len, &at)) {
             int c = channel_index(p, name);
+            if (!steps) p->first[c] += nc, p->first_val[c] += val;
+            /* linear: every touch, repeats included, an equal share (as ChannelAttribution) */
+            p->linear[c] += nc / touches, p->linear_val[c] += val / touches;
             if (c == prev) continue; /* a repeat counts once */
             p->count[(size_t)prev * S + c] += w;
             prev = c;
             steps++;
         }
+        p->last[prev] += nc, p->last_val[prev] += val;
+        p->value_in[prev] += val;
         p->count[(size_t)prev * S + conv] += nc;
         p->count[(size_t)prev * S + null] += nn;
         if (w > 0 && steps > p->max_len) p->max_len = steps;
@@ -202,6 +216,7 @@ cjm_status cjm_paths_fit(const char *path, const cjm_paths_options *o, cjm_paths
         (st = cjm_csv_require(t, "total_conversions", &cc, err)))
         goto out;
     int cv = cjm_csv_find(t, "total_conversion_value"), cn = cjm_csv_find(t, "total_null");
+    if (o && o->ignore_null) cn = -1;
     p->has_value = cv >= 0, p->has_null = cn >= 0;
     if (!(st = collect_channels(t, cp, p, err))) st = count_paths(t, cp, cc, cv, cn, p, err);
 out:
@@ -249,10 +264,94 @@ void cjm_paths_posterior(const cjm_paths *p, int from, int to, double *a, double
     *b = total - *a;
 }
 
+/* ---- Markov attribution: removal effects from absorption probabilities ---- */
+
+/* The probability of conversion (value 0) or the expected value (value 1)
+ * from start, with channel `removed` (-1: none) sent to null: the transient
+ * states are start and the channels, x = (I - Q)^-1 r with r the chance of
+ * converting next, times the mean value of a conversion from there. */
+static int absorb(const cjm_paths *p, int removed, int value, double *A, double *x, double *out)
+{
+    int S = p->nstates, n = S - 2, conv = S - 2;
+    for (int i = 0; i < n; i++) {
+        double total = 0;
+        for (int j = 1; j < S; j++) total += p->count[(size_t)i * S + j];
+        for (int j = 0; j < n; j++) {
+            double q =
+                total > 0 && i != removed && j != removed ? p->count[(size_t)i * S + j] / total : 0;
+            A[(size_t)i * n + j] = (i == j) - q;
+        }
+        double c = p->count[(size_t)i * S + conv];
+        double r = total > 0 && i != removed ? c / total : 0;
+        x[i] = value ? (c > 0 ? r * p->value_in[i] / c : 0) : r;
+    }
+    if (cjm_solve_linear(n, A, x)) return -1;
+    *out = x[0];
+    return 0;
+}
+
+cjm_status cjm_paths_attribute(cjm_paths *p, cjm_error *err)
+{
+    int S = p->nstates, n = S - 2;
+    double *A = malloc((size_t)n * n * sizeof *A), *x = malloc((size_t)n * sizeof *x);
+    cjm_status st = A && x ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    if (!st && (absorb(p, -1, 0, A, x, &p->cr) || absorb(p, -1, 1, A, x, &p->ev)))
+        st = cjm_error_set(err, CJM_ESCENARIO, "%s: the chain's equations are singular", p->file);
+    if (!st && !(p->cr > 0))
+        st = cjm_error_set(err, CJM_ESCENARIO, "%s: no path converts: nothing to attribute",
+                           p->file);
+    double sum = 0, sum_val = 0;
+    for (int c = 1; !st && c < n; c++) {
+        double cr, ev;
+        if (absorb(p, c, 0, A, x, &cr) || absorb(p, c, 1, A, x, &ev)) {
+            st = cjm_error_set(err, CJM_ESCENARIO, "%s: the chain's equations are singular",
+                               p->file);
+            break;
+        }
+        p->removal[c] = 1 - cr / p->cr;
+        p->removal_val[c] = p->ev > 0 ? 1 - ev / p->ev : 0;
+        sum += p->removal[c], sum_val += p->removal_val[c];
+    }
+    for (int c = 1; !st && c < n; c++) {
+        p->markov[c] = sum > 0 ? p->conversions * p->removal[c] / sum : 0;
+        p->markov_val[c] = sum_val > 0 ? p->value * p->removal_val[c] / sum_val : 0;
+    }
+    free(A), free(x);
+    if (!st) p->attributed = 1;
+    return st;
+}
+
+cjm_status cjm_attribution(const char *path, const cjm_paths_options *o, cjm_paths **out,
+                           cjm_error *err)
+{
+    cjm_status st = cjm_paths_fit(path, o, out, err);
+    if (!st && (st = cjm_paths_attribute(*out, err))) cjm_paths_free(out);
+    return st;
+}
+
+cjm_attribution_row cjm_paths_attribution(const cjm_paths *p, int i)
+{
+    cjm_attribution_row r;
+    memset(&r, 0, sizeof r);
+    if (!p || !p->attributed || i < 1 || i >= p->nstates - 2) return r;
+    r.channel = p->names[i];
+    r.removal_effect = p->removal[i];
+    r.removal_effect_value = p->removal_val[i];
+    r.conversions = p->markov[i], r.value = p->markov_val[i];
+    r.first_touch = p->first[i], r.first_touch_value = p->first_val[i];
+    r.last_touch = p->last[i], r.last_touch_value = p->last_val[i];
+    r.linear_touch = p->linear[i], r.linear_touch_value = p->linear_val[i];
+    return r;
+}
+
 void cjm_paths_free(cjm_paths **pp)
 {
     cjm_paths *p = pp ? *pp : NULL;
     if (!p) return;
+    double *arrays[] = {p->first,       p->last,       p->linear,    p->first_val,
+                        p->last_val,    p->linear_val, p->value_in,  p->removal,
+                        p->removal_val, p->markov,     p->markov_val};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
     if (p->names)
         for (int i = 0; i < p->nstates; i++) free(p->names[i]);
     free(p->names);

@@ -164,3 +164,35 @@ int cjm_spd_inverse(int n, const double *A, double *inv)
     }
     return 0;
 }
+
+int cjm_solve_linear(int n, double *A, double *b)
+{
+    for (int k = 0; k < n; k++) {
+        int piv = k;
+        for (int i = k + 1; i < n; i++)
+            if (fabs(A[(size_t)i * n + k]) > fabs(A[(size_t)piv * n + k])) piv = i;
+        double pv = A[(size_t)piv * n + k];
+        if (!(fabs(pv) > 1e-300) || !isfinite(pv)) return -1;
+        if (piv != k) {
+            for (int j = 0; j < n; j++) {
+                double t = A[(size_t)k * n + j];
+                A[(size_t)k * n + j] = A[(size_t)piv * n + j];
+                A[(size_t)piv * n + j] = t;
+            }
+            double t = b[k];
+            b[k] = b[piv], b[piv] = t;
+        }
+        for (int i = k + 1; i < n; i++) {
+            double f = A[(size_t)i * n + k] / pv;
+            if (f == 0) continue;
+            for (int j = k; j < n; j++) A[(size_t)i * n + j] -= f * A[(size_t)k * n + j];
+            b[i] -= f * b[k];
+        }
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        double t = b[i];
+        for (int j = i + 1; j < n; j++) t -= A[(size_t)i * n + j] * b[j];
+        b[i] = t / A[(size_t)i * n + i];
+    }
+    return 0;
+}

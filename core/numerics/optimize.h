@@ -26,4 +26,9 @@ int cjm_hessian(cjm_objective f, void *ctx, int n, const double *x, double h, do
  * Returns 0, or -1 when A is not positive definite. */
 int cjm_spd_inverse(int n, const double *A, double *inv);
 
+/* Solves A x = b in place for an n x n matrix A (row-major, destroyed) by
+ * Gaussian elimination with partial pivoting; b becomes x. Returns 0, or -1
+ * when A is singular (a pivot below 1e-300 or not finite). */
+int cjm_solve_linear(int n, double *A, double *b);
+
 #endif

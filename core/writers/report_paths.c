@@ -99,3 +99,100 @@ cjm_status cjm_report_paths(const cjm_paths *p, cjm_format fmt, FILE *f, cjm_err
     if (ferror(f)) return cjm_error_set(err, CJM_EIO, "cannot write the report");
     return CJM_OK;
 }
+
+/* ---- attribution ---- */
+
+static const char *const attr_fields[] = {"channel_name",
+                                          "removal_effects_conversion",
+                                          "removal_effects_conversion_value",
+                                          "total_conversions",
+                                          "total_conversion_value",
+                                          "first_touch_conversions",
+                                          "first_touch_value",
+                                          "last_touch_conversions",
+                                          "last_touch_value",
+                                          "linear_touch_conversions",
+                                          "linear_touch_value"};
+
+static void attr_values(const cjm_attribution_row *r, double *v)
+{
+    const double x[] = {
+        r->removal_effect, r->removal_effect_value, r->conversions, r->value,
+        r->first_touch,    r->first_touch_value,    r->last_touch,  r->last_touch_value,
+        r->linear_touch,   r->linear_touch_value};
+    memcpy(v, x, sizeof x);
+}
+
+static void table_attribution(const cjm_paths *p, FILE *f)
+{
+    int C = p->nstates - 3;
+    fprintf(f, "attribution of %s: %.0f journeys, %.6g conversions", p->file, p->journeys,
+            p->conversions);
+    if (p->has_value) fprintf(f, ", value %.6g", p->value);
+    fprintf(f,
+            ", %d channels\nMarkov chain (first order, exact absorption): P(conversion) from "
+            "start %.4f%%\n\n",
+            C, 100 * p->cr);
+    fprintf(f, "%-16s %9s %12s %12s %12s %12s %12s\n", "channel", "removal", "markov",
+            "markov value", "first touch", "last touch", "linear");
+    for (int i = 1; i <= C; i++) {
+        cjm_attribution_row r = cjm_paths_attribution(p, i);
+        fprintf(f, "%-16s %8.4f%% %12.2f %12.2f %12.2f %12.2f %12.2f\n", r.channel,
+                100 * r.removal_effect, r.conversions, r.value, r.first_touch, r.last_touch,
+                r.linear_touch);
+    }
+}
+
+static json_t *json_attribution(const cjm_paths *p)
+{
+    json_t *doc = json_pack("{s:s, s:i}", "cjm", cjm_version(), "schema", 1);
+    json_object_set_new(doc, "attribution", json_string("markov"));
+    json_object_set_new(doc, "file", json_string(p->file));
+    json_object_set_new(doc, "journeys", cjm_json_number(p->journeys));
+    json_object_set_new(doc, "conversions", cjm_json_number(p->conversions));
+    json_object_set_new(doc, "value", cjm_json_number(p->value));
+    json_object_set_new(doc, "conversion_probability", cjm_json_number(p->cr));
+    json_object_set_new(doc, "expected_value", cjm_json_number(p->ev));
+    json_t *rows = json_array();
+    for (int i = 1; i <= p->nstates - 3; i++) {
+        cjm_attribution_row r = cjm_paths_attribution(p, i);
+        double v[10];
+        attr_values(&r, v);
+        json_t *o = json_object();
+        json_object_set_new(o, attr_fields[0], json_string(r.channel));
+        for (int k = 0; k < 10; k++)
+            json_object_set_new(o, attr_fields[k + 1], cjm_json_number(v[k]));
+        json_array_append_new(rows, o);
+    }
+    json_object_set_new(doc, "channels", rows);
+    return doc;
+}
+
+static void csv_attribution(const cjm_paths *p, FILE *f)
+{
+    for (int k = 0; k < 11; k++) fprintf(f, "%s%s", k ? "," : "", attr_fields[k]);
+    fputc('\n', f);
+    for (int i = 1; i <= p->nstates - 3; i++) {
+        cjm_attribution_row r = cjm_paths_attribution(p, i);
+        double v[10];
+        attr_values(&r, v);
+        fputs(r.channel, f);
+        for (int k = 0; k < 10; k++) fprintf(f, ",%.12g", v[k]);
+        fputc('\n', f);
+    }
+}
+
+cjm_status cjm_report_attribution(const cjm_paths *p, cjm_format fmt, FILE *f, cjm_error *err)
+{
+    if (!p->attributed)
+        return cjm_error_set(err, CJM_EUSAGE, "the paths were not attributed (cjm_attribution)");
+    if (fmt == CJM_FORMAT_JSON) return cjm_json_write(json_attribution(p), f, err);
+    if (fmt == CJM_FORMAT_CSV)
+        csv_attribution(p, f);
+    else if (fmt == CJM_FORMAT_TABLE)
+        table_attribution(p, f);
+    else
+        return cjm_error_set(err, CJM_EUSAGE, "--format: attribution is table, json or csv");
+    if (ferror(f)) return cjm_error_set(err, CJM_EIO, "cannot write the report");
+    return CJM_OK;
+}
