@@ -75,6 +75,16 @@ static void test_csv_basics(void **state)
     assert_string_equal(err.msg, "t.csv:2:3: column 'b': expected a number, got 'x,y'");
     cjm_csv_free(&t);
     assert_null(t);
+    /* a separator at the very end of a buffer with no NUL after it (found by
+     * tools/fuzz csv: the next field's first byte was read past the end) */
+    char *exact = malloc(6);
+    memcpy(exact, "a,b\n1,", 6);
+    cjm_error e2;
+    assert_int_equal(cjm_csv_parse("t.csv", exact, 6, 0, &t, &e2), CJM_OK);
+    assert_int_equal(t->rows, 1);
+    assert_string_equal(cjm_csv_cell(t, 0, 1), "");
+    cjm_csv_free(&t);
+    free(exact);
     /* ';' is chosen when the header has it and no ',' */
     t = parse_ok("path;n\na > b;2,5\n");
     assert_int_equal(t->cols, 2);

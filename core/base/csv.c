@@ -184,7 +184,8 @@ static cjm_status parse_records(parser *ps, size_t **rec_out, size_t *nrec_out, 
         size_t first = ps->nf;
         int blank = 1;
         for (;;) {
-            int line = ps->line, col = column_of(ps, ps->p), quoted = *ps->p == '"';
+            int line = ps->line, col = column_of(ps, ps->p);
+            int quoted = ps->p < ps->end && *ps->p == '"';
             size_t off = ps->used;
             if ((st = quoted ? quoted_field(ps, err) : plain_field(ps, err))) goto out;
             ps->buf[ps->used++] = '\0';
