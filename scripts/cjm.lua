@@ -116,7 +116,8 @@ end
 --- drawn together once per run from a Dirichlet distribution with these
 --- weights: a stage's whole row of transitions (e.g. a posterior of counts
 --- plus a prior). Returns a table name -> distribution; each entry's own
---- distribution is beta(w, total - w).
+--- distribution is beta(w, total - w). With other exits beside it (or an
+--- entry set to a number), the row shares what they leave.
 function cjm.dirichlet(t)
   check(type(t) == "table", "dirichlet", "expects a table of weights, e.g. { buyer = 12, lost = 30 }")
   local names, total = {}, 0
@@ -129,11 +130,12 @@ function cjm.dirichlet(t)
   end
   check(#names >= 2, "dirichlet", "needs two or more entries (got %d)", #names)
   table.sort(names)
-  local group = { line = cjm._caller_line(2), size = #names }
+  local group = { line = cjm._caller_line(2), size = #names, members = {} }
   local out = {}
-  for _, k in ipairs(names) do
+  for i, k in ipairs(names) do
     local d = make("beta", t[k], total - t[k])
-    d.dirichlet = group
+    d.dirichlet, d.dirichlet_name = group, k
+    group.members[i] = d
     out[k] = d
   end
   return out

@@ -382,7 +382,7 @@ static void test_dirichlet_errors(void **state_)
          "return cjm.scenario { name = 'd', horizon = 2, cohort = { size = 1 },\n"
          "  stages = { { 'a' }, { 'b', converts = true }, { 'c', final = true } },\n"
          "  transitions = { a = { b = d.b } } }\n",
-         "cjm.dirichlet: 1 of its 2 entries are used as transitions"},
+         "cjm.dirichlet: entry 'c' is not used (use every entry, as one stage's row)"},
         {"local d = cjm.dirichlet{ b = 1, c = 2 }\n"
          "return cjm.scenario { name = 'd', horizon = 2, cohort = { size = 1 },\n"
          "  stages = { { 'a' }, { 'b', converts = true }, { 'c', final = true } },\n"
@@ -402,8 +402,9 @@ static void test_dirichlet_errors(void **state_)
          "return cjm.scenario { name = 'd', horizon = 2, cohort = { size = 1 },\n"
          "  stages = { { 'a' }, { 'b', converts = true }, { 'c', final = true },\n"
          "             { 'x', final = true } },\n"
-         "  transitions = { a = { b = d.b, c = d.c, x = 0.1 } } }\n",
-         "sum to 1.1 (above 1)"},
+         "  transitions = { a = { b = d.b, c = d.c, x = 1 } } }\n",
+         "transitions.a.b: the other transitions out of 'a' sum to 1: they leave no room for "
+         "its cjm.dirichlet row"},
         {"local d = cjm.dirichlet{ b = 1 }\nreturn 1\n",
          "cjm.dirichlet: needs two or more entries"},
         {"local d = cjm.dirichlet{ b = 1, c = 0 }\nreturn 1\n", "cjm.dirichlet: c must be > 0"},
@@ -425,6 +426,49 @@ static void test_dirichlet_errors(void **state_)
         if (st == CJM_OK || !strstr(msg, bad[i][1]))
             fail_msg("case %zu: status %d, '%s', expected '%s'", i, st, msg, bad[i][1]);
     }
+}
+
+/* Beside other exits, or with an entry set to a number, a row shares what
+ * they leave: in every run, of every variant. */
+static void test_dirichlet_room(void **state_)
+{
+    (void)state_;
+    char *scn =
+        tu_write_temp("local d = cjm.dirichlet{ b = 2, c = 3, y = 5 }\n"
+                      "return cjm.scenario { name = 'd', horizon = 2, cohort = { size = 10 },\n"
+                      "  stages = { { 'a' }, { 'b', converts = true }, { 'c', final = true },\n"
+                      "             { 'x', final = true }, { 'y', final = true } },\n"
+                      "  transitions = { a = { b = d.b, c = d.c, y = d.y, x = 0.2 } },\n"
+                      "  variants = { v = { set = { ['transitions.a.b'] = 0.5 } } } }\n");
+    char *runs = tu_write_temp("");
+    static const struct {
+        const char *args;
+        int entries;
+        double room;
+    } cases[] = {{"", 3, 0.8}, {"--variant v", 2, 0.3}, {"--set transitions.a.x=0.6", 3, 0.4}};
+    for (size_t i = 0; i < 3; i++) {
+        char args[1024], *out, *err;
+        snprintf(args, sizeof args, "run %s %s --engine exact --runs 50 --runs-out %s", scn,
+                 cases[i].args, runs);
+        if (tu_run_cjm(args, &out, &err) != 0) fail_msg("%s: %s", args, err);
+        free(out), free(err);
+        char *text = tu_read_file(runs), *line = strchr(text, '\n') + 1;
+        for (int r = 0; r < 50; r++) {
+            double v[3] = {0};
+            int n = sscanf(line, "%*d,%lf,%lf,%lf", &v[0], &v[1], &v[2]);
+            assert_true(n >= cases[i].entries);
+            double sum = 0;
+            for (int k = 0; k < cases[i].entries; k++) sum += v[k];
+            /* --runs-out prints 12 significant digits: 3 values round by 5e-13 each */
+            if (!(fabs(sum - cases[i].room) < 2e-12))
+                fail_msg("%s run %d: the row sums to %.17g, expected %g", cases[i].args, r + 1, sum,
+                         cases[i].room);
+            line = strchr(line, '\n') + 1;
+        }
+        free(text);
+    }
+    remove(runs), free(runs);
+    remove(scn), free(scn);
 }
 
 /* ---- the round trip ---- */
@@ -488,10 +532,15 @@ static void test_round_trip(void **state_)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_counts_by_hand),     cmocka_unit_test(test_bad_paths),
-        cmocka_unit_test(test_dirichlet_moments),  cmocka_unit_test(test_dirichlet_errors),
-        cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_attribution_by_hand),
-        cmocka_unit_test(test_attribution_shared), cmocka_unit_test(tu_fw_verdict),
+        cmocka_unit_test(test_counts_by_hand),
+        cmocka_unit_test(test_bad_paths),
+        cmocka_unit_test(test_dirichlet_moments),
+        cmocka_unit_test(test_dirichlet_errors),
+        cmocka_unit_test(test_dirichlet_room),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_attribution_by_hand),
+        cmocka_unit_test(test_attribution_shared),
+        cmocka_unit_test(tu_fw_verdict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,8 +58,10 @@ static double mean(const cjm_input *in)
     return in->dist.p[0] / (in->dist.p[0] + in->dist.p[1]);
 }
 
-/* Each cjm.dirichlet row: gamma(w_j) draws g_j into g_j / sum g, a
- * Dirichlet(w) vector (Devroye 1986, XI.4). The uncertain inputs of one row
+/* Each cjm.dirichlet row: gamma(w_j) draws g_j into room x g_j / sum g, a
+ * Dirichlet(w) vector (Devroye 1986, XI.4) scaled to what the stage's other
+ * exits leave (the conditional distribution of the rest of a Dirichlet
+ * vector given some of its entries, by its aggregation property). The uncertain inputs of one row
  * are found by their row number; rows are few and short. */
 static void normalise_dirichlet(const cjm_model *m, int runs, double *x)
 {
@@ -76,7 +78,8 @@ static void normalise_dirichlet(const cjm_model *m, int runs, double *x)
                 if (m->inputs[m->uncertain[d]].dirichlet == row) sum += xr[d];
             for (int d = c; d < U; d++)
                 if (m->inputs[m->uncertain[d]].dirichlet == row)
-                    xr[d] = sum > 0 ? xr[d] / sum : mean(&m->inputs[m->uncertain[d]]);
+                    xr[d] = m->inputs[m->uncertain[d]].room *
+                            (sum > 0 ? xr[d] / sum : mean(&m->inputs[m->uncertain[d]]));
         }
     }
 }

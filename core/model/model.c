@@ -246,8 +246,9 @@ static cjm_status check_uncertain_sums(const cjm_model *m, cjm_error *err)
     if (!x) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     for (int u = 0; u < m->uncertain_count; u++) {
         const cjm_input *in = &m->inputs[m->uncertain[u]];
-        /* a cjm.dirichlet row sums to 1 in every run: its entries count at their means */
-        x[u] = in->dirichlet >= 0  ? in->dist.p[0] / (in->dist.p[0] + in->dist.p[1])
+        /* a cjm.dirichlet row sums to its room in every run: its entries count at their
+         * means */
+        x[u] = in->dirichlet >= 0  ? in->room * in->dist.p[0] / (in->dist.p[0] + in->dist.p[1])
                : has_prob_slot(in) ? cjm_dist_quantile(&in->dist, 1 - CJM_TAIL)
                                    : in->value;
     }
