@@ -112,6 +112,35 @@ function cjm.discrete(t)
   return d
 end
 
+--- cjm.dirichlet{ buyer = 12, lost = 30, ... }: probabilities that sum to 1,
+--- drawn together once per run from a Dirichlet distribution with these
+--- weights: a stage's whole row of transitions (e.g. a posterior of counts
+--- plus a prior). Returns a table name -> distribution; each entry's own
+--- distribution is beta(w, total - w). With other exits beside it (or an
+--- entry set to a number), the row shares what they leave.
+function cjm.dirichlet(t)
+  check(type(t) == "table", "dirichlet", "expects a table of weights, e.g. { buyer = 12, lost = 30 }")
+  local names, total = {}, 0
+  for k, w in pairs(t) do
+    check(type(k) == "string", "dirichlet", "keys must be names (got %s)", tostring(k))
+    number_arg("dirichlet", k, w)
+    check(w > 0, "dirichlet", "%s must be > 0 (got %g)", k, w)
+    names[#names + 1] = k
+    total = total + w
+  end
+  check(#names >= 2, "dirichlet", "needs two or more entries (got %d)", #names)
+  table.sort(names)
+  local group = { line = cjm._caller_line(2), size = #names, members = {} }
+  local out = {}
+  for i, k in ipairs(names) do
+    local d = make("beta", t[k], total - t[k])
+    d.dirichlet, d.dirichlet_name = group, k
+    group.members[i] = d
+    out[k] = d
+  end
+  return out
+end
+
 -- Per-customer heterogeneity: a transition probability that every customer
 -- draws for itself when it enters the cohort (e.g. a beta churn probability:
 -- the shifted-beta-geometric model of Fader and Hardie).
@@ -122,6 +151,7 @@ function cjm.per_customer(d)
   check(getmetatable(d) == dist_mt, "per_customer",
         "expects a distribution, e.g. cjm.per_customer(cjm.beta(0.7, 1.2))")
   check(d.correlation == nil, "per_customer", "a correlated distribution is drawn per run, not per customer")
+  check(d.dirichlet == nil, "per_customer", "a cjm.dirichlet entry is drawn per run, not per customer")
   return setmetatable({ dist = d }, per_customer_mt)
 end
 
@@ -136,6 +166,7 @@ function cjm.correlate(list, matrix)
     check(getmetatable(d) == dist_mt, "correlate", "entry %d is not a distribution", i)
     check(d.correlation == nil, "correlate", "entry %d is already in another correlation group", i)
     check(d.per_customer == nil, "correlate", "entry %d is drawn per customer, not per run", i)
+    check(d.dirichlet == nil, "correlate", "entry %d is a cjm.dirichlet entry (drawn with its row)", i)
     check(type(matrix[i]) == "table" and #matrix[i] == #list, "correlate",
           "row %d of the matrix must have %d numbers", i, #list)
     for j = 1, #list do
