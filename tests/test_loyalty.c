@@ -247,6 +247,155 @@ static void test_goal_gradient(void **state)
     cjm_model_free(&ma), cjm_model_free(&mb);
 }
 
+/* ---- the exact engine ---- */
+
+static cjm_result *run_exact(const cjm_model *m, cjm_metrics *mt)
+{
+    cjm_settings s = cjm_settings_default();
+    s.engine = CJM_ENGINE_EXACT;
+    return tu_run(m, &s, mt);
+}
+
+/* The stamp card's closed forms, exactly: N ~ Poisson(9.6) purchases, floor(N
+ * / 10) rewards, N mod 10 stamps kept (the exact engine truncates each
+ * step's Poisson where its tail is below 1e-12). */
+static void test_exact_stamp_card(void **state)
+{
+    (void)state;
+    cjm_metrics mt;
+    cjm_model *m = tu_load_text(stamp_card);
+    cjm_result *r = run_exact(m, &mt);
+    double mu = 0.8 * 12, redemptions = 0, kept = 0;
+    for (int n = 0; n < 200; n++) {
+        redemptions += poisson_pmf(n, mu) * (n / 10);
+        kept += poisson_pmf(n, mu) * (n % 10);
+    }
+    tu_assert_float("purchases", mt.m[CJM_M_PURCHASES].mean, 1000 * mu);
+    tu_assert_float("points issued", mt.loyalty.issued.mean, 1000 * mu);
+    tu_assert_float("points redeemed", mt.loyalty.redeemed.mean, 1000 * 10 * redemptions);
+    tu_assert_float("points outstanding", mt.loyalty.outstanding.mean, 1000 * kept);
+    tu_assert_float("reward cost", mt.loyalty.reward_cost.mean, 1000 * 2 * redemptions);
+    tu_assert_float("expired", mt.loyalty.expired.mean, 0);
+    tu_assert_float("joined", mt.loyalty.joined.mean, 1000);
+    tu_assert_float("members at 12", mt.loyalty.members_t[12].mean, 1000);
+    cjm_result_free(&r), cjm_metrics_free(&mt), cjm_model_free(&m);
+}
+
+/* The tiers' closed forms (test_tiers), exactly. */
+static void test_exact_tiers(void **state)
+{
+    (void)state;
+    cjm_metrics mt;
+    cjm_model *m = tu_load_text(tiers);
+    cjm_result *r = run_exact(m, &mt);
+    double p0 = exp(-2), p1 = 2 * p0, p2 = 2 * p0;
+    double q = 1 - p0 - p1 - p2, keep = 1 - p0 - p1;
+    const cjm_summary *gold = mt.loyalty.tier_share_t + 1 * (10 + 1);
+    for (int t = 1; t <= 3; t++) tu_assert_float("gold before 4", gold[t].mean, 0);
+    for (int t = 4; t <= 7; t++) tu_assert_float("gold 4 .. 7", gold[t].mean, q);
+    for (int t = 8; t <= 10; t++)
+        tu_assert_float("gold 8 .. 10", gold[t].mean, q * keep + (1 - q) * q);
+    /* the classes: at the end (after the reviews at 4 and 8) */
+    tu_assert_float("gold class", mt.loyalty.classes[2].customers.mean,
+                    1000 * (q * keep + (1 - q) * q));
+    tu_assert_float("gold purchases", mt.m[CJM_M_PURCHASES].mean, 1000 * 0.5 * 10);
+    cjm_result_free(&r), cjm_metrics_free(&mt), cjm_model_free(&m);
+}
+
+/* Expiry's closed forms (test_expiry), exactly: Poisson(1.5) points at step
+ * 0, all expired or all outstanding. */
+static void test_exact_expiry(void **state)
+{
+    (void)state;
+    const char *cases[] = {EXPIRY("3", ""), EXPIRY("8", ""), EXPIRY("3", ", final = true"),
+                           EXPIRY("8", ", final = true")};
+    for (int i = 0; i < 4; i++) {
+        cjm_metrics mt;
+        cjm_model *m = tu_load_text(cases[i]);
+        cjm_result *r = run_exact(m, &mt);
+        int expires = i % 2 == 0;
+        tu_assert_float("expired", mt.loyalty.expired.mean, expires ? 2000 * 1.5 : 0);
+        tu_assert_float("outstanding", mt.loyalty.outstanding.mean, expires ? 0 : 2000 * 1.5);
+        tu_assert_float("issued", mt.loyalty.issued.mean, 2000 * 1.5);
+        cjm_result_free(&r), cjm_metrics_free(&mt), cjm_model_free(&m);
+    }
+}
+
+/* A transition that reads the context: members lapse less. */
+static const char context_edge[] =
+    "return cjm.scenario { horizon = 16, cohort = { size = 2000 },\n"
+    "  stages = { { 'regular', converts = true, purchases = 1.2, basket = 5 },\n"
+    "             { 'lost', final = true } },\n"
+    "  transitions = { regular = { lost = function(c)\n"
+    "    if not c.member then return 0.2 end\n"
+    "    return c.points >= 3 and 0.02 or 0.08 end } },\n"
+    "  loyalty = { join = 0.3, points = { expire_after = 3 }, rewards = { { at = 5, cost = 2 } } "
+    "},\n"
+    "}\n";
+
+/* The agent engine against the exact engine on every loyalty scenario here,
+ * family-wise: every metric, the funnel, retention and the program's
+ * figures (tu_compare_engines). */
+static void test_engines_agree(void **state)
+{
+    (void)state;
+    const char *flat =
+        "return cjm.scenario { horizon = 20, cohort = { size = 500 },\n"
+        "  stages = { { 'r', converts = true, purchases = 0.5 } }, transitions = {},\n"
+        "  loyalty = { join = 1, rewards = { { at = 10, cost = 1 } } } }\n";
+    const char *gradient =
+        "return cjm.scenario { horizon = 20, cohort = { size = 500 },\n"
+        "  stages = { { 'r', converts = true, purchases = function(c)\n"
+        "      return (c.member and c.points >= 7) and 1.0 or 0.5 end } }, transitions = {},\n"
+        "  loyalty = { join = 1, rewards = { { at = 10, cost = 1 } } } }\n";
+    const char *cases[] = {stamp_card,
+                           tiers,
+                           EXPIRY("3", ""),
+                           EXPIRY("8", ""),
+                           EXPIRY("3", ", final = true"),
+                           EXPIRY("8", ", final = true"),
+                           COFFEE("0.3"),
+                           COFFEE("0"),
+                           flat,
+                           gradient,
+                           context_edge};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cjm_model *m = tu_load_text(cases[i]);
+        tu_compare_engines(m, 40, 2000, 11 + i);
+        cjm_model_free(&m);
+    }
+}
+
+/* The two example scenarios with their programs on, over 30 weeks (their
+ * yearly reviews make the full horizon's state too large for the exact
+ * engine: it refuses, naming the size). */
+static void test_examples_agree(void **state)
+{
+    (void)state;
+    const char *files[][2] = {{"scenarios/coffee_shop.lua", "program"},
+                              {"scenarios/beauty_clinic_club.lua", "club"}};
+    for (int i = 0; i < 2; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", CJM_SOURCE_DIR, files[i][0]);
+        cjm_load_options o = {.variant = files[i][1]};
+        cjm_model *m = NULL;
+        cjm_error err = {0};
+        if (cjm_model_load(path, &o, &m, &err) != CJM_OK) fail_msg("%s", err.msg);
+        cjm_settings s = cjm_settings_default();
+        s.engine = CJM_ENGINE_EXACT;
+        cjm_result *r = NULL;
+        cjm_status st = cjm_run(m, &s, &r, &err);
+        if (st != CJM_EUSAGE || !strstr(err.msg, "the exact engine would track") ||
+            !strstr(err.msg, "loyalty states"))
+            fail_msg("%s: status %d, '%s'", path, st, err.msg);
+        cjm_model_free(&m);
+        o.horizon = 30;
+        if (cjm_model_load(path, &o, &m, &err) != CJM_OK) fail_msg("%s", err.msg);
+        tu_compare_engines(m, 40, 0, 31 + i);
+        cjm_model_free(&m);
+    }
+}
+
 /* ---- bad programs: one line with file, line, path (and tier, step) ---- */
 
 static void expect_error(const char *lua, const char *want)
@@ -351,6 +500,11 @@ int main(void)
         cmocka_unit_test(test_goal_gradient),
         cmocka_unit_test(test_bad_programs),
         cmocka_unit_test(test_compare_with_program_off),
+        cmocka_unit_test(test_exact_stamp_card),
+        cmocka_unit_test(test_exact_tiers),
+        cmocka_unit_test(test_exact_expiry),
+        cmocka_unit_test(test_engines_agree),
+        cmocka_unit_test(test_examples_agree),
         cmocka_unit_test(tu_fw_verdict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -264,20 +264,33 @@ static void compare_loyalty(const cjm_model *m, const cjm_metrics *ma, const cjm
 {
     const cjm_loyalty_metrics *a = &ma->loyalty, *e = &me->loyalty;
     const cjm_summary *const pairs[][2] = {
-        {&a->joined, &e->joined},           {&a->active, &e->active},
-        {&a->issued, &e->issued},           {&a->redeemed, &e->redeemed},
-        {&a->expired, &e->expired},         {&a->outstanding, &e->outstanding},
-        {&a->liability, &e->liability},     {&a->reward_cost, &e->reward_cost},
-        {&a->join_cost, &e->join_cost},     {&a->member_cost, &e->member_cost},
+        {&a->joined, &e->joined},
+        {&a->active, &e->active},
+        {&a->issued, &e->issued},
+        {&a->redeemed, &e->redeemed},
+        {&a->expired, &e->expired},
+        {&a->outstanding, &e->outstanding},
+        {&a->liability, &e->liability},
+        {&a->reward_cost, &e->reward_cost},
+        {&a->join_cost, &e->join_cost},
+        {&a->member_cost, &e->member_cost},
         {&a->purchases_per_customer, &e->purchases_per_customer},
     };
-    static const char *const names[] = {"joined",      "active",      "issued",    "redeemed",
-                                        "expired",     "outstanding", "liability", "reward cost",
-                                        "join cost",   "member cost", "purchases per customer"};
+    static const char *const names[] = {"joined",
+                                        "active",
+                                        "issued",
+                                        "redeemed",
+                                        "expired",
+                                        "outstanding",
+                                        "liability",
+                                        "reward cost",
+                                        "join cost",
+                                        "member cost",
+                                        "purchases per customer"};
     char what[200];
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-        snprintf(what, sizeof what, "%s (seed %llu): loyalty %s", m->name,
-                 (unsigned long long)seed, names[i]);
+        snprintf(what, sizeof what, "%s (seed %llu): loyalty %s", m->name, (unsigned long long)seed,
+                 names[i]);
         agent_vs_exact(what, pairs[i][0], pairs[i][1], runs);
     }
     if (a->issued.mean * runs >= 1000) {
@@ -299,12 +312,12 @@ static void compare_loyalty(const cjm_model *m, const cjm_metrics *ma, const cjm
     for (int c = 0; c <= a->tiers; c++) {
         const cjm_class_metrics *x = &a->classes[c], *y = &e->classes[c];
         const cjm_summary *const fields[][2] = {
-            {&x->customers, &y->customers}, {&x->revenue, &y->revenue},
+            {&x->customers, &y->customers},       {&x->revenue, &y->revenue},
             {&x->gross_margin, &y->gross_margin}, {&x->ltv, &y->ltv},
-            {&x->ltv_margin, &y->ltv_margin}, {&x->retained, &y->retained},
+            {&x->ltv_margin, &y->ltv_margin},     {&x->retained, &y->retained},
             {&x->purchases, &y->purchases}};
-        static const char *const field_names[] = {
-            "customers", "revenue", "gross margin", "LTV", "LTV margin", "retained", "purchases"};
+        static const char *const field_names[] = {"customers",  "revenue",  "gross margin", "LTV",
+                                                  "LTV margin", "retained", "purchases"};
         int count = x->customers.mean * runs >= 1000 ? 7 : 3; /* then the ratios too */
         for (int f = 0; f < count; f++) {
             snprintf(what, sizeof what, "%s (seed %llu): class %d %s", m->name,
