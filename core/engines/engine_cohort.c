@@ -626,7 +626,7 @@ static cjm_status cohort_run(cohort_ctx *x, cjm_result *r, const cjm_model *m, i
     if (m->loyalty.present)
         return cjm_error_set(err, CJM_EUSAGE,
                              "%s:%d: loyalty: the cohort engine does not simulate loyalty programs "
-                             "yet; use --engine agent",
+                             "(docs/loyalty.md, \"Engines\"); use --engine agent or exact",
                              m->file, m->loyalty.line);
     ctx_reset(x, m);
     cjm_rng rng;
