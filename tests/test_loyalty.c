@@ -202,9 +202,8 @@ static int same_summary(const cjm_summary *a, const cjm_summary *b)
 }
 
 /* join = 0: nobody joins, and every metric is the same, bit for bit, as the
- * scenario without its loyalty block, in both engines that compute
- * programs: the metrics, funnel, retention and cash flow (the JSON differs
- * only in its "loyalty" object and the program's cost lines, all 0). */
+ * scenario without its loyalty block, in every engine: the metrics, funnel, retention and cash flow
+ * (the JSON differs only in its "loyalty" object and the program's cost lines, all 0). */
 static void test_zero_join_is_no_program(void **state)
 {
     (void)state;
@@ -213,13 +212,17 @@ static void test_zero_join_is_no_program(void **state)
     char *cut = strstr(without, "  loyalty = {");
     assert_non_null(cut);
     strcpy(cut, "}\n");
-    for (int exact = 0; exact < 2; exact++) {
+    static const char *const engines[] = {"agent", "exact", "cohort"};
+    for (int e = 0; e < 3; e++) {
         cjm_metrics a, b;
         cjm_model *ma, *mb;
         cjm_result *ra, *rb;
-        if (exact) {
+        if (e > 0) {
+            cjm_settings s = cjm_settings_default();
+            s.engine = e == 1 ? CJM_ENGINE_EXACT : CJM_ENGINE_COHORT;
+            s.runs = 20;
             ma = tu_load_text(with), mb = tu_load_text(without);
-            ra = run_exact(ma, &a), rb = run_exact(mb, &b);
+            ra = tu_run(ma, &s, &a), rb = tu_run(mb, &s, &b);
         } else {
             ra = run_agent(with, 20, 800, &a, &ma);
             rb = run_agent(without, 20, 800, &b, &mb);
@@ -227,7 +230,7 @@ static void test_zero_join_is_no_program(void **state)
         for (int i = 0; i < CJM_M_COUNT; i++)
             if (!same_summary(&a.m[i], &b.m[i]))
                 fail_msg("%s differs: %.17g vs %.17g (%s)", cjm_metric_infos[i].name, a.m[i].mean,
-                         b.m[i].mean, exact ? "exact" : "agent");
+                         b.m[i].mean, engines[e]);
         for (int k = 0; k <= a.horizon; k++)
             assert_true(same_summary(&a.retention[k], &b.retention[k]));
         for (int s = 0; s < a.stage_count; s++)
@@ -236,6 +239,10 @@ static void test_zero_join_is_no_program(void **state)
             for (int t = 0; t <= a.horizon; t++)
                 assert_true(same_summary(&a.cashflow[c][t], &b.cashflow[c][t]));
         assert_true(a.loyalty.joined.mean == 0);
+        /* everyone converted is of class 0 (never joined), with all the money */
+        tu_assert_float("class 0", a.loyalty.classes[0].customers.mean, a.m[CJM_M_CONVERTED].mean);
+        assert_true(a.loyalty.classes[1].customers.mean == 0);
+        tu_assert_float("class 0 LTV", a.loyalty.classes[0].ltv.mean, a.m[CJM_M_LTV].mean);
         cjm_result_free(&ra), cjm_result_free(&rb), cjm_metrics_free(&a), cjm_metrics_free(&b);
         cjm_model_free(&ma), cjm_model_free(&mb);
     }
