@@ -355,6 +355,45 @@ static const char context_edge[] =
     "},\n"
     "}\n";
 
+/* Everything at once: arrivals, segments, min_steps, a purchase rate that
+ * reads c.dwell, referrals, money by segment, a join
+ * function, points per unit with a cap and two rewards, tiers, and a
+ * transition that reads the context. */
+static const char kitchen_sink[] =
+    "return cjm.scenario {\n"
+    "  horizon = 14,\n"
+    "  cohort = { size = 600, cost_per_prospect = 1, arrivals = function(t) return t < 6 and 40 or "
+    "0 end },\n"
+    "  segments = { { 'a', share = 0.5 }, { 'b', share = 0.5 } },\n"
+    "  stages = {\n"
+    "    { 'lead' },\n"
+    "    { 'trial', converts = true, min_steps = 2, revenue = { a = 3, b = 5 },\n"
+    "      purchases = function(c) return 0.4 + 0.1 * math.min(c.dwell, 3) end, basket = 7 },\n"
+    "    { 'fan', refers = 0.05, purchases = 1, basket = { a = 6, b = 9 },\n"
+    "      basket_cogs = 2 },\n"
+    "    { 'idle', purchases = 0.1, basket = 6 },\n"
+    "    { 'gone', final = true },\n"
+    "  },\n"
+    "  transitions = {\n"
+    "    lead = { trial = 0.3, gone = 0.05 },\n"
+    "    trial = { fan = 0.4, gone = 0.1 },\n"
+    "    fan = { idle = function(c) if c.member and c.points >= 6 then return 0.02 end return 0.08 "
+    "end },\n"
+    "    idle = { fan = 0.1, gone = 0.1 },\n"
+    "  },\n"
+    "  loyalty = {\n"
+    "    join = function(c) return c.segment == 'a' and 0.4 or 0.2 end,\n"
+    "    eligible = { 'trial', 'fan', 'idle' },\n"
+    "    join_cost = 1, member_cost_per_step = 0.1,\n"
+    "    points = { per_purchase = 1, per_unit = 0.25, expire_after = 4, cap = 14 },\n"
+    "    rewards = { { at = 8, cost = 3 }, { at = 12, cost = 5 } },\n"
+    "    tiers = { { 'basic' }, { 'plus', qualify = { purchases = 4, within = 5 }, keep = { "
+    "purchases = 2, within = 5 } } },\n"
+    "    benefits = { plus = { purchases = 1.3, basket = 1.1, points = 1.5, on = { ['idle -> "
+    "gone'] = 0.5 } } },\n"
+    "  },\n"
+    "}\n";
+
 /* The agent engine against the exact engine on every loyalty scenario here,
  * family-wise: every metric, the funnel, retention and the program's
  * figures (tu_compare_engines). */
@@ -370,6 +409,14 @@ static void test_engines_agree(void **state)
         "  stages = { { 'r', converts = true, purchases = function(c)\n"
         "      return (c.member and c.points >= 7) and 1.0 or 0.5 end } }, transitions = {},\n"
         "  loyalty = { join = 1, rewards = { { at = 10, cost = 1 } } } }\n";
+    /* an input drawn per run: the exact engine's value of each run's draw */
+    char uncertain[sizeof stamp_card + 64];
+    snprintf(uncertain, sizeof uncertain, "%s", stamp_card);
+    char *rate = strstr(uncertain, "purchases = 0.8");
+    assert_non_null(rate);
+    memmove(rate + strlen("purchases = cjm.uniform(0.6, 1)"), rate + strlen("purchases = 0.8"),
+            strlen(rate + strlen("purchases = 0.8")) + 1);
+    memcpy(rate, "purchases = cjm.uniform(0.6, 1)", strlen("purchases = cjm.uniform(0.6, 1)"));
     const char *cases[] = {stamp_card,
                            tiers,
                            EXPIRY("3", ""),
@@ -380,7 +427,9 @@ static void test_engines_agree(void **state)
                            COFFEE("0"),
                            flat,
                            gradient,
-                           context_edge};
+                           context_edge,
+                           kitchen_sink,
+                           uncertain};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cjm_model *m = tu_load_text(cases[i]);
         tu_compare_engines(m, 40, 2000, 11 + i);
