@@ -35,7 +35,7 @@
 
 /* The expanded state's limit: values of the converted counts, over every
  * conversion time and source (docs/loyalty.md). */
-#define EXACT_MAX_VALUES (1 << 24)
+#define EXACT_MAX_VALUES (1 << 23) /* twice: this step's and the next's */
 #define POISSON_TAIL 1e-12
 #define POISSON_MAX_RATE 700.0 /* e^-rate stays a normal double */
 #define POISSON_TERMS 2048
@@ -46,8 +46,6 @@
 typedef struct chans {
     int n, bal, acc;
 } chans;
-
-#define MAX_CHANNELS (2 + (2 + 1 + CJM_MAX_TIERS) * CJM_MAX_STAGES)
 
 /* The loyalty states (all 1-wide without members). */
 typedef struct loyal_dims {
@@ -77,12 +75,15 @@ typedef struct exact_ctx {
     double *conv_mass; /* [Q][H+1] */
     double *referrals; /* [H+1][Q][G]: referred prospects entering at step t */
     double *stay, *arrive, *scratch;
-    /* The loyalty program: w's counts have loyalty states and wch channels;
-     * cw the class counts' chain (cch), its scratch cw_stay, cw_arrive. */
+    /* The loyalty program: w's counts have loyalty states and wch channels
+     * (w_next: the next step's); cw the class counts' chain (cch channels);
+     * v_w the funnel's converted counts; the slices' scratch. */
     loyal_dims y;
     int cells_w; /* cells * y.L */
     chans wch, cch, mch;
-    double *w_stay, *w_arrive, *cw, *cw_stay, *cw_arrive, *v_w;
+    double *w_next, *cw, *cw_next, *v_w, *v_w_next;
+    double *sv, *spv, *sleft;       /* [max(H + 1, 1) x channels] */
+    double **slice_in, **slice_out; /* [H + 1] */
     double pois[POISSON_TERMS];
     int failed; /* a purchase rate above POISSON_MAX_RATE */
     double failed_rate;
@@ -356,49 +357,77 @@ static int64_t absorbed(const exact_ctx *x, member *c, int t)
     return y->bounded ? b : 1; /* unbounded: the channel's mean expires */
 }
 
-/* Pushes pv (counts in stage s, d steps in, in loyalty state l after step
- * t's purchases) through step t's move; counts expiry on absorption if tally. */
-static void move_out(exact_ctx *x, int t, int g, int s, int d, int l, const double *pv,
-                     double *stay, double *arrive, const chans *ch, bool tally)
+/* The counts one loyalty step moves: k slices (a chain's conversion times,
+ * or one), each cells_w x n values, read from in[j] and written to out[j]
+ * (stays and arrivals together). Slice `at` converted in this step (phase
+ * AT; -1: none). */
+enum { SLICE_TALLY, SLICE_CLASSES, SLICE_REACH };
+
+typedef struct slices {
+    int k, at;
+    double **in, **out;
+    int mode; /* SLICE_TALLY: counted into the tally for source q; SLICE_CLASSES: the class
+                 chain (entries counted on arrival); SLICE_REACH: arrivals at target counted
+                 into reached and removed */
+    int q, target;
+    double reached;
+} slices;
+
+/* Pushes pv (the slices' counts in stage s, d steps in, in loyalty state l
+ * (member c) after step t's purchases) through step t's move. */
+static void move_out(exact_ctx *x, int t, int g, int s, int d, int l, const member *c,
+                     const double *pv, slices *sl, const chans *ch)
 {
     const cjm_model *m = x->m;
     const loyal_dims *y = &x->y;
-    int n = ch->n;
-    double left[MAX_CHANNELS];
-    memcpy(left, pv, (size_t)n * sizeof *left);
+    int n = ch->n, K = sl->k;
+    bool tally = sl->mode == SLICE_TALLY;
+    double *left = x->sleft;
+    memcpy(left, pv, (size_t)K * n * sizeof *left);
     if (d + 1 >= m->stages[s].min_steps) {
-        member c = l ? decode(y, l) : (member){0};
-        int ctx = l ? cjm_loyalty_context(m, c.tier, c.balance) : 0, tier = l ? c.tier : -1;
-        int first = m->edge_start[s], k = m->edge_start[s + 1] - first;
+        int ctx = l ? cjm_loyalty_context(m, c->tier, c->balance) : 0, tier = l ? c->tier : -1;
+        int first = m->edge_start[s], deg = m->edge_start[s + 1] - first;
         double probs[CJM_MAX_STAGES], sum = 0;
-        for (int j = 0; j < k; j++)
+        for (int j = 0; j < deg; j++)
             sum += probs[j] = cjm_model_edge_prob(m, t, g, first + j, d, ctx, tier);
-        for (int j = 0; sum > 1 && j < k; j++) probs[j] /= sum;
-        for (int j = 0; j < k; j++) {
+        for (int j = 0; sum > 1 && j < deg; j++) probs[j] /= sum;
+        for (int j = 0; j < deg; j++) {
             int to = m->edges[first + j].to, l2 = l;
-            double *dst = arrive + (size_t)cell_w(x, g, to, 0, 0) * n, f0 = pv[0] * probs[j];
-            if (f0 == 0) continue;
             int64_t gone = 0;
+            if (probs[j] == 0) continue;
             if (l && m->stages[to].final) {
-                member a = c;
+                member a = *c;
                 gone = absorbed(x, &a, t + 1);
                 l2 = encode(y, &a);
             }
-            dst += (size_t)l2 * n;
-            for (int i = 0; i < n; i++) {
-                double f = pv[i] * probs[j];
-                left[i] -= f;
-                if (i == ch->bal && gone) {
-                    if (tally) x->tally[x->lay.expired] += f;
-                    continue;
+            bool removed = sl->mode == SLICE_REACH && to == sl->target;
+            size_t di = (size_t)cell_w(x, g, to, 0, l2) * n;
+            double moved = 0;
+            for (int kk = 0; kk < K; kk++) {
+                const double *src = pv + (size_t)kk * n;
+                double *lf = left + (size_t)kk * n, *dst = sl->out[kk] + di;
+                double f0 = src[0] * probs[j];
+                if (f0 == 0) continue;
+                for (int i = 0; i < n; i++) {
+                    double f = src[i] * probs[j];
+                    lf[i] -= f;
+                    if (i == ch->bal && gone) {
+                        if (tally) x->tally[x->lay.expired] += f;
+                    } else if (!removed)
+                        dst[i] += f;
                 }
-                dst[i] += f;
+                if (tally) count_entries(x, sl->q, CJM_POST, g, to, t + 1, f0);
+                moved += f0;
             }
-            if (gone && y->bounded && tally) x->tally[x->lay.expired] += f0 * (double)gone;
+            if (gone && y->bounded && tally) x->tally[x->lay.expired] += moved * (double)gone;
+            int k = m->money_stage[to];
+            if (sl->mode == SLICE_CLASSES && k >= 0) sl->out[0][di + ch->acc + k] += moved;
+            if (removed) sl->reached += moved;
         }
     }
-    double *st = stay + (size_t)cell_w(x, g, s, d + 1 < x->D ? d + 1 : d, l) * n;
-    for (int i = 0; i < n; i++) st[i] += left[i];
+    size_t si = (size_t)cell_w(x, g, s, d + 1 < x->D ? d + 1 : d, l) * n;
+    for (int kk = 0; kk < K; kk++)
+        for (int i = 0; i < n; i++) sl->out[kk][si + i] += left[(size_t)kk * n + i];
 }
 
 /* Redemptions and the cap after a member's balance grows (the agent's
@@ -435,7 +464,7 @@ static void review(const cjm_loyalty *l, member *c)
     c->count = c->phase = 0;
 }
 
-/* The purchases of counts a at basket level b in step t (tallies). */
+/* Purchases n of source q at basket level b in step t (tallies). */
 static void tally_purchases(exact_ctx *x, int q, int phase, int b, int g, int s, int t, double n)
 {
     const cjm_tally_layout *l = &x->lay;
@@ -446,28 +475,33 @@ static void tally_purchases(exact_ctx *x, int q, int phase, int b, int g, int s,
         x->tally[l->purchases_t + cjm_tally_purchase_t(l, b, phase != CJM_PRE, gm, k, t)] += n;
 }
 
-/* Step t of the counts v (share w of a cell's) in stage s, d steps in, in
+/* Step t of the slices' counts v (share w of a cell's; a_at and a_post
+ * their mass converted in this step and before) in stage s, d steps in, in
  * loyalty state l after the step's join: purchases, points, rewards, expiry
- * and the review, then the move. phase < 0: no tallies. */
+ * and the review, then the move. */
 static void loyal_branch(exact_ctx *x, int t, int g, int s, int d, int l, double w, const double *v,
-                         double *stay, double *arrive, const chans *ch, int q, int phase)
+                         double a_at, double a_post, slices *sl, const chans *ch)
 {
     const cjm_model *m = x->m;
     const cjm_loyalty *lo = &m->loyalty;
     const loyal_dims *y = &x->y;
     const cjm_tally_layout *lay = &x->lay;
-    bool tally = phase >= 0;
-    int n = ch->n, K = lay->K, k = m->money_stage[s];
-    double pv[MAX_CHANNELS], a = w * v[0];
+    bool tally = sl->mode == SLICE_TALLY;
+    int n = ch->n, K = sl->k, KM = lay->K, k = m->money_stage[s];
+    size_t len = (size_t)K * n;
+    double *pv = x->spv, a = w * (a_at + a_post);
     if (l == 0) {
         double rate = m->has_purchases ? cjm_model_purchases(m, t, g, s, d, 0) : 0;
-        for (int i = 0; i < n; i++) pv[i] = w * v[i];
-        if (tally) tally_purchases(x, q, phase, 0, g, s, t, pv[0] * rate);
-        if (ch->acc >= 0 && k >= 0) {
-            pv[ch->acc + K + k] += pv[0];
-            pv[ch->acc + 2 * K + k] += pv[0] * rate;
+        for (size_t i = 0; i < len; i++) pv[i] = w * v[i];
+        if (tally) {
+            tally_purchases(x, sl->q, CJM_AT, 0, g, s, t, w * a_at * rate);
+            tally_purchases(x, sl->q, CJM_POST, 0, g, s, t, w * a_post * rate);
         }
-        move_out(x, t, g, s, d, 0, pv, stay, arrive, ch, tally);
+        if (ch->acc >= 0 && k >= 0) { /* the class chain: one slice */
+            pv[ch->acc + KM + k] += pv[0];
+            pv[ch->acc + 2 * KM + k] += pv[0] * rate;
+        }
+        move_out(x, t, g, s, d, 0, NULL, pv, sl, ch);
         return;
     }
     member c0 = decode(y, l);
@@ -478,7 +512,8 @@ static void loyal_branch(exact_ctx *x, int t, int g, int s, int d, int l, double
                                    : 0;
     int64_t pts = y->pts[((size_t)c0.tier * x->S + s) * x->G + g];
     if (tally) {
-        tally_purchases(x, q, phase, b, g, s, t, a * rate);
+        tally_purchases(x, sl->q, CJM_AT, b, g, s, t, w * a_at * rate);
+        tally_purchases(x, sl->q, CJM_POST, b, g, s, t, w * a_post * rate);
         x->tally[lay->member_steps] += a;
         x->tally[lay->member_t + t] += a;
     }
@@ -493,13 +528,15 @@ static void loyal_branch(exact_ctx *x, int t, int g, int s, int d, int l, double
         if (y->bounded) redeem(x, &c, t, ap, tally);
         int since = j > 0 ? 0 : c.since + 1;
         c.since = since < y->E ? since : y->E;
-        for (int i = 0; i < n; i++) pv[i] = w * p * v[i];
-        if (ch->bal >= 0) pv[ch->bal] += ap * (double)earned;
+        for (size_t i = 0; i < len; i++) pv[i] = w * p * v[i];
+        if (ch->bal >= 0)
+            for (int kk = 0; kk < K; kk++)
+                pv[(size_t)kk * n + ch->bal] += w * p * v[(size_t)kk * n] * (double)earned;
         if (y->E && j == 0 && c0.since + 1 == y->E) { /* the whole balance expires */
             if (y->bounded && tally) x->tally[lay->expired] += ap * (double)c.balance;
-            if (ch->bal >= 0) {
-                if (tally) x->tally[lay->expired] += pv[ch->bal];
-                pv[ch->bal] = 0;
+            for (int kk = 0; ch->bal >= 0 && kk < K; kk++) {
+                if (tally) x->tally[lay->expired] += pv[(size_t)kk * n + ch->bal];
+                pv[(size_t)kk * n + ch->bal] = 0;
             }
             c.balance = 0;
         }
@@ -508,43 +545,50 @@ static void loyal_branch(exact_ctx *x, int t, int g, int s, int d, int l, double
             if (++c.phase == y->review) review(lo, &c);
         }
         if (ch->acc >= 0 && k >= 0) {
-            pv[ch->acc + K + k] += ap;
-            pv[ch->acc + (2 + b) * K + k] += ap * j;
+            pv[ch->acc + KM + k] += ap;
+            pv[ch->acc + (2 + b) * KM + k] += ap * j;
         }
-        move_out(x, t, g, s, d, encode(y, &c), pv, stay, arrive, ch, tally);
+        move_out(x, t, g, s, d, encode(y, &c), &c, pv, sl, ch);
     }
 }
 
-/* Step t of converted counts `in` (channels ch) into stay and arrive:
- * joins, then each loyalty state's branch. phase < 0: no tallies. */
-static void loyal_step(exact_ctx *x, int t, const double *in, double *stay, double *arrive,
-                       const chans *ch, int q, int phase)
+/* Step t of the slices' converted counts (channels ch): joins, then each
+ * loyalty state's branch. */
+static void loyal_step(exact_ctx *x, int t, slices *sl, const chans *ch)
 {
     const cjm_model *m = x->m;
     const cjm_loyalty *lo = &m->loyalty;
-    int n = ch->n, L = x->y.L;
+    int n = ch->n, L = x->y.L, K = sl->k;
     size_t len = (size_t)x->cells_w * n;
     member fresh = {0};
     int joined = L > 1 ? encode(&x->y, &fresh) : 0;
-    memset(stay, 0, len * sizeof *stay);
-    memset(arrive, 0, len * sizeof *arrive);
+    double *v = x->sv;
+    for (int kk = 0; kk < K; kk++) memset(sl->out[kk], 0, len * sizeof *sl->out[kk]);
     for (int i = 0; i < x->cells_w; i++) {
-        const double *v = in + (size_t)i * n;
-        if (v[0] == 0) continue;
+        double a_at = 0, a_post = 0;
+        for (int kk = 0; kk < K; kk++) {
+            const double *src = sl->in[kk] + (size_t)i * n;
+            memcpy(v + (size_t)kk * n, src, (size_t)n * sizeof *v);
+            if (kk == sl->at)
+                a_at += src[0];
+            else
+                a_post += src[0];
+        }
+        if (a_at == 0 && a_post == 0) continue;
         int c = i / L, l = i % L, s = (c / x->D) % x->S, g = c / (x->S * x->D), d = c % x->D;
         if (m->stages[s].final) {
-            double *st = stay + (size_t)cell_w(x, g, s, d + 1 < x->D ? d + 1 : d, l) * n;
-            for (int j = 0; j < n; j++) st[j] += v[j];
+            size_t si = (size_t)cell_w(x, g, s, d + 1 < x->D ? d + 1 : d, l) * n;
+            for (int kk = 0; kk < K; kk++)
+                for (int j = 0; j < n; j++) sl->out[kk][si + j] += v[(size_t)kk * n + j];
             continue;
         }
-        double pj = l == 0 && lo->present ? lo->join[((size_t)t * x->G + g) * x->S + s] : 0;
-        if (L == 1) pj = 0;
-        if (pj > 0 && phase >= 0) {
-            x->tally[x->lay.joined] += v[0] * pj;
-            x->tally[x->lay.joins_t + t] += v[0] * pj;
+        double pj = l == 0 && L > 1 ? lo->join[((size_t)t * x->G + g) * x->S + s] : 0;
+        if (pj > 0 && sl->mode == SLICE_TALLY) {
+            x->tally[x->lay.joined] += (a_at + a_post) * pj;
+            x->tally[x->lay.joins_t + t] += (a_at + a_post) * pj;
         }
-        if (pj < 1) loyal_branch(x, t, g, s, d, l, 1 - pj, v, stay, arrive, ch, q, phase);
-        if (pj > 0) loyal_branch(x, t, g, s, d, joined, pj, v, stay, arrive, ch, q, phase);
+        if (pj < 1) loyal_branch(x, t, g, s, d, l, 1 - pj, v, a_at, a_post, sl, ch);
+        if (pj > 0) loyal_branch(x, t, g, s, d, joined, pj, v, a_at, a_post, sl, ch);
     }
 }
 
@@ -600,15 +644,11 @@ static void count_loyalty_end(exact_ctx *x)
 /* The class chain's step t: converted counts of every conversion time. */
 static void move_classes(exact_ctx *x, int t)
 {
-    int n = x->cch.n;
-    loyal_step(x, t, x->cw, x->cw_stay, x->cw_arrive, &x->cch, 0, -1);
-    for (int i = 0; i < x->cells_w; i++) {
-        double *c = x->cw + (size_t)i * n;
-        const double *st = x->cw_stay + (size_t)i * n, *ar = x->cw_arrive + (size_t)i * n;
-        for (int j = 0; j < n; j++) c[j] = st[j] + ar[j];
-        int k = x->m->money_stage[stage_w(x, i)];
-        if (k >= 0) c[x->cch.acc + k] += ar[0];
-    }
+    slices sl = {1, -1, &x->cw, &x->cw_next, SLICE_CLASSES, 0, -1, 0};
+    loyal_step(x, t, &sl, &x->cch);
+    double *swap = x->cw;
+    x->cw = x->cw_next;
+    x->cw_next = swap;
 }
 
 static void move_unconverted(exact_ctx *x, int t)
@@ -623,22 +663,25 @@ static void move_unconverted(exact_ctx *x, int t)
     }
 }
 
+/* Step t of every conversion time's counts at once (the slices of one
+ * loyalty step), into w_next, which then becomes w. */
 static void move_members(exact_ctx *x, int t)
 {
-    int n = x->wch.n;
-    for (int q = 0; q < x->Q; q++)
+    size_t span = (size_t)x->cells_w * x->wch.n;
+    for (int q = 0; q < x->Q; q++) {
+        slices sl = {0, -1, x->slice_in, x->slice_out, SLICE_TALLY, q, -1, 0};
         for (int tau = 0; tau <= t; tau++) {
             if (x->conv_mass[q * (x->H + 1) + tau] == 0) continue;
-            double *w = w_at(x, q, tau);
-            loyal_step(x, t, w, x->w_stay, x->w_arrive, &x->wch, q, tau == t ? CJM_AT : CJM_POST);
-            for (int i = 0; i < x->cells_w; i++) {
-                size_t j = (size_t)i * n;
-                for (int c = 0; c < n; c++) w[j + c] = x->w_stay[j + c] + x->w_arrive[j + c];
-                if (x->w_arrive[j] != 0)
-                    count_entries(x, q, CJM_POST, segment_w(x, i), stage_w(x, i), t + 1,
-                                  x->w_arrive[j]);
-            }
+            size_t off = ((size_t)q * (x->H + 1) + tau) * span;
+            if (tau == t) sl.at = sl.k;
+            sl.in[sl.k] = x->w + off;
+            sl.out[sl.k++] = x->w_next + off;
         }
+        if (sl.k) loyal_step(x, t, &sl, &x->wch);
+    }
+    double *swap = x->w;
+    x->w = x->w_next;
+    x->w_next = swap;
 }
 
 static void move_converted(exact_ctx *x, int t)
@@ -689,6 +732,7 @@ static double reach_members(exact_ctx *x, int target)
 {
     const cjm_model *m = x->m;
     double *v = x->scratch, *vw = x->v_w, reached = 0;
+    x->v_w = NULL; /* vw and v_w_next swap: both are given back below */
     memset(v, 0, (size_t)x->cells * sizeof *v);
     memset(vw, 0, (size_t)x->cells_w * sizeof *vw);
     for (int t = 0; t < x->H; t++) {
@@ -705,14 +749,12 @@ static double reach_members(exact_ctx *x, int target)
                     v[cell(x, g, s, 0)] += r;
             }
         }
-        loyal_step(x, t, vw, x->w_stay, x->w_arrive, &x->mch, 0, -1);
-        for (int i = 0; i < x->cells_w; i++) {
-            if (stage_w(x, i) == target) {
-                reached += x->w_arrive[i];
-                x->w_arrive[i] = 0;
-            }
-            vw[i] = x->w_stay[i] + x->w_arrive[i];
-        }
+        slices sl = {1, -1, &vw, &x->v_w_next, SLICE_REACH, 0, target, 0};
+        loyal_step(x, t, &sl, &x->mch);
+        reached += sl.reached;
+        double *swap = vw;
+        vw = x->v_w_next;
+        x->v_w_next = swap;
         propagate(x, t, v, x->stay, x->arrive);
         for (int i = 0; i < x->cells; i++) {
             int s = (i / x->D) % x->S;
@@ -725,6 +767,7 @@ static double reach_members(exact_ctx *x, int target)
                 v[i] += x->arrive[i];
         }
     }
+    x->v_w = vw;
     return reached;
 }
 
@@ -783,12 +826,16 @@ static void ctx_free(exact_ctx *x)
     free(x->stay);
     free(x->arrive);
     free(x->scratch);
-    free(x->w_stay);
-    free(x->w_arrive);
+    free(x->w_next);
     free(x->cw);
-    free(x->cw_stay);
-    free(x->cw_arrive);
+    free(x->cw_next);
     free(x->v_w);
+    free(x->v_w_next);
+    free(x->sv);
+    free(x->spv);
+    free(x->sleft);
+    free(x->slice_in);
+    free(x->slice_out);
     free(x->y.pts);
 }
 
@@ -887,16 +934,24 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
     x->u = calloc(q * x->cells, sizeof *x->u);
     x->w = calloc(q * (x->H + 1) * cw * x->wch.n, sizeof *x->w);
     if (x->y.on) {
-        x->w_stay = calloc(cw * x->wch.n, sizeof *x->w_stay);
-        x->w_arrive = calloc(cw * x->wch.n, sizeof *x->w_arrive);
+        x->w_next = calloc(q * (x->H + 1) * cw * x->wch.n, sizeof *x->w_next);
         x->v_w = calloc(cw, sizeof *x->v_w);
-        if (!x->w_stay || !x->w_arrive || !x->v_w) return 0;
+        x->v_w_next = calloc(cw, sizeof *x->v_w_next);
+        if (!x->w_next || !x->v_w || !x->v_w_next) return 0;
     }
     if (x->m->loyalty.present) {
+        size_t scr = (size_t)(x->H + 1) * x->wch.n;
+        scr = scr > (size_t)x->cch.n ? scr : (size_t)x->cch.n;
         x->cw = calloc(cw * x->cch.n, sizeof *x->cw);
-        x->cw_stay = calloc(cw * x->cch.n, sizeof *x->cw_stay);
-        x->cw_arrive = calloc(cw * x->cch.n, sizeof *x->cw_arrive);
-        if (!x->cw || !x->cw_stay || !x->cw_arrive) return 0;
+        x->cw_next = calloc(cw * x->cch.n, sizeof *x->cw_next);
+        x->sv = malloc(scr * sizeof *x->sv);
+        x->spv = malloc(scr * sizeof *x->spv);
+        x->sleft = malloc(scr * sizeof *x->sleft);
+        x->slice_in = malloc((size_t)(x->H + 1) * sizeof *x->slice_in);
+        x->slice_out = malloc((size_t)(x->H + 1) * sizeof *x->slice_out);
+        if (!x->cw || !x->cw_next || !x->sv || !x->spv || !x->sleft || !x->slice_in ||
+            !x->slice_out)
+            return 0;
     }
     x->conv_mass = calloc(q * (x->H + 1), sizeof *x->conv_mass);
     x->referrals = calloc((size_t)(x->H + 1) * q * x->G, sizeof *x->referrals);
