@@ -553,6 +553,7 @@ static void test_compare_with_program_off(void **state)
     assert_int_equal(cjm_report_comparison(c, CJM_FORMAT_JSON, f, &err), CJM_OK);
     fclose(f);
     assert_non_null(strstr(buf, "\"off\""));
+    assert_non_null(strstr(buf, "\"group\": \"loyalty\"")); /* the program's cost lines */
     free(buf);
     cjm_comparison_free(&c);
     unlink(path);
