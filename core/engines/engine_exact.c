@@ -49,16 +49,17 @@ typedef struct chans {
 
 /* The loyalty states (all 1-wide without members). */
 typedef struct loyal_dims {
-    int on;       /* members can exist: a program with join > 0 somewhere */
-    int L;        /* loyalty states: 1 + tiers x counters x phases x balances */
-    int NC, NP;   /* purchases since the review (0 .. counter_cap), its phase */
-    int NBS;      /* balance-and-since cells */
-    int NB;       /* balances 0, unit, .. (NB - 1) x unit (bounded), else 1 */
-    int64_t unit; /* every balance is a multiple of it: the gcd of points and rewards */
-    int E;        /* expire_after (0: never) */
-    int bounded;  /* the balance is a state; else a channel */
-    int review;   /* steps between reviews, 0 when none falls before the horizon */
-    int64_t *pts; /* [tier][S][G]: points a purchase earns */
+    int on;        /* members can exist: a program with join > 0 somewhere */
+    int L;         /* loyalty states: 1 + tiers x counters x phases x balances */
+    double states; /* the same, unbounded (L saturates) */
+    int NC, NP;    /* purchases since the review (0 .. counter_cap), its phase */
+    int NBS;       /* balance-and-since cells */
+    int NB;        /* balances 0, unit, .. (NB - 1) x unit (bounded), else 1 */
+    int64_t unit;  /* every balance is a multiple of it: the gcd of points and rewards */
+    int E;         /* expire_after (0: never) */
+    int bounded;   /* the balance is a state; else a channel */
+    int review;    /* steps between reviews, 0 when none falls before the horizon */
+    int64_t *pts;  /* [tier][S][G]: points a purchase earns */
 } loyal_dims;
 
 typedef struct exact_ctx {
@@ -856,7 +857,7 @@ static int loyal_make(exact_ctx *x)
     const cjm_model *m = x->m;
     const cjm_loyalty *l = &m->loyalty;
     loyal_dims *y = &x->y;
-    *y = (loyal_dims){.L = 1, .NC = 1, .NP = 1, .NBS = 1, .NB = 1, .unit = 1};
+    *y = (loyal_dims){.L = 1, .states = 1, .NC = 1, .NP = 1, .NBS = 1, .NB = 1, .unit = 1};
     x->wch = x->mch = (chans){1, -1, -1};
     x->cch = (chans){1 + (2 + x->lay.B) * x->lay.K, -1, 1};
     if (!l->present) return 1;
@@ -883,14 +884,17 @@ static int loyal_make(exact_ctx *x)
         for (int r = 0; u && r < l->reward_count; r++) u = gcd64(u, l->rewards[r].at);
         if (u && l->cap != INT64_MAX) u = gcd64(u, l->cap);
         y->unit = u ? u : l->balance_cap; /* no points are ever earned: one balance, 0 */
-        y->NB = (int)((l->balance_cap - 1) / y->unit + 1);
+        int64_t nb = (l->balance_cap - 1) / y->unit + 1;
+        y->NB = nb < INT32_MAX ? (int)nb : INT32_MAX; /* refused below if that large */
     }
-    y->NBS = !y->bounded ? y->E + 1 : y->E ? 1 + (y->NB - 1) * y->E : y->NB;
+    double nbs = !y->bounded ? y->E + 1.0 : y->E ? 1 + (y->NB - 1.0) * y->E : y->NB;
+    y->NBS = nbs < INT32_MAX ? (int)nbs : INT32_MAX;
     y->review = l->review > 0 && l->review <= x->H ? l->review : 0;
     y->NC = y->review ? l->counter_cap + 1 : 1;
     y->NP = y->review ? y->review : 1;
-    double L = 1 + (double)l->tier_count * y->NC * y->NP * y->NBS;
-    y->L = L < 2147483647.0 ? (int)L : 2147483647;
+    double L = 1 + (double)l->tier_count * y->NC * y->NP * nbs;
+    y->L = L < INT32_MAX ? (int)L : INT32_MAX;
+    y->states = L;
     if (!y->bounded) x->wch = (chans){2, 1, -1};
     return 1;
 }
@@ -898,7 +902,7 @@ static int loyal_make(exact_ctx *x)
 /* The converted counts' values: over every source and conversion time. */
 static double exact_values(const exact_ctx *x)
 {
-    return (double)x->Q * (x->H + 1) * x->cells * x->y.L * x->wch.n;
+    return (double)x->Q * (x->H + 1) * x->cells * x->y.states * x->wch.n;
 }
 
 static void index_sources(exact_ctx *x)
@@ -992,10 +996,10 @@ static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_erro
         cjm_status st = cjm_error_set(
             err, CJM_EUSAGE,
             "%s:%d: loyalty: the exact engine would track %.0f values (%d segments x %d stages "
-            "x %d time-in-stage cells x %d loyalty states x %d conversion times x %d sources%s), "
+            "x %d time-in-stage cells x %.0f loyalty states x %d conversion times x %d sources%s), "
             "above its limit of %d; use --engine agent, or fewer points to a reward, a shorter "
             "expire_after or review window, or a shorter horizon",
-            m->file, m->loyalty.line, exact_values(&x), x.G, x.S, x.D, y->L, x.H + 1, x.Q,
+            m->file, m->loyalty.line, exact_values(&x), x.G, x.S, x.D, y->states, x.H + 1, x.Q,
             x.wch.n > 1 ? " x 2 channels" : "", EXACT_MAX_VALUES);
         ctx_free(&x);
         return st;
