@@ -394,6 +394,15 @@ static const char kitchen_sink[] =
     "  },\n"
     "}\n";
 
+/* A cap without rewards (the balance stops at 9 with 2 points a purchase),
+ * expiry and a final stage. */
+static const char capped[] =
+    "return cjm.scenario { horizon = 12, cohort = { size = 1000 },\n"
+    "  stages = { { 'r', converts = true, purchases = 1.5, basket = 2 }, { 'x', final = true } },\n"
+    "  transitions = { r = { x = 0.05 } },\n"
+    "  loyalty = { join = 0.5, points = { per_purchase = 2, cap = 9, expire_after = 3 } },\n"
+    "}\n";
+
 /* The agent engine against the exact engine on every loyalty scenario here,
  * family-wise: every metric, the funnel, retention and the program's
  * figures (tu_compare_engines). */
@@ -429,7 +438,8 @@ static void test_engines_agree(void **state)
                            gradient,
                            context_edge,
                            kitchen_sink,
-                           uncertain};
+                           uncertain,
+                           capped};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cjm_model *m = tu_load_text(cases[i]);
         tu_compare_engines(m, 40, 2000, 11 + i);
