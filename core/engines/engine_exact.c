@@ -421,6 +421,7 @@ static void move_out(exact_ctx *x, int t, int g, int s, int d, int l, const memb
                 moved += f0;
             }
             if (gone && y->bounded && tally) x->tally[x->lay.expired] += moved * (double)gone;
+            if (tally) x->tally[x->lay.moves + first + j] += moved;
             int k = m->money_stage[to];
             if (sl->mode == SLICE_CLASSES && k >= 0) sl->out[0][di + ch->acc + k] += moved;
             if (removed) sl->reached += moved;
@@ -756,7 +757,7 @@ static double reach_members(exact_ctx *x, int target)
         double *swap = vw;
         vw = x->v_w_next;
         x->v_w_next = swap;
-        propagate(x, t, v, x->stay, x->arrive);
+        propagate(x, t, v, x->stay, x->arrive, NULL);
         for (int i = 0; i < x->cells; i++) {
             int s = (i / x->D) % x->S;
             v[i] = x->stay[i];
