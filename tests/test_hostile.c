@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -172,6 +173,29 @@ static const hcase cases[] = {
      SCENARIO("local v = {}; for i = 1, 1000001 do v[i] = i end; local d = cjm.discrete{v}", "0.5"),
      RUN,
      {"@:1: cjm.discrete: at most 1000000 values (got 1000001)"}},
+    /* ---- C calls that the hook cannot interrupt ---- */
+    {"a beta too concentrated to compute",
+     SCENARIO("local d = cjm.beta(1e300, 1e300)", "d"),
+     RUN,
+     {"@:1: cjm.beta: a must be at most 1e+15 (got 1e+300): cjm cannot compute a beta this "
+      "concentrated"}},
+    {"a beta with one huge shape",
+     SCENARIO("local d = cjm.beta(1, 1e300)", "d"),
+     "check %s",
+     {"@:1: cjm.beta: b must be at most 1e+15 (got 1e+300)"}},
+    {"sorting a length that __len makes up",
+     SCENARIO("table.sort(setmetatable({}, {__len = function() return 2^31 end}))", "0.5"),
+     RUN,
+     {"@:1: table.sort: sorting 2147483648 elements may take about 6.7e+10 steps, more than the "
+      "budget of 100000000"}},
+    {"a plain find with a long pattern",
+     SCENARIO("local s = ('a'):rep(2e7); s:find(('a'):rep(1e7) .. 'b', 1, true)", "0.5"),
+     RUN,
+     {"@:1: string.find: this pattern may take about 2e+14 steps on a subject of 20000000 bytes"}},
+    {"a long pattern without specials",
+     SCENARIO("local s = ('a'):rep(2e7); s:find(('a'):rep(1e7) .. 'b')", "0.5"),
+     RUN,
+     {"@:1: string.find: this pattern may take about 2e+14 steps"}},
 };
 
 static char *fill(const char *text, const char *token, const char *path)
@@ -220,7 +244,12 @@ static void test_refused(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const hcase *c = &cases[i];
         char *out, *err, *path;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         int status = run_text(c->lua, c->args, &out, &err, &path);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        if (took > 10) fail_msg("%s: took %.1f s", c->name, took);
         if (status != 1) fail_msg("%s: exit status %d, want 1; stderr: %s", c->name, status, err);
         if (out && out[0]) fail_msg("%s: printed to standard output: %s", c->name, out);
         const char *nl = strchr(err, '\n');

@@ -9,6 +9,7 @@
 #include "script_internal.h"
 
 #include "script_limits.h"
+#include "special.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -53,6 +54,12 @@ int cjm_dist_problem(const cjm_udist *d, char *msg, size_t n)
     case CJM_DIST_BETA:
         if (!(p[0] > 0)) return snprintf(msg, n, "a must be > 0 (got %g)", p[0]);
         if (!(p[1] > 0)) return snprintf(msg, n, "b must be > 0 (got %g)", p[1]);
+        for (int i = 0; i < 2; i++)
+            if (p[i] > CJM_BETA_SHAPE_MAX)
+                return snprintf(msg, n,
+                                "%s must be at most %g (got %g): cjm cannot compute a beta this "
+                                "concentrated; a normal with its mean and sd is as good there",
+                                param_names[d->kind][i], CJM_BETA_SHAPE_MAX, p[i]);
         return 0;
     case CJM_DIST_NORMAL:
         if (!(p[1] > 0)) return snprintf(msg, n, "sd must be > 0 (got %g)", p[1]);

@@ -381,7 +381,9 @@ static int guard_remove(lua_State *L)
 }
 
 /* Lua's pattern matcher backtracks: with k repetitions (*, +, -) a match
- * from one position may try about (n+1)^k ways on an n-byte subject, all in
+ * from one position may try about (n+1)^k ways on an n-byte subject, each
+ * comparing up to the pattern's m items (a pattern without specials is
+ * memchr and memcmp: m bytes at each start), all in
  * C, where neither the budget nor the time limit can stop it. So find, match,
  * gmatch and gsub first bound that worst case, and refuse a pattern whose
  * worst case on this subject is over the budget. */
@@ -389,7 +391,7 @@ static double pattern_worst_case(const char *p, size_t plen, size_t n)
 {
     const char *end = p + plen;
     int anchored = p < end && *p == '^';
-    double k = 0, q = 0;
+    double k = 0, q = 0, items = 0;
     const char *last_repeat = NULL; /* just after the last * + - */
     for (p += anchored; p < end;) {
         if (*p == '(' || *p == ')') {
@@ -403,6 +405,7 @@ static double pattern_worst_case(const char *p, size_t plen, size_t n)
             }
             p += 2; /* %f[set]: the set follows */
         }
+        items++;
         if (p < end && *p == '%') {
             p += p + 2 <= end ? 2 : 1;
         } else if (p < end && *p == '[') {
@@ -428,7 +431,7 @@ static double pattern_worst_case(const char *p, size_t plen, size_t n)
      * cannot fail. */
     if (last_repeat && last_repeat + strspn(last_repeat, ")") >= end) k--;
     double starts = anchored ? 1 : (double)n + 1;
-    return starts * pow((double)n + 1, k) * pow(2, q) + (double)n;
+    return starts * pow((double)n + 1, k) * pow(2, q) * fmax(items, 1) + (double)n;
 }
 
 static int guard_pattern(lua_State *L)
@@ -447,7 +450,10 @@ static int guard_pattern(lua_State *L)
     } else {
         luaL_optinteger(L, 3, 1);
     }
-    double worst = plain ? (double)n : pattern_worst_case(pattern, plen, n);
+    /* A plain find is memchr and memcmp: up to plen bytes compared at each
+     * of the n + 1 starts. */
+    double worst = plain ? ((double)n + 1) * (plen > 0 ? (double)plen : 1)
+                         : pattern_worst_case(pattern, plen, n);
     cjm_limits *lim = limits_of(L);
     if (lim->depth > 0 && worst > (double)lim->budget) {
         char msg[300];
@@ -458,10 +464,37 @@ static int guard_pattern(lua_State *L)
                  name, worst, n, (unsigned long long)lim->budget);
         return luaL_error(L, "%s", msg);
     }
+    cjm_limits_charge(L, (uint64_t)(n + plen) / 8); /* a scan of both, at the least */
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
     return lua_gettop(L);
+}
+
+/* table.sort(t [, comp]): n log2 n comparisons, in C when comp is absent,
+ * paid before sorting; a length that __len makes up (2^31) is refused at
+ * once rather than sorted for hours. */
+static int guard_sort(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lua_Integer n = luaL_len(L, 1);
+    if (n > 1) {
+        double cost = (double)n * log2((double)n);
+        cjm_limits *lim = limits_of(L);
+        if (lim->depth > 0 && cost > (double)lim->budget) {
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     "table.sort: sorting %lld elements may take about %.2g steps, more than the "
+                     "budget of %llu",
+                     (long long)n, cost, (unsigned long long)lim->budget);
+            return luaL_error(L, "%s", msg);
+        }
+        cjm_limits_charge(L, (uint64_t)cost);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 0);
+    return 0;
 }
 
 void cjm_limits_open_guards(lua_State *L)
@@ -482,5 +515,8 @@ void cjm_limits_open_guards(lua_State *L)
     luaL_setfuncs(L, string_guards, 0);
     lua_getglobal(L, "table");
     luaL_setfuncs(L, table_guards, 0);
+    lua_getfield(L, -1, "sort");
+    lua_pushcclosure(L, guard_sort, 1);
+    lua_setfield(L, -2, "sort");
     lua_pop(L, 2);
 }
