@@ -267,6 +267,49 @@ static void test_time_limit(void **state)
     if (took < 0.3 || took > 10) fail_msg("the time limit took %.2f s", took);
 }
 
+/* The whole load's budget: CJM_TOTAL_CALLS calls' worth (10^8 units here),
+ * each call paying its work and a fixed cost. A function under the per-call
+ * budget evaluated at every step, and a cheap one at every (step, time in
+ * stage), both run out of it; the same functions on a shorter horizon load. */
+#define SPEND(H, P)                                                                                \
+    "return cjm.scenario { horizon = " H ", cohort = { size = 10 },\n"                             \
+    "  stages = { { 'a' }, { 'b', converts = true } },\n"                                          \
+    "  transitions = { a = { b = " P " } } }\n"
+#define COSTLY "function(c) local x = 0 for i = 1, 100000 do x = x + i end return 0.1 end"
+#define CHEAP "function(c) return c.dwell > 3 and 0.1 or 0.2 end"
+
+static void test_total_budget(void **state)
+{
+    (void)state;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    expect(SPEND("2000", COSTLY), 0, CJM_ESCENARIO, ":3: total work limit of 100000000 units",
+           "exceeded (its code and every evaluation of its functions");
+    expect(SPEND("1000", CHEAP), 0, CJM_ESCENARIO, ":3: total work limit of 100000000 units", NULL);
+    expect_ok(SPEND("200", COSTLY));
+    expect_ok(SPEND("300", CHEAP));
+    if (seconds_since(&t0) > 20) fail_msg("took %.1f s", seconds_since(&t0));
+}
+
+/* Tabulated tables count against the Lua memory cap: c.dwell at horizon
+ * 2000 is 2000 x 2000 doubles, 30.5 MiB. */
+static void test_table_memory(void **state)
+{
+    (void)state;
+    const size_t mib = (size_t)1 << 20;
+    cjm_limits_set_defaults(UINT64_MAX / 1000, 30);
+    expect(SPEND("2000", CHEAP), 16 * mib, CJM_ESCENARIO,
+           ":3: transitions.a.b: c.dwell needs a table of 2000 x 2000 x 1 values: 31 MiB, which "
+           "with the other tables (0 MiB) and the scenario's Lua memory",
+           "is over the memory limit of 16 MiB (--lua-memory raises it)");
+    cjm_error err;
+    cjm_model *m = NULL;
+    cjm_status st = load(SPEND("2000", CHEAP), 64 * mib, &err, &m);
+    if (st != CJM_OK) fail_msg("load failed: %s", err.msg);
+    cjm_model_free(&m);
+    cjm_limits_set_defaults(1000000, 30);
+}
+
 static void test_stack_overflow(void **state)
 {
     (void)state;
@@ -364,6 +407,8 @@ int main(void)
         cmocka_unit_test(test_patterns),
         cmocka_unit_test(test_memory_limit),
         cmocka_unit_test(test_time_limit),
+        cmocka_unit_test(test_total_budget),
+        cmocka_unit_test(test_table_memory),
         cmocka_unit_test(test_stack_overflow),
         cmocka_unit_test(test_plain_data),
         cmocka_unit_test(test_messages_stay_one_line),

@@ -19,14 +19,25 @@
 #define LOCATE_LEVELS 64   /* stack levels searched for the scenario's line */
 #define MAX_REP 0x7fffffff /* the longest string string.rep makes */
 
-enum breach { BREACH_NONE, BREACH_INSTRUCTIONS, BREACH_MEMORY, BREACH_TIME, BREACH_INTERRUPT };
+#define CALL_COST 256 /* units a protected call costs beyond its instructions (about 0.7 us) */
+
+enum breach {
+    BREACH_NONE,
+    BREACH_INSTRUCTIONS,
+    BREACH_TOTAL,
+    BREACH_MEMORY,
+    BREACH_TIME,
+    BREACH_INTERRUPT
+};
 
 typedef struct cjm_limits {
     lua_State *L;
     char *file;  /* the scenario's path */
     char *chunk; /* its chunk name, "@file" */
     size_t cap, used;
-    uint64_t budget, work; /* work: units spent in the current call */
+    uint64_t budget, work;        /* work: units spent in the current call */
+    uint64_t total_budget, total; /* every call of the load, CALL_COST each and their work */
+    size_t tables;                /* bytes of tabulated tables, counted against cap */
     double seconds;
     struct timespec start;
     int depth;  /* nesting of cjm_limits_enter */
@@ -127,6 +138,8 @@ static void count_hook(lua_State *L, lua_Debug *ar)
             set_breach(lim, L, BREACH_MEMORY, 0); /* located when it was refused */
         else if (lim->work > lim->budget)
             set_breach(lim, L, BREACH_INSTRUCTIONS, 1);
+        else if (lim->work > lim->total_budget - lim->total)
+            set_breach(lim, L, BREACH_TOTAL, 1);
         else if (cjm_cancel_requested(lim->cancel))
             set_breach(lim, L, BREACH_INTERRUPT, 0);
         else if (elapsed(lim) > lim->seconds)
@@ -150,7 +163,7 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         size_t grow = nsize - old;
         int again = lim->mem_pending && lim->pend_ptr == ptr && lim->pend_osize == osize &&
                     lim->pend_nsize == nsize;
-        if (grow > lim->cap || lim->used > lim->cap - grow) {
+        if (grow > lim->cap - lim->tables || lim->used > lim->cap - lim->tables - grow) {
             if (!lim->mem_pending && !lim->breach) locate(lim, lim->L);
             lim->mem_pending = 1;
             lim->pend_ptr = ptr;
@@ -163,9 +176,10 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         if (!p) return NULL; /* the machine's memory, not the cap: Lua says "not enough memory" */
         if (again) lim->mem_pending = 0;
         lim->used += grow;
-        int within = lim->work <= lim->budget;
+        int within = lim->work <= lim->budget && lim->work <= lim->total_budget - lim->total;
         lim->work += grow / BYTES_PER_UNIT;
-        if (within && lim->work > lim->budget) lua_sethook(lim->L, count_hook, LUA_MASKCOUNT, 1);
+        if (within && (lim->work > lim->budget || lim->work > lim->total_budget - lim->total))
+            lua_sethook(lim->L, count_hook, LUA_MASKCOUNT, 1);
         return p;
     }
     void *p = realloc(ptr, nsize);
@@ -193,6 +207,8 @@ lua_State *cjm_limits_newstate(const cjm_load_options *opts, const char *file)
     lim->chunk = malloc(n);
     lim->cap = memory ? memory : CJM_LUA_MEMORY_DEFAULT;
     lim->budget = instructions ? instructions : default_instructions;
+    lim->total_budget =
+        lim->budget > UINT64_MAX / CJM_TOTAL_CALLS ? UINT64_MAX : lim->budget * CJM_TOTAL_CALLS;
     lim->seconds = seconds > 0 ? seconds : default_seconds;
     lim->cancel = opts ? opts->cancel : NULL;
     lua_State *L = lim->file && lim->chunk ? lua_newstate(limited_alloc, lim) : NULL;
@@ -227,7 +243,9 @@ void cjm_limits_enter(lua_State *L)
     lim->mem_pending = 0;
     lim->where[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &lim->start);
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_PERIOD);
+    /* A load that has spent its total budget stops at the call's first
+     * instruction (a small call never reaches the hook's period). */
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, lim->total < lim->total_budget ? HOOK_PERIOD : 1);
 }
 
 int cjm_limits_breached(lua_State *L)
@@ -241,6 +259,8 @@ cjm_status cjm_limits_leave(lua_State *L, cjm_error *err)
     cjm_limits *lim = limits_of(L);
     if (lim->depth == 0 || --lim->depth > 0) return CJM_OK;
     lua_sethook(L, NULL, 0, 0);
+    uint64_t spent = lim->work + CALL_COST;
+    lim->total = spent > lim->total_budget - lim->total ? lim->total_budget : lim->total + spent;
     int kind = lim->breach ? lim->breach : lim->mem_pending ? BREACH_MEMORY : BREACH_NONE;
     lim->breach = BREACH_NONE;
     lim->mem_pending = 0;
@@ -250,6 +270,12 @@ cjm_status cjm_limits_leave(lua_State *L, cjm_error *err)
         return cjm_error_set(err, CJM_ESCENARIO,
                              "%s instruction limit of %llu exceeded (an endless loop?)", lim->where,
                              (unsigned long long)lim->budget);
+    case BREACH_TOTAL:
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "%s total work limit of %llu units for loading the scenario exceeded "
+                             "(its code and every evaluation of its functions: a shorter horizon, "
+                             "fewer functions or simpler ones)",
+                             lim->where, (unsigned long long)lim->total_budget);
     case BREACH_MEMORY:
         if (lim->cap % mib == 0)
             return cjm_error_set(err, CJM_ESCENARIO,
@@ -268,14 +294,30 @@ cjm_status cjm_limits_leave(lua_State *L, cjm_error *err)
     }
 }
 
+int cjm_limits_reserve(lua_State *L, size_t bytes, char *why, size_t n)
+{
+    cjm_limits *lim = limits_of(L);
+    const size_t mib = (size_t)1 << 20;
+    if (bytes <= lim->cap - lim->tables && lim->used <= lim->cap - lim->tables - bytes) {
+        lim->tables += bytes;
+        return 0;
+    }
+    snprintf(why, n,
+             "%.0f MiB, which with the other tables (%.0f MiB) and the scenario's Lua memory "
+             "(%.0f MiB) is over the memory limit of %.0f MiB (--lua-memory raises it)",
+             (double)bytes / mib, (double)lim->tables / mib, (double)lim->used / mib,
+             (double)lim->cap / mib);
+    return -1;
+}
+
 void cjm_limits_charge(lua_State *L, uint64_t units)
 {
     cjm_limits *lim = limits_of(L);
     if (lim->depth == 0) return;
     if (!lim->breach) {
         lim->work = units > UINT64_MAX - lim->work ? UINT64_MAX : lim->work + units;
-        if (lim->work <= lim->budget) return;
-        set_breach(lim, L, BREACH_INSTRUCTIONS, 1);
+        if (lim->work <= lim->budget && lim->work <= lim->total_budget - lim->total) return;
+        set_breach(lim, L, lim->work > lim->budget ? BREACH_INSTRUCTIONS : BREACH_TOTAL, 1);
     }
     raise_breach(L);
 }
