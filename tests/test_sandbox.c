@@ -2,7 +2,9 @@
  * call, what it may spend, and that it cannot catch a breach. The budget here
  * is 10^6 instructions per call (cjm_limits_set_defaults), so that endless
  * loops end fast; test_errors.c checks the defaults through the binary. */
+#define _GNU_SOURCE
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -396,6 +398,73 @@ static void test_interrupt(void **state)
     assert_null(cancel);
 }
 
+/* The watchdog, in a child process (it ends the process): a plain find
+ * that compares 10^6 x 10^5 bytes in C, under a huge budget, runs past a
+ * time limit of 0.3 s, or past a cancellation request made 0.3 s in (from
+ * a signal handler, as Ctrl-C does). The exit hook runs first. */
+#define SLOW_FIND "local s = ('a'):rep(1e6) s:find(('a'):rep(1e5) .. 'b', 1, true)\n"
+static cjm_cancel *child_cancel;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    cjm_cancel_request(child_cancel);
+}
+
+static void exit_hook(void)
+{
+    if (write(2, "hook ", 5) < 0) _exit(99);
+}
+
+static void watchdog_case(double seconds, int cancel, int want_status, const char *head,
+                          const char *tail)
+{
+    char errp[] = "/tmp/cjm_watchdog_XXXXXX";
+    int fe = mkstemp(errp);
+    assert_true(fe >= 0);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fe, 2);
+        cjm_limits_set_defaults(UINT64_MAX / 1000, seconds);
+        cjm_set_exit_hook(exit_hook);
+        child_cancel = cjm_cancel_new();
+        if (cancel) {
+            signal(SIGALRM, on_alarm);
+            ualarm(300000, 0);
+        }
+        cjm_error err;
+        cjm_status st = load_cancel(SLOW_FIND TAIL("0.5"), 0, child_cancel, &err, NULL);
+        fprintf(stderr, "returned %d: %s\n", st, err.msg);
+        _exit(st == CJM_OK ? 0 : 2);
+    }
+    close(fe);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    double took = seconds_since(&t0);
+    char *err = tu_read_file(errp);
+    unlink(errp);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != want_status)
+        fail_msg("status %#x, want exit %d: %s", status, want_status, err);
+    size_t n = strlen(err), hn = strlen(head), tn = strlen(tail);
+    if (n < hn + tn || strncmp(err, head, hn) != 0 || strcmp(err + n - tn, tail) != 0)
+        fail_msg("'%s' is not '%s...%s'", err, head, tail);
+    if (took > 0.3 + 1.0 + 2.0) fail_msg("the watchdog took %.2f s", took);
+    free(err);
+}
+
+static void test_watchdog(void **state)
+{
+    (void)state;
+    watchdog_case(0.3, 0, 1, "hook cjm: /tmp/",
+                  ": time limit of 0.3 s exceeded in a library call that cannot be interrupted "
+                  "(ended by the watchdog)\n");
+    watchdog_case(600, 1, 130, "hook cjm: interrupted\n", "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_plain_data),
         cmocka_unit_test(test_messages_stay_one_line),
         cmocka_unit_test(test_interrupt),
+        cmocka_unit_test(test_watchdog),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

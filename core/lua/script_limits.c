@@ -8,11 +8,13 @@
 
 #include <lauxlib.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define HOOK_PERIOD 1000   /* instructions between two calls of the count hook */
 #define BYTES_PER_UNIT 32  /* bytes allocated that cost one unit of the budget */
@@ -50,6 +52,12 @@ typedef struct cjm_limits {
     const void *pend_ptr;
     size_t pend_osize, pend_nsize;
     const cjm_cancel *cancel; /* the load's, or NULL */
+    /* The watchdog (below): call_id is odd while a protected call runs. */
+    atomic_ulong call_id;
+    pthread_t watchdog;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int watching, stop; /* under mu */
 } cjm_limits;
 
 static uint64_t default_instructions = CJM_INSTRUCTIONS_DEFAULT;
@@ -60,6 +68,109 @@ void cjm_limits_set_defaults(uint64_t instructions, double seconds)
 {
     default_instructions = instructions ? instructions : CJM_INSTRUCTIONS_DEFAULT;
     default_seconds = seconds > 0 ? seconds : CJM_SECONDS_DEFAULT;
+}
+
+/* ---- the watchdog ----
+ *
+ * The hook runs between Lua instructions, so a library call that runs long
+ * in C (whatever the guards below missed) would ignore the time limit and
+ * Ctrl-C. A thread per state watches the protected calls: one still running
+ * WATCH_GRACE seconds after its time limit, or after the load's cancellation
+ * was requested, ends the process, since nothing can stop the call safely:
+ * the exit hook runs (the CLI removes its temporary files), then one line on
+ * standard error and _exit, status 1 ("time limit") or 130 ("interrupted"). */
+#define WATCH_GRACE 1.0  /* seconds */
+#define WATCH_PERIOD 0.1 /* seconds between two looks */
+
+static void (*volatile exit_hook)(void);
+
+void cjm_set_exit_hook(void (*fn)(void))
+{
+    exit_hook = fn;
+}
+
+static double now_seconds(clockid_t clock)
+{
+    struct timespec t;
+    clock_gettime(clock, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void end_process(const cjm_limits *lim, int interrupted)
+{
+    char msg[700];
+    int n = interrupted ? snprintf(msg, sizeof msg, "cjm: interrupted\n")
+                        : snprintf(msg, sizeof msg,
+                                   "cjm: %s: time limit of %g s exceeded in a library call that "
+                                   "cannot be interrupted (ended by the watchdog)\n",
+                                   lim->file, lim->seconds);
+    void (*hook)(void) = exit_hook;
+    if (hook) hook();
+    if (n > 0 && write(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1) < 0) n = 0;
+    _exit(interrupted ? 130 : 1);
+}
+
+static void *watch(void *arg)
+{
+    cjm_limits *lim = arg;
+    unsigned long seen = 0;
+    double since = 0, cancel_since = -1;
+    pthread_mutex_lock(&lim->mu);
+    while (!lim->stop) {
+        double wake = now_seconds(CLOCK_MONOTONIC) + WATCH_PERIOD;
+        struct timespec until = {(time_t)wake, (long)((wake - floor(wake)) * 1e9)};
+        pthread_cond_timedwait(&lim->cv, &lim->mu, &until);
+        if (lim->stop) break;
+        unsigned long id = atomic_load(&lim->call_id);
+        double t = now_seconds(CLOCK_MONOTONIC);
+        if (id != seen) { /* a new call (or none): its clock starts now */
+            seen = id, since = t, cancel_since = -1;
+            continue;
+        }
+        if (!(id & 1)) continue;
+        if (cjm_cancel_requested(lim->cancel)) {
+            if (cancel_since < 0) cancel_since = t;
+            if (t - cancel_since > WATCH_GRACE) end_process(lim, 1);
+        }
+        if (t - since > lim->seconds + WATCH_GRACE) end_process(lim, 0);
+    }
+    pthread_mutex_unlock(&lim->mu);
+    return NULL;
+}
+
+/* Starts the watchdog; without it (no thread) the limits still hold
+ * between instructions. */
+static void watch_start(cjm_limits *lim)
+{
+    pthread_condattr_t ca;
+    lim->watching = 0;
+    if (pthread_condattr_init(&ca) != 0) return;
+    int ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+             pthread_cond_init(&lim->cv, &ca) == 0;
+    pthread_condattr_destroy(&ca);
+    if (!ok) return;
+    if (pthread_mutex_init(&lim->mu, NULL) != 0) {
+        pthread_cond_destroy(&lim->cv);
+        return;
+    }
+    lim->watching = pthread_create(&lim->watchdog, NULL, watch, lim) == 0;
+    if (!lim->watching) {
+        pthread_mutex_destroy(&lim->mu);
+        pthread_cond_destroy(&lim->cv);
+    }
+}
+
+static void watch_stop(cjm_limits *lim)
+{
+    if (!lim->watching) return;
+    pthread_mutex_lock(&lim->mu);
+    lim->stop = 1;
+    pthread_cond_signal(&lim->cv);
+    pthread_mutex_unlock(&lim->mu);
+    pthread_join(lim->watchdog, NULL);
+    pthread_mutex_destroy(&lim->mu);
+    pthread_cond_destroy(&lim->cv);
+    lim->watching = 0;
 }
 
 static cjm_limits *limits_of(lua_State *L)
@@ -221,6 +332,7 @@ lua_State *cjm_limits_newstate(const cjm_load_options *opts, const char *file)
     snprintf(lim->chunk, n, "@%s", file);
     lim->L = L;
     lua_atpanic(L, panic);
+    watch_start(lim);
     return L;
 }
 
@@ -228,6 +340,7 @@ void cjm_limits_close(lua_State *L)
 {
     if (!L) return;
     cjm_limits *lim = limits_of(L);
+    watch_stop(lim);
     lua_close(L);
     free(lim->file);
     free(lim->chunk);
@@ -238,6 +351,7 @@ void cjm_limits_enter(lua_State *L)
 {
     cjm_limits *lim = limits_of(L);
     if (lim->depth++ > 0) return;
+    atomic_fetch_add(&lim->call_id, 1); /* odd: in a call */
     lim->work = 0;
     lim->breach = BREACH_NONE;
     lim->mem_pending = 0;
@@ -258,6 +372,7 @@ cjm_status cjm_limits_leave(lua_State *L, cjm_error *err)
 {
     cjm_limits *lim = limits_of(L);
     if (lim->depth == 0 || --lim->depth > 0) return CJM_OK;
+    atomic_fetch_add(&lim->call_id, 1); /* even: between calls */
     lua_sethook(L, NULL, 0, 0);
     uint64_t spent = lim->work + CALL_COST;
     lim->total = spent > lim->total_budget - lim->total ? lim->total_budget : lim->total + spent;
