@@ -4,6 +4,7 @@
  * file and line, and exit status 1: never a crash, an abort or numbers from
  * edited parameters. In a wanted substring "@" stands for the scenario's
  * path. */
+#include <float.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "report.h"
 #include "testutil.h"
 
 /* Line 1 is the case's own code; the scenario starts on line 2, and its
@@ -29,6 +31,12 @@
         "    a = { b = " P " },\n"                                                                 \
         "  },\n"                                                                                   \
         "}\n"
+/* A scenario whose first stage is A, with EXTRA after its transitions (line 5). */
+#define PLAIN(A, EXTRA)                                                                            \
+    "return cjm.scenario {\n"                                                                      \
+    "  horizon = 3, cohort = { size = 10 },\n"                                                     \
+    "  stages = { " A ", { 'b', converts = true }, { 'c', final = true } },\n"                     \
+    "  transitions = { a = { b = 0.3 } },\n" EXTRA "}\n"
 #define D "local d = cjm.discrete{{0.1}, {1}}; "
 #define AB "local a, b = cjm.uniform(0.1, 0.3), cjm.uniform(0.2, 0.4); "
 #define TWO_INPUTS "a, c = b"
@@ -196,6 +204,21 @@ static const hcase cases[] = {
      SCENARIO("local s = ('a'):rep(2e7); s:find(('a'):rep(1e7) .. 'b')", "0.5"),
      RUN,
      {"@:1: string.find: this pattern may take about 2e+14 steps"}},
+    /* ---- numbers ---- */
+    {"money totals that overflow",
+     PLAIN("{ 'a', cost_per_step = 1e308 }", ""),
+     RUN,
+     {"@:3: stages.a.cost_per_step: the money total of run 1 is inf, beyond 1e+100: amounts "
+      "this large cannot be summed and summarised (check the units)"}},
+    {"money totals beyond 1e100",
+     PLAIN("{ 'a', cost_per_step = 1e99 }", ""),
+     "run %s --runs 3 --customers 50 --engine exact",
+     {"@:3: stages.a.cost_per_step: the money total of run 1 is 1.095e+101, beyond 1e+100"}},
+    {"the same edge twice in a barrier",
+     PLAIN("{ 'a' }",
+           "  barriers = {\n    wall = { on = { 'a -> b', 'a->b' }, effect = 0.5 },\n  },\n"),
+     "check %s",
+     {"@:6: barriers.wall.on: entry 2 (a->b) names the same transition as entry 1"}},
 };
 
 static char *fill(const char *text, const char *token, const char *path)
@@ -346,13 +369,57 @@ static void test_huge_weights(void **state)
     cjm_model_free(&m);
 }
 
+/* Numbers in tables: fixed with grouped thousands while a double holds all
+ * their digits, scientific beyond (1e13), never cut to a buffer. */
+static void test_table_numbers(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        cjm_unit unit;
+        const char *want;
+    } fmts[] = {
+        {1.5e9, CJM_UNIT_MONEY, "1,500,000,000.00"},
+        {9999999999999.0, CJM_UNIT_MONEY, "9,999,999,999,999.00"},
+        {1e13, CJM_UNIT_MONEY, "1e+13"},
+        {9.7e264, CJM_UNIT_MONEY, "9.7e+264"},
+        {-1.23456789e20, CJM_UNIT_MONEY, "-1.23457e+20"},
+        {-DBL_MAX, CJM_UNIT_MONEY, "-1.79769e+308"},
+        {123456789012345.0, CJM_UNIT_COUNT, "1.23457e+14"},
+        {1234.56, CJM_UNIT_COUNT, "1,234.6"},
+        {1e300, CJM_UNIT_RATIO, "1e+300"},
+        {2.5, CJM_UNIT_RATIO, "2.50"},
+        {1e300, CJM_UNIT_SHARE, "1e+302%"},
+        {0.125, CJM_UNIT_SHARE, "12.50%"},
+    };
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        char buf[40];
+        cjm_format_value(buf, sizeof buf, fmts[i].v, fmts[i].unit);
+        if (strcmp(buf, fmts[i].want) != 0)
+            fail_msg("%.17g: '%s', want '%s'", fmts[i].v, buf, fmts[i].want);
+    }
+    /* Through cjm: a cost of 1e50 per step, every field whole. */
+    char *out, *err, *path;
+    int status = run_text(PLAIN("{ 'a', cost_per_step = 1e50 }", ""),
+                          "run %s --runs 3 --customers 50 --engine exact", &out, &err, &path);
+    if (status != 0) fail_msg("status %d: %s", status, err);
+    const char *cost = strstr(out, "\n  cost ");
+    assert_non_null(cost);
+    char want[200];
+    snprintf(want, sizeof want, "%.6g", 1e50 * 50 * (1 + 0.7 + 0.49)); /* 1.095e+52 */
+    const char *nl = strchr(cost + 1, '\n');
+    if (!strstr(cost, want) || strstr(cost, want) > nl)
+        fail_msg("the cost line lacks %s: %.*s", want, (int)(nl - cost), cost);
+    unlink(path);
+    free(path), free(out), free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_edits_change_nothing),
-        cmocka_unit_test(test_reading),
-        cmocka_unit_test(test_huge_weights),
+        cmocka_unit_test(test_refused),       cmocka_unit_test(test_edits_change_nothing),
+        cmocka_unit_test(test_reading),       cmocka_unit_test(test_huge_weights),
+        cmocka_unit_test(test_table_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
