@@ -148,7 +148,7 @@ static double number_arg(lua_State *L, const char *fname, const char *name, int 
     if (lua_type(L, i) == LUA_TNUMBER && isfinite(lua_tonumber(L, i))) return lua_tonumber(L, i);
     char msg[160];
     snprintf(msg, sizeof msg, "%s must be a finite number (got %s)", name,
-             luaL_tolstring(L, i, NULL));
+             lua_isnoneornil(L, i) ? "nil" : luaL_tolstring(L, i, NULL));
     return raise(L, fname, msg);
 }
 
