@@ -665,6 +665,111 @@ CJM_API const char *cjm_decision_row_role(const cjm_decision *x, int row);
 CJM_API cjm_status cjm_decision_row_value(const cjm_decision *x, int row, const char *name,
                                           double *out);
 
+/* ---- Fitting from data (core/analyses/fit.c; docs/fitting.md) ---- */
+
+/* A model fitted by maximum likelihood to a data file: its parameters with
+ * standard errors from the observed information (the inverse Hessian of the
+ * log-likelihood, found on log parameters), the log-likelihood at the
+ * maximum, and a scenario fragment that uses the fit. */
+typedef struct cjm_fit cjm_fit;
+
+typedef struct cjm_fit_options {
+    int periods; /* sbg, survival table: fit t = 1..periods only (0: every row) */
+} cjm_fit_options;
+
+/* The shifted-beta-geometric retention model (Fader & Hardie 2007) on a
+ * survival table (columns t, alive: t = 0, 1, 2, ..., alive nonincreasing)
+ * or per customer (columns tenure, churned: churned 1, the customer left in
+ * period tenure >= 1; 0, still there after tenure >= 0 periods). */
+CJM_API cjm_status cjm_fit_sbg(const char *path, const cjm_fit_options *o, cjm_fit **out,
+                               cjm_error *err);
+
+/* BG/NBD (Fader, Hardie & Lee 2005) on one row per customer with columns
+ * frequency (repeat purchases x), recency (t_x, the time of the last one; 0
+ * when x = 0) and T (the time observed), as in the CDNOW summary. */
+CJM_API cjm_status cjm_fit_bgnbd(const char *path, const cjm_fit_options *o, cjm_fit **out,
+                                 cjm_error *err);
+
+typedef struct cjm_fit_param {
+    const char *name;    /* "alpha", "beta"; "r", "alpha", "a", "b" */
+    double estimate, se; /* se: the delta method on the log scale */
+    double lo, hi;       /* 95%: exp(log estimate +- 1.96 se(log estimate)) */
+} cjm_fit_param;
+
+CJM_API const char *cjm_fit_model(const cjm_fit *f); /* "sbg", "bgnbd" */
+CJM_API int cjm_fit_param_count(const cjm_fit *f);
+CJM_API cjm_fit_param cjm_fit_param_at(const cjm_fit *f, int i); /* name NULL out of range */
+CJM_API double cjm_fit_loglik(const cjm_fit *f);
+CJM_API long cjm_fit_observations(const cjm_fit *f);    /* customers */
+CJM_API const char *cjm_fit_fragment(const cjm_fit *f); /* Lua, ends with a newline */
+
+/* The fit as a table (estimates, intervals, log-likelihood, the fragment),
+ * JSON or CSV (one row per parameter). */
+CJM_API cjm_status cjm_report_fit(const cjm_fit *f, cjm_format fmt, FILE *out, cjm_error *err);
+CJM_API void cjm_fit_free(cjm_fit **f);
+
+/* Journey paths (ChannelAttribution's layout: columns path,
+ * total_conversions and optionally total_conversion_value, total_null;
+ * channels joined by ">", surrounding spaces trimmed) counted as a
+ * first-order Markov chain: (start) -> the first channel -> ... -> the last
+ * -> (conversion) for each conversion and (null) for each path without one.
+ * Repeated consecutive channels count once (as ChannelAttribution). States:
+ * 0 "start", 1..C the channels in alphabetical order, C + 1 "conversion",
+ * C + 2 "null". */
+typedef struct cjm_paths cjm_paths;
+
+typedef struct cjm_paths_options {
+    double prior;    /* Dirichlet weight added to every possible transition (0: 1) */
+    int ignore_null; /* 1: leave total_null out (ChannelAttribution without var_null) */
+} cjm_paths_options;
+
+CJM_API cjm_status cjm_paths_fit(const char *path, const cjm_paths_options *o, cjm_paths **out,
+                                 cjm_error *err);
+CJM_API int cjm_paths_state_count(const cjm_paths *p);
+CJM_API const char *cjm_paths_state(const cjm_paths *p, int i); /* NULL out of range */
+/* The weighted count of from -> to, and whether the transition is possible
+ * (no self-transitions, nothing into start, nothing out of conversion and
+ * null, start to a channel only). */
+CJM_API double cjm_paths_count(const cjm_paths *p, int from, int to);
+CJM_API int cjm_paths_possible(const cjm_paths *p, int from, int to);
+/* The posterior of from -> to: Dirichlet(count + prior) over the row's
+ * possible transitions, whose marginal is beta(a, b); mean a / (a + b). */
+CJM_API void cjm_paths_posterior(const cjm_paths *p, int from, int to, double *a, double *b);
+
+/* CJM_FORMAT_TABLE: a runnable scenario (Lua) whose rows are
+ * cjm.dirichlet posteriors; JSON and CSV: the counts and posteriors. */
+CJM_API cjm_status cjm_report_paths(const cjm_paths *p, cjm_format fmt, FILE *out, cjm_error *err);
+CJM_API void cjm_paths_free(cjm_paths **p);
+
+/* Attribution (cjm attribution; docs/fitting.md): the paths' chain with
+ * maximum-likelihood transition probabilities (counts / row totals), solved
+ * exactly for the probability of conversion from start (absorption
+ * probabilities, no simulation) and again with each channel removed (its
+ * incoming transitions sent to null). removal_effect = 1 - CR(without c) /
+ * CR; conversions attributed = total conversions x removal effect / the sum
+ * of removal effects (ChannelAttribution's markov_model). The value's
+ * removal effect uses the expected value instead, each conversion worth the
+ * mean value of those from its last channel. Heuristics as
+ * ChannelAttribution's heuristic_models: first touch, last touch, linear
+ * (each touch of a path, repeats included, an equal share). */
+CJM_API cjm_status cjm_attribution(const char *path, const cjm_paths_options *o, cjm_paths **out,
+                                   cjm_error *err);
+
+typedef struct cjm_attribution_row {
+    const char *channel; /* NULL out of range */
+    double removal_effect, removal_effect_value;
+    double conversions, value; /* Markov */
+    double first_touch, first_touch_value, last_touch, last_touch_value;
+    double linear_touch, linear_touch_value;
+} cjm_attribution_row;
+
+/* Channel state i (1 .. cjm_paths_state_count - 3) of an attribution. */
+CJM_API cjm_attribution_row cjm_paths_attribution(const cjm_paths *p, int i);
+
+/* Every channel's row as a table, JSON or CSV. */
+CJM_API cjm_status cjm_report_attribution(const cjm_paths *p, cjm_format fmt, FILE *out,
+                                          cjm_error *err);
+
 #ifdef __cplusplus
 }
 #endif

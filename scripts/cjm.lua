@@ -16,9 +16,9 @@ function cjm.scenario(t)
 end
 
 -- Distributions (cjm.uniform, cjm.triangular, cjm.pert, cjm.beta, cjm.normal,
--- cjm.lognormal, cjm.gamma, cjm.discrete), cjm.per_customer and cjm.correlate
--- are made in C (core/lua/script_dist.c): read-only objects that a scenario
--- can neither forge nor change, checked when they are made and again when
--- the loader reads them.
+-- cjm.lognormal, cjm.gamma, cjm.discrete), the rows of cjm.dirichlet,
+-- cjm.per_customer and cjm.correlate are made in C (core/lua/script_dist.c):
+-- read-only objects that a scenario can neither forge nor change, checked
+-- when they are made and again when the loader reads them.
 
 return cjm

@@ -256,6 +256,77 @@ static double retention_denominator(const cjm_result *r, int k)
     return sum;
 }
 
+/* The loyalty program's figures: totals, members by step and, where at
+ * least 1000 members (or customers of a class) are observed over the runs,
+ * the ratios (tier shares, a class's figures per customer). */
+static void compare_loyalty(const cjm_model *m, const cjm_metrics *ma, const cjm_metrics *me,
+                            int runs, uint64_t seed)
+{
+    const cjm_loyalty_metrics *a = &ma->loyalty, *e = &me->loyalty;
+    const cjm_summary *const pairs[][2] = {
+        {&a->joined, &e->joined},
+        {&a->active, &e->active},
+        {&a->issued, &e->issued},
+        {&a->redeemed, &e->redeemed},
+        {&a->expired, &e->expired},
+        {&a->outstanding, &e->outstanding},
+        {&a->liability, &e->liability},
+        {&a->reward_cost, &e->reward_cost},
+        {&a->join_cost, &e->join_cost},
+        {&a->member_cost, &e->member_cost},
+        {&a->purchases_per_customer, &e->purchases_per_customer},
+    };
+    static const char *const names[] = {"joined",
+                                        "active",
+                                        "issued",
+                                        "redeemed",
+                                        "expired",
+                                        "outstanding",
+                                        "liability",
+                                        "reward cost",
+                                        "join cost",
+                                        "member cost",
+                                        "purchases per customer"};
+    char what[200];
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        snprintf(what, sizeof what, "%s (seed %llu): loyalty %s", m->name, (unsigned long long)seed,
+                 names[i]);
+        agent_vs_exact(what, pairs[i][0], pairs[i][1], runs);
+    }
+    if (a->issued.mean * runs >= 1000) {
+        snprintf(what, sizeof what, "%s (seed %llu): loyalty breakage", m->name,
+                 (unsigned long long)seed);
+        agent_vs_exact(what, &a->breakage, &e->breakage, runs);
+    }
+    for (int t = 0; t <= a->horizon; t++) {
+        snprintf(what, sizeof what, "%s (seed %llu): members at %d", m->name,
+                 (unsigned long long)seed, t);
+        agent_vs_exact(what, &a->members_t[t], &e->members_t[t], runs);
+        for (int k = 0; a->members_t[t].mean * runs >= 1000 && k < a->tiers; k++) {
+            snprintf(what, sizeof what, "%s (seed %llu): tier %d's share at %d", m->name,
+                     (unsigned long long)seed, k, t);
+            agent_vs_exact(what, &a->tier_share_t[k * (a->horizon + 1) + t],
+                           &e->tier_share_t[k * (a->horizon + 1) + t], runs);
+        }
+    }
+    for (int c = 0; c <= a->tiers; c++) {
+        const cjm_class_metrics *x = &a->classes[c], *y = &e->classes[c];
+        const cjm_summary *const fields[][2] = {
+            {&x->customers, &y->customers},       {&x->revenue, &y->revenue},
+            {&x->gross_margin, &y->gross_margin}, {&x->ltv, &y->ltv},
+            {&x->ltv_margin, &y->ltv_margin},     {&x->retained, &y->retained},
+            {&x->purchases, &y->purchases}};
+        static const char *const field_names[] = {"customers",  "revenue",  "gross margin", "LTV",
+                                                  "LTV margin", "retained", "purchases"};
+        int count = x->customers.mean * runs >= 1000 ? 7 : 3; /* then the ratios too */
+        for (int f = 0; f < count; f++) {
+            snprintf(what, sizeof what, "%s (seed %llu): class %d %s", m->name,
+                     (unsigned long long)seed, c, field_names[f]);
+            agent_vs_exact(what, fields[f][0], fields[f][1], runs);
+        }
+    }
+}
+
 void tu_compare_engines(const cjm_model *m, int runs, int64_t customers, uint64_t seed)
 {
     cjm_settings s = cjm_settings_default();
@@ -278,6 +349,7 @@ void tu_compare_engines(const cjm_model *m, int runs, int64_t customers, uint64_
                  m->stages[st].name);
         agent_vs_exact(what, &ma.reached[st], &me.reached[st], runs);
     }
+    if (ma.loyalty.present) compare_loyalty(m, &ma, &me, runs, seed);
     for (int k = 0; k <= ma.horizon; k++) {
         if (retention_denominator(ra, k) < 1000) continue;
         snprintf(what, sizeof what, "%s (seed %llu): retention[%d]", m->name,

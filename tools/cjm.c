@@ -43,6 +43,16 @@ static const char usage_text[] =
     "                one self-contained HTML page with charts and their tables: the\n"
     "                journey, funnel, retention, cash flow, profit across runs,\n"
     "                variants, fixes, loyalty (cjm report --help; docs/report.md)\n"
+    "  fit sbg FILE.csv [--periods N]   shifted-beta-geometric retention fitted to\n"
+    "                a survival table (t,alive) or customers (tenure,churned)\n"
+    "  fit bgnbd FILE.csv   BG/NBD fitted to frequency,recency,T per customer\n"
+    "                (maximum likelihood, standard errors, a scenario fragment;\n"
+    "                --fragment prints the fragment alone; see docs/fitting.md)\n"
+    "  fit paths FILE.csv [--prior A] [-o journey.lua]   a runnable scenario from\n"
+    "                journey paths (path;total_conversions;...): a Markov chain whose\n"
+    "                rows are cjm.dirichlet posteriors (--format json|csv: the counts)\n"
+    "  attribution FILE.csv   removal effects of each channel, computed exactly from\n"
+    "                the paths' Markov chain, and first-touch, last-touch, linear\n"
     "\n"
     "options (run, compare, fixes, report):\n"
     "  --engine agent|exact|cohort\n"
@@ -246,7 +256,12 @@ static int parse_args(cli *c, int argc, char **argv)
                                                   : parse_one(c, argc, argv, &i);
         if (rc) return rc;
     }
-    if (!c->file) return cli_usage_error("%s: which scenario file?", c->cmd->name);
+    if (!c->file)
+        return strcmp(c->cmd->name, "fit") == 0
+                   ? cli_usage_error("fit: which model (sbg, bgnbd or paths) and data file?")
+               : strcmp(c->cmd->name, "attribution") == 0
+                   ? cli_usage_error("attribution: which paths file?")
+                   : cli_usage_error("%s: which scenario file?", c->cmd->name);
     return 0;
 }
 
@@ -406,8 +421,9 @@ static const cli_command core_commands[] = {
 
 static const cli_command *find_command(const char *name)
 {
-    const cli_command *lists[] = {core_commands, cli_sensitivity_commands, cli_decision_commands,
-                                  cli_shard_commands, cli_report_commands};
+    const cli_command *lists[] = {core_commands,         cli_sensitivity_commands,
+                                  cli_decision_commands, cli_shard_commands,
+                                  cli_report_commands,   cli_fit_commands};
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
         for (const cli_command *cmd = lists[l]; cmd->name; cmd++)
             if (strcmp(cmd->name, name) == 0) return cmd;

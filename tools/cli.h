@@ -143,4 +143,7 @@ extern const cli_command cli_decision_commands[];
 /* cjm report (cmd_report.c). */
 extern const cli_command cli_report_commands[];
 
+/* The commands that fit models to data (fit), in cmd_fit.c. */
+extern const cli_command cli_fit_commands[];
+
 #endif

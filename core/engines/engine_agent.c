@@ -64,6 +64,7 @@ typedef struct agent_plan {
     int64_t *points;              /* [b][s][g]: points a purchase earns at level b (b >= 1) */
     unsigned char *rate_by_state; /* [S]: the rate reads c.dwell or the loyalty context */
     unsigned char *move_by_state; /* [S]: an edge reads the context or a tier multiplies it */
+    unsigned char *move_by_ctx;   /* [S]: an edge reads the context (non-members too) */
     uint64_t *join_at;            /* [(t * G + g) * S + s]: P(join) x 2^32 */
     int use_lanes;                /* the vectorised kernel simulates this model */
     uint64_t *lanes_cum;          /* its thresholds, when they change with time */
@@ -134,6 +135,7 @@ static void plan_free(agent_plan *p)
     free(p->points);
     free(p->rate_by_state);
     free(p->move_by_state);
+    free(p->move_by_ctx);
     free(p->join_at);
     free(p->lanes_cum);
     free(p->slow);
@@ -618,15 +620,17 @@ static int plan_loyal(agent_plan *p)
     p->points = calloc((size_t)p->B * S * G, sizeof *p->points);
     p->rate_by_state = calloc((size_t)S, 1);
     p->move_by_state = calloc((size_t)S, 1);
+    p->move_by_ctx = calloc((size_t)S, 1);
     p->join_at = calloc((size_t)H * G * S, sizeof *p->join_at);
     if (!p->rate || !p->rate_exp || !p->points || !p->rate_by_state || !p->move_by_state ||
-        !p->join_at)
+        !p->move_by_ctx || !p->join_at)
         return 0;
     for (int s = 0; s < S; s++) {
         p->rate_by_state[s] =
             m->has_purchases && (m->purchase_dwell[s] >= 0 || m->purchase_loyalty[s] >= 0);
         for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) {
             p->move_by_state[s] |= m->edges[e].loyalty_index >= 0;
+            p->move_by_ctx[s] |= m->edges[e].loyalty_index >= 0;
             for (int k = 0; l->present && k < l->tier_count; k++)
                 p->move_by_state[s] |= l->tiers[k].on[e] != 1;
         }
@@ -786,7 +790,9 @@ static int loyal_move(const agent_plan *p, const customer *c, int t, uint32_t u)
 {
     const cjm_model *m = p->m;
     int s = c->s;
-    if (!p->slow[s] && !(p->move_by_state[s] && c->member)) {
+    /* the thresholds hold 1 for an edge that reads the context: a
+     * non-member's probability is its context 0's */
+    if (!p->slow[s] && !p->move_by_ctx[s] && !(p->move_by_state[s] && c->member)) {
         size_t cell = ((size_t)c->g * p->S + s) * p->H + t;
         uint32_t v = u + p->rot[cell];
         if (v >= p->leave[cell]) return -1;

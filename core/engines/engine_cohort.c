@@ -618,15 +618,50 @@ static cjm_status overflow_error(const cohort_ctx *x, cjm_error *err)
                          (long long)cjm_result_customers(x->r, x->m));
 }
 
+/* A program nobody can join (join = 0 at every step, segment and stage). */
+static bool nobody_joins(const cohort_ctx *x, const cjm_model *m)
+{
+    for (size_t i = 0; i < (size_t)x->H * x->G * x->S; i++)
+        if (m->loyalty.join[i] > 0) return false;
+    return true;
+}
+
+/* With a program nobody joins, every converted customer is of class 0
+ * (never joined): its counts at and after conversion are the tally's (the
+ * agent engine's class steps are those outside final stages). */
+static void count_class_zero(cohort_ctx *x, const cjm_model *m)
+{
+    const cjm_tally_layout *l = &x->lay;
+    x->tally[l->class_n] = x->tally[l->converted];
+    x->tally[l->class_retained] = x->tally[l->retained];
+    for (int s = 0; s < x->S; s++) {
+        int k = m->money_stage[s];
+        if (k < 0) continue;
+        for (int src = 0; src < CJM_SOURCES; src++)
+            for (int ph = CJM_AT; ph <= CJM_POST; ph++)
+                for (int gm = 0; gm < l->GM; gm++) {
+                    int c = cjm_tally_cell(l, src, ph, gm, s);
+                    x->tally[l->class_counts + cjm_tally_class(l, 0, gm, 0, k)] +=
+                        x->tally[l->entries + c];
+                    if (!m->stages[s].final)
+                        x->tally[l->class_counts + cjm_tally_class(l, 0, gm, 1, k)] +=
+                            x->tally[l->steps + c];
+                    if (m->has_purchases)
+                        x->tally[l->class_counts + cjm_tally_class(l, 0, gm, 2, k)] +=
+                            x->tally[l->purchases + cjm_tally_purchase(l, 0, src, ph, gm, s)];
+                }
+    }
+}
+
 /* One run of model m into row `run` of the result. */
 static cjm_status cohort_run(cohort_ctx *x, cjm_result *r, const cjm_model *m, int run,
                              cjm_error *err)
 {
     uint64_t seed = r->settings.seed ^ STREAM_KEY;
-    if (m->loyalty.present)
+    if (m->loyalty.present && !nobody_joins(x, m))
         return cjm_error_set(err, CJM_EUSAGE,
                              "%s:%d: loyalty: the cohort engine does not simulate loyalty programs "
-                             "yet; use --engine agent",
+                             "(docs/loyalty.md, \"Engines\"); use --engine agent or exact",
                              m->file, m->loyalty.line);
     ctx_reset(x, m);
     cjm_rng rng;
@@ -635,6 +670,7 @@ static cjm_status cohort_run(cohort_ctx *x, cjm_result *r, const cjm_model *m, i
     main_pass(x, &rng);
     if (x->overflow) return overflow_error(x, err);
     count_absorbed(x);
+    if (m->loyalty.present) count_class_zero(x, m);
     for (int s = 0; s < x->S; s++)
         x->tally[x->lay.reached + s] =
             s == x->converts ? x->tally[x->lay.converted] : (int64_t)x->reach[s];

@@ -11,11 +11,56 @@
  * arrivals. The funnel ("ever entered stage x") is not linear in the
  * distribution, so each stage gets one more pass in which counts arriving at
  * x are counted and removed; conversion by arrival step likewise.
- * Cost: O(H^2 G S D E) for the main pass, O(S H G S D E) for the funnel. */
+ * Cost: O(H^2 G S D E) for the main pass, O(S H G S D E) for the funnel.
+ *
+ * A loyalty program whose join probability is not 0 everywhere adds a
+ * loyalty state l to every converted count (docs/loyalty.md, "Engines"): a
+ * non-member (l = 0), or a member's tier, points balance, steps since its
+ * last purchase and purchases and steps since its last review. A member's
+ * step branches on its Poisson number of purchases (truncated where the tail
+ * holds less than POISSON_TAIL, which goes to the last count kept). Where
+ * the balance is unbounded (no rewards, no cap) it only ever grows and
+ * expires whole, so each state carries the expected balance of its counts
+ * (a second channel) instead. Each customer's class at the end (never
+ * joined, or its last tier) weights its counts at and after conversion: a
+ * chain of converted counts, over every conversion time at once, carries
+ * their expected entries, steps and purchases by money stage as channels,
+ * read by class at the horizon. Cost: the main pass times the loyalty
+ * states and the purchase counts per step. */
 #include "result.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The expanded state's limit: values of the converted counts, over every
+ * conversion time and source (docs/loyalty.md). */
+#define EXACT_MAX_VALUES (1 << 23) /* twice: this step's and the next's */
+#define POISSON_TAIL 1e-12
+#define POISSON_MAX_RATE 700.0 /* e^-rate stays a normal double */
+#define POISSON_TERMS 2048
+
+/* Channels of a chain's counts: [0] the mass, [bal] the expected balance
+ * (-1: none), [acc + w * K + k] class counts of kind w (0 entries, 1 steps,
+ * 2 + b purchases at basket level b) in money stage k (-1: none). */
+typedef struct chans {
+    int n, bal, acc;
+} chans;
+
+/* The loyalty states (all 1-wide without members). */
+typedef struct loyal_dims {
+    int on;        /* members can exist: a program with join > 0 somewhere */
+    int L;         /* loyalty states: 1 + tiers x counters x phases x balances */
+    double states; /* the same, unbounded (L saturates) */
+    int NC, NP;    /* purchases since the review (0 .. counter_cap), its phase */
+    int NBS;       /* balance-and-since cells */
+    int NB;        /* balances 0, unit, .. (NB - 1) x unit (bounded), else 1 */
+    int64_t unit;  /* every balance is a multiple of it: the gcd of points and rewards */
+    int E;         /* expire_after (0: never) */
+    int bounded;   /* the balance is a state; else a channel */
+    int review;    /* steps between reviews, 0 when none falls before the horizon */
+    int64_t *pts;  /* [tier][S][G]: points a purchase earns */
+} loyal_dims;
 
 typedef struct exact_ctx {
     const cjm_model *m;
@@ -31,11 +76,39 @@ typedef struct exact_ctx {
     double *conv_mass; /* [Q][H+1] */
     double *referrals; /* [H+1][Q][G]: referred prospects entering at step t */
     double *stay, *arrive, *scratch;
+    /* The loyalty program: w's counts have loyalty states and wch channels
+     * (w_next: the next step's); cw the class counts' chain (cch channels);
+     * v_w the funnel's converted counts; the slices' scratch. */
+    loyal_dims y;
+    int cells_w; /* cells * y.L */
+    chans wch, cch, mch;
+    double *w_next, *cw, *cw_next, *v_w, *v_w_next;
+    double *sv, *spv, *sleft;       /* [max(H + 1, 1) x channels] */
+    double **slice_in, **slice_out; /* [H + 1] */
+    double pois[POISSON_TERMS];
+    int failed; /* a purchase rate above POISSON_MAX_RATE */
+    double failed_rate;
 } exact_ctx;
 
 static int cell(const exact_ctx *x, int g, int s, int d)
 {
     return (g * x->S + s) * x->D + d;
+}
+
+/* A converted count's cell: cell(g, s, d) with loyalty state l. */
+static int cell_w(const exact_ctx *x, int g, int s, int d, int l)
+{
+    return cell(x, g, s, d) * x->y.L + l;
+}
+
+static int stage_w(const exact_ctx *x, int i)
+{
+    return (i / (x->D * x->y.L)) % x->S;
+}
+
+static int segment_w(const exact_ctx *x, int i)
+{
+    return i / (x->S * x->D * x->y.L);
 }
 
 /* The probability of edge e at (t, g) for a customer d steps into its stage. */
@@ -105,12 +178,18 @@ static void count_stay(exact_ctx *x, int q, int phase, int g, int s, int t, doub
 
 static double *w_at(exact_ctx *x, int q, int tau)
 {
-    return x->w + ((size_t)q * (x->H + 1) + tau) * x->cells;
+    return x->w + ((size_t)q * (x->H + 1) + tau) * x->cells_w * x->wch.n;
 }
 
 static void convert(exact_ctx *x, int q, int t, int g, int s, double a)
 {
-    w_at(x, q, t)[cell(x, g, s, 0)] += a;
+    w_at(x, q, t)[(size_t)cell_w(x, g, s, 0, 0) * x->wch.n] += a;
+    if (x->cw) {
+        double *c = x->cw + (size_t)cell_w(x, g, s, 0, 0) * x->cch.n;
+        int k = x->m->money_stage[s];
+        c[0] += a;
+        if (k >= 0) c[x->cch.acc + k] += a;
+    }
     x->conv_mass[q * (x->H + 1) + t] += a;
     x->tally[x->lay.converted] += a;
     x->tally[x->lay.converted_src + (q > 0)] += a;
@@ -152,8 +231,8 @@ static void count_retention(exact_ctx *x, int t)
             double total = x->conv_mass[q * (x->H + 1) + tau], alive = 0;
             if (total == 0) continue;
             const double *w = w_at(x, q, tau);
-            for (int i = 0; i < x->cells; i++)
-                if (!x->m->stages[(i / x->D) % x->S].final) alive += w[i];
+            for (int i = 0; i < x->cells_w; i++)
+                if (!x->m->stages[stage_w(x, i)].final) alive += w[(size_t)i * x->wch.n];
             x->tally[x->lay.ret_den + t - tau] += total;
             x->tally[x->lay.ret_num + t - tau] += t == tau ? total : alive;
         }
@@ -164,22 +243,27 @@ static void count_retained(exact_ctx *x)
     for (int q = 0; q < x->Q; q++)
         for (int tau = 0; tau <= x->H; tau++) {
             const double *w = w_at(x, q, tau);
-            for (int i = 0; i < x->cells; i++)
-                if (!x->m->stages[(i / x->D) % x->S].final) x->tally[x->lay.retained] += w[i];
+            for (int i = 0; i < x->cells_w; i++)
+                if (!x->m->stages[stage_w(x, i)].final)
+                    x->tally[x->lay.retained] += w[(size_t)i * x->wch.n];
         }
 }
 
-/* Per-step amounts, and the referrals made in step t (they enter at t + 1). */
-static void count_step(exact_ctx *x, int t, int q, const double *mass, int phase)
+/* Per-step amounts, and the referrals made in step t (they enter at t + 1),
+ * of counts with L loyalty states and n channels. A converted count's
+ * purchases, where members can exist, are counted by its loyalty step. */
+static void count_step(exact_ctx *x, int t, int q, const double *in, int phase, int L, int n)
 {
     const cjm_model *m = x->m;
-    for (int i = 0; i < x->cells; i++) {
-        if (mass[i] == 0) continue;
-        int s = (i / x->D) % x->S, g = i / (x->S * x->D);
-        count_stay(x, q, phase, g, s, t, mass[i]);
-        if (m->has_purchases) count_purchases(x, q, phase, g, s, i % x->D, t, mass[i]);
+    bool purchases = m->has_purchases && !(x->y.on && phase != CJM_PRE);
+    for (int i = 0; i < x->cells * L; i++) {
+        double a = in[(size_t)i * n];
+        if (a == 0) continue;
+        int c = i / L, s = (c / x->D) % x->S, g = c / (x->S * x->D);
+        count_stay(x, q, phase, g, s, t, a);
+        if (purchases) count_purchases(x, q, phase, g, s, c % x->D, t, a);
         if (m->stages[s].refers <= 0 || t + 1 >= x->H) continue;
-        double made = mass[i] * m->stages[s].refers;
+        double made = a * m->stages[s].refers;
         x->tally[x->lay.referred] += made;
         for (int h = 0; h < x->G; h++)
             x->referrals[((size_t)(t + 1) * x->Q + x->source_of[s]) * x->G + h] +=
@@ -190,11 +274,383 @@ static void count_step(exact_ctx *x, int t, int q, const double *mass, int phase
 static void count_steps(exact_ctx *x, int t)
 {
     for (int q = 0; q < x->Q; q++) {
-        count_step(x, t, q, x->u + (size_t)q * x->cells, CJM_PRE);
+        count_step(x, t, q, x->u + (size_t)q * x->cells, CJM_PRE, 1, 1);
         for (int tau = 0; tau <= t; tau++)
             if (x->conv_mass[q * (x->H + 1) + tau] != 0)
-                count_step(x, t, q, w_at(x, q, tau), tau == t ? CJM_AT : CJM_POST);
+                count_step(x, t, q, w_at(x, q, tau), tau == t ? CJM_AT : CJM_POST, x->y.L,
+                           x->wch.n);
     }
+}
+
+/* ---- the loyalty program ---- */
+
+/* A member's loyalty state, decoded. */
+typedef struct member {
+    int tier, count, phase, since;
+    int64_t balance;
+} member;
+
+static member decode(const loyal_dims *y, int l)
+{
+    member c = {0};
+    int i = l - 1, bs = i % y->NBS;
+    i /= y->NBS;
+    c.phase = i % y->NP;
+    i /= y->NP;
+    c.count = i % y->NC;
+    c.tier = i / y->NC;
+    if (!y->bounded)
+        c.since = bs;
+    else if (y->E == 0)
+        c.balance = bs * y->unit;
+    else if (bs > 0) {
+        c.balance = (1 + (bs - 1) / y->E) * y->unit;
+        c.since = (bs - 1) % y->E;
+    } else
+        c.since = y->E; /* a zero balance: its steps since a purchase do not matter */
+    return c;
+}
+
+static int encode(const loyal_dims *y, const member *c)
+{
+    int b = (int)(c->balance / y->unit);
+    int bs = !y->bounded       ? (c->since < y->E ? c->since : y->E)
+             : y->E == 0       ? b
+             : c->balance == 0 ? 0
+                               : 1 + (b - 1) * y->E + c->since;
+    return 1 + ((c->tier * y->NC + c->count) * y->NP + c->phase) * y->NBS + bs;
+}
+
+/* Poisson(rate) probabilities of 0 .. N purchases, the tail beyond N (less
+ * than POISSON_TAIL) added to N; returns N. */
+static int poisson_terms(exact_ctx *x, double rate)
+{
+    double *pi = x->pois, term = exp(-rate), cum = term;
+    int n = 0;
+    pi[0] = term;
+    if (rate > POISSON_MAX_RATE) {
+        x->failed = 1;
+        x->failed_rate = rate;
+        pi[0] = 1;
+        return 0;
+    }
+    while ((n < rate || 1 - cum > POISSON_TAIL) && n + 1 < POISSON_TERMS) {
+        n++;
+        term *= rate / n;
+        pi[n] = term;
+        cum += term;
+    }
+    pi[n] += 1 - cum > 0 ? 1 - cum : 0;
+    return n;
+}
+
+/* Where a member entering final stage `to` at step t stands: no more
+ * purchases, so its balance expires expire_after steps after its last one
+ * if that is before the horizon (the agent's member_absorbed). Returns the
+ * points that expire; c is updated. */
+static int64_t absorbed(const exact_ctx *x, member *c, int t)
+{
+    const loyal_dims *y = &x->y;
+    if (y->E == 0 || c->since >= y->E || t + y->E - c->since - 1 >= x->H) return 0;
+    int64_t b = c->balance;
+    c->balance = 0;
+    c->since = y->E;
+    return y->bounded ? b : 1; /* unbounded: the channel's mean expires */
+}
+
+/* The counts one loyalty step moves: k slices (a chain's conversion times,
+ * or one), each cells_w x n values, read from in[j] and written to out[j]
+ * (stays and arrivals together). Slice `at` converted in this step (phase
+ * AT; -1: none). */
+enum { SLICE_TALLY, SLICE_CLASSES, SLICE_REACH };
+
+typedef struct slices {
+    int k, at;
+    double **in, **out;
+    int mode; /* SLICE_TALLY: counted into the tally for source q; SLICE_CLASSES: the class
+                 chain (entries counted on arrival); SLICE_REACH: arrivals at target counted
+                 into reached and removed */
+    int q, target;
+    double reached;
+} slices;
+
+/* Pushes pv (the slices' counts in stage s, d steps in, in loyalty state l
+ * (member c) after step t's purchases) through step t's move. */
+static void move_out(exact_ctx *x, int t, int g, int s, int d, int l, const member *c,
+                     const double *pv, slices *sl, const chans *ch)
+{
+    const cjm_model *m = x->m;
+    const loyal_dims *y = &x->y;
+    int n = ch->n, K = sl->k;
+    bool tally = sl->mode == SLICE_TALLY;
+    double *left = x->sleft;
+    memcpy(left, pv, (size_t)K * n * sizeof *left);
+    if (d + 1 >= m->stages[s].min_steps) {
+        int ctx = l ? cjm_loyalty_context(m, c->tier, c->balance) : 0, tier = l ? c->tier : -1;
+        int first = m->edge_start[s], deg = m->edge_start[s + 1] - first;
+        double probs[CJM_MAX_STAGES], sum = 0;
+        for (int j = 0; j < deg; j++)
+            sum += probs[j] = cjm_model_edge_prob(m, t, g, first + j, d, ctx, tier);
+        for (int j = 0; sum > 1 && j < deg; j++) probs[j] /= sum;
+        for (int j = 0; j < deg; j++) {
+            int to = m->edges[first + j].to, l2 = l;
+            int64_t gone = 0;
+            if (probs[j] == 0) continue;
+            if (l && m->stages[to].final) {
+                member a = *c;
+                gone = absorbed(x, &a, t + 1);
+                l2 = encode(y, &a);
+            }
+            bool removed = sl->mode == SLICE_REACH && to == sl->target;
+            size_t di = (size_t)cell_w(x, g, to, 0, l2) * n;
+            double moved = 0;
+            for (int kk = 0; kk < K; kk++) {
+                const double *src = pv + (size_t)kk * n;
+                double *lf = left + (size_t)kk * n, *dst = sl->out[kk] + di;
+                double f0 = src[0] * probs[j];
+                if (f0 == 0) continue;
+                for (int i = 0; i < n; i++) {
+                    double f = src[i] * probs[j];
+                    lf[i] -= f;
+                    if (i == ch->bal && gone) {
+                        if (tally) x->tally[x->lay.expired] += f;
+                    } else if (!removed)
+                        dst[i] += f;
+                }
+                if (tally) count_entries(x, sl->q, CJM_POST, g, to, t + 1, f0);
+                moved += f0;
+            }
+            if (gone && y->bounded && tally) x->tally[x->lay.expired] += moved * (double)gone;
+            if (tally) x->tally[x->lay.moves + first + j] += moved;
+            int k = m->money_stage[to];
+            if (sl->mode == SLICE_CLASSES && k >= 0) sl->out[0][di + ch->acc + k] += moved;
+            if (removed) sl->reached += moved;
+        }
+    }
+    size_t si = (size_t)cell_w(x, g, s, d + 1 < x->D ? d + 1 : d, l) * n;
+    for (int kk = 0; kk < K; kk++)
+        for (int i = 0; i < n; i++) sl->out[kk][si + i] += left[(size_t)kk * n + i];
+}
+
+/* Redemptions and the cap after a member's balance grows (the agent's
+ * redeem): the points redeemed, and those not issued above the cap. */
+static void redeem(exact_ctx *x, member *c, int t, double a, bool tally)
+{
+    const cjm_loyalty *l = &x->m->loyalty;
+    const cjm_tally_layout *lay = &x->lay;
+    while (l->reward_count && c->balance >= l->rewards[0].at) {
+        int r = l->reward_count - 1;
+        while (l->rewards[r].at > c->balance) r--;
+        c->balance -= l->rewards[r].at;
+        if (!tally) continue;
+        x->tally[lay->redeemed] += a * l->rewards[r].at;
+        x->tally[lay->redemptions + r] += a;
+        x->tally[lay->redemptions_t + r * (x->H + 1) + t] += a;
+    }
+    if (c->balance > l->cap) {
+        if (tally) x->tally[lay->issued] -= a * (double)(c->balance - l->cap);
+        c->balance = l->cap;
+    }
+}
+
+/* A member's review (the agent's review). */
+static void review(const cjm_loyalty *l, member *c)
+{
+    int up = c->tier;
+    for (int k = c->tier + 1; k < l->tier_count; k++)
+        if (c->count >= l->tiers[k].qualify) up = k;
+    if (up > c->tier)
+        c->tier = up;
+    else if (c->tier > 0 && l->tiers[c->tier].keep > 0 && c->count < l->tiers[c->tier].keep)
+        c->tier--;
+    c->count = c->phase = 0;
+}
+
+/* Purchases n of source q at basket level b in step t (tallies). */
+static void tally_purchases(exact_ctx *x, int q, int phase, int b, int g, int s, int t, double n)
+{
+    const cjm_tally_layout *l = &x->lay;
+    int gm = l->GM > 1 ? g : 0, k = x->m->money_stage[s];
+    if (n == 0) return;
+    x->tally[l->purchases + cjm_tally_purchase(l, b, q > 0, phase, gm, s)] += n;
+    if (k >= 0)
+        x->tally[l->purchases_t + cjm_tally_purchase_t(l, b, phase != CJM_PRE, gm, k, t)] += n;
+}
+
+/* Step t of the slices' counts v (share w of a cell's; a_at and a_post
+ * their mass converted in this step and before) in stage s, d steps in, in
+ * loyalty state l after the step's join: purchases, points, rewards, expiry
+ * and the review, then the move. */
+static void loyal_branch(exact_ctx *x, int t, int g, int s, int d, int l, double w, const double *v,
+                         double a_at, double a_post, slices *sl, const chans *ch)
+{
+    const cjm_model *m = x->m;
+    const cjm_loyalty *lo = &m->loyalty;
+    const loyal_dims *y = &x->y;
+    const cjm_tally_layout *lay = &x->lay;
+    bool tally = sl->mode == SLICE_TALLY;
+    int n = ch->n, K = sl->k, KM = lay->K, k = m->money_stage[s];
+    size_t len = (size_t)K * n;
+    double *pv = x->spv, a = w * (a_at + a_post);
+    if (l == 0) {
+        double rate = m->has_purchases ? cjm_model_purchases(m, t, g, s, d, 0) : 0;
+        for (size_t i = 0; i < len; i++) pv[i] = w * v[i];
+        if (tally) {
+            tally_purchases(x, sl->q, CJM_AT, 0, g, s, t, w * a_at * rate);
+            tally_purchases(x, sl->q, CJM_POST, 0, g, s, t, w * a_post * rate);
+        }
+        if (ch->acc >= 0 && k >= 0) { /* the class chain: one slice */
+            pv[ch->acc + KM + k] += pv[0];
+            pv[ch->acc + 2 * KM + k] += pv[0] * rate;
+        }
+        move_out(x, t, g, s, d, 0, NULL, pv, sl, ch);
+        return;
+    }
+    member c0 = decode(y, l);
+    const cjm_tier *tier = &lo->tiers[c0.tier];
+    int ctx = cjm_loyalty_context(m, c0.tier, c0.balance), b = 1 + c0.tier;
+    double rate = m->has_purchases ? cjm_model_purchases(m, t, g, s, d, ctx) *
+                                         tier->benefit[CJM_BENEFIT_PURCHASES]
+                                   : 0;
+    int64_t pts = y->pts[((size_t)c0.tier * x->S + s) * x->G + g];
+    if (tally) {
+        tally_purchases(x, sl->q, CJM_AT, b, g, s, t, w * a_at * rate);
+        tally_purchases(x, sl->q, CJM_POST, b, g, s, t, w * a_post * rate);
+        x->tally[lay->member_steps] += a;
+        x->tally[lay->member_t + t] += a;
+    }
+    int N = poisson_terms(x, rate);
+    for (int j = 0; j <= N; j++) {
+        double p = x->pois[j], ap = a * p;
+        if (p == 0) continue;
+        member c = c0;
+        int64_t earned = (int64_t)j * pts;
+        c.balance += y->bounded ? earned : 0;
+        if (tally) x->tally[lay->issued] += ap * (double)earned;
+        if (y->bounded) redeem(x, &c, t, ap, tally);
+        int since = j > 0 ? 0 : c.since + 1;
+        c.since = since < y->E ? since : y->E;
+        for (size_t i = 0; i < len; i++) pv[i] = w * p * v[i];
+        if (ch->bal >= 0)
+            for (int kk = 0; kk < K; kk++)
+                pv[(size_t)kk * n + ch->bal] += w * p * v[(size_t)kk * n] * (double)earned;
+        if (y->E && j == 0 && c0.since + 1 == y->E) { /* the whole balance expires */
+            if (y->bounded && tally) x->tally[lay->expired] += ap * (double)c.balance;
+            for (int kk = 0; ch->bal >= 0 && kk < K; kk++) {
+                if (tally) x->tally[lay->expired] += pv[(size_t)kk * n + ch->bal];
+                pv[(size_t)kk * n + ch->bal] = 0;
+            }
+            c.balance = 0;
+        }
+        if (y->review) {
+            c.count = c.count + j > lo->counter_cap ? lo->counter_cap : c.count + j;
+            if (++c.phase == y->review) review(lo, &c);
+        }
+        if (ch->acc >= 0 && k >= 0) {
+            pv[ch->acc + KM + k] += ap;
+            pv[ch->acc + (2 + b) * KM + k] += ap * j;
+        }
+        move_out(x, t, g, s, d, encode(y, &c), &c, pv, sl, ch);
+    }
+}
+
+/* Step t of the slices' converted counts (channels ch): joins, then each
+ * loyalty state's branch. */
+static void loyal_step(exact_ctx *x, int t, slices *sl, const chans *ch)
+{
+    const cjm_model *m = x->m;
+    const cjm_loyalty *lo = &m->loyalty;
+    int n = ch->n, L = x->y.L, K = sl->k;
+    size_t len = (size_t)x->cells_w * n;
+    member fresh = {0};
+    int joined = L > 1 ? encode(&x->y, &fresh) : 0;
+    double *v = x->sv;
+    for (int kk = 0; kk < K; kk++) memset(sl->out[kk], 0, len * sizeof *sl->out[kk]);
+    for (int i = 0; i < x->cells_w; i++) {
+        double a_at = 0, a_post = 0;
+        for (int kk = 0; kk < K; kk++) {
+            const double *src = sl->in[kk] + (size_t)i * n;
+            memcpy(v + (size_t)kk * n, src, (size_t)n * sizeof *v);
+            if (kk == sl->at)
+                a_at += src[0];
+            else
+                a_post += src[0];
+        }
+        if (a_at == 0 && a_post == 0) continue;
+        int c = i / L, l = i % L, s = (c / x->D) % x->S, g = c / (x->S * x->D), d = c % x->D;
+        if (m->stages[s].final) {
+            size_t si = (size_t)cell_w(x, g, s, d + 1 < x->D ? d + 1 : d, l) * n;
+            for (int kk = 0; kk < K; kk++)
+                for (int j = 0; j < n; j++) sl->out[kk][si + j] += v[(size_t)kk * n + j];
+            continue;
+        }
+        double pj = l == 0 && L > 1 ? lo->join[((size_t)t * x->G + g) * x->S + s] : 0;
+        if (pj > 0 && sl->mode == SLICE_TALLY) {
+            x->tally[x->lay.joined] += (a_at + a_post) * pj;
+            x->tally[x->lay.joins_t + t] += (a_at + a_post) * pj;
+        }
+        if (pj < 1) loyal_branch(x, t, g, s, d, l, 1 - pj, v, a_at, a_post, sl, ch);
+        if (pj > 0) loyal_branch(x, t, g, s, d, joined, pj, v, a_at, a_post, sl, ch);
+    }
+}
+
+/* Members outside a final stage at time t, by tier (before step t's joins). */
+static void count_members(exact_ctx *x, int t)
+{
+    if (!x->y.on) return;
+    for (int q = 0; q < x->Q; q++)
+        for (int tau = 0; tau <= t; tau++) {
+            if (x->conv_mass[q * (x->H + 1) + tau] == 0) continue;
+            const double *w = w_at(x, q, tau);
+            for (int i = 0; i < x->cells_w; i++) {
+                int l = i % x->y.L;
+                double a = w[(size_t)i * x->wch.n];
+                if (l == 0 || a == 0 || x->m->stages[stage_w(x, i)].final) continue;
+                x->tally[x->lay.members_t + t] += a;
+                x->tally[x->lay.tier_t + decode(&x->y, l).tier * (x->H + 1) + t] += a;
+            }
+        }
+}
+
+/* The program's counts at the horizon: members active, points outstanding,
+ * and the classes of converted customers from the class chain. */
+static void count_loyalty_end(exact_ctx *x)
+{
+    const cjm_tally_layout *lay = &x->lay;
+    for (int q = 0; x->y.on && q < x->Q; q++)
+        for (int tau = 0; tau <= x->H; tau++) {
+            const double *w = w_at(x, q, tau);
+            for (int i = 0; i < x->cells_w; i++) {
+                int l = i % x->y.L;
+                const double *v = w + (size_t)i * x->wch.n;
+                if (l == 0 || v[0] == 0) continue;
+                x->tally[lay->active] += x->m->stages[stage_w(x, i)].final ? 0 : v[0];
+                x->tally[lay->outstanding] +=
+                    x->y.bounded ? v[0] * (double)decode(&x->y, l).balance : v[x->wch.bal];
+            }
+        }
+    for (int i = 0; i < x->cells_w; i++) {
+        const double *v = x->cw + (size_t)i * x->cch.n;
+        int l = i % x->y.L, cls = l ? 1 + decode(&x->y, l).tier : 0, g = segment_w(x, i);
+        int gm = lay->GM > 1 ? g : 0;
+        if (v[0] == 0) continue;
+        x->tally[lay->class_n + cls] += v[0];
+        x->tally[lay->class_retained + cls] += x->m->stages[stage_w(x, i)].final ? 0 : v[0];
+        for (int kind = 0; kind < 2 + lay->B; kind++)
+            for (int k = 0; k < lay->K; k++)
+                x->tally[lay->class_counts + cjm_tally_class(lay, cls, gm, kind, k)] +=
+                    v[x->cch.acc + kind * lay->K + k];
+    }
+}
+
+/* The class chain's step t: converted counts of every conversion time. */
+static void move_classes(exact_ctx *x, int t)
+{
+    slices sl = {1, -1, &x->cw, &x->cw_next, SLICE_CLASSES, 0, -1, 0};
+    loyal_step(x, t, &sl, &x->cch);
+    double *swap = x->cw;
+    x->cw = x->cw_next;
+    x->cw_next = swap;
 }
 
 static void move_unconverted(exact_ctx *x, int t)
@@ -209,8 +665,33 @@ static void move_unconverted(exact_ctx *x, int t)
     }
 }
 
+/* Step t of every conversion time's counts at once (the slices of one
+ * loyalty step), into w_next, which then becomes w. */
+static void move_members(exact_ctx *x, int t)
+{
+    size_t span = (size_t)x->cells_w * x->wch.n;
+    for (int q = 0; q < x->Q; q++) {
+        slices sl = {0, -1, x->slice_in, x->slice_out, SLICE_TALLY, q, -1, 0};
+        for (int tau = 0; tau <= t; tau++) {
+            if (x->conv_mass[q * (x->H + 1) + tau] == 0) continue;
+            size_t off = ((size_t)q * (x->H + 1) + tau) * span;
+            if (tau == t) sl.at = sl.k;
+            sl.in[sl.k] = x->w + off;
+            sl.out[sl.k++] = x->w_next + off;
+        }
+        if (sl.k) loyal_step(x, t, &sl, &x->wch);
+    }
+    double *swap = x->w;
+    x->w = x->w_next;
+    x->w_next = swap;
+}
+
 static void move_converted(exact_ctx *x, int t)
 {
+    if (x->y.on) {
+        move_members(x, t);
+        return;
+    }
     for (int q = 0; q < x->Q; q++)
         for (int tau = 0; tau <= t; tau++) {
             if (x->conv_mass[q * (x->H + 1) + tau] == 0) continue;
@@ -247,9 +728,55 @@ static void funnel_inject(exact_ctx *x, int t, int target, double *v, double *re
     }
 }
 
+/* reach_count where members can exist: unconverted counts in v, converted
+ * ones (whose moves depend on their loyalty state) in x->v_w. */
+static double reach_members(exact_ctx *x, int target)
+{
+    const cjm_model *m = x->m;
+    double *v = x->scratch, *vw = x->v_w, reached = 0;
+    x->v_w = NULL; /* vw and v_w_next swap: both are given back below */
+    memset(v, 0, (size_t)x->cells * sizeof *v);
+    memset(vw, 0, (size_t)x->cells_w * sizeof *vw);
+    for (int t = 0; t < x->H; t++) {
+        for (int g = 0; g < x->G; g++) {
+            double a = x->entering[t] * m->segment_share[g];
+            for (int q = 0; q < x->Q; q++) {
+                int s = q ? m->stages[x->stage_of[q]].refers_to : 0;
+                double r = q ? x->referrals[((size_t)t * x->Q + q) * x->G + g] : a;
+                if (s == target)
+                    reached += r;
+                else if (m->stages[s].converts)
+                    vw[cell_w(x, g, s, 0, 0)] += r;
+                else
+                    v[cell(x, g, s, 0)] += r;
+            }
+        }
+        slices sl = {1, -1, &vw, &x->v_w_next, SLICE_REACH, 0, target, 0};
+        loyal_step(x, t, &sl, &x->mch);
+        reached += sl.reached;
+        double *swap = vw;
+        vw = x->v_w_next;
+        x->v_w_next = swap;
+        propagate(x, t, v, x->stay, x->arrive, NULL);
+        for (int i = 0; i < x->cells; i++) {
+            int s = (i / x->D) % x->S;
+            v[i] = x->stay[i];
+            if (s == target)
+                reached += x->arrive[i];
+            else if (m->stages[s].converts)
+                vw[(size_t)i * x->y.L] += x->arrive[i];
+            else
+                v[i] += x->arrive[i];
+        }
+    }
+    x->v_w = vw;
+    return reached;
+}
+
 /* Expected number of customers ever entering `target`. */
 static double reach_count(exact_ctx *x, int target)
 {
+    if (x->y.on) return reach_members(x, target);
     double *v = x->scratch, reached = 0;
     memset(v, 0, (size_t)x->cells * sizeof *v);
     for (int t = 0; t < x->H; t++) {
@@ -301,6 +828,82 @@ static void ctx_free(exact_ctx *x)
     free(x->stay);
     free(x->arrive);
     free(x->scratch);
+    free(x->w_next);
+    free(x->cw);
+    free(x->cw_next);
+    free(x->v_w);
+    free(x->v_w_next);
+    free(x->sv);
+    free(x->spv);
+    free(x->sleft);
+    free(x->slice_in);
+    free(x->slice_out);
+    free(x->y.pts);
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    while (b) {
+        int64_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+/* The loyalty states of a model: 1 (non-members only) unless members can
+ * exist; the points a purchase earns. 0: out of memory. */
+static int loyal_make(exact_ctx *x)
+{
+    const cjm_model *m = x->m;
+    const cjm_loyalty *l = &m->loyalty;
+    loyal_dims *y = &x->y;
+    *y = (loyal_dims){.L = 1, .states = 1, .NC = 1, .NP = 1, .NBS = 1, .NB = 1, .unit = 1};
+    x->wch = x->mch = (chans){1, -1, -1};
+    x->cch = (chans){1 + (2 + x->lay.B) * x->lay.K, -1, 1};
+    if (!l->present) return 1;
+    for (size_t i = 0; !y->on && i < (size_t)x->H * x->G * x->S; i++) y->on = l->join[i] > 0;
+    if (!y->on) return 1;
+    y->E = l->expire_after;
+    y->bounded = l->balance_cap != INT64_MAX;
+    y->pts = malloc((size_t)l->tier_count * x->S * x->G * sizeof *y->pts);
+    if (!y->pts) return 0;
+    for (int k = 0; k < l->tier_count; k++)
+        for (int s = 0; s < x->S; s++)
+            for (int g = 0; g < x->G; g++) {
+                const cjm_tier *tier = &l->tiers[k];
+                double spend =
+                    cjm_stage_amount(m, s, g, CJM_AMOUNT(CJM_PER_PURCHASE, CJM_REVENUE)) *
+                    tier->benefit[CJM_BENEFIT_BASKET];
+                double pts =
+                    (l->per_purchase + l->per_unit * spend) * tier->benefit[CJM_BENEFIT_POINTS];
+                y->pts[((size_t)k * x->S + s) * x->G + g] = (int64_t)floor(pts + 1e-9);
+            }
+    if (y->bounded) { /* balances in units of the gcd of what adds and takes points */
+        int64_t u = 0;
+        for (size_t i = 0; i < (size_t)l->tier_count * x->S * x->G; i++) u = gcd64(u, y->pts[i]);
+        for (int r = 0; u && r < l->reward_count; r++) u = gcd64(u, l->rewards[r].at);
+        if (u && l->cap != INT64_MAX) u = gcd64(u, l->cap);
+        y->unit = u ? u : l->balance_cap; /* no points are ever earned: one balance, 0 */
+        int64_t nb = (l->balance_cap - 1) / y->unit + 1;
+        y->NB = nb < INT32_MAX ? (int)nb : INT32_MAX; /* refused below if that large */
+    }
+    double nbs = !y->bounded ? y->E + 1.0 : y->E ? 1 + (y->NB - 1.0) * y->E : y->NB;
+    y->NBS = nbs < INT32_MAX ? (int)nbs : INT32_MAX;
+    y->review = l->review > 0 && l->review <= x->H ? l->review : 0;
+    y->NC = y->review ? l->counter_cap + 1 : 1;
+    y->NP = y->review ? y->review : 1;
+    double L = 1 + (double)l->tier_count * y->NC * y->NP * nbs;
+    y->L = L < INT32_MAX ? (int)L : INT32_MAX;
+    y->states = L;
+    if (!y->bounded) x->wch = (chans){2, 1, -1};
+    return 1;
+}
+
+/* The converted counts' values: over every source and conversion time. */
+static double exact_values(const exact_ctx *x)
+{
+    return (double)x->Q * (x->H + 1) * x->cells * x->y.states * x->wch.n;
 }
 
 static void index_sources(exact_ctx *x)
@@ -327,10 +930,34 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
     if (!x->source_of || !x->stage_of) return 0;
     index_sources(x);
     size_t q = (size_t)x->Q;
+    if (!loyal_make(x)) return 0;
+    if (exact_values(x) > EXACT_MAX_VALUES) return 1; /* refused by the caller */
+    x->cells_w = x->cells * x->y.L;
+    size_t cw = (size_t)x->cells_w;
     x->tally = calloc((size_t)x->lay.width, sizeof *x->tally);
     x->entering = calloc((size_t)x->H, sizeof *x->entering);
     x->u = calloc(q * x->cells, sizeof *x->u);
-    x->w = calloc(q * (x->H + 1) * x->cells, sizeof *x->w);
+    x->w = calloc(q * (x->H + 1) * cw * x->wch.n, sizeof *x->w);
+    if (x->y.on) {
+        x->w_next = calloc(q * (x->H + 1) * cw * x->wch.n, sizeof *x->w_next);
+        x->v_w = calloc(cw, sizeof *x->v_w);
+        x->v_w_next = calloc(cw, sizeof *x->v_w_next);
+        if (!x->w_next || !x->v_w || !x->v_w_next) return 0;
+    }
+    if (x->m->loyalty.present) {
+        size_t scr = (size_t)(x->H + 1) * x->wch.n;
+        scr = scr > (size_t)x->cch.n ? scr : (size_t)x->cch.n;
+        x->cw = calloc(cw * x->cch.n, sizeof *x->cw);
+        x->cw_next = calloc(cw * x->cch.n, sizeof *x->cw_next);
+        x->sv = malloc(scr * sizeof *x->sv);
+        x->spv = malloc(scr * sizeof *x->spv);
+        x->sleft = malloc(scr * sizeof *x->sleft);
+        x->slice_in = malloc((size_t)(x->H + 1) * sizeof *x->slice_in);
+        x->slice_out = malloc((size_t)(x->H + 1) * sizeof *x->slice_out);
+        if (!x->cw || !x->cw_next || !x->sv || !x->spv || !x->sleft || !x->slice_in ||
+            !x->slice_out)
+            return 0;
+    }
     x->conv_mass = calloc(q * (x->H + 1), sizeof *x->conv_mass);
     x->referrals = calloc((size_t)(x->H + 1) * q * x->G, sizeof *x->referrals);
     x->stay = calloc((size_t)x->cells, sizeof *x->stay);
@@ -345,12 +972,15 @@ static void main_pass(exact_ctx *x)
     for (int t = 0; t <= x->H; t++) {
         if (t < x->H) inject(x, t);
         count_retention(x, t);
+        count_members(x, t);
         if (t == x->H) break;
         count_steps(x, t);
         move_converted(x, t);
+        if (x->cw) move_classes(x, t);
         move_unconverted(x, t);
     }
     count_retained(x);
+    if (x->cw) count_loyalty_end(x);
 }
 
 static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_error *err)
@@ -358,19 +988,34 @@ static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_erro
     exact_ctx x;
     if (m->per_customer_count > 0)
         return cjm_model_refuse_per_customer(m, "the exact engine cannot compute", err);
-    if (m->loyalty.present)
-        return cjm_error_set(err, CJM_EUSAGE,
-                             "%s:%d: loyalty: the exact engine does not compute loyalty programs "
-                             "yet; use --engine agent",
-                             m->file, m->loyalty.line);
     if (!ctx_make(&x, m, r)) {
         ctx_free(&x);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory for the exact engine");
+    }
+    if (exact_values(&x) > EXACT_MAX_VALUES) {
+        const loyal_dims *y = &x.y;
+        cjm_status st = cjm_error_set(
+            err, CJM_EUSAGE,
+            "%s:%d: loyalty: the exact engine would track %.0f values (%d segments x %d stages "
+            "x %d time-in-stage cells x %.0f loyalty states x %d conversion times x %d sources%s), "
+            "above its limit of %d; use --engine agent, or fewer points to a reward, a shorter "
+            "expire_after or review window, or a shorter horizon",
+            m->file, m->loyalty.line, exact_values(&x), x.G, x.S, x.D, y->states, x.H + 1, x.Q,
+            x.wch.n > 1 ? " x 2 channels" : "", EXACT_MAX_VALUES);
+        ctx_free(&x);
+        return st;
     }
     int64_t customers = cjm_result_customers(r, m);
     cjm_result_arrivals(r, m, x.entering);
     main_pass(&x);
     for (int s = 0; s < x.S; s++) x.tally[x.lay.reached + s] = reach_count(&x, s);
+    if (x.failed) {
+        ctx_free(&x);
+        return cjm_error_set(err, CJM_EUSAGE,
+                             "%s: the exact engine computes purchase rates up to %g per step; "
+                             "one is %g: use --engine agent",
+                             m->file, POISSON_MAX_RATE, x.failed_rate);
+    }
     for (int a = 0; a < x.H; a++)
         x.tally[x.lay.arr_converted + a] = m->has_arrivals || a == 0 ? converted_from(&x, a) : 0;
     cjm_status st = cjm_result_set_run(r, run, x.tally, m, customers, err);

@@ -1,11 +1,12 @@
 /* script_dist.c: the module's objects, made in C so that a scenario can
  * neither forge nor edit them: distributions (cjm.uniform(), ...,
- * cjm.discrete{}), per-customer distributions (cjm.per_customer()) and
- * correlation groups (cjm.correlate()). Each is a userdata whose metatable
+ * cjm.discrete{}), the rows of cjm.dirichlet{}, per-customer distributions
+ * (cjm.per_customer()) and correlation groups (cjm.correlate()). Each is a userdata whose metatable
  * is protected (getmetatable gives its name); its numbers are copied and
  * checked when it is made, and checked again when the loader reads it
- * (script_inputs.c). A correlation group and a per-customer distribution
- * keep what they refer to in a user value, which no scenario can reach. */
+ * (script_inputs.c). A correlation group, a dirichlet row and a
+ * per-customer distribution keep what they refer to in user values, which
+ * no scenario can reach. */
 #include "script_internal.h"
 
 #include "script_limits.h"
@@ -13,6 +14,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define VIEW_MT "cjm.numbers"
@@ -155,7 +157,7 @@ static double number_arg(lua_State *L, const char *fname, const char *name, int 
 static cjm_udist *push_dist(lua_State *L, cjm_dist_kind kind, int n)
 {
     size_t size = sizeof(cjm_udist) + (size_t)2 * (size_t)n * sizeof(double);
-    cjm_udist *d = lua_newuserdatauv(L, size, 1);
+    cjm_udist *d = lua_newuserdatauv(L, size, 2);
     memset(d, 0, size);
     d->kind = kind;
     d->n = n;
@@ -245,12 +247,23 @@ static int make_per_customer(lua_State *L)
     if (lua_getiuservalue(L, 1, 1) != LUA_TNIL)
         return raise(L, "per_customer",
                      "a correlated distribution is drawn per run, not per customer");
+    if (d->dirichlet)
+        return raise(L, "per_customer", "a cjm.dirichlet entry is drawn per run, not per customer");
     d->per_customer = 1;
     lua_newuserdatauv(L, 1, 1);
     luaL_setmetatable(L, CJM_PER_CUSTOMER_MT);
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, -2, 1);
     return 1;
+}
+
+/* The line of the scenario code that called the constructor, or 0. */
+static int line_of_caller(lua_State *L)
+{
+    lua_Debug ar;
+    return lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline > 0
+               ? ar.currentline
+               : 0;
 }
 
 /* cjm.correlate(list, matrix): the group (line, a copy of the matrix, the
@@ -275,10 +288,7 @@ static int correlate(lua_State *L)
     int k = (int)n;
     cjm_ugroup *g = lua_newuserdatauv(L, sizeof *g + (size_t)k * (size_t)k * sizeof(double), 1);
     g->n = k;
-    lua_Debug ar;
-    g->line = lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline > 0
-                  ? ar.currentline
-                  : 0;
+    g->line = line_of_caller(L);
     luaL_setmetatable(L, CJM_GROUP_MT);
     lua_createtable(L, k, 0); /* stack: list, matrix, group, members */
     for (int i = 0; i < k; i++) {
@@ -288,6 +298,7 @@ static int correlate(lua_State *L)
                           : lua_getiuservalue(L, -1, 1) != LUA_TNIL
                               ? "is already in another correlation group"
                           : d->per_customer ? "is drawn per customer, not per run"
+                          : d->dirichlet    ? "is a cjm.dirichlet entry (drawn with its row)"
                                             : NULL;
         if (d) lua_pop(L, 1);
         for (int j = 0; j < i && !bad; j++) {
@@ -325,6 +336,101 @@ static int correlate(lua_State *L)
         lua_pop(L, 1);
     }
     lua_pushvalue(L, 1);
+    return 1;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* cjm.dirichlet{ buyer = 12, lost = 30, ... }: probabilities that sum to 1,
+ * drawn together once per run from a Dirichlet distribution with these
+ * weights. Returns a table name -> distribution (beta(w, total - w), the
+ * entry's marginal); the row, the members and their names are the
+ * members' second user value, out of the scenario's reach. */
+static int make_dirichlet(lua_State *L)
+{
+    char msg[256];
+    if (!lua_istable(L, 1))
+        return raise(L, "dirichlet", "expects a table of weights, e.g. { buyer = 12, lost = 30 }");
+    lua_settop(L, 1);
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 1)) { /* raw: no metamethod runs */
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            lua_pushvalue(L, -2);
+            snprintf(msg, sizeof msg, "keys must be names (got %s)", luaL_tolstring(L, -1, NULL));
+            return raise(L, "dirichlet", msg);
+        }
+        const char *k = lua_tostring(L, -2);
+        if (lua_type(L, -1) != LUA_TNUMBER || !isfinite(lua_tonumber(L, -1))) {
+            snprintf(msg, sizeof msg, "%.64s must be a finite number (got %.64s)", k,
+                     luaL_tolstring(L, -1, NULL));
+            return raise(L, "dirichlet", msg);
+        }
+        if (!(lua_tonumber(L, -1) > 0)) {
+            snprintf(msg, sizeof msg, "%.64s must be > 0 (got %g)", k, lua_tonumber(L, -1));
+            return raise(L, "dirichlet", msg);
+        }
+        if (++n > CJM_DIRICHLET_MAX) {
+            snprintf(msg, sizeof msg, "at most %d entries", CJM_DIRICHLET_MAX);
+            return raise(L, "dirichlet", msg);
+        }
+        lua_pop(L, 1);
+    }
+    if (n < 2) {
+        snprintf(msg, sizeof msg, "needs two or more entries (got %d)", n);
+        return raise(L, "dirichlet", msg);
+    }
+    cjm_limits_charge(L, (uint64_t)n);
+    /* the names, sorted (the keys stay alive in the argument, unchanged) */
+    const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0); /* stack: t, buf */
+    int i = 0;
+    double total = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        names[i++] = lua_tostring(L, -2);
+        total += lua_tonumber(L, -1);
+        lua_pop(L, 1);
+    }
+    qsort(names, (size_t)n, sizeof *names, by_name);
+    if (!isfinite(total)) return raise(L, "dirichlet", "the weights sum to more than cjm can add");
+    cjm_urow *row = lua_newuserdatauv(L, sizeof *row, 2); /* stack: t, buf, row */
+    row->n = n;
+    row->line = line_of_caller(L);
+    luaL_setmetatable(L, CJM_DIRICHLET_MT);
+    lua_createtable(L, n, 0); /* stack: t, buf, row, members */
+    lua_createtable(L, n, 0); /* stack: t, buf, row, members, names */
+    lua_createtable(L, 0, n); /* stack: t, buf, row, members, names, out */
+    for (i = 0; i < n; i++) {
+        lua_getfield(L, 1, names[i]);
+        double w = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+        cjm_udist *d = push_dist(L, CJM_DIST_BETA, 0);
+        d->p[0] = w;
+        d->p[1] = total - w;
+        d->dirichlet = i + 1;
+        if (!(d->p[1] > 0)) {
+            snprintf(msg, sizeof msg,
+                     "%.64s is too large beside the other weights (%g of %g): cjm cannot "
+                     "compute the rest",
+                     names[i], w, total);
+            return raise(L, "dirichlet", msg);
+        }
+        if (cjm_dist_problem(d, msg, sizeof msg)) return raise(L, "dirichlet", msg);
+        lua_pushvalue(L, 3);
+        lua_setiuservalue(L, -2, 2); /* member -> row */
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, 4, i + 1);
+        lua_setfield(L, 6, names[i]);
+        lua_pushstring(L, names[i]);
+        lua_rawseti(L, 5, i + 1);
+    }
+    lua_pushvalue(L, 5);
+    lua_setiuservalue(L, 3, 2); /* row -> names */
+    lua_pushvalue(L, 4);
+    lua_setiuservalue(L, 3, 1); /* row -> members */
     return 1;
 }
 
@@ -382,6 +488,7 @@ static const char *describe(lua_State *L, int idx)
         const char *inner = describe(L, -1);
         return lua_pushfstring(L, which ? names[*which] : "cjm.per_customer(%s)", inner);
     }
+    if (luaL_testudata(L, idx, CJM_DIRICHLET_MT)) return "a cjm.dirichlet row";
     return "a correlation group";
 }
 
@@ -471,7 +578,8 @@ void cjm_script_dist_open(lua_State *L)
     lua_setfield(L, -2, "__len");
     new_metatable(L, CJM_PER_CUSTOMER_MT, nothing_index);
     new_metatable(L, CJM_GROUP_MT, nothing_index);
-    lua_pop(L, 4);
+    new_metatable(L, CJM_DIRICHLET_MT, nothing_index);
+    lua_pop(L, 5);
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         lua_pushinteger(L, kinds[i]);
         lua_pushcclosure(L, make_params, 1);
@@ -479,6 +587,8 @@ void cjm_script_dist_open(lua_State *L)
     }
     lua_pushcfunction(L, make_discrete);
     lua_setfield(L, -2, "discrete");
+    lua_pushcfunction(L, make_dirichlet);
+    lua_setfield(L, -2, "dirichlet");
     lua_pushcfunction(L, make_per_customer);
     lua_setfield(L, -2, "per_customer");
     lua_pushcfunction(L, correlate);

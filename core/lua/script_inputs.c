@@ -56,6 +56,7 @@ static cjm_input *new_input(cjm_loader *ld, const char *path)
     cjm_input *in = &m->inputs[m->input_count];
     memset(in, 0, sizeof *in);
     in->group = -1;
+    in->dirichlet = -1;
     in->path = strdup(path);
     in->line = cjm_script_line_of(ld->s, path);
     if (!in->path) return NULL;
@@ -288,21 +289,182 @@ static cjm_status add_group(cjm_loader *ld, int gt, int *index)
     return st;
 }
 
+/* ---- cjm.dirichlet rows ---- */
+
+/* The uncertain input at uncertain index u, the distribution at gt - 1, is
+ * in the cjm.dirichlet row at gt (its second user value); rows are numbered
+ * in the order first met (seen: row -> number). The row is recognised by
+ * its metatable and must list the distribution as the entry it says it is. */
+static cjm_status dirichlet_member(cjm_loader *ld, int seen, int gt, int u, int *rows)
+{
+    lua_State *L = ld->L;
+    cjm_input *in = &ld->m->inputs[ld->m->uncertain[u]];
+    const cjm_udist *d = cjm_script_to_dist(L, gt - 1);
+    const cjm_urow *row = luaL_testudata(L, gt, CJM_DIRICHLET_MT);
+    int ok = d && row && d->dirichlet >= 1 && d->dirichlet <= row->n;
+    if (ok) {
+        if (lua_getiuservalue(L, gt, 1) == LUA_TTABLE) { /* its members */
+            lua_rawgeti(L, -1, d->dirichlet);
+            ok = lua_rawequal(L, -1, gt - 1);
+            lua_pop(L, 1);
+        } else {
+            ok = 0;
+        }
+        lua_pop(L, 1);
+    }
+    if (!ok)
+        return cjm_script_fail_at(ld->s, ld->err, in->path,
+                                  "cjm.dirichlet: not an entry of a row cjm made");
+    lua_pushvalue(L, gt);
+    if (lua_rawget(L, seen) == LUA_TNIL) {
+        lua_pushvalue(L, gt);
+        lua_pushinteger(L, (*rows)++);
+        lua_rawset(L, seen);
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, gt);
+    lua_rawget(L, seen);
+    in->dirichlet = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    for (int k = 0; k < in->slot_count; k++)
+        if (in->slots[k].kind != CJM_SLOT_PROB)
+            return cjm_script_fail_at(ld->s, ld->err, in->path,
+                                      "a cjm.dirichlet entry is a transition probability only");
+    return CJM_OK;
+}
+
+/* Is (from, to) the edge of an entry of row r? */
+static int row_edge(const cjm_model *m, int r, int from, int to)
+{
+    for (int u = 0; u < m->uncertain_count; u++) {
+        const cjm_input *in = &m->inputs[m->uncertain[u]];
+        if (in->dirichlet != r) continue;
+        for (int k = 0; k < in->slot_count; k++)
+            if (in->slots[k].a == from && in->slots[k].b == to) return 1;
+    }
+    return 0;
+}
+
+/* What stage `from`'s other exits leave for row r: 1 - their largest sum
+ * over segments (numbers only; a function or per-customer exit leaves 1, and
+ * the sum check judges). */
+static double row_room(const cjm_model *m, int r, int from)
+{
+    double most = 0;
+    for (int g = 0; g < m->segment_count; g++) {
+        double sum = 0;
+        for (int e = m->edge_start[from]; e < m->edge_start[from + 1]; e++) {
+            const cjm_edge *ed = &m->edges[e];
+            if (row_edge(m, r, from, ed->to)) continue;
+            if (ed->kind[g] != CJM_PROB_CONST) return 1;
+            sum += ed->value[g];
+        }
+        most = sum > most ? sum : most;
+    }
+    return 1 - most;
+}
+
+/* Every entry of a row is used, or set to a number (--set, a variant), and
+ * all are transitions out of one stage; the row's room is what the stage's
+ * other exits leave. */
+static cjm_status check_dirichlet_rows(cjm_loader *ld, int seen, int rows)
+{
+    lua_State *L = ld->L;
+    cjm_model *m = ld->m;
+    for (int r = 0; r < rows; r++) {
+        int from = -1;
+        const char *first = NULL;
+        for (int u = 0; u < m->uncertain_count; u++) {
+            const cjm_input *in = &m->inputs[m->uncertain[u]];
+            if (in->dirichlet != r) continue;
+            if (!first) first = in->path;
+            for (int k = 0; k < in->slot_count; k++) {
+                if (from < 0) from = in->slots[k].a;
+                if (in->slots[k].a != from)
+                    return cjm_script_fail_at(ld->s, ld->err, in->path,
+                                              "the entries of one cjm.dirichlet must be "
+                                              "transitions out of one stage (as %s)",
+                                              first);
+            }
+        }
+        lua_pushnil(L); /* the row: every member used or pinned */
+        while (lua_next(L, seen)) {
+            if (lua_tointeger(L, -1) != r) {
+                lua_pop(L, 1);
+                continue;
+            }
+            const cjm_urow *row = luaL_testudata(L, -2, CJM_DIRICHLET_MT); /* checked when met */
+            int line = row ? row->line : 0, n = row ? row->n : 0;
+            lua_getiuservalue(L, -2, 1); /* stack: row, r, members */
+            lua_getiuservalue(L, -3, 2); /* stack: row, r, members, names */
+            lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
+            for (int i = 1; i <= n; i++) {
+                lua_rawgeti(L, -3, i); /* stack: row, r, members, names, map, dist */
+                lua_pushvalue(L, -1);
+                int used = lua_rawget(L, -3) != LUA_TNIL;
+                lua_pop(L, 1);
+                if (!used && !is_pinned(L, -1)) {
+                    lua_rawgeti(L, -3, i);
+                    char name[128];
+                    snprintf(name, sizeof name, "%s", lua_tostring(L, -1));
+                    lua_pop(L, 7);
+                    return cjm_script_fail(ld->s, ld->err, line, NULL,
+                                           "cjm.dirichlet: entry '%s' is not used (use every "
+                                           "entry, as one stage's row)",
+                                           name);
+                }
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 4);
+        }
+        double room = from >= 0 ? row_room(m, r, from) : 1;
+        if (!(room > 0))
+            return cjm_script_fail_at(ld->s, ld->err, first,
+                                      "the other transitions out of '%s' sum to %g: they leave "
+                                      "no room for its cjm.dirichlet row",
+                                      m->stages[from].name, 1 - room);
+        /* the entries' written values: their means, which sum to the room (as every
+         * run's draws do), not their medians */
+        for (int u = 0; u < m->uncertain_count; u++) {
+            cjm_input *in = &m->inputs[m->uncertain[u]];
+            if (in->dirichlet != r) continue;
+            in->room = room;
+            in->value = room * in->dist.p[0] / (in->dist.p[0] + in->dist.p[1]);
+            for (int k = 0; k < in->slot_count; k++)
+                for (int e = m->edge_start[from]; e < m->edge_start[from + 1]; e++)
+                    if (m->edges[e].to == in->slots[k].b)
+                        for (int g = 0; g < m->segment_count; g++)
+                            if (in->slots[k].c < 0 || in->slots[k].c == g)
+                                m->edges[e].value[g] = in->value;
+        }
+    }
+    return CJM_OK;
+}
+
 /* Walks the uncertain inputs in order; each correlation group is read once,
  * when its first member is met. */
 static cjm_status read_groups(cjm_loader *ld)
 {
     lua_State *L = ld->L;
     cjm_status st = CJM_OK;
+    int rows = 0;
+    lua_newtable(L); /* the cjm.dirichlet rows seen */
+    int dseen = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
     lua_newtable(L); /* stack: map, seen groups */
     for (int u = 0; st == CJM_OK && u < ld->m->uncertain_count; u++) {
         lua_rawgeti(L, -2, ld->m->uncertain[u] + 1); /* stack: map, seen, dist */
-        if (!cjm_script_is_dist(L, -1))
+        cjm_udist *d = cjm_script_to_dist(L, -1);
+        if (d && d->dirichlet) {
+            lua_getiuservalue(L, -1, 2); /* its row */
+            st = dirichlet_member(ld, dseen, lua_gettop(L), u, &rows);
+            lua_pop(L, 1);
+        }
+        if (!d)
             lua_pushnil(L);
         else
             lua_getiuservalue(L, -1, 1); /* its correlation group, or nil */
-        if (lua_type(L, -1) == LUA_TUSERDATA) {
+        if (st == CJM_OK && lua_type(L, -1) == LUA_TUSERDATA) {
             lua_pushvalue(L, -1);
             if (lua_rawget(L, -4) == LUA_TNIL) { /* stack: map, seen, dist, group, nil */
                 int index;
@@ -316,6 +478,8 @@ static cjm_status read_groups(cjm_loader *ld)
         lua_pop(L, 2);
     }
     lua_pop(L, 2);
+    if (st == CJM_OK && rows) st = check_dirichlet_rows(ld, dseen, rows);
+    lua_pop(L, 1);
     return st;
 }
 

@@ -140,14 +140,18 @@ char *cjm_path_join(const char *a, const char *b);
 #define CJM_GROUP_MT "cjm.correlation"
 #define CJM_DISCRETE_MAX 1000000 /* values of one cjm.discrete */
 #define CJM_CORRELATE_MAX 1000   /* distributions in one cjm.correlate */
+#define CJM_DIRICHLET_MT "cjm.dirichlet"
+#define CJM_DIRICHLET_MAX 1000 /* entries of one cjm.dirichlet */
 
-/* A distribution as cjm.beta() and the like make it; its user value is its
- * correlation group (a cjm_ugroup) or nil. */
+/* A distribution as cjm.beta() and the like make it; its first user value
+ * is its correlation group (a cjm_ugroup) or nil, its second its
+ * cjm.dirichlet row (a cjm_urow) or nil. */
 typedef struct cjm_udist {
     cjm_dist_kind kind;
     double p[3];      /* the parameters, in the constructor's order */
     int n;            /* discrete: the number of values */
     int per_customer; /* given to cjm.per_customer() */
+    int dirichlet;    /* entry number (from 1) in its cjm.dirichlet row, or 0 */
     double data[];    /* discrete: n values, then n weights, as written */
 } cjm_udist;
 
@@ -156,6 +160,13 @@ typedef struct cjm_ugroup {
     int n, line;     /* members; the line of the cjm.correlate call */
     double matrix[]; /* n x n, row-major */
 } cjm_ugroup;
+
+/* A cjm.dirichlet row: its first user value is the list of its members
+ * (beta marginals, in the order of their names), its second the list of
+ * their names (sorted). */
+typedef struct cjm_urow {
+    int n, line; /* entries; the line of the cjm.dirichlet call */
+} cjm_urow;
 
 /* The distribution at idx, or NULL. */
 cjm_udist *cjm_script_to_dist(lua_State *L, int idx);
@@ -173,8 +184,8 @@ int cjm_dist_problem(const cjm_udist *d, char *msg, size_t n);
 /* The same for a correlation group's matrix. */
 int cjm_corr_problem(const cjm_ugroup *g, char *msg, size_t n);
 
-/* Adds the constructors (cjm.uniform, ..., cjm.discrete, cjm.per_customer,
- * cjm.correlate) to the module table on top of the stack. */
+/* Adds the constructors (cjm.uniform, ..., cjm.discrete, cjm.dirichlet,
+ * cjm.per_customer, cjm.correlate) to the module table on top of the stack. */
 void cjm_script_dist_open(lua_State *L);
 
 /* Remembers the distribution on top of the stack (popped) as pinned to a

@@ -5,6 +5,7 @@
 #include "model.h"
 
 #include "sampling.h"
+#include "special.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,6 +13,11 @@
 static void draw_column(const cjm_input *in, const double *u, int runs, double *x, int stride)
 {
     for (int r = 0; r < runs; r++) {
+        /* a cjm.dirichlet entry: its gamma(w) draw, normalised with its row's below */
+        if (in->dirichlet >= 0) {
+            x[(size_t)r * stride] = cjm_gamma_quantile(in->dist.p[0], u[r]);
+            continue;
+        }
         double v = cjm_dist_quantile(&in->dist, u[r]);
         if (in->integral) v = floor(v + 0.5);
         if (v < in->lo) v = in->lo; /* rounding may step just outside */
@@ -47,6 +53,37 @@ static cjm_status correlate_group(const cjm_model *m, const cjm_corr_group *g, u
     return CJM_OK;
 }
 
+static double mean(const cjm_input *in)
+{
+    return in->dist.p[0] / (in->dist.p[0] + in->dist.p[1]);
+}
+
+/* Each cjm.dirichlet row: gamma(w_j) draws g_j into room x g_j / sum g, a
+ * Dirichlet(w) vector (Devroye 1986, XI.4) scaled to what the stage's other
+ * exits leave (the conditional distribution of the rest of a Dirichlet
+ * vector given some of its entries, by its aggregation property). The uncertain inputs of one row
+ * are found by their row number; rows are few and short. */
+static void normalise_dirichlet(const cjm_model *m, int runs, double *x)
+{
+    int U = m->uncertain_count;
+    for (int c = 0; c < U; c++) {
+        int row = m->inputs[m->uncertain[c]].dirichlet, first = 1;
+        if (row < 0) continue;
+        for (int d = 0; d < c; d++)
+            if (m->inputs[m->uncertain[d]].dirichlet == row) first = 0;
+        if (!first) continue;
+        for (int r = 0; r < runs; r++) {
+            double *xr = x + (size_t)r * U, sum = 0;
+            for (int d = c; d < U; d++)
+                if (m->inputs[m->uncertain[d]].dirichlet == row) sum += xr[d];
+            for (int d = c; d < U; d++)
+                if (m->inputs[m->uncertain[d]].dirichlet == row)
+                    xr[d] = m->inputs[m->uncertain[d]].room *
+                            (sum > 0 ? xr[d] / sum : mean(&m->inputs[m->uncertain[d]]));
+        }
+    }
+}
+
 cjm_status cjm_sample_inputs(const cjm_model *m, int runs, uint64_t seed, cjm_sampling method,
                              double *x, cjm_error *err)
 {
@@ -65,6 +102,7 @@ cjm_status cjm_sample_inputs(const cjm_model *m, int runs, uint64_t seed, cjm_sa
     }
     for (int g = 0; st == CJM_OK && g < m->group_count; g++)
         st = correlate_group(m, &m->groups[g], seed, runs, column, x, err);
+    if (st == CJM_OK) normalise_dirichlet(m, runs, x);
     free(u), free(perm), free(column);
     return st;
 }

@@ -246,7 +246,11 @@ static cjm_status check_uncertain_sums(const cjm_model *m, cjm_error *err)
     if (!x) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     for (int u = 0; u < m->uncertain_count; u++) {
         const cjm_input *in = &m->inputs[m->uncertain[u]];
-        x[u] = has_prob_slot(in) ? cjm_dist_quantile(&in->dist, 1 - CJM_TAIL) : in->value;
+        /* a cjm.dirichlet row sums to its room in every run: its entries count at their
+         * means */
+        x[u] = in->dirichlet >= 0  ? in->room * in->dist.p[0] / (in->dist.p[0] + in->dist.p[1])
+               : has_prob_slot(in) ? cjm_dist_quantile(&in->dist, 1 - CJM_TAIL)
+                                   : in->value;
     }
     cjm_model *top;
     cjm_status st = make_instance(m, x, 0, &top, err);
@@ -687,6 +691,7 @@ static void pin(cjm_model *m, int i)
     m->group_count = kept;
     m->inputs[i].uncertain = false;
     m->inputs[i].group = -1;
+    m->inputs[i].dirichlet = -1;
 }
 
 /* What the loader derives from the values: the money index, purchases,

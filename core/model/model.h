@@ -125,6 +125,9 @@ typedef struct cjm_input {
     bool uncertain;
     cjm_dist dist; /* when uncertain */
     int group;     /* correlation group, -1 if none */
+    int dirichlet; /* cjm.dirichlet row, -1 if none: drawn as gamma(dist.p[0]) and normalised
+                      over the inputs with the same dirichlet (dist: the beta marginal) */
+    double room;   /* a cjm.dirichlet row sums to this: 1 - the stage's other exits */
     int slot_count;
     cjm_slot *slots;
 } cjm_input;
