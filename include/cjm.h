@@ -103,6 +103,14 @@ CJM_API void cjm_cancel_free(cjm_cancel **c);
 CJM_API void cjm_cancel_request(cjm_cancel *c);
 CJM_API int cjm_cancel_requested(const cjm_cancel *c);
 
+/* A scenario's code runs under limits (docs/hardening.md). A library call
+ * that runs on in C past its time limit, or past a cancellation request,
+ * by more than a second cannot be stopped safely, so the library's watchdog
+ * ends the process: it calls fn (which must be async-signal-safe: the CLI
+ * removes its temporary files), writes one line to standard error and exits
+ * with status 1 (time) or 130 (interrupted). NULL: no hook. */
+CJM_API void cjm_set_exit_hook(void (*fn)(void));
+
 /* A PATH=VALUE override from --set (or a variant's `set`). */
 typedef struct cjm_override {
     const char *path;

@@ -2,7 +2,9 @@
  * call, what it may spend, and that it cannot catch a breach. The budget here
  * is 10^6 instructions per call (cjm_limits_set_defaults), so that endless
  * loops end fast; test_errors.c checks the defaults through the binary. */
+#define _GNU_SOURCE
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -267,6 +269,49 @@ static void test_time_limit(void **state)
     if (took < 0.3 || took > 10) fail_msg("the time limit took %.2f s", took);
 }
 
+/* The whole load's budget: CJM_TOTAL_CALLS calls' worth (10^8 units here),
+ * each call paying its work and a fixed cost. A function under the per-call
+ * budget evaluated at every step, and a cheap one at every (step, time in
+ * stage), both run out of it; the same functions on a shorter horizon load. */
+#define SPEND(H, P)                                                                                \
+    "return cjm.scenario { horizon = " H ", cohort = { size = 10 },\n"                             \
+    "  stages = { { 'a' }, { 'b', converts = true } },\n"                                          \
+    "  transitions = { a = { b = " P " } } }\n"
+#define COSTLY "function(c) local x = 0 for i = 1, 100000 do x = x + i end return 0.1 end"
+#define CHEAP "function(c) return c.dwell > 3 and 0.1 or 0.2 end"
+
+static void test_total_budget(void **state)
+{
+    (void)state;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    expect(SPEND("2000", COSTLY), 0, CJM_ESCENARIO, ":3: total work limit of 100000000 units",
+           "exceeded (its code and every evaluation of its functions");
+    expect(SPEND("1000", CHEAP), 0, CJM_ESCENARIO, ":3: total work limit of 100000000 units", NULL);
+    expect_ok(SPEND("200", COSTLY));
+    expect_ok(SPEND("300", CHEAP));
+    if (seconds_since(&t0) > 20) fail_msg("took %.1f s", seconds_since(&t0));
+}
+
+/* Tabulated tables count against the Lua memory cap: c.dwell at horizon
+ * 2000 is 2000 x 2000 doubles, 30.5 MiB. */
+static void test_table_memory(void **state)
+{
+    (void)state;
+    const size_t mib = (size_t)1 << 20;
+    cjm_limits_set_defaults(UINT64_MAX / 1000, 30);
+    expect(SPEND("2000", CHEAP), 16 * mib, CJM_ESCENARIO,
+           ":3: transitions.a.b: c.dwell needs a table of 2000 x 2000 x 1 values: 31 MiB, which "
+           "with the other tables (0 MiB) and the scenario's Lua memory",
+           "is over the memory limit of 16 MiB (--lua-memory raises it)");
+    cjm_error err;
+    cjm_model *m = NULL;
+    cjm_status st = load(SPEND("2000", CHEAP), 64 * mib, &err, &m);
+    if (st != CJM_OK) fail_msg("load failed: %s", err.msg);
+    cjm_model_free(&m);
+    cjm_limits_set_defaults(1000000, 30);
+}
+
 static void test_stack_overflow(void **state)
 {
     (void)state;
@@ -353,6 +398,73 @@ static void test_interrupt(void **state)
     assert_null(cancel);
 }
 
+/* The watchdog, in a child process (it ends the process): a plain find
+ * that compares 10^6 x 10^5 bytes in C, under a huge budget, runs past a
+ * time limit of 0.3 s, or past a cancellation request made 0.3 s in (from
+ * a signal handler, as Ctrl-C does). The exit hook runs first. */
+#define SLOW_FIND "local s = ('a'):rep(1e6) s:find(('a'):rep(1e5) .. 'b', 1, true)\n"
+static cjm_cancel *child_cancel;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    cjm_cancel_request(child_cancel);
+}
+
+static void exit_hook(void)
+{
+    if (write(2, "hook ", 5) < 0) _exit(99);
+}
+
+static void watchdog_case(double seconds, int cancel, int want_status, const char *head,
+                          const char *tail)
+{
+    char errp[] = "/tmp/cjm_watchdog_XXXXXX";
+    int fe = mkstemp(errp);
+    assert_true(fe >= 0);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fe, 2);
+        cjm_limits_set_defaults(UINT64_MAX / 1000, seconds);
+        cjm_set_exit_hook(exit_hook);
+        child_cancel = cjm_cancel_new();
+        if (cancel) {
+            signal(SIGALRM, on_alarm);
+            ualarm(300000, 0);
+        }
+        cjm_error err;
+        cjm_status st = load_cancel(SLOW_FIND TAIL("0.5"), 0, child_cancel, &err, NULL);
+        fprintf(stderr, "returned %d: %s\n", st, err.msg);
+        _exit(st == CJM_OK ? 0 : 2);
+    }
+    close(fe);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    double took = seconds_since(&t0);
+    char *err = tu_read_file(errp);
+    unlink(errp);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != want_status)
+        fail_msg("status %#x, want exit %d: %s", status, want_status, err);
+    size_t n = strlen(err), hn = strlen(head), tn = strlen(tail);
+    if (n < hn + tn || strncmp(err, head, hn) != 0 || strcmp(err + n - tn, tail) != 0)
+        fail_msg("'%s' is not '%s...%s'", err, head, tail);
+    if (took > 0.3 + 1.0 + 2.0) fail_msg("the watchdog took %.2f s", took);
+    free(err);
+}
+
+static void test_watchdog(void **state)
+{
+    (void)state;
+    watchdog_case(0.3, 0, 1, "hook cjm: /tmp/",
+                  ": time limit of 0.3 s exceeded in a library call that cannot be interrupted "
+                  "(ended by the watchdog)\n");
+    watchdog_case(600, 1, 130, "hook cjm: interrupted\n", "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,10 +476,13 @@ int main(void)
         cmocka_unit_test(test_patterns),
         cmocka_unit_test(test_memory_limit),
         cmocka_unit_test(test_time_limit),
+        cmocka_unit_test(test_total_budget),
+        cmocka_unit_test(test_table_memory),
         cmocka_unit_test(test_stack_overflow),
         cmocka_unit_test(test_plain_data),
         cmocka_unit_test(test_messages_stay_one_line),
         cmocka_unit_test(test_interrupt),
+        cmocka_unit_test(test_watchdog),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -91,6 +91,7 @@ void cli_signals_install(cjm_cancel *cancel)
     sa.sa_flags = SA_RESTART;
     sigints = 0;
     cancel_token = cancel;
+    cjm_set_exit_hook(remove_temps); /* the library's watchdog ends the process */
     for (size_t i = 0; i < SIGNAL_COUNT; i++) {
         int sig = cleanup_signals[i];
         installed[i] = 0;
@@ -107,6 +108,7 @@ void cli_signals_restore(void)
     for (size_t i = 0; i < SIGNAL_COUNT; i++)
         if (installed[i]) sigaction(cleanup_signals[i], &previous[i], NULL);
     cancel_token = NULL;
+    cjm_set_exit_hook(NULL);
 }
 
 /* A closed standard descriptor would be given to the next file opened, so a

@@ -148,6 +148,10 @@ enum {
     CJM_LC_FIELDS
 };
 
+/* The largest money total a run may have, in magnitude (run.c refuses
+ * more: "the money total of run 1 is 1e+309, beyond 1e+100"). */
+#define CJM_MONEY_MAX 1e100
+
 /* Where a money line of the breakdown comes from. */
 typedef enum cjm_line_group {
     CJM_LINE_ADS,     /* cohort.cost_per_prospect x organic prospects */

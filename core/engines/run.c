@@ -2,7 +2,10 @@
  * of every run and hands the model to an engine. */
 #include "result.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 cjm_settings cjm_settings_default(void)
@@ -29,6 +32,45 @@ static int cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
+}
+
+/* The line the scenario writes path on: an input's, or 0. */
+static int line_of(const cjm_model *m, const char *path)
+{
+    for (int i = 0; i < m->input_count; i++)
+        if (strcmp(m->inputs[i].path, path) == 0) return m->inputs[i].line;
+    return 0;
+}
+
+/* Money totals must stay within CJM_MONEY_MAX in magnitude: beyond it their
+ * means, spreads (squares) and intervals cannot all be computed, and no
+ * currency counts that high. Every run's row is scanned (counts are far
+ * below it); the first money line that passes it is named. */
+static cjm_status check_money(const cjm_model *m, const cjm_result *r, cjm_error *err)
+{
+    for (int run = r->run_from; run < r->run_to; run++) { /* this shard's runs */
+        const double *row = cjm_result_row(r, run);
+        int bad = -1;
+        for (int k = 0; k < r->width && bad < 0; k++)
+            if (!(fabs(row[k]) <= CJM_MONEY_MAX)) bad = k;
+        if (bad < 0) continue;
+        for (int l = 0; l < r->line_count; l++) {
+            double v = row[r->row.lines + l];
+            if (fabs(v) <= CJM_MONEY_MAX) continue;
+            int line = line_of(m, r->lines[l].path);
+            char where[64] = "";
+            if (line > 0) snprintf(where, sizeof where, "%d:", line);
+            return cjm_error_set(err, CJM_ESCENARIO,
+                                 "%s:%s %s: the money total of run %d is %g, beyond %g: amounts "
+                                 "this large cannot be summed and summarised (check the units)",
+                                 m->file, where, r->lines[l].path, run + 1, v, CJM_MONEY_MAX);
+        }
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "%s: a money total of run %d is %g, beyond %g: amounts this large "
+                             "cannot be summed and summarised (check the units)",
+                             m->file, run + 1, row[bad], CJM_MONEY_MAX);
+    }
+    return CJM_OK;
 }
 
 cjm_status cjm_run_prepare(const cjm_model *m, const cjm_settings *in, cjm_result **out,
@@ -104,6 +146,7 @@ cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out,
                                              : cjm_engine_agent(m, r, err);
     if (st == CJM_OK && cjm_cancel_requested(s.cancel))
         st = cjm_error_set(err, CJM_EINTERRUPT, "interrupted");
+    if (st == CJM_OK) st = check_money(m, r, err);
     if (st != CJM_OK) {
         cjm_result_free(&r);
         return st;

@@ -23,6 +23,24 @@ static cjm_status check_options(const char *path, const cjm_load_options *opts, 
     return CJM_OK;
 }
 
+/* The loader and the tabulation run protected (cjm_script_protect). */
+typedef struct compile_args {
+    const cjm_load_options *opts;
+    cjm_model *m;
+} compile_args;
+
+static cjm_status compile_step(cjm_script *s, void *arg, cjm_error *err)
+{
+    compile_args *ca = arg;
+    return cjm_script_compile(s, ca->opts, ca->m, err);
+}
+
+static cjm_status tabulate_step(cjm_script *s, void *arg, cjm_error *err)
+{
+    cjm_model *m = arg;
+    return cjm_script_tabulate(s, m, m->horizon, err);
+}
+
 cjm_status cjm_model_load(const char *path, const cjm_load_options *opts, cjm_model **out,
                           cjm_error *err)
 {
@@ -33,13 +51,14 @@ cjm_status cjm_model_load(const char *path, const cjm_load_options *opts, cjm_mo
     if (!m) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     cjm_script *s = NULL;
     st = cjm_script_open_limited(path, opts, &s, err);
-    if (st == CJM_OK) st = cjm_script_compile(s, opts, m, err);
+    compile_args ca = {opts, m};
+    if (st == CJM_OK) st = cjm_script_protect(s, compile_step, &ca, err);
     if (st == CJM_OK && !(m->file = strdup(path)))
         st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
     if (st == CJM_OK) {
         memcpy(m->sha256, cjm_script_sha256(s), sizeof m->sha256);
         if (opts && opts->horizon > 0) m->horizon = opts->horizon;
-        st = cjm_script_tabulate(s, m, m->horizon, err);
+        st = cjm_script_protect(s, tabulate_step, m, err);
     }
     cjm_script_free(&s);
     if (st != CJM_OK) {

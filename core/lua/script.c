@@ -511,6 +511,39 @@ void cjm_script_free(cjm_script **sp)
     *sp = NULL;
 }
 
+typedef struct protected_step {
+    cjm_script *s;
+    cjm_script_step step;
+    void *arg;
+    cjm_error *err;
+    cjm_status st;
+} protected_step;
+
+static int run_step(lua_State *L)
+{
+    protected_step *p = lua_touserdata(L, 1);
+    lua_pop(L, 1);
+    p->st = p->step(p->s, p->arg, p->err);
+    return 0;
+}
+
+cjm_status cjm_script_protect(cjm_script *s, cjm_script_step step, void *arg, cjm_error *err)
+{
+    lua_State *L = s->L;
+    protected_step p = {s, step, arg, err, CJM_OK};
+    int top = lua_gettop(L);
+    lua_pushcfunction(L, run_step);
+    lua_pushlightuserdata(L, &p);
+    int status = lua_pcall(L, 1, 0, 0);
+    if (status == LUA_OK) return p.st;
+    const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+    cjm_status code = status == LUA_ERRMEM ? CJM_ENOMEM : CJM_ESCENARIO;
+    cjm_error_set(err, code, "%s: internal error reading the scenario: %.*s", s->file,
+                  (int)strcspn(msg, "\n"), msg);
+    lua_settop(L, top);
+    return code;
+}
+
 const char *cjm_script_file(const cjm_script *s)
 {
     return s->file;

@@ -11,6 +11,15 @@ typedef struct cjm_script cjm_script;
 
 void cjm_script_free(cjm_script **s);
 
+/* A step of loading that reads the scenario (compiling, tabulating). */
+typedef cjm_status (*cjm_script_step)(cjm_script *s, void *arg, cjm_error *err);
+
+/* Runs step(s, arg, err) inside a protected Lua call: the loader's C code
+ * expects no Lua error, so one that comes all the same (a case the loader
+ * missed, Lua out of memory) becomes this status and one line, "file:
+ * internal error reading the scenario: ...", never an abort. */
+cjm_status cjm_script_protect(cjm_script *s, cjm_script_step step, void *arg, cjm_error *err);
+
 /* Applies overrides, fixes and a variant, then reads the scenario table into m
  * (which takes ownership of the script, for function probabilities). */
 cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_model *m,

@@ -9,28 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DIST_MT_KEY "cjm.dist_mt"
-#define PER_CUSTOMER_MT_KEY "cjm.per_customer_mt"
-
-int cjm_script_is_dist(lua_State *L, int idx)
-{
-    if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return 0;
-    lua_getfield(L, LUA_REGISTRYINDEX, DIST_MT_KEY);
-    int same = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    return same;
-}
-
-/* The module's distribution metatable, kept in the registry so that a scenario
- * that reassigns cjm._dist_mt cannot fake or hide a distribution. */
-void cjm_script_remember_dist_mt(lua_State *L)
-{
-    lua_getfield(L, -1, "_dist_mt");
-    lua_setfield(L, LUA_REGISTRYINDEX, DIST_MT_KEY);
-    lua_getfield(L, -1, "_per_customer_mt");
-    lua_setfield(L, LUA_REGISTRYINDEX, PER_CUSTOMER_MT_KEY);
-}
-
 #define PINNED_KEY "cjm.pinned"
 
 void cjm_script_note_pinned(lua_State *L)
@@ -60,15 +38,6 @@ static int is_pinned(lua_State *L, int idx)
     return pinned;
 }
 
-int cjm_script_is_per_customer(lua_State *L, int idx)
-{
-    if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return 0;
-    lua_getfield(L, LUA_REGISTRYINDEX, PER_CUSTOMER_MT_KEY);
-    int same = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    return same;
-}
-
 static cjm_status add_slot(cjm_loader *ld, cjm_input *in, const cjm_slot *slot)
 {
     cjm_slot *grown = realloc(in->slots, (size_t)(in->slot_count + 1) * sizeof *grown);
@@ -95,46 +64,29 @@ static cjm_input *new_input(cjm_loader *ld, const char *path)
     return in;
 }
 
-static cjm_status read_params(cjm_loader *ld, int idx, cjm_dist *d)
-{
-    lua_State *L = ld->L;
-    lua_getfield(L, idx, "params");
-    for (int i = 0; i < 3; i++) {
-        lua_rawgeti(L, -1, i + 1);
-        d->p[i] = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    return CJM_OK;
-}
-
 static int compare_pairs(const void *a, const void *b)
 {
     double x = ((const double *)a)[0], y = ((const double *)b)[0];
     return (x > y) - (x < y);
 }
 
-/* Values sorted ascending, with cumulative normalised weights. */
-static cjm_status read_discrete(cjm_loader *ld, int idx, cjm_dist *d)
+/* Values sorted ascending, with cumulative normalised weights. The weights
+ * are scaled by the largest first, so that their sum cannot overflow
+ * ({1e308, 1e308} is {1, 1}); u is then in [0, n]. */
+static cjm_status read_discrete(cjm_loader *ld, const cjm_udist *u, cjm_dist *d)
 {
-    lua_State *L = ld->L;
-    lua_getfield(L, idx, "values");
-    lua_getfield(L, idx, "weights");
-    int n = (int)luaL_len(L, -2);
-    double *pairs = malloc((size_t)n * 2 * sizeof *pairs), total = 0;
+    int n = u->n;
+    double *pairs = malloc((size_t)n * 2 * sizeof *pairs), top = 0, total = 0;
     d->values = malloc((size_t)n * sizeof *d->values);
     d->cum = malloc((size_t)n * sizeof *d->cum);
     if (!pairs || !d->values || !d->cum) {
         free(pairs);
-        lua_pop(L, 2);
         return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     }
+    for (int i = 0; i < n; i++) top = fmax(top, u->data[n + i]);
     for (int i = 0; i < n; i++) {
-        lua_rawgeti(L, -2, i + 1);
-        lua_rawgeti(L, -2, i + 1);
-        pairs[2 * i] = lua_tonumber(L, -2);
-        total += pairs[2 * i + 1] = lua_tonumber(L, -1);
-        lua_pop(L, 2);
+        pairs[2 * i] = u->data[i];
+        total += pairs[2 * i + 1] = u->data[n + i] / top;
     }
     qsort(pairs, (size_t)n, 2 * sizeof *pairs, compare_pairs);
     double acc = 0;
@@ -145,19 +97,22 @@ static cjm_status read_discrete(cjm_loader *ld, int idx, cjm_dist *d)
     d->cum[n - 1] = 1;
     d->n = n;
     free(pairs);
-    lua_pop(L, 2);
     return CJM_OK;
 }
 
+/* The distribution at idx into d, its numbers checked again (the object is
+ * read-only, but the loader trusts nothing it did not check itself). */
 static cjm_status read_dist(cjm_loader *ld, int idx, cjm_dist *d, const char *path)
 {
-    lua_State *L = ld->L;
-    lua_getfield(L, idx, "kind");
-    const char *kind = lua_tostring(L, -1);
-    int bad = !kind || cjm_dist_kind_parse(kind, &d->kind) != 0;
-    lua_pop(L, 1);
-    if (bad) return cjm_script_fail_at(ld->s, ld->err, path, "not a distribution cjm knows");
-    return d->kind == CJM_DIST_DISCRETE ? read_discrete(ld, idx, d) : read_params(ld, idx, d);
+    const cjm_udist *u = cjm_script_to_dist(ld->L, idx);
+    if (!u) return cjm_script_fail_at(ld->s, ld->err, path, "not a distribution cjm knows");
+    char msg[256];
+    if (cjm_dist_problem(u, msg, sizeof msg))
+        return cjm_script_fail_at(ld->s, ld->err, path, "cjm.%s: %s", cjm_dist_kind_name(u->kind),
+                                  msg);
+    d->kind = u->kind;
+    memcpy(d->p, u->p, sizeof d->p);
+    return d->kind == CJM_DIST_DISCRETE ? read_discrete(ld, u, d) : CJM_OK;
 }
 
 /* An uncertain input: the distribution at the top of the stack. A
@@ -232,17 +187,29 @@ cjm_status cjm_loader_input(cjm_loader *ld, const char *path, const cjm_slot *sl
 
 /* ---- correlation groups ---- */
 
+/* The members of the group (userdata at gt) as inputs. */
 static cjm_status read_group_members(cjm_loader *ld, int gt, cjm_corr_group *g)
 {
     lua_State *L = ld->L;
-    lua_getfield(L, gt, "dists");
-    g->size = (int)luaL_len(L, -1);
+    const cjm_ugroup *u = luaL_testudata(L, gt, CJM_GROUP_MT);
+    char msg[256];
+    if (!u || lua_getiuservalue(L, gt, 1) != LUA_TTABLE || (int)lua_rawlen(L, -1) != u->n) {
+        lua_pop(L, u ? 1 : 0);
+        return cjm_script_fail(ld->s, ld->err, u ? u->line : 0, NULL,
+                               "cjm.correlate: not a correlation group cjm made");
+    }
+    if (cjm_corr_problem(u, msg, sizeof msg)) {
+        lua_pop(L, 1);
+        return cjm_script_fail(ld->s, ld->err, u->line, NULL, "cjm.correlate: %s", msg);
+    }
+    g->size = u->n;
     g->inputs = calloc((size_t)g->size, sizeof *g->inputs);
     g->matrix = calloc((size_t)g->size * g->size, sizeof *g->matrix);
     cjm_status st = g->inputs && g->matrix ? CJM_OK : cjm_error_set(ld->err, CJM_ENOMEM, "oom");
+    if (st == CJM_OK) memcpy(g->matrix, u->matrix, (size_t)g->size * g->size * sizeof *g->matrix);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
     for (int i = 0; st == CJM_OK && i < g->size; i++) {
-        lua_rawgeti(L, -2, i + 1); /* stack: dists, map, dist */
+        lua_rawgeti(L, -2, i + 1); /* stack: members, map, dist */
         lua_pushvalue(L, -1);
         lua_rawget(L, -3);
         g->inputs[i] = (int)lua_tointeger(L, -1) - 1;
@@ -256,21 +223,9 @@ static cjm_status read_group_members(cjm_loader *ld, int gt, cjm_corr_group *g)
     return st;
 }
 
-static cjm_status read_group_matrix(cjm_loader *ld, int gt, cjm_corr_group *g)
+static cjm_status check_group_matrix(cjm_loader *ld, cjm_corr_group *g)
 {
-    lua_State *L = ld->L;
     int n = g->size;
-    lua_getfield(L, gt, "matrix");
-    for (int i = 0; i < n; i++) {
-        lua_rawgeti(L, -1, i + 1);
-        for (int j = 0; j < n; j++) {
-            lua_rawgeti(L, -1, j + 1);
-            g->matrix[i * n + j] = lua_tonumber(L, -1);
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
     double *l = malloc((size_t)n * n * sizeof *l);
     if (!l) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     int ok = cjm_cholesky(g->matrix, l, n);
@@ -311,12 +266,11 @@ static cjm_status add_group(cjm_loader *ld, int gt, int *index)
     m->groups = grown;
     cjm_corr_group *g = &m->groups[m->group_count++];
     memset(g, 0, sizeof *g);
-    lua_getfield(ld->L, gt, "line");
-    g->line = (int)lua_tointeger(ld->L, -1);
-    lua_pop(ld->L, 1);
+    const cjm_ugroup *u = luaL_testudata(ld->L, gt, CJM_GROUP_MT);
+    g->line = u ? u->line : 0;
     *index = m->group_count - 1;
     cjm_status st = read_group_members(ld, gt, g);
-    if (st == CJM_OK) st = read_group_matrix(ld, gt, g);
+    if (st == CJM_OK) st = check_group_matrix(ld, g);
     if (st == CJM_OK && drop_pinned(g) != 0)
         st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     if (st == CJM_OK && g->size < 2) { /* nothing left to correlate */
@@ -337,13 +291,30 @@ static cjm_status add_group(cjm_loader *ld, int gt, int *index)
 
 /* ---- cjm.dirichlet rows ---- */
 
-/* The uncertain input at uncertain index u is in the cjm.dirichlet row gt
- * (a table on the stack); rows are numbered in the order first met (seen:
- * row table -> number). */
+/* The uncertain input at uncertain index u, the distribution at gt - 1, is
+ * in the cjm.dirichlet row at gt (its second user value); rows are numbered
+ * in the order first met (seen: row -> number). The row is recognised by
+ * its metatable and must list the distribution as the entry it says it is. */
 static cjm_status dirichlet_member(cjm_loader *ld, int seen, int gt, int u, int *rows)
 {
     lua_State *L = ld->L;
     cjm_input *in = &ld->m->inputs[ld->m->uncertain[u]];
+    const cjm_udist *d = cjm_script_to_dist(L, gt - 1);
+    const cjm_urow *row = luaL_testudata(L, gt, CJM_DIRICHLET_MT);
+    int ok = d && row && d->dirichlet >= 1 && d->dirichlet <= row->n;
+    if (ok) {
+        if (lua_getiuservalue(L, gt, 1) == LUA_TTABLE) { /* its members */
+            lua_rawgeti(L, -1, d->dirichlet);
+            ok = lua_rawequal(L, -1, gt - 1);
+            lua_pop(L, 1);
+        } else {
+            ok = 0;
+        }
+        lua_pop(L, 1);
+    }
+    if (!ok)
+        return cjm_script_fail_at(ld->s, ld->err, in->path,
+                                  "cjm.dirichlet: not an entry of a row cjm made");
     lua_pushvalue(L, gt);
     if (lua_rawget(L, seen) == LUA_TNIL) {
         lua_pushvalue(L, gt);
@@ -416,24 +387,24 @@ static cjm_status check_dirichlet_rows(cjm_loader *ld, int seen, int rows)
                                               first);
             }
         }
-        lua_pushnil(L); /* the row's table: every member used or pinned */
+        lua_pushnil(L); /* the row: every member used or pinned */
         while (lua_next(L, seen)) {
             if (lua_tointeger(L, -1) != r) {
                 lua_pop(L, 1);
                 continue;
             }
-            lua_getfield(L, -2, "line");
-            int line = (int)lua_tointeger(L, -1);
-            lua_getfield(L, -3, "members");
-            int n = (int)luaL_len(L, -1);
+            const cjm_urow *row = luaL_testudata(L, -2, CJM_DIRICHLET_MT); /* checked when met */
+            int line = row ? row->line : 0, n = row ? row->n : 0;
+            lua_getiuservalue(L, -2, 1); /* stack: row, r, members */
+            lua_getiuservalue(L, -3, 2); /* stack: row, r, members, names */
             lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
             for (int i = 1; i <= n; i++) {
-                lua_rawgeti(L, -2, i); /* stack: key, value, line, members, map, dist */
+                lua_rawgeti(L, -3, i); /* stack: row, r, members, names, map, dist */
                 lua_pushvalue(L, -1);
                 int used = lua_rawget(L, -3) != LUA_TNIL;
                 lua_pop(L, 1);
                 if (!used && !is_pinned(L, -1)) {
-                    lua_getfield(L, -1, "dirichlet_name");
+                    lua_rawgeti(L, -3, i);
                     char name[128];
                     snprintf(name, sizeof name, "%s", lua_tostring(L, -1));
                     lua_pop(L, 7);
@@ -483,10 +454,17 @@ static cjm_status read_groups(cjm_loader *ld)
     lua_newtable(L); /* stack: map, seen groups */
     for (int u = 0; st == CJM_OK && u < ld->m->uncertain_count; u++) {
         lua_rawgeti(L, -2, ld->m->uncertain[u] + 1); /* stack: map, seen, dist */
-        if (lua_getfield(L, -1, "dirichlet") == LUA_TTABLE)
+        cjm_udist *d = cjm_script_to_dist(L, -1);
+        if (d && d->dirichlet) {
+            lua_getiuservalue(L, -1, 2); /* its row */
             st = dirichlet_member(ld, dseen, lua_gettop(L), u, &rows);
-        lua_pop(L, 1);
-        if (lua_getfield(L, -1, "correlation") == LUA_TTABLE) {
+            lua_pop(L, 1);
+        }
+        if (!d)
+            lua_pushnil(L);
+        else
+            lua_getiuservalue(L, -1, 1); /* its correlation group, or nil */
+        if (st == CJM_OK && lua_type(L, -1) == LUA_TUSERDATA) {
             lua_pushvalue(L, -1);
             if (lua_rawget(L, -4) == LUA_TNIL) { /* stack: map, seen, dist, group, nil */
                 int index;
@@ -533,7 +511,10 @@ int cjm_loader_per_customer(cjm_loader *ld, const char *path)
     m->per_customer = grown;
     cjm_per_customer *pc = &m->per_customer[m->per_customer_count];
     memset(pc, 0, sizeof *pc);
-    lua_getfield(ld->L, -1, "dist");
+    if (!cjm_script_is_per_customer(ld->L, -1))
+        lua_pushnil(ld->L);
+    else
+        lua_getiuservalue(ld->L, -1, 1);
     cjm_status st = read_dist(ld, lua_gettop(ld->L), &pc->dist, path);
     lua_pop(ld->L, 1);
     pc->path = strdup(path);

@@ -3,6 +3,7 @@
 #ifndef CJM_SCRIPT_INTERNAL_H
 #define CJM_SCRIPT_INTERNAL_H
 
+#include "dist.h"
 #include "script.h"
 
 #include <lauxlib.h>
@@ -132,8 +133,60 @@ cjm_status cjm_loader_discount(cjm_loader *ld, int scn);
 /* "a.b" from "a" and "b" (malloc'd; "b" alone when a is empty). */
 char *cjm_path_join(const char *a, const char *b);
 
+/* The module's objects (script_dist.c): userdata with protected metatables,
+ * kept in the registry under these names. */
+#define CJM_DIST_MT "cjm.distribution"
+#define CJM_PER_CUSTOMER_MT "cjm.per_customer"
+#define CJM_GROUP_MT "cjm.correlation"
+#define CJM_DISCRETE_MAX 1000000 /* values of one cjm.discrete */
+#define CJM_CORRELATE_MAX 1000   /* distributions in one cjm.correlate */
+#define CJM_DIRICHLET_MT "cjm.dirichlet"
+#define CJM_DIRICHLET_MAX 1000 /* entries of one cjm.dirichlet */
+
+/* A distribution as cjm.beta() and the like make it; its first user value
+ * is its correlation group (a cjm_ugroup) or nil, its second its
+ * cjm.dirichlet row (a cjm_urow) or nil. */
+typedef struct cjm_udist {
+    cjm_dist_kind kind;
+    double p[3];      /* the parameters, in the constructor's order */
+    int n;            /* discrete: the number of values */
+    int per_customer; /* given to cjm.per_customer() */
+    int dirichlet;    /* entry number (from 1) in its cjm.dirichlet row, or 0 */
+    double data[];    /* discrete: n values, then n weights, as written */
+} cjm_udist;
+
+/* A correlation group; its user value is the list of its members. */
+typedef struct cjm_ugroup {
+    int n, line;     /* members; the line of the cjm.correlate call */
+    double matrix[]; /* n x n, row-major */
+} cjm_ugroup;
+
+/* A cjm.dirichlet row: its first user value is the list of its members
+ * (beta marginals, in the order of their names), its second the list of
+ * their names (sorted). */
+typedef struct cjm_urow {
+    int n, line; /* entries; the line of the cjm.dirichlet call */
+} cjm_urow;
+
+/* The distribution at idx, or NULL. */
+cjm_udist *cjm_script_to_dist(lua_State *L, int idx);
+
 /* Is the value at idx a distribution made by cjm.beta() and the like? */
 int cjm_script_is_dist(lua_State *L, int idx);
+
+/* The number of parameters of a kind (discrete: 0). */
+int cjm_dist_arity(cjm_dist_kind kind);
+
+/* Nonzero, with what is wrong in msg, if d's numbers are not a valid
+ * distribution of its kind ("lo must be below hi (got 5, 1)"). */
+int cjm_dist_problem(const cjm_udist *d, char *msg, size_t n);
+
+/* The same for a correlation group's matrix. */
+int cjm_corr_problem(const cjm_ugroup *g, char *msg, size_t n);
+
+/* Adds the constructors (cjm.uniform, ..., cjm.discrete, cjm.dirichlet,
+ * cjm.per_customer, cjm.correlate) to the module table on top of the stack. */
+void cjm_script_dist_open(lua_State *L);
 
 /* Remembers the distribution on top of the stack (popped) as pinned to a
  * number by --set or a variant: its correlation group then goes on without it. */
@@ -155,9 +208,6 @@ cjm_status cjm_loader_input(cjm_loader *ld, const char *path, const cjm_slot *sl
 /* After everything is read: correlation groups, and the sums of uncertain
  * probabilities at their highest. */
 cjm_status cjm_loader_finish_inputs(cjm_loader *ld);
-
-/* Stores the module's distribution metatable (module table on top). */
-void cjm_script_remember_dist_mt(lua_State *L);
 
 /* Adds the cjm module's C functions to the module table on top of the stack. */
 void cjm_script_module_extend(lua_State *L);

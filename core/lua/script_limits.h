@@ -7,7 +7,11 @@
  *   - a time limit, a backstop for work the budget cannot see (a loop over
  *     expensive library calls);
  *   - the load's cancellation token (Ctrl-C in the CLI);
- * and the whole Lua state has a memory cap, enforced while scenario code runs.
+ * the whole Lua state has a memory cap, enforced while scenario code runs
+ * (tabulated tables count against it too, cjm_limits_reserve), and the
+ * whole load a total budget of CJM_TOTAL_CALLS calls' worth (every
+ * call costs its work plus a fixed CALL_COST), so that a cheap function
+ * evaluated at every cell of a long horizon cannot run for half an hour.
  *
  * A breach cannot be caught by the scenario: once a limit is exceeded, every
  * later instruction raises again until the outermost protected call returns,
@@ -25,6 +29,7 @@
 #define CJM_LUA_MEMORY_DEFAULT ((size_t)256 << 20) /* bytes */
 #define CJM_INSTRUCTIONS_DEFAULT 100000000ULL      /* per protected call */
 #define CJM_SECONDS_DEFAULT 60.0                   /* per protected call */
+#define CJM_TOTAL_CALLS 100 /* the budget of a whole load: 100 calls' worth */
 
 /* Creates a sandboxed state with the limits of opts (NULL, or a zero
  * field: the default), runs the scenario in it (the file at path, or
@@ -57,6 +62,12 @@ int cjm_limits_breached(lua_State *L);
 /* Adds units to the work budget of the current call; raises the breach if it
  * is exceeded. For C functions that loop without running Lua code. */
 void cjm_limits_charge(lua_State *L, uint64_t units);
+
+/* Counts bytes of a tabulated table (the model's, outside Lua) against the
+ * state's memory cap, with the Lua memory: 0, or -1 with the reason in why
+ * ("400 MiB, which with the other tables ... is over the memory limit of
+ * 256 MiB (--lua-memory raises it)"). */
+int cjm_limits_reserve(lua_State *L, size_t bytes, char *why, size_t n);
 
 /* Replaces string.rep, table.move, table.insert and table.remove by versions
  * that charge their work (and never loop on an empty string). */

@@ -790,6 +790,11 @@ static cjm_status read_barrier_on(loader *ld, int idx, cjm_barrier *b, const cha
             st = cjm_script_fail_at(ld->s, ld->err, p, "entry %d is not \"a -> b\"", i + 1);
         else
             st = cjm_loader_transition(ld, lua_tostring(L, -1), p, &b->edges[i]);
+        for (int j = 0; j < i && st == CJM_OK; j++) /* one edge twice would apply twice */
+            if (b->edges[j] == b->edges[i])
+                st = cjm_script_fail_at(ld->s, ld->err, p,
+                                        "entry %d (%s) names the same transition as entry %d",
+                                        i + 1, lua_tostring(L, -1), j + 1);
         if (type == LUA_TTABLE) lua_pop(L, 1);
         b->edge_count = i + 1;
     }

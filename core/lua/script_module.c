@@ -24,5 +24,5 @@ void cjm_script_module_extend(lua_State *L)
     luaL_setfuncs(L, module_functions, 0);
     lua_pushstring(L, cjm_version()); /* the one version: CMake's project version */
     lua_setfield(L, -2, "version");
-    cjm_script_remember_dist_mt(L);
+    cjm_script_dist_open(L); /* the module's objects, made in C */
 }

@@ -127,6 +127,7 @@ cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path
     int parent = lua_gettop(L);
     int ot = lua_getfield(L, parent, key), nt = lua_type(L, value);
     int old_is_dist = cjm_script_is_dist(L, -1);
+    if (cjm_script_is_per_customer(L, -1)) ot = LUA_TTABLE; /* a probability replaces it */
     if (old_is_dist && nt == LUA_TNUMBER)
         cjm_script_note_pinned(L); /* pops the old value */
     else

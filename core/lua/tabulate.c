@@ -2,6 +2,7 @@
  * arrivals, evaluated once per (step, segment[, time in stage | loyalty
  * context]) into the model's plain tables: after this, nothing needs Lua. */
 #include "script_internal.h"
+#include "script_limits.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -49,9 +50,11 @@ static cjm_status eval(cjm_script *s, const cjm_model *m, const quantity *q, int
                            : cjm_script_eval_rate(s, m, q->index, g, t, d, c, ev, err);
 }
 
-/* A new table of cells doubles, appended to *tables (count *n); its index. */
-static int new_table(double ***tables, int *n, size_t cells)
+/* A new table of cells doubles, appended to *tables (count *n); its index,
+ * -1 out of memory, -2 over the memory limit (the reason in why). */
+static int new_table(cjm_script *s, double ***tables, int *n, size_t cells, char *why, size_t wn)
 {
+    if (cjm_limits_reserve(s->L, cells * sizeof(double), why, wn) != 0) return -2;
     double **grown = realloc(*tables, (size_t)(*n + 1) * sizeof *grown);
     double *table = calloc(cells ? cells : 1, sizeof *table);
     if (grown) *tables = grown;
@@ -73,7 +76,12 @@ static cjm_status tabulate_dwell(cjm_script *s, cjm_model *m, const quantity *q,
                              "%s:%d: %s: c.dwell needs a table of %d x %d x %d values; "
                              "too large (shorten the horizon)",
                              m->file, q->line, q->path, H, H, G);
-    int k = new_table(&m->dwell, &m->dwell_count, (size_t)H * H * G);
+    char why[300];
+    int k = new_table(s, &m->dwell, &m->dwell_count, (size_t)H * H * G, why, sizeof why);
+    if (k == -2)
+        return cjm_error_set(err, CJM_ESCENARIO,
+                             "%s:%d: %s: c.dwell needs a table of %d x %d x %d values: %s", m->file,
+                             q->line, q->path, H, H, G, why);
     if (k < 0) return cjm_error_set(err, CJM_ENOMEM, "out of memory for the c.dwell table");
     *index = k;
     for (int t = 0; t < H; t++)
@@ -99,7 +107,14 @@ static cjm_status tabulate_context(cjm_script *s, cjm_model *m, const quantity *
                              "too large (fewer points to a reward, fewer tiers, or a shorter "
                              "horizon)",
                              m->file, q->line, q->path, H, G, L);
-    int k = new_table(&m->loyalty_tables, &m->loyalty_table_count, (size_t)H * G * L);
+    char why[300];
+    int k = new_table(s, &m->loyalty_tables, &m->loyalty_table_count, (size_t)H * G * L, why,
+                      sizeof why);
+    if (k == -2)
+        return cjm_error_set(
+            err, CJM_ESCENARIO,
+            "%s:%d: %s: the loyalty context needs a table of %d x %d x %d values: %s", m->file,
+            q->line, q->path, H, G, L, why);
     if (k < 0) return cjm_error_set(err, CJM_ENOMEM, "out of memory for the loyalty table");
     *index = k;
     for (int t = 0; t < H; t++)

@@ -288,7 +288,7 @@ static void betainc_xy(double a, double b, double x, double y, double *lower, do
 
 static int beta_args_bad(double a, double b, double x)
 {
-    return isnan(x) || !(a > 0 && b > 0) || isinf(a) || isinf(b);
+    return isnan(x) || !(a > 0 && b > 0) || !(a <= CJM_BETA_SHAPE_MAX && b <= CJM_BETA_SHAPE_MAX);
 }
 
 double cjm_betainc(double a, double b, double x)

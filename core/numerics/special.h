@@ -29,8 +29,15 @@ double cjm_normal_cdf(double x);
 /* Phi^-1(p) (Wichura's AS 241); -inf at p = 0, +inf at p = 1. */
 double cjm_normal_quantile(double p);
 
-/* Regularized incomplete beta I_x(a, b), a, b > 0, and its complement
- * 1 - I_x(a, b), computed directly so that upper tails keep their digits. */
+/* The largest shape the incomplete beta and its quantile take: beyond it
+ * (beta(1, 1e300), beta(1e300, 1e300)) the continued fraction would need
+ * more terms than its cap at every Newton step, minutes per quantile. Up
+ * to it every quantile takes well under a millisecond. */
+#define CJM_BETA_SHAPE_MAX 1e15
+
+/* Regularized incomplete beta I_x(a, b), 0 < a, b <= CJM_BETA_SHAPE_MAX
+ * (NaN outside), and its complement 1 - I_x(a, b), computed directly so
+ * that upper tails keep their digits. */
 double cjm_betainc(double a, double b, double x);
 double cjm_betainc_upper(double a, double b, double x);
 

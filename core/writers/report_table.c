@@ -21,10 +21,21 @@ static void group_thousands(char *buf, size_t n, double v, int decimals)
     snprintf(buf + o, n - o, "%s", dot ? dot : "");
 }
 
+/* Beyond this a number's fixed form has more digits than a double holds
+ * (15 to 16 significant: 1e13 with 2 decimals), and grows without bound
+ * (1e300 is 300 digits): such numbers are printed in scientific notation,
+ * 6 significant digits, so that none is ever cut to fit. */
+#define FIXED_MAX 1e13
+
 void cjm_format_value(char *buf, size_t n, double v, cjm_unit unit)
 {
     if (!isfinite(v)) {
         snprintf(buf, n, "-");
+        return;
+    }
+    double shown = unit == CJM_UNIT_SHARE ? v * 100 : v;
+    if (fabs(shown) >= FIXED_MAX) {
+        snprintf(buf, n, "%.6g%s", shown, unit == CJM_UNIT_SHARE ? "%" : "");
         return;
     }
     switch (unit) {
