@@ -296,8 +296,7 @@ static void test_attribution_shared(void **state_)
     cjm_paths *p = NULL;
     cjm_error err;
     assert_int_equal(
-        cjm_attribution(CJM_SOURCE_DIR "/tests/data/channel_paths.csv", NULL, &p, &err),
-        CJM_OK);
+        cjm_attribution(CJM_SOURCE_DIR "/tests/data/channel_paths.csv", NULL, &p, &err), CJM_OK);
     assert_int_equal(cjm_paths_state_count(p), 15);
     double conv = 0, value = 0, first = 0, last = 0, linear = 0;
     for (int i = 1; i <= 12; i++) {
