@@ -13,19 +13,14 @@ typedef cjm_loader loader;
 
 /* The stage keys in the order their inputs are registered (the first four
  * as they always were), with the amount each one is. */
-static const struct {
-    const char *key;
-    int amount;
-} stage_amounts[] = {
-    {"cost", CJM_AMOUNT(CJM_ON_ENTRY, CJM_COST)},
-    {"revenue", CJM_AMOUNT(CJM_ON_ENTRY, CJM_REVENUE)},
-    {"cost_per_step", CJM_AMOUNT(CJM_PER_STEP, CJM_COST)},
-    {"revenue_per_step", CJM_AMOUNT(CJM_PER_STEP, CJM_REVENUE)},
-    {"cogs", CJM_AMOUNT(CJM_ON_ENTRY, CJM_COGS)},
-    {"cogs_per_step", CJM_AMOUNT(CJM_PER_STEP, CJM_COGS)},
-    {"basket", CJM_AMOUNT(CJM_PER_PURCHASE, CJM_REVENUE)},
-    {"basket_cogs", CJM_AMOUNT(CJM_PER_PURCHASE, CJM_COGS)},
-    {"purchase_cost", CJM_AMOUNT(CJM_PER_PURCHASE, CJM_COST)},
+/* A stage's amounts in the order they are read (their inputs' order);
+ * each one's key is cjm_amount_key(amount). */
+static const int stage_amounts[] = {
+    CJM_AMOUNT(CJM_ON_ENTRY, CJM_COST),        CJM_AMOUNT(CJM_ON_ENTRY, CJM_REVENUE),
+    CJM_AMOUNT(CJM_PER_STEP, CJM_COST),        CJM_AMOUNT(CJM_PER_STEP, CJM_REVENUE),
+    CJM_AMOUNT(CJM_ON_ENTRY, CJM_COGS),        CJM_AMOUNT(CJM_PER_STEP, CJM_COGS),
+    CJM_AMOUNT(CJM_PER_PURCHASE, CJM_REVENUE), CJM_AMOUNT(CJM_PER_PURCHASE, CJM_COGS),
+    CJM_AMOUNT(CJM_PER_PURCHASE, CJM_COST),
 };
 
 static void set_amount(cjm_model *m, int s, int g, int j, double v)
@@ -67,8 +62,8 @@ static cjm_status read_amount_table(loader *ld, int s, int j, const char *path)
 static cjm_status read_amount(loader *ld, int idx, int s, int k, const char *path)
 {
     lua_State *L = ld->L;
-    const char *key = stage_amounts[k].key;
-    int j = stage_amounts[k].amount;
+    int j = stage_amounts[k];
+    const char *key = cjm_amount_key(j);
     int type = lua_getfield(L, idx, key);
     cjm_status st = CJM_OK;
     if (type == LUA_TTABLE && !cjm_script_is_dist(L, -1)) {

@@ -24,22 +24,17 @@ static void describe_amount(const cjm_model *m, int s, int j, const char *key, F
 static void describe_stage(const cjm_model *m, int s, FILE *f)
 {
     const cjm_stage *st = &m->stages[s];
-    static const struct {
-        const char *key;
-        int amount;
-    } amounts[] = {
-        {"cost", CJM_AMOUNT(CJM_ON_ENTRY, CJM_COST)},
-        {"revenue", CJM_AMOUNT(CJM_ON_ENTRY, CJM_REVENUE)},
-        {"cost_per_step", CJM_AMOUNT(CJM_PER_STEP, CJM_COST)},
-        {"revenue_per_step", CJM_AMOUNT(CJM_PER_STEP, CJM_REVENUE)},
-        {"cogs", CJM_AMOUNT(CJM_ON_ENTRY, CJM_COGS)},
-        {"cogs_per_step", CJM_AMOUNT(CJM_PER_STEP, CJM_COGS)},
+    static const int amounts[] = {
+        /* in the order check prints them */
+        CJM_AMOUNT(CJM_ON_ENTRY, CJM_COST), CJM_AMOUNT(CJM_ON_ENTRY, CJM_REVENUE),
+        CJM_AMOUNT(CJM_PER_STEP, CJM_COST), CJM_AMOUNT(CJM_PER_STEP, CJM_REVENUE),
+        CJM_AMOUNT(CJM_ON_ENTRY, CJM_COGS), CJM_AMOUNT(CJM_PER_STEP, CJM_COGS),
     };
     fprintf(f, "  %2d %-16s", s + 1, st->name);
     if (st->converts) fputs(" converts", f);
     if (st->final) fputs(" final", f);
     for (size_t k = 0; k < sizeof amounts / sizeof amounts[0]; k++)
-        describe_amount(m, s, amounts[k].amount, amounts[k].key, f);
+        describe_amount(m, s, amounts[k], cjm_amount_key(amounts[k]), f);
     if (st->min_steps > 1) fprintf(f, " min_steps=%d", st->min_steps);
     if (st->refers > 0)
         fprintf(f, " refers=%g (into %s, reward %g)", st->refers, m->stages[st->refers_to].name,
