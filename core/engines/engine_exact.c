@@ -30,6 +30,7 @@
 #include "result.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,8 +65,11 @@ typedef struct loyal_dims {
 
 typedef struct exact_ctx {
     const cjm_model *m;
-    int S, G, H, D, Q; /* D: time-in-stage cells; Q: sources */
-    int cells;         /* G * S * D */
+    int S, G, H, D, Q;    /* D: time-in-stage cells at most; Q: sources */
+    int C;                /* cells per segment: the stages' widths summed */
+    int cells;            /* G * C */
+    int *base, *width;    /* [S]: stage s's first cell in a segment, its time-in-stage cells */
+    int *cstage, *cdwell; /* [cells]: a cell's stage and time in stage */
     cjm_tally_layout lay;
     double *tally;
     double *entering;  /* [H]: organic prospects arriving at step t */
@@ -92,7 +96,14 @@ typedef struct exact_ctx {
 
 static int cell(const exact_ctx *x, int g, int s, int d)
 {
-    return (g * x->S + s) * x->D + d;
+    return g * x->C + x->base[s] + d;
+}
+
+/* The time in stage after one more step in stage s: counts at the last of
+ * the stage's cells stay there (nothing depends on d beyond it). */
+static int next_d(const exact_ctx *x, int s, int d)
+{
+    return d + 1 < x->width[s] ? d + 1 : d;
 }
 
 /* A converted count's cell: cell(g, s, d) with loyalty state l. */
@@ -103,12 +114,12 @@ static int cell_w(const exact_ctx *x, int g, int s, int d, int l)
 
 static int stage_w(const exact_ctx *x, int i)
 {
-    return (i / (x->D * x->y.L)) % x->S;
+    return x->cstage[i / x->y.L];
 }
 
 static int segment_w(const exact_ctx *x, int i)
 {
-    return i / (x->S * x->D * x->y.L);
+    return i / (x->C * x->y.L);
 }
 
 /* The probability of edge e at (t, g) for a customer d steps into its stage. */
@@ -131,7 +142,7 @@ static void propagate(const exact_ctx *x, int t, const double *in, double *stay,
     memset(arrive, 0, (size_t)x->cells * sizeof *arrive);
     for (int g = 0; g < x->G; g++)
         for (int s = 0; s < x->S; s++)
-            for (int d = 0; d < x->D; d++) {
+            for (int d = 0; d < x->width[s]; d++) {
                 double mass = in[cell(x, g, s, d)], left = mass;
                 if (mass == 0) continue;
                 if (!m->stages[s].final && d + 1 >= m->stages[s].min_steps)
@@ -141,7 +152,7 @@ static void propagate(const exact_ctx *x, int t, const double *in, double *stay,
                         if (moves) moves[e] += f;
                         left -= f;
                     }
-                stay[cell(x, g, s, d + 1 < x->D ? d + 1 : d)] += left;
+                stay[cell(x, g, s, next_d(x, s, d))] += left;
             }
 }
 
@@ -259,9 +270,9 @@ static void count_step(exact_ctx *x, int t, int q, const double *in, int phase, 
     for (int i = 0; i < x->cells * L; i++) {
         double a = in[(size_t)i * n];
         if (a == 0) continue;
-        int c = i / L, s = (c / x->D) % x->S, g = c / (x->S * x->D);
+        int c = i / L, s = x->cstage[c], g = c / x->C;
         count_stay(x, q, phase, g, s, t, a);
-        if (purchases) count_purchases(x, q, phase, g, s, c % x->D, t, a);
+        if (purchases) count_purchases(x, q, phase, g, s, x->cdwell[c], t, a);
         if (m->stages[s].refers <= 0 || t + 1 >= x->H) continue;
         double made = a * m->stages[s].refers;
         x->tally[x->lay.referred] += made;
@@ -427,7 +438,7 @@ static void move_out(exact_ctx *x, int t, int g, int s, int d, int l, const memb
             if (removed) sl->reached += moved;
         }
     }
-    size_t si = (size_t)cell_w(x, g, s, d + 1 < x->D ? d + 1 : d, l) * n;
+    size_t si = (size_t)cell_w(x, g, s, next_d(x, s, d), l) * n;
     for (int kk = 0; kk < K; kk++)
         for (int i = 0; i < n; i++) sl->out[kk][si + i] += left[(size_t)kk * n + i];
 }
@@ -577,9 +588,9 @@ static void loyal_step(exact_ctx *x, int t, slices *sl, const chans *ch)
                 a_post += src[0];
         }
         if (a_at == 0 && a_post == 0) continue;
-        int c = i / L, l = i % L, s = (c / x->D) % x->S, g = c / (x->S * x->D), d = c % x->D;
+        int c = i / L, l = i % L, s = x->cstage[c], g = c / x->C, d = x->cdwell[c];
         if (m->stages[s].final) {
-            size_t si = (size_t)cell_w(x, g, s, d + 1 < x->D ? d + 1 : d, l) * n;
+            size_t si = (size_t)cell_w(x, g, s, next_d(x, s, d), l) * n;
             for (int kk = 0; kk < K; kk++)
                 for (int j = 0; j < n; j++) sl->out[kk][si + j] += v[(size_t)kk * n + j];
             continue;
@@ -660,8 +671,7 @@ static void move_unconverted(exact_ctx *x, int t)
         propagate(x, t, u, x->stay, x->arrive, x->tally + x->lay.moves);
         memcpy(u, x->stay, (size_t)x->cells * sizeof *u);
         for (int i = 0; i < x->cells; i++)
-            if (x->arrive[i] != 0)
-                enter(x, q, t + 1, i / (x->S * x->D), (i / x->D) % x->S, x->arrive[i]);
+            if (x->arrive[i] != 0) enter(x, q, t + 1, i / x->C, x->cstage[i], x->arrive[i]);
     }
 }
 
@@ -700,8 +710,7 @@ static void move_converted(exact_ctx *x, int t)
             for (int i = 0; i < x->cells; i++) {
                 w[i] = x->stay[i] + x->arrive[i];
                 if (x->arrive[i] != 0)
-                    count_entries(x, q, CJM_POST, i / (x->S * x->D), (i / x->D) % x->S, t + 1,
-                                  x->arrive[i]);
+                    count_entries(x, q, CJM_POST, i / x->C, x->cstage[i], t + 1, x->arrive[i]);
             }
         }
 }
@@ -759,7 +768,7 @@ static double reach_members(exact_ctx *x, int target)
         x->v_w_next = swap;
         propagate(x, t, v, x->stay, x->arrive, NULL);
         for (int i = 0; i < x->cells; i++) {
-            int s = (i / x->D) % x->S;
+            int s = x->cstage[i];
             v[i] = x->stay[i];
             if (s == target)
                 reached += x->arrive[i];
@@ -783,7 +792,7 @@ static double reach_count(exact_ctx *x, int target)
         funnel_inject(x, t, target, v, &reached);
         propagate(x, t, v, x->stay, x->arrive, NULL);
         for (int i = 0; i < x->cells; i++) {
-            if ((i / x->D) % x->S == target) {
+            if (x->cstage[i] == target) {
                 reached += x->arrive[i];
                 x->arrive[i] = 0;
             }
@@ -805,7 +814,7 @@ static double converted_from(exact_ctx *x, int a)
     for (int t = a; t < x->H; t++) {
         propagate(x, t, v, x->stay, x->arrive, NULL);
         for (int i = 0; i < x->cells; i++) {
-            if (m->stages[(i / x->D) % x->S].converts) {
+            if (m->stages[x->cstage[i]].converts) {
                 converted += x->arrive[i];
                 x->arrive[i] = 0;
             }
@@ -839,6 +848,10 @@ static void ctx_free(exact_ctx *x)
     free(x->slice_in);
     free(x->slice_out);
     free(x->y.pts);
+    free(x->base);
+    free(x->width);
+    free(x->cstage);
+    free(x->cdwell);
 }
 
 static int64_t gcd64(int64_t a, int64_t b)
@@ -915,6 +928,48 @@ static void index_sources(exact_ctx *x)
     }
 }
 
+/* Whether anything in stage s reads the time in stage: an exit probability
+ * or the purchase rate tabulated over c.dwell. */
+static bool reads_dwell(const cjm_model *m, int s)
+{
+    if (m->has_purchases && m->purchase_dwell[s] >= 0) return true;
+    for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++)
+        if (m->edges[e].dwell_index >= 0) return true;
+    return false;
+}
+
+/* The cells of a segment, stage by stage: a stage that reads c.dwell gets
+ * all D of its times in stage; one with min_steps n only n (0 .. n - 1, the
+ * last holding every count that may leave); any other one cell. Counts
+ * beyond a stage's last cell behave alike, so they are kept together: the
+ * cost of time in stage falls from S x D cells to what the model reads.
+ * 0: out of memory. */
+static int layout_make(exact_ctx *x)
+{
+    const cjm_model *m = x->m;
+    x->base = malloc((size_t)x->S * sizeof *x->base);
+    x->width = malloc((size_t)x->S * sizeof *x->width);
+    if (!x->base || !x->width) return 0;
+    x->C = 0;
+    for (int s = 0; s < x->S; s++) {
+        int n = m->stages[s].min_steps, w = reads_dwell(m, s) ? x->D : n > 1 ? n : 1;
+        x->width[s] = w < x->D ? w : x->D;
+        x->base[s] = x->C;
+        x->C += x->width[s];
+    }
+    x->cells = x->G * x->C;
+    x->cstage = malloc((size_t)x->cells * sizeof *x->cstage);
+    x->cdwell = malloc((size_t)x->cells * sizeof *x->cdwell);
+    if (!x->cstage || !x->cdwell) return 0;
+    for (int g = 0; g < x->G; g++)
+        for (int s = 0; s < x->S; s++)
+            for (int d = 0; d < x->width[s]; d++) {
+                x->cstage[cell(x, g, s, d)] = s;
+                x->cdwell[cell(x, g, s, d)] = d;
+            }
+    return 1;
+}
+
 static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
 {
     memset(x, 0, sizeof *x);
@@ -923,7 +978,7 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
     x->G = m->segment_count;
     x->H = r->horizon;
     x->D = cjm_model_dwell_cells(m, x->H);
-    x->cells = x->S * x->G * x->D;
+    if (!layout_make(x)) return 0;
     x->lay = cjm_tally_layout_make(m, x->H);
     x->source_of = calloc((size_t)x->S, sizeof *x->source_of);
     x->stage_of = calloc((size_t)x->S + 1, sizeof *x->stage_of);
@@ -994,13 +1049,18 @@ static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_erro
     }
     if (exact_values(&x) > EXACT_MAX_VALUES) {
         const loyal_dims *y = &x.y;
+        char dwell[32];
+        if (x.C == x.S)
+            snprintf(dwell, sizeof dwell, "1");
+        else
+            snprintf(dwell, sizeof dwell, "%.3g", (double)x.C / x.S);
         cjm_status st = cjm_error_set(
             err, CJM_EUSAGE,
             "%s:%d: loyalty: the exact engine would track %.0f values (%d segments x %d stages "
-            "x %d time-in-stage cells x %.0f loyalty states x %d conversion times x %d sources%s), "
+            "x %s time-in-stage cells x %.0f loyalty states x %d conversion times x %d sources%s), "
             "above its limit of %d; use --engine agent, or fewer points to a reward, a shorter "
             "expire_after or review window, or a shorter horizon",
-            m->file, m->loyalty.line, exact_values(&x), x.G, x.S, x.D, y->states, x.H + 1, x.Q,
+            m->file, m->loyalty.line, exact_values(&x), x.G, x.S, dwell, y->states, x.H + 1, x.Q,
             x.wch.n > 1 ? " x 2 channels" : "", EXACT_MAX_VALUES);
         ctx_free(&x);
         return st;
