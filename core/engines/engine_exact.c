@@ -29,6 +29,7 @@
  * states and the purchase counts per step. */
 #include "result.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,9 @@ typedef struct exact_ctx {
     int cells;            /* G * C */
     int *base, *width;    /* [S]: stage s's first cell in a segment, its time-in-stage cells */
     int *cstage, *cdwell; /* [cells]: a cell's stage and time in stage */
+    unsigned char *live;  /* [cells]: 1 where the stage is not final */
+    int *leave_from;      /* [S]: the first time in stage with exits (INT_MAX: final) */
+    int *to_cell;         /* [edges]: the cell of edge e's target stage in a segment */
     cjm_tally_layout lay;
     double *tally;
     double *entering;  /* [H]: organic prospects arriving at step t */
@@ -140,20 +144,25 @@ static void propagate(const exact_ctx *x, int t, const double *in, double *stay,
     const cjm_model *m = x->m;
     memset(stay, 0, (size_t)x->cells * sizeof *stay);
     memset(arrive, 0, (size_t)x->cells * sizeof *arrive);
-    for (int g = 0; g < x->G; g++)
-        for (int s = 0; s < x->S; s++)
-            for (int d = 0; d < x->width[s]; d++) {
-                double mass = in[cell(x, g, s, d)], left = mass;
+    for (int g = 0; g < x->G; g++) {
+        double *to = arrive + (size_t)g * x->C;
+        for (int s = 0; s < x->S; s++) {
+            int c0 = g * x->C + x->base[s], w = x->width[s], first = m->edge_start[s];
+            int last = m->edge_start[s + 1], from = x->leave_from[s];
+            for (int d = 0; d < w; d++) {
+                double mass = in[c0 + d], left = mass;
                 if (mass == 0) continue;
-                if (!m->stages[s].final && d + 1 >= m->stages[s].min_steps)
-                    for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) {
+                if (d >= from)
+                    for (int e = first; e < last; e++) {
                         double f = mass * edge_prob(x, t, g, d, e);
-                        arrive[cell(x, g, m->edges[e].to, 0)] += f;
+                        to[x->to_cell[e]] += f;
                         if (moves) moves[e] += f;
                         left -= f;
                     }
-                stay[cell(x, g, s, next_d(x, s, d))] += left;
+                stay[c0 + (d + 1 < w ? d + 1 : d)] += left;
             }
+        }
+    }
 }
 
 /* Customers of source q, segment g entering stage s at step t in a phase. */
@@ -234,6 +243,22 @@ static void inject(exact_ctx *x, int t)
     x->tally[x->lay.arr_prospects + t] += x->entering[t];
 }
 
+/* The mass of converted counts w outside final stages, summed cell by cell
+ * in order (the same sum whatever the loyalty states). */
+static double alive_mass(const exact_ctx *x, const double *w)
+{
+    double alive = 0;
+    int L = x->y.L, n = x->wch.n;
+    if (L == 1 && n == 1) {
+        for (int i = 0; i < x->cells; i++)
+            if (x->live[i]) alive += w[i];
+        return alive;
+    }
+    for (int i = 0; i < x->cells_w; i++)
+        if (x->live[i / L]) alive += w[(size_t)i * n];
+    return alive;
+}
+
 /* Retention at time t for every conversion time tau <= t. */
 static void count_retention(exact_ctx *x, int t)
 {
@@ -241,9 +266,7 @@ static void count_retention(exact_ctx *x, int t)
         for (int tau = 0; tau <= t; tau++) {
             double total = x->conv_mass[q * (x->H + 1) + tau], alive = 0;
             if (total == 0) continue;
-            const double *w = w_at(x, q, tau);
-            for (int i = 0; i < x->cells_w; i++)
-                if (!x->m->stages[stage_w(x, i)].final) alive += w[(size_t)i * x->wch.n];
+            if (t != tau) alive = alive_mass(x, w_at(x, q, tau));
             x->tally[x->lay.ret_den + t - tau] += total;
             x->tally[x->lay.ret_num + t - tau] += t == tau ? total : alive;
         }
@@ -255,8 +278,7 @@ static void count_retained(exact_ctx *x)
         for (int tau = 0; tau <= x->H; tau++) {
             const double *w = w_at(x, q, tau);
             for (int i = 0; i < x->cells_w; i++)
-                if (!x->m->stages[stage_w(x, i)].final)
-                    x->tally[x->lay.retained] += w[(size_t)i * x->wch.n];
+                if (x->live[i / x->y.L]) x->tally[x->lay.retained] += w[(size_t)i * x->wch.n];
         }
 }
 
@@ -852,6 +874,9 @@ static void ctx_free(exact_ctx *x)
     free(x->width);
     free(x->cstage);
     free(x->cdwell);
+    free(x->live);
+    free(x->leave_from);
+    free(x->to_cell);
 }
 
 static int64_t gcd64(int64_t a, int64_t b)
@@ -949,23 +974,29 @@ static int layout_make(exact_ctx *x)
     const cjm_model *m = x->m;
     x->base = malloc((size_t)x->S * sizeof *x->base);
     x->width = malloc((size_t)x->S * sizeof *x->width);
-    if (!x->base || !x->width) return 0;
+    x->leave_from = malloc((size_t)x->S * sizeof *x->leave_from);
+    x->to_cell = malloc(((size_t)m->edge_count + 1) * sizeof *x->to_cell);
+    if (!x->base || !x->width || !x->leave_from || !x->to_cell) return 0;
     x->C = 0;
     for (int s = 0; s < x->S; s++) {
         int n = m->stages[s].min_steps, w = reads_dwell(m, s) ? x->D : n > 1 ? n : 1;
         x->width[s] = w < x->D ? w : x->D;
         x->base[s] = x->C;
         x->C += x->width[s];
+        x->leave_from[s] = m->stages[s].final ? INT_MAX : n - 1; /* d + 1 >= min_steps */
     }
+    for (int e = 0; e < m->edge_count; e++) x->to_cell[e] = x->base[m->edges[e].to];
     x->cells = x->G * x->C;
     x->cstage = malloc((size_t)x->cells * sizeof *x->cstage);
     x->cdwell = malloc((size_t)x->cells * sizeof *x->cdwell);
-    if (!x->cstage || !x->cdwell) return 0;
+    x->live = malloc((size_t)x->cells);
+    if (!x->cstage || !x->cdwell || !x->live) return 0;
     for (int g = 0; g < x->G; g++)
         for (int s = 0; s < x->S; s++)
             for (int d = 0; d < x->width[s]; d++) {
                 x->cstage[cell(x, g, s, d)] = s;
                 x->cdwell[cell(x, g, s, d)] = d;
+                x->live[cell(x, g, s, d)] = !m->stages[s].final;
             }
     return 1;
 }
