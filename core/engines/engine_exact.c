@@ -74,6 +74,14 @@ typedef struct exact_ctx {
     unsigned char *live;  /* [cells]: 1 where the stage is not final */
     int *leave_from;      /* [S]: the first time in stage with exits (INT_MAX: final) */
     int *to_cell;         /* [edges]: the cell of edge e's target stage in a segment */
+    /* Without members, converted counts move as one sum per source, agg
+     * [Q][cells]; w keeps each conversion time's counts for retention alone:
+     * moved step by step where probabilities after conversion change with
+     * time, else left as converted and read against surv [cells][H + 1],
+     * the share of a count converted into cell c still outside a final stage
+     * k steps later (static: 1). */
+    double *agg, *surv;
+    int is_static;
     cjm_tally_layout lay;
     double *tally;
     double *entering;  /* [H]: organic prospects arriving at step t */
@@ -259,6 +267,17 @@ static double alive_mass(const exact_ctx *x, const double *w)
     return alive;
 }
 
+/* The mass converted at tau (source q) still outside a final stage at t. */
+static double alive_at(const exact_ctx *x, int q, int tau, int t)
+{
+    const double *w = w_at((exact_ctx *)x, q, tau);
+    double alive = 0;
+    if (x->y.on || !x->is_static) return alive_mass(x, w);
+    for (int i = 0; i < x->cells; i++)
+        if (w[i] != 0) alive += w[i] * x->surv[(size_t)i * (x->H + 1) + t - tau];
+    return alive;
+}
+
 /* Retention at time t for every conversion time tau <= t. */
 static void count_retention(exact_ctx *x, int t)
 {
@@ -266,7 +285,7 @@ static void count_retention(exact_ctx *x, int t)
         for (int tau = 0; tau <= t; tau++) {
             double total = x->conv_mass[q * (x->H + 1) + tau], alive = 0;
             if (total == 0) continue;
-            if (t != tau) alive = alive_mass(x, w_at(x, q, tau));
+            if (t != tau) alive = alive_at(x, q, tau, t);
             x->tally[x->lay.ret_den + t - tau] += total;
             x->tally[x->lay.ret_num + t - tau] += t == tau ? total : alive;
         }
@@ -274,6 +293,12 @@ static void count_retention(exact_ctx *x, int t)
 
 static void count_retained(exact_ctx *x)
 {
+    if (!x->y.on) {
+        for (int q = 0; q < x->Q; q++)
+            x->tally[x->lay.retained] += alive_mass(x, x->agg + (size_t)q * x->cells) +
+                                         alive_mass(x, w_at(x, q, x->H)); /* converted at H */
+        return;
+    }
     for (int q = 0; q < x->Q; q++)
         for (int tau = 0; tau <= x->H; tau++) {
             const double *w = w_at(x, q, tau);
@@ -308,6 +333,12 @@ static void count_steps(exact_ctx *x, int t)
 {
     for (int q = 0; q < x->Q; q++) {
         count_step(x, t, q, x->u + (size_t)q * x->cells, CJM_PRE, 1, 1);
+        if (!x->y.on) { /* those converted now, then the sum of those before */
+            if (x->conv_mass[q * (x->H + 1) + t] != 0)
+                count_step(x, t, q, w_at(x, q, t), CJM_AT, 1, 1);
+            count_step(x, t, q, x->agg + (size_t)q * x->cells, CJM_POST, 1, 1);
+            continue;
+        }
         for (int tau = 0; tau <= t; tau++)
             if (x->conv_mass[q * (x->H + 1) + tau] != 0)
                 count_step(x, t, q, w_at(x, q, tau), tau == t ? CJM_AT : CJM_POST, x->y.L,
@@ -724,17 +755,23 @@ static void move_converted(exact_ctx *x, int t)
         move_members(x, t);
         return;
     }
-    for (int q = 0; q < x->Q; q++)
-        for (int tau = 0; tau <= t; tau++) {
+    for (int q = 0; q < x->Q; q++) {
+        double *a = x->agg + (size_t)q * x->cells;
+        const double *now = w_at(x, q, t);
+        for (int i = 0; i < x->cells; i++) a[i] += now[i];
+        propagate(x, t, a, x->stay, x->arrive, x->tally + x->lay.moves);
+        for (int i = 0; i < x->cells; i++) {
+            a[i] = x->stay[i] + x->arrive[i];
+            if (x->arrive[i] != 0)
+                count_entries(x, q, CJM_POST, i / x->C, x->cstage[i], t + 1, x->arrive[i]);
+        }
+        for (int tau = 0; !x->is_static && tau <= t; tau++) {
             if (x->conv_mass[q * (x->H + 1) + tau] == 0) continue;
             double *w = w_at(x, q, tau);
-            propagate(x, t, w, x->stay, x->arrive, x->tally + x->lay.moves);
-            for (int i = 0; i < x->cells; i++) {
-                w[i] = x->stay[i] + x->arrive[i];
-                if (x->arrive[i] != 0)
-                    count_entries(x, q, CJM_POST, i / x->C, x->cstage[i], t + 1, x->arrive[i]);
-            }
+            propagate(x, t, w, x->stay, x->arrive, NULL);
+            for (int i = 0; i < x->cells; i++) w[i] = x->stay[i] + x->arrive[i];
         }
+    }
 }
 
 /* Counts entering at step t in the funnel passes: the cohort's arrivals and
@@ -877,6 +914,8 @@ static void ctx_free(exact_ctx *x)
     free(x->live);
     free(x->leave_from);
     free(x->to_cell);
+    free(x->agg);
+    free(x->surv);
 }
 
 static int64_t gcd64(int64_t a, int64_t b)
@@ -1023,6 +1062,7 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
     x->tally = calloc((size_t)x->lay.width, sizeof *x->tally);
     x->entering = calloc((size_t)x->H, sizeof *x->entering);
     x->u = calloc(q * x->cells, sizeof *x->u);
+    if (!x->y.on && !(x->agg = calloc(q * x->cells, sizeof *x->agg))) return 0;
     x->w = calloc(q * (x->H + 1) * cw * x->wch.n, sizeof *x->w);
     if (x->y.on) {
         x->w_next = calloc(q * (x->H + 1) * cw * x->wch.n, sizeof *x->w_next);
@@ -1053,6 +1093,57 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
            x->arrive && x->scratch;
 }
 
+/* Whether every probability out of the stages converted counts can reach
+ * is the same at every step (and none reads c.dwell): then how many of a
+ * count converted into a cell are still outside a final stage depends on
+ * the steps since its conversion alone. */
+static bool after_conversion_static(const exact_ctx *x)
+{
+    const cjm_model *m = x->m;
+    bool seen[CJM_MAX_STAGES] = {0}, grew = true;
+    for (int s = 0; s < x->S; s++) seen[s] = m->stages[s].converts;
+    while (grew) {
+        grew = false;
+        for (int s = 0; s < x->S; s++)
+            for (int e = m->edge_start[s]; seen[s] && e < m->edge_start[s + 1]; e++)
+                if (!seen[m->edges[e].to]) grew = seen[m->edges[e].to] = true;
+    }
+    for (int s = 0; s < x->S; s++)
+        for (int e = m->edge_start[s]; seen[s] && e < m->edge_start[s + 1]; e++) {
+            if (m->edges[e].dwell_index >= 0) return false;
+            for (int g = 0; g < x->G; g++)
+                for (int t = 1; t < x->H; t++)
+                    if (cjm_model_prob(m, t, g, e) != cjm_model_prob(m, 0, g, e)) return false;
+        }
+    return true;
+}
+
+/* Without members and with static probabilities after conversion, the
+ * survival surv[c][k] of a unit converted into each converting cell c (time
+ * in stage 0): H moves of one count per such cell, instead of moving every
+ * conversion time's counts at every step. 0: out of memory. */
+static int survival_make(exact_ctx *x)
+{
+    x->is_static = !x->y.on && after_conversion_static(x);
+    if (!x->is_static) return 1;
+    size_t n = (size_t)x->H + 1;
+    double *v = x->scratch;
+    x->surv = calloc((size_t)x->cells * n, sizeof *x->surv);
+    if (!x->surv) return 0;
+    for (int c = 0; c < x->cells; c++) {
+        if (x->cdwell[c] != 0 || !x->m->stages[x->cstage[c]].converts) continue;
+        memset(v, 0, (size_t)x->cells * sizeof *v);
+        v[c] = 1;
+        x->surv[c * n] = alive_mass(x, v);
+        for (int k = 1; k <= x->H; k++) {
+            propagate(x, 0, v, x->stay, x->arrive, NULL);
+            for (int i = 0; i < x->cells; i++) v[i] = x->stay[i] + x->arrive[i];
+            x->surv[c * n + k] = alive_mass(x, v);
+        }
+    }
+    return 1;
+}
+
 static void main_pass(exact_ctx *x)
 {
     for (int t = 0; t <= x->H; t++) {
@@ -1074,7 +1165,7 @@ static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_erro
     exact_ctx x;
     if (m->per_customer_count > 0)
         return cjm_model_refuse_per_customer(m, "the exact engine cannot compute", err);
-    if (!ctx_make(&x, m, r)) {
+    if (!ctx_make(&x, m, r) || (exact_values(&x) <= EXACT_MAX_VALUES && !survival_make(&x))) {
         ctx_free(&x);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory for the exact engine");
     }
