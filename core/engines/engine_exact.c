@@ -82,6 +82,12 @@ typedef struct exact_ctx {
      * k steps later (static: 1). */
     double *agg, *surv;
     int is_static;
+    /* Where they change with time, every conversion time's counts move at
+     * once: rb [Q][cells][H + 1], conversion time innermost (the same sums
+     * as one time at a time, in a loop that vectorises); its scratch. */
+    double *rb, *rb_stay, *rb_arrive, *rb_left, *rb_alive;
+    double *fv, *fstay, *farrive, *fleft; /* reach_all's batch: [cells][S] */
+    bool post[CJM_MAX_STAGES];            /* stages converted counts can reach */
     cjm_tally_layout lay;
     double *tally;
     double *entering;  /* [H]: organic prospects arriving at step t */
@@ -267,6 +273,21 @@ static double alive_mass(const exact_ctx *x, const double *w)
     return alive;
 }
 
+/* rb_alive[tau] for tau < t: alive_mass of source q's counts converted at
+ * tau, for all of them at once (each summed cell by cell in order). */
+static void batch_alive(exact_ctx *x, int q, int t)
+{
+    size_t st = (size_t)x->H + 1;
+    const double *r = x->rb + (size_t)q * x->cells * st;
+    double *restrict av = x->rb_alive;
+    for (int k = 0; k < t; k++) av[k] = 0;
+    for (int c = 0; c < x->cells; c++) {
+        const double *restrict src = r + c * st;
+        if (!x->live[c] || !x->post[x->cstage[c]]) continue;
+        for (int k = 0; k < t; k++) av[k] += src[k];
+    }
+}
+
 /* The mass converted at tau (source q) still outside a final stage at t. */
 static double alive_at(const exact_ctx *x, int q, int tau, int t)
 {
@@ -281,14 +302,16 @@ static double alive_at(const exact_ctx *x, int q, int tau, int t)
 /* Retention at time t for every conversion time tau <= t. */
 static void count_retention(exact_ctx *x, int t)
 {
-    for (int q = 0; q < x->Q; q++)
+    for (int q = 0; q < x->Q; q++) {
+        if (x->rb) batch_alive(x, q, t);
         for (int tau = 0; tau <= t; tau++) {
             double total = x->conv_mass[q * (x->H + 1) + tau], alive = 0;
             if (total == 0) continue;
-            if (t != tau) alive = alive_at(x, q, tau, t);
+            if (t != tau) alive = x->rb ? x->rb_alive[tau] : alive_at(x, q, tau, t);
             x->tally[x->lay.ret_den + t - tau] += total;
             x->tally[x->lay.ret_num + t - tau] += t == tau ? total : alive;
         }
+    }
 }
 
 static void count_retained(exact_ctx *x)
@@ -749,6 +772,61 @@ static void move_members(exact_ctx *x, int t)
     x->w_next = swap;
 }
 
+/* Scratch of a batch of columns: stays, arrivals, one cell's leftovers. */
+typedef struct batch {
+    double *stay, *arrive, *left;
+    size_t stride;
+} batch;
+
+/* The stays and exits of the n columns of cell c (stage s, d steps in,
+ * segment g) of the batch in step t: for each column the sums propagate
+ * makes, in its order. */
+static void batch_cell(exact_ctx *x, int t, int g, int s, int d, const double *restrict src, int n,
+                       const batch *b)
+{
+    const cjm_model *m = x->m;
+    size_t st = b->stride;
+    double *restrict sd = b->stay + (size_t)cell(x, g, s, next_d(x, s, d)) * st;
+    double *restrict left = b->left;
+    if (d < x->leave_from[s]) {
+        for (int k = 0; k < n; k++) sd[k] += src[k];
+        return;
+    }
+    for (int k = 0; k < n; k++) left[k] = src[k];
+    for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) {
+        double p = edge_prob(x, t, g, d, e);
+        double *restrict dst = b->arrive + ((size_t)g * x->C + x->to_cell[e]) * st;
+        for (int k = 0; k < n; k++) {
+            double f = src[k] * p;
+            dst[k] += f;
+            left[k] -= f;
+        }
+    }
+    for (int k = 0; k < n; k++) sd[k] += left[k];
+}
+
+/* Step t of source q's counts converted at 0 .. t, for retention: this
+ * step's conversions join the batch as column t, then every column moves
+ * as propagate would move it alone. */
+static void batch_move(exact_ctx *x, int t, int q)
+{
+    size_t st = (size_t)x->H + 1;
+    double *r = x->rb + (size_t)q * x->cells * st;
+    const double *now = w_at(x, q, t);
+    int n = t + 1;
+    batch b = {x->rb_stay, x->rb_arrive, x->rb_left, st};
+    for (int c = 0; c < x->cells; c++) r[c * st + t] = now[c];
+    memset(x->rb_stay, 0, (size_t)x->cells * st * sizeof *x->rb_stay);
+    memset(x->rb_arrive, 0, (size_t)x->cells * st * sizeof *x->rb_arrive);
+    for (int g = 0; g < x->G; g++)
+        for (int s = 0; s < x->S; s++)
+            for (int d = 0; x->post[s] && d < x->width[s]; d++)
+                batch_cell(x, t, g, s, d, r + (size_t)cell(x, g, s, d) * st, n, &b);
+    for (int c = 0; c < x->cells; c++)
+        for (int k = 0; k < n; k++)
+            r[c * st + k] = x->rb_stay[c * st + k] + x->rb_arrive[c * st + k];
+}
+
 static void move_converted(exact_ctx *x, int t)
 {
     if (x->y.on) {
@@ -765,12 +843,7 @@ static void move_converted(exact_ctx *x, int t)
             if (x->arrive[i] != 0)
                 count_entries(x, q, CJM_POST, i / x->C, x->cstage[i], t + 1, x->arrive[i]);
         }
-        for (int tau = 0; !x->is_static && tau <= t; tau++) {
-            if (x->conv_mass[q * (x->H + 1) + tau] == 0) continue;
-            double *w = w_at(x, q, tau);
-            propagate(x, t, w, x->stay, x->arrive, NULL);
-            for (int i = 0; i < x->cells; i++) w[i] = x->stay[i] + x->arrive[i];
-        }
+        if (x->rb) batch_move(x, t, q);
     }
 }
 
@@ -861,6 +934,50 @@ static double reach_count(exact_ctx *x, int target)
     return reached;
 }
 
+/* reach_count for every target at once without members: column j of
+ * fv [cells][S] is target j's counts, moved and summed as reach_count
+ * moves and sums them (the same sums, in a loop that vectorises). */
+static void reach_all(exact_ctx *x)
+{
+    const cjm_model *m = x->m;
+    int S = x->S;
+    double *restrict v = x->fv, *restrict reached = x->tally + x->lay.reached;
+    batch b = {x->fstay, x->farrive, x->fleft, (size_t)S};
+    memset(v, 0, (size_t)x->cells * S * sizeof *v);
+    for (int j = 0; j < S; j++) reached[j] = 0;
+    for (int t = 0; t < x->H; t++) {
+        for (int g = 0; g < x->G; g++) {
+            double a = x->entering[t] * m->segment_share[g];
+            double *c0 = v + (size_t)cell(x, g, 0, 0) * S;
+            reached[0] += a;
+            for (int j = 1; j < S; j++) c0[j] += a;
+            for (int q = 1; q < x->Q; q++) {
+                int s = m->stages[x->stage_of[q]].refers_to;
+                double r = x->referrals[((size_t)t * x->Q + q) * x->G + g];
+                double *cs = v + (size_t)cell(x, g, s, 0) * S;
+                for (int j = 0; j < S; j++)
+                    if (j == s)
+                        reached[j] += r;
+                    else
+                        cs[j] += r;
+            }
+        }
+        memset(b.stay, 0, (size_t)x->cells * S * sizeof *b.stay);
+        memset(b.arrive, 0, (size_t)x->cells * S * sizeof *b.arrive);
+        for (int g = 0; g < x->G; g++)
+            for (int s = 0; s < S; s++)
+                for (int d = 0; d < x->width[s]; d++)
+                    batch_cell(x, t, g, s, d, v + (size_t)cell(x, g, s, d) * S, S, &b);
+        for (int i = 0; i < x->cells; i++) {
+            double *ar = b.arrive + (size_t)i * S;
+            int k = x->cstage[i];
+            reached[k] += ar[k];
+            ar[k] = 0;
+            for (int j = 0; j < S; j++) v[(size_t)i * S + j] = b.stay[(size_t)i * S + j] + ar[j];
+        }
+    }
+}
+
 /* Organic prospects arriving at step a who convert by the horizon. */
 static double converted_from(exact_ctx *x, int a)
 {
@@ -916,6 +1033,15 @@ static void ctx_free(exact_ctx *x)
     free(x->to_cell);
     free(x->agg);
     free(x->surv);
+    free(x->rb);
+    free(x->rb_stay);
+    free(x->rb_arrive);
+    free(x->rb_left);
+    free(x->rb_alive);
+    free(x->fv);
+    free(x->fstay);
+    free(x->farrive);
+    free(x->fleft);
 }
 
 static int64_t gcd64(int64_t a, int64_t b)
@@ -1097,7 +1223,7 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
  * is the same at every step (and none reads c.dwell): then how many of a
  * count converted into a cell are still outside a final stage depends on
  * the steps since its conversion alone. */
-static bool after_conversion_static(const exact_ctx *x)
+static bool after_conversion_static(exact_ctx *x)
 {
     const cjm_model *m = x->m;
     bool seen[CJM_MAX_STAGES] = {0}, grew = true;
@@ -1108,6 +1234,7 @@ static bool after_conversion_static(const exact_ctx *x)
             for (int e = m->edge_start[s]; seen[s] && e < m->edge_start[s + 1]; e++)
                 if (!seen[m->edges[e].to]) grew = seen[m->edges[e].to] = true;
     }
+    memcpy(x->post, seen, sizeof seen);
     for (int s = 0; s < x->S; s++)
         for (int e = m->edge_start[s]; seen[s] && e < m->edge_start[s + 1]; e++) {
             if (m->edges[e].dwell_index >= 0) return false;
@@ -1125,8 +1252,23 @@ static bool after_conversion_static(const exact_ctx *x)
 static int survival_make(exact_ctx *x)
 {
     x->is_static = !x->y.on && after_conversion_static(x);
+    size_t n = (size_t)x->H + 1, fs = (size_t)x->cells * x->S;
+    if (!x->y.on) {
+        x->fv = malloc(fs * sizeof *x->fv);
+        x->fstay = malloc(fs * sizeof *x->fstay);
+        x->farrive = malloc(fs * sizeof *x->farrive);
+        x->fleft = malloc((size_t)x->S * sizeof *x->fleft);
+        if (!x->fv || !x->fstay || !x->farrive || !x->fleft) return 0;
+    }
+    if (!x->is_static && !x->y.on) {
+        x->rb = calloc((size_t)x->Q * x->cells * n, sizeof *x->rb);
+        x->rb_stay = malloc((size_t)x->cells * n * sizeof *x->rb_stay);
+        x->rb_arrive = malloc((size_t)x->cells * n * sizeof *x->rb_arrive);
+        x->rb_left = malloc(n * sizeof *x->rb_left);
+        x->rb_alive = malloc(n * sizeof *x->rb_alive);
+        return x->rb && x->rb_stay && x->rb_arrive && x->rb_left && x->rb_alive;
+    }
     if (!x->is_static) return 1;
-    size_t n = (size_t)x->H + 1;
     double *v = x->scratch;
     x->surv = calloc((size_t)x->cells * n, sizeof *x->surv);
     if (!x->surv) return 0;
@@ -1190,7 +1332,10 @@ static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_erro
     int64_t customers = cjm_result_customers(r, m);
     cjm_result_arrivals(r, m, x.entering);
     main_pass(&x);
-    for (int s = 0; s < x.S; s++) x.tally[x.lay.reached + s] = reach_count(&x, s);
+    if (x.fv)
+        reach_all(&x);
+    else
+        for (int s = 0; s < x.S; s++) x.tally[x.lay.reached + s] = reach_count(&x, s);
     if (x.failed) {
         ctx_free(&x);
         return cjm_error_set(err, CJM_EUSAGE,
