@@ -6,12 +6,21 @@
  * converted at each time tau (the acquisition/lifetime split and retention[k]
  * need that), and each source of customers apart: the cohort and its arrivals,
  * and the referrals of each referring stage (their rewards and CAC need it).
- * Time in stage is tracked only when a probability reads c.dwell or a stage
- * has min_steps; referrals are linear in expectation, so they are injected as
- * arrivals. The funnel ("ever entered stage x") is not linear in the
- * distribution, so each stage gets one more pass in which counts arriving at
- * x are counted and removed; conversion by arrival step likewise.
- * Cost: O(H^2 G S D E) for the main pass, O(S H G S D E) for the funnel.
+ * Time in stage is tracked stage by stage, only as far as the model reads it
+ * (layout_make): C cells per segment, S when nothing reads c.dwell and no
+ * stage has min_steps. Referrals are linear in expectation, so they are
+ * injected as arrivals. The funnel ("ever entered stage x") is not linear in
+ * the distribution, so each stage gets one more pass in which counts
+ * arriving at x are counted and removed (all stages in one batch);
+ * conversion by arrival step likewise. Without loyalty members the tallies
+ * of converted counts come from one sum per source; retention by time since
+ * conversion keeps each conversion time apart, moved (as one vectorised
+ * batch) only where probabilities after conversion change with time.
+ * Cost, with E the edges per stage: O(Q H G C E) for the main pass, plus
+ * O(H^2 G C E) for retention where probabilities after conversion change
+ * with time (else O(H G C E) per converting cell and O(H^2) per one),
+ * O(S H G C E) for the funnel, O(H^2 G C E) for conversion by arrival step
+ * when there are arrivals.
  *
  * A loyalty program whose join probability is not 0 everywhere adds a
  * loyalty state l to every converted count (docs/loyalty.md, "Engines"): a
