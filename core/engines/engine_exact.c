@@ -1254,10 +1254,11 @@ static bool after_conversion_static(exact_ctx *x)
     return true;
 }
 
-/* Without members and with static probabilities after conversion, the
- * survival surv[c][k] of a unit converted into each converting cell c (time
- * in stage 0): H moves of one count per such cell, instead of moving every
- * conversion time's counts at every step. 0: out of memory. */
+/* Without members: the funnel's batch, and retention's means. With static
+ * probabilities after conversion, the survival surv[c][k] of a unit
+ * converted into each converting cell c (time in stage 0): H moves of one
+ * count per such cell, instead of moving every conversion time's counts at
+ * every step; else the batch rb those counts move in. 0: out of memory. */
 static int survival_make(exact_ctx *x)
 {
     x->is_static = !x->y.on && after_conversion_static(x);
