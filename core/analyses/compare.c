@@ -102,6 +102,7 @@ void cjm_comparison_free(cjm_comparison **cp)
     free(c->arms);
     if (c->best) arm_free(c->best);
     free(c->best);
+    free(c->steps);
     arm_free(&c->base); /* last: the fix arms' models are derived from it */
     free(c);
     *cp = NULL;
@@ -275,9 +276,11 @@ static cjm_status greedy(cjm_comparison *c, const cjm_settings *s, cjm_error *er
     int n = c->arm_count, chosen_count = 0;
     char **chosen = calloc((size_t)n + 1, sizeof *chosen);
     unsigned char *used = calloc((size_t)n + 1, 1);
+    c->steps = calloc((size_t)n + 1, sizeof *c->steps);
     cjm_arm best = {0};
     double best_profit = c->base.metrics.m[CJM_M_PROFIT].mean;
-    cjm_status st = chosen && used ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    cjm_status st =
+        chosen && used && c->steps ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
     for (int round = 0; st == CJM_OK && round < n; round++) {
         int pick = -1;
         cjm_arm round_best = {0};
@@ -299,7 +302,9 @@ static cjm_status greedy(cjm_comparison *c, const cjm_settings *s, cjm_error *er
         }
         if (pick < 0) break;
         used[pick] = 1;
+        c->steps[chosen_count] = (struct cjm_greedy_step){c->arms[pick].fixes[0], best_profit};
         chosen[chosen_count++] = c->arms[pick].fixes[0];
+        c->step_count = chosen_count;
         arm_free(&best);
         best = round_best;
     }

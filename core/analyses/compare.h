@@ -25,6 +25,14 @@ struct cjm_comparison {
     cjm_arm *arms; /* variants in the order asked, or single fixes ranked by delta profit */
     int arm_count;
     cjm_arm *best; /* fixes mode: the greedy combination, or NULL if no fix adds profit */
+    /* fixes mode: the greedy path to best, one step per fix in the order
+     * added: the fix (a name of arms[].fixes[0]) and the expected profit of
+     * the set up to it (the waterfall of the report) */
+    int step_count;
+    struct cjm_greedy_step {
+        const char *fix;
+        double profit;
+    } * steps;
 };
 
 /* cjm_compare_variants with each arm's result made by fn (arm 0: the
