@@ -442,7 +442,9 @@ CJM_API int64_t cjm_model_cohort_size(const cjm_model *m);
 /* The model's named lists: "stages", "segments" (one, "all", without
  * segments), "inputs" (every number a sensitivity analysis may move, by
  * scenario path), "uncertain" (the inputs drawn once per run, in the order
- * of cjm_result_run_input), "variants", "barriers". cjm_model_count gives
+ * of cjm_result_run_input), "variants", "barriers"; the transitions in the
+ * model's order (that of the "transitions" series): "edges" (their scenario
+ * paths), "edge_from" and "edge_to" (their stages). cjm_model_count gives
  * -1 for an unknown list; cjm_model_item NULL out of range. */
 CJM_API int cjm_model_count(const cjm_model *m, const char *list);
 CJM_API const char *cjm_model_item(const cjm_model *m, const char *list, int i);
