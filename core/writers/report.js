@@ -241,13 +241,14 @@
   }
 
   function loyalty(y) {
+    var id = y.id;
     var t = range(y.members.length);
     var series = [{ type: 'line', name: 'members', data: y.members, symbol: 'none', yAxisIndex: 0 }];
     y.tiers.forEach(function (name, k) {
       series.push({ type: 'line', name: name, data: y.shares[k], stack: 'tiers', symbol: 'none',
                     areaStyle: { opacity: 0.3 }, yAxisIndex: 1 });
     });
-    chart('loyalty', {
+    chart(id, {
       tooltip: { trigger: 'axis' },
       legend: { data: ['members'].concat(y.tiers) },
       grid: { left: 70, right: 70 },
@@ -288,7 +289,7 @@
     if (data.variants) differences('variants', data.variants);
     if (data.fixes) differences('fixes', data.fixes);
     if (data.waterfall) waterfall(data.waterfall);
-    if (data.loyalty) loyalty(data.loyalty);
+    (data.loyalty || []).forEach(loyalty);
     if (data.tornado) tornado(data.tornado);
     body.dataset.charts = String(charts.length);
   } catch (e) {

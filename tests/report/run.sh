@@ -46,6 +46,11 @@ for scen in "$top"/scenarios/*.lua; do
 for v in json.load(open(sys.argv[1]))["variants"]: print(v["name"])' "$dir/json/compare.json")
   fi
   [ ${#variants[@]} -gt 0 ] || rm -f "$dir/json/compare.json"
+  # a variant's loyalty panel is checked against its own cjm run --variant
+  for v in "${variants[@]}"; do
+    "$cjm" run "$scen" "${runs[@]}" --variant "$v" --format json -o "$dir/json/variant.$v.json" ||
+      fail "$name: cjm run --variant $v failed"
+  done
   fixes=()
   if "$cjm" fixes "$scen" "${runs[@]}" --format json -o "$dir/json/fixes.json" 2>/dev/null; then
     fixes=(--fixes)
