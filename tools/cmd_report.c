@@ -17,7 +17,7 @@ const char cli_report_help[] =
     "  - the journey as a Sankey diagram: expected customers on every transition;\n"
     "  - the funnel; retention by time since conversion, with its 95% interval;\n"
     "  - cash flow and cumulative profit by step, with the payback step;\n"
-    "  - profit across runs (a histogram of the runs' values);\n"
+    "  - profit across runs (a histogram of the runs' values), and --metric M's;\n"
     "  - with VARIANT names: each variant against the baseline, with intervals\n"
     "    (common random numbers, as cjm compare);\n"
     "  - with --fixes: every fix alone, ranked, and the best set, with ROI (as\n"
@@ -29,8 +29,9 @@ const char cli_report_help[] =
     "    runs of the scenario per input).\n"
     "The same inputs give the same bytes (no timestamps).\n"
     "\n"
-    "options: -o FILE (required), --fixes, --tornado, and the tornado's --metric M\n"
-    "(default profit), --param, --swing (as cjm tornado), and those of run: --engine, --runs, "
+    "options: -o FILE (required), --fixes, --tornado, --metric M (its histogram\n"
+    "beside profit's, and the tornado's metric; default profit), the tornado's\n"
+    "--param and --swing (as cjm tornado), and those of run: --engine, --runs, "
     "--customers, --horizon,\n"
     "--seed, --threads, --set PATH=VALUE, --fix BARRIER, --variant NAME (the\n"
     "baseline), --sampling, --lua-memory (cjm --help).\n"
@@ -53,9 +54,8 @@ static int cmd_report(cli *c)
     if (metric && cjm_metric_find(metric) < 0)
         return cli_usage_error("--metric: no metric named '%s' (cjm report --help)", metric);
     int rc = 0, torn = cli_extra(c, "--tornado") != NULL;
-    if (!torn && (cli_extra(c, "--param") || cli_extra(c, "--swing") || metric))
-        return cli_usage_error("report: --param, --swing and --metric are the tornado's: add "
-                               "--tornado");
+    if (!torn && (cli_extra(c, "--param") || cli_extra(c, "--swing")))
+        return cli_usage_error("report: --param and --swing are the tornado's: add --tornado");
     sens_cli *so = torn ? cli_tornado_parse(c, &rc) : NULL;
     if (rc) return rc;
     cli_out o;
@@ -78,8 +78,12 @@ static int cmd_report(cli *c)
         cli_out_discard(&o);
         rc = cli_fail(&err);
     } else {
-        cjm_html_report rep = {variants ? cjm_comparison_arm_result(variants, 0) : r, variants,
-                               fixes, &opts, tornado};
+        cjm_html_report rep = {variants ? cjm_comparison_arm_result(variants, 0) : r,
+                               variants,
+                               fixes,
+                               &opts,
+                               tornado,
+                               metric};
         st = cjm_report_html(&rep, o.f, &err);
         rc = cli_out_close(&o, st == CJM_OK ? NULL : &err);
     }

@@ -178,11 +178,10 @@
   }
 
   function distribution(d) {
-    var labels = d.from.map(function (a, i) { return money.format(a) + ' to ' + money.format(d.to[i]); });
-    chart('distribution', {
+    chart(d.id, {
       tooltip: { trigger: 'axis' },
       grid: { left: 60, right: 20, bottom: 100 },
-      xAxis: { type: 'category', data: labels, name: 'profit', axisLabel: { rotate: 40 } },
+      xAxis: { type: 'category', data: d.labels, name: d.metric, axisLabel: { rotate: 40 } },
       yAxis: { type: 'value', name: 'runs', minInterval: 1 },
       series: [{ type: 'bar', name: 'runs', data: d.runs, barCategoryGap: '2%',
                  itemStyle: { color: '#73c0de' } }]
@@ -285,7 +284,7 @@
     funnel(data.funnel);
     retention(data.retention);
     cashflow(data.cashflow);
-    distribution(data.distribution);
+    data.distribution.forEach(distribution);
     if (data.variants) differences('variants', data.variants);
     if (data.fixes) differences('fixes', data.fixes);
     if (data.waterfall) waterfall(data.waterfall);

@@ -13,6 +13,7 @@
 #include "report.h"
 #include "sensitivity.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -353,8 +354,14 @@ static int bin_of(double v, double lo, double hi, int bins)
 
 /* The distribution of the per-run profit: a histogram of ceil(sqrt(runs))
  * equal bins (at most 30) from the smallest value to the largest. */
-static json_t *histogram_section(FILE *f, const cjm_result *r, cjm_error *err, cjm_status *st)
+/* The runs' values of a metric in ceil(sqrt(runs)) equal bins (at most 30):
+ * the section "distribution" for profit, "distribution-METRIC" for another
+ * (its bins tagged data-bin="runs.METRIC", checked against --runs-out). */
+static json_t *histogram_section(FILE *f, const cjm_result *r, int metric, cjm_error *err,
+                                 cjm_status *st)
 {
+    const cjm_metric_info *info = &cjm_metric_infos[metric];
+    int profit = metric == CJM_M_PROFIT;
     int n = r->runs, bins = (int)ceil(sqrt((double)n));
     if (bins > HISTOGRAM_BINS_MAX) bins = HISTOGRAM_BINS_MAX;
     double *v = malloc((size_t)n * sizeof *v);
@@ -366,37 +373,51 @@ static json_t *histogram_section(FILE *f, const cjm_result *r, cjm_error *err, c
     }
     int defined = 0;
     for (int i = 0; i < n; i++) {
-        double x = cjm_result_run_metric(r, i, CJM_M_PROFIT);
+        double x = cjm_result_run_metric(r, i, metric);
         if (isfinite(x)) v[defined++] = x;
     }
     qsort(v, (size_t)defined, sizeof *v, cmp_double);
     double lo = defined ? v[0] : 0, hi = defined ? v[defined - 1] : 0;
-    if (hi <= lo) bins = 1;
+    /* values equal but for rounding (a spread below 1e-9 of their size) are
+     * one value: one bin, not bins of floating-point noise */
+    if (hi - lo <= 1e-9 * fmax(fabs(lo), fabs(hi))) bins = 1;
     for (int i = 0; i < defined; i++) count[bin_of(v[i], lo, hi, bins)]++;
-    section_open(f, "distribution", "Profit across runs",
-                 n > 1 ? "How many runs had each profit: the spread of the outcome, from the "
-                         "runs' own values (each run a cohort; uncertain inputs drawn per run)."
-                       : "One run: the exact engine's expected profit, without a spread.");
-    th_row(f, 3, "profit from", "to", "runs");
+    char id[64], title[160], note[300], head[96], kind[64];
+    snprintf(id, sizeof id, profit ? "distribution" : "distribution-%s", info->name);
+    snprintf(title, sizeof title, "%c%s across runs", toupper((unsigned char)info->label[0]),
+             info->label + 1);
+    snprintf(note, sizeof note,
+             n > 1 ? "How many runs had each value of %s: the spread of the outcome, from the "
+                     "runs' own values (each run a cohort; uncertain inputs drawn per run)."
+                   : "One run: the exact engine's expected %s, without a spread.",
+             info->label);
+    snprintf(head, sizeof head, "%s from", info->label);
+    snprintf(kind, sizeof kind, profit ? "runs" : "runs.%s", info->name);
+    section_open(f, id, title, note);
+    th_row(f, 3, head, "to", "runs");
     fputs("<tbody>\n", f);
-    json_t *from = json_array(), *to = json_array(), *runs = json_array();
+    json_t *from = json_array(), *to = json_array(), *runs = json_array(), *labels = json_array();
     for (int b = 0; b < bins; b++) {
         double a = lo + (hi - lo) * b / bins,
                z = b == bins - 1 ? hi : lo + (hi - lo) * (b + 1) / bins;
         char x[64], y[64];
-        cjm_format_value(x, sizeof x, a, CJM_UNIT_MONEY);
-        cjm_format_value(y, sizeof y, z, CJM_UNIT_MONEY);
+        cjm_format_value(x, sizeof x, a, info->unit);
+        cjm_format_value(y, sizeof y, z, info->unit);
         fprintf(f,
                 "<tr><td class=\"n\" data-bin=\"lo\">%s</td><td class=\"n\" data-bin=\"hi\">%s</td>"
-                "<td class=\"n\" data-bin=\"runs\">%d</td></tr>\n",
-                x, y, count[b]);
+                "<td class=\"n\" data-bin=\"%s\">%d</td></tr>\n",
+                x, y, kind, count[b]);
+        char label[140];
+        snprintf(label, sizeof label, "%s to %s", x, y);
+        json_array_append_new(labels, json_string(label));
         push(from, a);
         push(to, z);
         json_array_append_new(runs, json_integer(count[b]));
     }
     section_close(f);
     free(v), free(count);
-    return json_pack("{s:o, s:o, s:o}", "from", from, "to", to, "runs", runs);
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "id", id, "metric", info->label, "from",
+                     from, "to", to, "runs", runs, "labels", labels);
 }
 
 /* The metrics a comparison's table shows for each arm. */
@@ -713,13 +734,18 @@ cjm_status cjm_report_html(const cjm_html_report *rep, FILE *f, cjm_error *err)
     json_object_set_new(data, "funnel", funnel_section(f, r, &mt));
     json_object_set_new(data, "retention", retention_section(f, r, &mt));
     json_object_set_new(data, "cashflow", cashflow_section(f, r, &mt));
-    json_t *hist = histogram_section(f, r, err, &st);
+    int metric = rep->metric ? cjm_metric_find(rep->metric) : CJM_M_PROFIT;
+    json_t *hists = json_array();
+    json_object_set_new(data, "distribution", hists);
+    for (int k = 0; k < (metric >= 0 && metric != CJM_M_PROFIT ? 2 : 1) && st == CJM_OK; k++) {
+        json_t *hist = histogram_section(f, r, k ? metric : CJM_M_PROFIT, err, &st);
+        if (hist) json_array_append_new(hists, hist);
+    }
     if (st != CJM_OK) {
         json_decref(data);
         cjm_metrics_free(&mt);
         return st;
     }
-    json_object_set_new(data, "distribution", hist);
     if (rep->variants) json_object_set_new(data, "variants", comparison_section(f, rep->variants));
     if (rep->fixes) json_object_set_new(data, "fixes", comparison_section(f, rep->fixes));
     if (rep->fixes && rep->fixes->step_count > 0)

@@ -55,7 +55,7 @@ for v in json.load(open(sys.argv[1]))["variants"]: print(v["name"])' "$dir/json/
   if "$cjm" fixes "$scen" "${runs[@]}" --format json -o "$dir/json/fixes.json" 2>/dev/null; then
     fixes=(--fixes)
   fi
-  "$cjm" report "$scen" "${variants[@]}" "${fixes[@]}" "${runs[@]}" -o "$dir/report.html" ||
+  "$cjm" report "$scen" "${variants[@]}" "${fixes[@]}" "${runs[@]}" --metric ltv -o "$dir/report.html" ||
     { fail "$name: cjm report failed"; continue; }
   chrome --dump-dom "file://$dir/report.html" >"$dir/dom.html" || fail "$name: chromium failed"
   python3 "$top/tests/report/check.py" "$dir/dom.html" "$dir/json" "$dir/runs.csv" ||
@@ -64,7 +64,7 @@ for v in json.load(open(sys.argv[1]))["variants"]: print(v["name"])' "$dir/json/
     "file://$dir/report.html" >/dev/null || fail "$name: no screenshot"
   [ -s "$shots/$name.png" ] || fail "$name: the screenshot is empty"
   # the same inputs, the same bytes, whatever the threads
-  "$cjm" report "$scen" "${variants[@]}" "${fixes[@]}" "${runs[@]}" --threads 1 \
+  "$cjm" report "$scen" "${variants[@]}" "${fixes[@]}" "${runs[@]}" --metric ltv --threads 1 \
     -o "$dir/again.html" || fail "$name: the second report failed"
   cmp -s "$dir/report.html" "$dir/again.html" || fail "$name: the same inputs gave other bytes"
 done
