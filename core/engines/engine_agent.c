@@ -66,8 +66,13 @@ typedef struct agent_plan {
     unsigned char *move_by_state; /* [S]: an edge reads the context or a tier multiplies it */
     unsigned char *move_by_ctx;   /* [S]: an edge reads the context (non-members too) */
     uint64_t *join_at;            /* [(t * G + g) * S + s]: P(join) x 2^32 */
-    int use_lanes;                /* the vectorised kernel simulates this model */
-    uint64_t *lanes_cum;          /* its thresholds, when they change with time */
+    /* Stay mode (settings.draws, docs/performance.md): a draw per stay and per move. */
+    int stay;            /* customers draw their stays (never with purchases or a program) */
+    double *lq;          /* [(g*S + s)*H + t]: log(1 - P(leave s in step t)); -inf: surely */
+    int *span_end;       /* [(g*S + s)*H + t]: the first step after t with another lq, or H */
+    uint64_t *ccum;      /* [(t*G + g)*E + j]: exit shares, cumulative in rotated order x 2^32 */
+    int use_lanes;       /* the vectorised kernel simulates this model */
+    uint64_t *lanes_cum; /* its thresholds, when they change with time */
     cjm_lanes_plan lanes;
 } agent_plan;
 
@@ -82,6 +87,7 @@ typedef struct agent_job {
     atomic_long next_item;
     atomic_int failed; /* 1: referrals without bound, 2: out of memory */
     const cjm_cancel *cancel;
+    _Atomic int64_t draws; /* random numbers the scalar path drew (cjm_result_draws) */
 } agent_job;
 
 static uint64_t scale32(double p)
@@ -138,6 +144,9 @@ static void plan_free(agent_plan *p)
     free(p->move_by_ctx);
     free(p->join_at);
     free(p->lanes_cum);
+    free(p->lq);
+    free(p->span_end);
+    free(p->ccum);
     free(p->slow);
     free(p->min_steps);
     free(p->refers);
@@ -332,6 +341,55 @@ static void plan_lanes(agent_plan *p)
 
 static int plan_loyal(agent_plan *p);
 
+/* Stay mode's exit shares at step t of cell (g, s) with leave probability q:
+ * cumulative in the rotated order of fill_stage, divided by q, the last edge
+ * that has any probability (and those after it) 2^32, so that a 32-bit draw
+ * always finds an edge it can take. */
+static void fill_exits(agent_plan *p, int t, int g, int s, double q)
+{
+    const cjm_model *m = p->m;
+    int first = m->edge_start[s], k = m->edge_start[s + 1] - first, last = -1;
+    uint64_t *cc = p->ccum + ((size_t)t * p->G + g) * p->E + first;
+    double acc = 0;
+    for (int j = 0; j < k; j++) {
+        double prob = cjm_model_prob(m, t, g, rotated_edge(m, s, j));
+        acc += prob;
+        cc[j] = q > 0 ? scale32(acc / q) : 0;
+        if (prob > 0) last = j;
+    }
+    for (int j = last < 0 ? 0 : last; j < k; j++) cc[j] = 1ull << 32;
+}
+
+/* Stay mode's tables: for every cell and step the log of the probability of
+ * staying, the end of the span over which it is constant, and the exit
+ * shares. 0 when out of memory. */
+static int plan_stay(agent_plan *p)
+{
+    const cjm_model *m = p->m;
+    const int S = p->S, H = p->H;
+    size_t cells = (size_t)p->G * S * H;
+    p->lq = malloc(cells * sizeof *p->lq);
+    p->span_end = malloc(cells * sizeof *p->span_end);
+    p->ccum = calloc((size_t)H * p->G * p->E, sizeof *p->ccum);
+    if (!p->lq || !p->span_end || !p->ccum) return 0;
+    for (int g = 0; g < p->G; g++)
+        for (int s = 0; s < S; s++) {
+            double *lq = p->lq + ((size_t)g * S + s) * H;
+            int *end = p->span_end + ((size_t)g * S + s) * H;
+            for (int t = 0; t < H; t++) {
+                double q = 0;
+                for (int e = m->edge_start[s]; !p->final[s] && e < m->edge_start[s + 1]; e++)
+                    q += cjm_model_prob(m, t, g, e);
+                q = q > 1 ? 1 : q < 0 ? 0 : q;
+                lq[t] = q >= 1 ? -(double)INFINITY : log1p(-q);
+                fill_exits(p, t, g, s, q);
+            }
+            for (int t = H - 1; t >= 0; t--)
+                end[t] = t + 1 < H && lq[t + 1] == lq[t] ? end[t + 1] : t + 1;
+        }
+    return 1;
+}
+
 static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result *r,
                             int64_t customers, cjm_error *err)
 {
@@ -344,7 +402,6 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     p->customers = customers;
     p->seed = r->settings.seed;
     p->simd = r->settings.simd;
-    p->stride = (uint64_t)p->H + 1;
     p->blocks_per_run = (int)((p->customers + BLOCK_CUSTOMERS - 1) / BLOCK_CUSTOMERS);
     p->lay = cjm_tally_layout_make(m, p->H);
     p->money_k = m->money_stage;
@@ -374,7 +431,14 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
         plan_free(p);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the purchases");
     }
-    if (!p->loyal) plan_lanes(p);
+    /* stay mode: a customer's n-th stay draws slots 1 + 2n and 2 + 2n */
+    p->stay = r->settings.draws == CJM_DRAWS_STAY && !p->loyal;
+    p->stride = p->stay ? 2 * (uint64_t)p->H + 3 : (uint64_t)p->H + 1;
+    if (p->stay && !plan_stay(p)) {
+        plan_free(p);
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the stays");
+    }
+    if (!p->loyal && !p->stay) plan_lanes(p);
     return CJM_OK;
 }
 
@@ -394,6 +458,7 @@ typedef struct customer {
     int member, tier, since, count, phase;
     int64_t balance;
     int64_t *conv; /* [2 + B][K]: entries, steps and purchases at and after conversion */
+    int64_t draws; /* stay mode: the random numbers its stays and moves drew */
 } customer;
 
 /* A referred prospect waiting to be simulated. */
@@ -413,6 +478,7 @@ typedef struct block_work {
     pending *stack;
     size_t stack_len, stack_cap;
     int64_t referred;
+    int64_t draws, acc_draws; /* random numbers drawn: this block's, and not yet merged */
     int run;
     int overflow;
     int64_t *conv; /* a customer's counts by class, for the step-by-step path */
@@ -518,14 +584,16 @@ static int pick_segment(const agent_plan *p, uint32_t u)
     return g;
 }
 
-/* The move in step t from a stage whose probabilities are the customer's own
- * (per-customer or by time in stage): the same band layout as fill_stage,
- * computed for this customer. Returns the destination, or -1 to stay. */
-static int slow_move(const agent_plan *p, const customer *c, int t, uint32_t u)
+/* The customer's probabilities of the edges out of c->s in step t, in
+ * rotated order (per-customer or by time in stage), scaled down to sum to 1
+ * if they sum to more; returns their sum, and in *top_out that of the
+ * top-packed edges (all but edge 0). */
+static double slow_probs(const agent_plan *p, const customer *c, int t, double *probs,
+                         double *top_out)
 {
     const cjm_model *m = p->m;
-    int first = m->edge_start[c->s], k = m->edge_start[c->s + 1] - first;
-    double sum = 0, top = 0, probs[CJM_MAX_STAGES];
+    int k = m->edge_start[c->s + 1] - m->edge_start[c->s];
+    double sum = 0, top = 0;
     for (int j = 0; j < k; j++) {
         int e = rotated_edge(m, c->s, j);
         const cjm_edge *edge = &m->edges[e];
@@ -542,6 +610,17 @@ static int slow_move(const agent_plan *p, const customer *c, int t, uint32_t u)
         top /= sum;
         sum = 1;
     }
+    *top_out = top;
+    return sum;
+}
+
+/* The move in step t from a stage whose probabilities are the customer's own
+ * (per-customer or by time in stage): the same band layout as fill_stage,
+ * computed for this customer. Returns the destination, or -1 to stay. */
+static int slow_move(const agent_plan *p, const customer *c, int t, uint32_t u)
+{
+    int first = p->m->edge_start[c->s], k = p->m->edge_start[c->s + 1] - first;
+    double top, probs[CJM_MAX_STAGES], sum = slow_probs(p, c, t, probs, &top);
     uint32_t v = u + (uint32_t)scale32(top);
     if (v >= scale32(sum)) return -1;
     double acc = 0;
@@ -579,6 +658,70 @@ static int stay_until(const agent_plan *p, customer *c, cjm_rng *rng, int t, int
     const uint64_t *cum = p->cum + ((size_t)t * p->G + c->g) * p->E;
     int j = p->m->edge_start[c->s];
     while (v >= cum[j]) j++;
+    *dest = p->dest[j];
+    return t;
+}
+
+/* Stay mode in a stage whose probabilities are the customer's own: from step
+ * t on, r (the log of the stay's uniform, what is left of it) is spent step
+ * by step against the log of each step's probability of staying; the step in
+ * which it runs out is the move's, and a second draw picks the edge by the
+ * customer's shares in that step. Returns that step, or H. */
+static int slow_stay(const agent_plan *p, customer *c, cjm_rng *rng, int t, double r, int *dest)
+{
+    double top, probs[CJM_MAX_STAGES], sum = 0;
+    for (; t < p->H; t++) {
+        sum = slow_probs(p, c, t, probs, &top);
+        if (sum <= 0) continue;
+        double l = sum >= 1 ? -(double)INFINITY : log1p(-sum);
+        if (r > l) break;
+        r -= l;
+    }
+    if (t >= p->H) return p->H;
+    c->draws++;
+    double y = ((double)cjm_rng_next(rng) + 0.5) * 0x1p-32 * sum, acc = 0;
+    int first = p->m->edge_start[c->s], k = p->m->edge_start[c->s + 1] - first, j = 0;
+    while (j < k - 1 && (probs[j] <= 0 || y >= (acc += probs[j]))) j++;
+    *dest = p->dest[first + j];
+    return t;
+}
+
+/* Stay mode: the step in which the customer leaves c->s, from step t (its
+ * entry), or H. One draw u, by inversion, gives the stay: the customer
+ * leaves in the first step (after its min_steps) in which the probability of
+ * having stayed all along falls below u, found span by span of constant
+ * probability (k = floor(log u / log(1 - q)) steps within a span; what is
+ * left of log u carries over to the next). A second draw picks the exit by
+ * the shares of that step. A larger probability of leaving shortens every
+ * stay, never lengthens one: common random numbers stay monotone. */
+static int stay_drawn(const agent_plan *p, customer *c, cjm_rng *rng, int t, int *dest)
+{
+    const int H = p->H;
+    int from = c->t_enter + p->min_steps[c->s] - 1;
+    if (from < t) from = t;
+    if (from >= H) return H;
+    c->draws++;
+    double r = cjm_log_u32(cjm_rng_next(rng));
+    if (p->slow[c->s]) return slow_stay(p, c, rng, from, r, dest);
+    size_t row = ((size_t)c->g * p->S + c->s) * H;
+    const double *lq = p->lq + row;
+    const int *end = p->span_end + row;
+    for (t = from; t < H; t = end[t]) {
+        double l = lq[t];
+        if (l == 0) continue; /* nobody leaves in this span */
+        double k = r / l, len = (double)(end[t] - t);
+        if (k < len) {
+            t += (int)k;
+            break;
+        }
+        r -= len * l;
+    }
+    if (t >= H) return H;
+    c->draws++;
+    uint32_t x = cjm_rng_next(rng);
+    const uint64_t *cc = p->ccum + ((size_t)t * p->G + c->g) * p->E;
+    int j = p->m->edge_start[c->s];
+    while (x >= cc[j]) j++;
     *dest = p->dest[j];
     return t;
 }
@@ -936,12 +1079,14 @@ static void simulate_customer(const agent_plan *p, block_work *w, cjm_rng *rng, 
     c->entries = tally + p->lay.entries + cjm_tally_cell(&p->lay, src_of(c), 0, gm, 0);
     c->steps = tally + p->lay.steps + cjm_tally_cell(&p->lay, src_of(c), 0, gm, 0);
     c->money_t = tally + p->lay.entries_t + cjm_tally_t(&p->lay, 0, gm, 0, 0);
-    if (c->arrival > 0) cjm_rng_advance(rng, (uint64_t)c->arrival);
+    if (c->arrival > 0 && !p->stay) cjm_rng_advance(rng, (uint64_t)c->arrival);
+    c->draws = 1;
     if (p->aux) cjm_rng_stream(&c->aux, p->seed ^ 0xa0761d6478bd642fULL, (uint64_t)w->run, c->key);
     for (int k = 0; k < p->m->per_customer_count; k++)
         c->pc[k] = cjm_dist_sample(&p->m->per_customer[k].dist, &c->aux);
     if (p->loyal) {
         loyal_customer(p, w, rng, c, stage);
+        w->draws += 1 + 4 * (int64_t)((p->final[c->s] ? c->t_enter : H) - c->arrival);
         for (uint64_t v = c->visited; v; v &= v - 1) tally[p->lay.reached + __builtin_ctzll(v)]++;
         if (c->tau >= 0) {
             count_retention(p, tally, c, p->final[c->s] ? c->t_enter : H + 1);
@@ -952,12 +1097,13 @@ static void simulate_customer(const agent_plan *p, block_work *w, cjm_rng *rng, 
     count_entry(p, tally, c, stage, c->arrival);
     int t = c->arrival, dest = 0;
     while (t < H && !p->final[c->s]) {
-        t = stay_until(p, c, rng, t, &dest);
+        t = p->stay ? stay_drawn(p, c, rng, t, &dest) : stay_until(p, c, rng, t, &dest);
         if (t == H) break;
         count_steps(p, w, c, t + 1);
         tally[p->move_of[c->s * p->S + dest]]++;
         count_entry(p, tally, c, dest, ++t);
     }
+    w->draws += p->stay ? c->draws : 1 + t - c->arrival;
     count_steps(p, w, c, H);
     if (c->tau >= 0) {
         count_retention(p, tally, c, p->final[c->s] ? c->t_enter : H + 1);
@@ -1018,6 +1164,8 @@ static void merge_run(agent_job *job, block_work *w)
     for (int i = 0; i < job->lay.width; i++)
         if (w->acc[i]) atomic_fetch_add_explicit(&dst[i], w->acc[i], memory_order_relaxed);
     memset(w->acc, 0, (size_t)job->lay.width * sizeof *w->acc);
+    atomic_fetch_add_explicit(&job->draws, w->acc_draws, memory_order_relaxed);
+    w->acc_draws = 0;
     w->acc_run = -1;
 }
 
@@ -1030,6 +1178,7 @@ static void merge_block(agent_job *job, int k, block_work *w)
         w->acc_run = k;
     }
     for (int i = 0; i < job->lay.width; i++) w->acc[i] += w->tally[i];
+    w->acc_draws += w->draws;
 }
 
 /* The block through the vectorised kernel: here, each customer's segment
@@ -1083,6 +1232,7 @@ static void simulate_block(agent_job *job, long item, block_work *w)
     memset(w->tally, 0, (size_t)job->lay.width * sizeof *w->tally);
     w->run = run;
     w->referred = 0;
+    w->draws = 0;
     w->stack_len = 0;
     if (p->use_lanes) {
         simulate_block_lanes(p, w, rng, first, (int)n);
@@ -1189,7 +1339,7 @@ static void prefix_sums(double *a, int rows, int n)
 static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int first, int count,
                           cjm_error *err)
 {
-    agent_job job = {plans, first, count, NULL, plans[0]->lay, NULL, 0, 0, r->settings.cancel};
+    agent_job job = {plans, first, count, NULL, plans[0]->lay, NULL, 0, 0, r->settings.cancel, 0};
     job.item_start = malloc((size_t)(count + 1) * sizeof *job.item_start);
     job.tallies = calloc((size_t)count * job.lay.width, sizeof *job.tallies);
     double *tally = malloc((size_t)job.lay.width * sizeof *tally);
@@ -1201,6 +1351,7 @@ static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int fir
         for (int k = 0; k < count; k++)
             job.item_start[k + 1] = job.item_start[k] + plans[k]->blocks_per_run;
         st = run_threads(&job, r->settings.threads, err);
+        r->draws += atomic_load(&job.draws);
     }
     if (st == CJM_OK && atomic_load(&job.failed) == 1)
         st = cjm_error_set(err, CJM_ESCENARIO,
