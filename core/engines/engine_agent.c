@@ -68,9 +68,8 @@ typedef struct agent_plan {
     uint64_t *join_at;            /* [(t * G + g) * S + s]: P(join) x 2^32 */
     /* Stay mode (settings.draws, docs/performance.md): a draw per stay and per move. */
     int stay;            /* customers draw their stays (never with purchases or a program) */
-    double *lq;          /* [(g*S + s)*H + t]: log(1 - P(leave s in step t)); -inf: surely */
-    int *span_end;       /* [(g*S + s)*H + t]: the first step after t with another lq, or H */
-    uint64_t *ccum;      /* [(t*G + g)*E + j]: exit shares, cumulative in rotated order x 2^32 */
+    double *lam;         /* [(g*E + e)*H + t]: edge e's hazard in step t (plan_stay's race) */
+    int *lam_end;        /* [(g*E + e)*H + t]: the first step after t with another hazard, or H */
     int use_lanes;       /* the vectorised kernel simulates this model */
     uint64_t *lanes_cum; /* its thresholds, when they change with time */
     cjm_lanes_plan lanes;
@@ -144,9 +143,8 @@ static void plan_free(agent_plan *p)
     free(p->move_by_ctx);
     free(p->join_at);
     free(p->lanes_cum);
-    free(p->lq);
-    free(p->span_end);
-    free(p->ccum);
+    free(p->lam);
+    free(p->lam_end);
     free(p->slow);
     free(p->min_steps);
     free(p->refers);
@@ -341,52 +339,50 @@ static void plan_lanes(agent_plan *p)
 
 static int plan_loyal(agent_plan *p);
 
-/* Stay mode's exit shares at step t of cell (g, s) with leave probability q:
- * cumulative in the rotated order of fill_stage, divided by q, the last edge
- * that has any probability (and those after it) 2^32, so that a 32-bit draw
- * always finds an edge it can take. */
-static void fill_exits(agent_plan *p, int t, int g, int s, double q)
+/* Stay mode's hazards. A stay is a race of one exponential clock per edge:
+ * edge e fires once its cumulative hazard, summed step by step, passes the
+ * clock's Exp(1) draw, and the customer leaves by the edge that fires first
+ * (within a step, by the fraction of the step). With hazards lambda_e =
+ * p_e x (-log(1 - q)) / q in a step where the stage's probabilities p_e sum
+ * to q, nobody fires with probability e^(-sum lambda) = 1 - q and edge e fires
+ * first with probability p_e / q: exactly the step's probabilities. A change
+ * to one edge's probability moves that edge's clock (and the others' by the
+ * second-order factor log(1 - q) / q), so common random numbers couple the
+ * customers of two variants as in step mode. A sure exit (q = 1) has total
+ * hazard 50: it fails to leave with probability e^-50 = 2e-22. */
+static double hazard_factor(double q)
 {
-    const cjm_model *m = p->m;
-    int first = m->edge_start[s], k = m->edge_start[s + 1] - first, last = -1;
-    uint64_t *cc = p->ccum + ((size_t)t * p->G + g) * p->E + first;
-    double acc = 0;
-    for (int j = 0; j < k; j++) {
-        double prob = cjm_model_prob(m, t, g, rotated_edge(m, s, j));
-        acc += prob;
-        cc[j] = q > 0 ? scale32(acc / q) : 0;
-        if (prob > 0) last = j;
-    }
-    for (int j = last < 0 ? 0 : last; j < k; j++) cc[j] = 1ull << 32;
+    if (q <= 0) return 1;
+    double total = q >= 1 ? 50 : -log1p(-q);
+    return (total > 50 ? 50 : total) / q;
 }
 
-/* Stay mode's tables: for every cell and step the log of the probability of
- * staying, the end of the span over which it is constant, and the exit
- * shares. 0 when out of memory. */
+/* The hazards of every edge and step, and the ends of their spans of
+ * constant hazard. 0 when out of memory. */
 static int plan_stay(agent_plan *p)
 {
     const cjm_model *m = p->m;
-    const int S = p->S, H = p->H;
-    size_t cells = (size_t)p->G * S * H;
-    p->lq = malloc(cells * sizeof *p->lq);
-    p->span_end = malloc(cells * sizeof *p->span_end);
-    p->ccum = calloc((size_t)H * p->G * p->E, sizeof *p->ccum);
-    if (!p->lq || !p->span_end || !p->ccum) return 0;
+    const int H = p->H;
+    size_t cells = (size_t)p->G * p->E * H;
+    p->lam = calloc(cells, sizeof *p->lam);
+    p->lam_end = malloc(cells * sizeof *p->lam_end);
+    if (!p->lam || !p->lam_end) return 0;
     for (int g = 0; g < p->G; g++)
-        for (int s = 0; s < S; s++) {
-            double *lq = p->lq + ((size_t)g * S + s) * H;
-            int *end = p->span_end + ((size_t)g * S + s) * H;
-            for (int t = 0; t < H; t++) {
+        for (int s = 0; s < p->S; s++)
+            for (int t = 0; !p->final[s] && t < H; t++) {
                 double q = 0;
-                for (int e = m->edge_start[s]; !p->final[s] && e < m->edge_start[s + 1]; e++)
+                for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++)
                     q += cjm_model_prob(m, t, g, e);
-                q = q > 1 ? 1 : q < 0 ? 0 : q;
-                lq[t] = q >= 1 ? -(double)INFINITY : log1p(-q);
-                fill_exits(p, t, g, s, q);
+                double f = hazard_factor(q > 1 ? 1 : q);
+                for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++)
+                    p->lam[((size_t)g * p->E + e) * H + t] = cjm_model_prob(m, t, g, e) * f;
             }
-            for (int t = H - 1; t >= 0; t--)
-                end[t] = t + 1 < H && lq[t + 1] == lq[t] ? end[t + 1] : t + 1;
-        }
+    for (size_t row = 0; row < (size_t)p->G * p->E; row++) {
+        const double *lam = p->lam + row * H;
+        int *end = p->lam_end + row * H;
+        for (int t = H - 1; t >= 0; t--)
+            end[t] = t + 1 < H && lam[t + 1] == lam[t] ? end[t + 1] : t + 1;
+    }
     return 1;
 }
 
@@ -431,9 +427,14 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
         plan_free(p);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the purchases");
     }
-    /* stay mode: a customer's n-th stay draws slots 1 + 2n and 2 + 2n */
+    /* stay mode: a customer makes at most H + 1 stays, each draws a number
+     * per edge of its stage */
     p->stay = r->settings.draws == CJM_DRAWS_STAY && !p->loyal;
-    p->stride = p->stay ? 2 * (uint64_t)p->H + 3 : (uint64_t)p->H + 1;
+    int degree = 1;
+    for (int st = 0; st < p->S; st++)
+        if (m->edge_start[st + 1] - m->edge_start[st] > degree)
+            degree = m->edge_start[st + 1] - m->edge_start[st];
+    p->stride = p->stay ? 1 + ((uint64_t)p->H + 1) * (uint64_t)degree : (uint64_t)p->H + 1;
     if (p->stay && !plan_stay(p)) {
         plan_free(p);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the stays");
@@ -662,68 +663,79 @@ static int stay_until(const agent_plan *p, customer *c, cjm_rng *rng, int t, int
     return t;
 }
 
-/* Stay mode in a stage whose probabilities are the customer's own: from step
- * t on, r (the log of the stay's uniform, what is left of it) is spent step
- * by step against the log of each step's probability of staying; the step in
- * which it runs out is the move's, and a second draw picks the edge by the
- * customer's shares in that step. Returns that step, or H. */
-static int slow_stay(const agent_plan *p, customer *c, cjm_rng *rng, int t, double r, int *dest)
+/* Stay mode in a stage whose probabilities are the customer's own: the race
+ * of plan_stay with each step's hazards computed for the customer, from
+ * step t on, clocks x[] (in the stage's edge order). */
+static int slow_stay(const agent_plan *p, customer *c, int t, double *x, int *dest)
 {
-    double top, probs[CJM_MAX_STAGES], sum = 0;
+    const cjm_model *m = p->m;
+    int first = m->edge_start[c->s], k = m->edge_start[c->s + 1] - first;
+    double top, probs[CJM_MAX_STAGES];
     for (; t < p->H; t++) {
-        sum = slow_probs(p, c, t, probs, &top);
-        if (sum <= 0) continue;
-        double l = sum >= 1 ? -(double)INFINITY : log1p(-sum);
-        if (r > l) break;
-        r -= l;
+        double sum = slow_probs(p, c, t, probs, &top), f = hazard_factor(sum), soonest = 2;
+        int fired = -1;
+        for (int j = 0; sum > 0 && j < k; j++) {
+            int e = rotated_edge(m, c->s, j);
+            double l = probs[j] * f, *clock = &x[e - first];
+            if (l <= 0) continue;
+            if (*clock < l && *clock / l < soonest) {
+                soonest = *clock / l;
+                fired = e;
+            }
+            *clock -= l;
+        }
+        if (fired >= 0) {
+            *dest = m->edges[fired].to;
+            return t;
+        }
     }
-    if (t >= p->H) return p->H;
-    c->draws++;
-    double y = ((double)cjm_rng_next(rng) + 0.5) * 0x1p-32 * sum, acc = 0;
-    int first = p->m->edge_start[c->s], k = p->m->edge_start[c->s + 1] - first, j = 0;
-    while (j < k - 1 && (probs[j] <= 0 || y >= (acc += probs[j]))) j++;
-    *dest = p->dest[first + j];
-    return t;
+    return p->H;
 }
 
 /* Stay mode: the step in which the customer leaves c->s, from step t (its
- * entry), or H. One draw u, by inversion, gives the stay: the customer
- * leaves in the first step (after its min_steps) in which the probability of
- * having stayed all along falls below u, found span by span of constant
- * probability (k = floor(log u / log(1 - q)) steps within a span; what is
- * left of log u carries over to the next). A second draw picks the exit by
- * the shares of that step. A larger probability of leaving shortens every
- * stay, never lengthens one: common random numbers stay monotone. */
+ * entry, then its min_steps), or H; *dest, where to. One draw per edge of
+ * the stage (in the stage's order, whatever happens: the customer's n-th stay
+ * in a stage meets the same numbers in every variant) sets that edge's clock,
+ * Exp(1) by inversion; each clock runs span by span of constant hazard
+ * (plan_stay), and the first to fire, among the steps before the soonest so
+ * far, decides. */
 static int stay_drawn(const agent_plan *p, customer *c, cjm_rng *rng, int t, int *dest)
 {
     const int H = p->H;
+    const cjm_model *m = p->m;
     int from = c->t_enter + p->min_steps[c->s] - 1;
     if (from < t) from = t;
     if (from >= H) return H;
-    c->draws++;
-    double r = cjm_log_u32(cjm_rng_next(rng));
-    if (p->slow[c->s]) return slow_stay(p, c, rng, from, r, dest);
-    size_t row = ((size_t)c->g * p->S + c->s) * H;
-    const double *lq = p->lq + row;
-    const int *end = p->span_end + row;
-    for (t = from; t < H; t = end[t]) {
-        double l = lq[t];
-        if (l == 0) continue; /* nobody leaves in this span */
-        double k = r / l, len = (double)(end[t] - t);
-        if (k < len) {
-            t += (int)k;
+    int first = m->edge_start[c->s], k = m->edge_start[c->s + 1] - first, best = H;
+    double clocks[CJM_MAX_STAGES], soonest = 2;
+    c->draws += k;
+    for (int j = 0; j < k; j++) clocks[j] = -cjm_log_u32(cjm_rng_next(rng));
+    if (p->slow[c->s]) return slow_stay(p, c, from, clocks, dest);
+    for (int j = 0; j < k; j++) {
+        size_t row = ((size_t)c->g * p->E + first + j) * H;
+        const double *lam = p->lam + row;
+        const int *end = p->lam_end + row;
+        double x = clocks[j];
+        for (int u = from; u < H && u <= best; u = end[u]) {
+            double l = lam[u], len = (double)(end[u] - u);
+            if (l == 0) continue;
+            if (x >= len * l) {
+                x -= len * l;
+                continue;
+            }
+            double steps = x / l;
+            int fire = u + (int)steps;
+            double frac = steps - (int)steps;
+            if (fire >= end[u]) fire = end[u] - 1, frac = 1; /* rounding at the span's end */
+            if (fire < best || (fire == best && frac < soonest)) {
+                best = fire;
+                soonest = frac;
+                *dest = m->edges[first + j].to;
+            }
             break;
         }
-        r -= len * l;
     }
-    if (t >= H) return H;
-    c->draws++;
-    uint32_t x = cjm_rng_next(rng);
-    const uint64_t *cc = p->ccum + ((size_t)t * p->G + c->g) * p->E;
-    int j = p->m->edge_start[c->s];
-    while (x >= cc[j]) j++;
-    *dest = p->dest[j];
-    return t;
+    return best;
 }
 
 /* ---- repeat purchases and the loyalty program: step by step ----
