@@ -70,6 +70,7 @@ typedef struct agent_plan {
     int stay;            /* customers draw their stays (never with purchases or a program) */
     double *lam;         /* [(g*E + e)*H + t]: edge e's hazard in step t (plan_stay's race) */
     int *lam_end;        /* [(g*E + e)*H + t]: the first step after t with another hazard, or H */
+    double *lam_sum;     /* [(g*E + e)*(H + 1) + t]: edge e's hazard summed over steps [0, t) */
     int use_lanes;       /* the vectorised kernel simulates this model */
     uint64_t *lanes_cum; /* its thresholds, when they change with time */
     cjm_lanes_plan lanes;
@@ -145,6 +146,7 @@ static void plan_free(agent_plan *p)
     free(p->lanes_cum);
     free(p->lam);
     free(p->lam_end);
+    free(p->lam_sum);
     free(p->slow);
     free(p->min_steps);
     free(p->refers);
@@ -366,7 +368,8 @@ static int plan_stay(agent_plan *p)
     size_t cells = (size_t)p->G * p->E * H;
     p->lam = calloc(cells, sizeof *p->lam);
     p->lam_end = malloc(cells * sizeof *p->lam_end);
-    if (!p->lam || !p->lam_end) return 0;
+    p->lam_sum = malloc((size_t)p->G * p->E * (H + 1) * sizeof *p->lam_sum);
+    if (!p->lam || !p->lam_end || !p->lam_sum) return 0;
     for (int g = 0; g < p->G; g++)
         for (int s = 0; s < p->S; s++)
             for (int t = 0; !p->final[s] && t < H; t++) {
@@ -380,8 +383,11 @@ static int plan_stay(agent_plan *p)
     for (size_t row = 0; row < (size_t)p->G * p->E; row++) {
         const double *lam = p->lam + row * H;
         int *end = p->lam_end + row * H;
+        double *sum = p->lam_sum + row * (H + 1);
         for (int t = H - 1; t >= 0; t--)
             end[t] = t + 1 < H && lam[t + 1] == lam[t] ? end[t + 1] : t + 1;
+        sum[0] = 0;
+        for (int t = 0; t < H; t++) sum[t + 1] = sum[t] + lam[t];
     }
     return 1;
 }
@@ -692,12 +698,47 @@ static int slow_stay(const agent_plan *p, customer *c, int t, double *x, int *de
     return p->H;
 }
 
+/* Whether the clock x of hazard row `row` (g x E + e) fires in steps
+ * [from, lim): then the step, and the fraction of it that had passed. Where
+ * the hazard is constant over those steps, by one division; else by
+ * bisection on the hazard's sums. */
+static int clock_fires(const agent_plan *p, size_t row, int from, int lim, double x, int *fire,
+                       double *frac)
+{
+    const int H = p->H;
+    const double *lam = p->lam + row * H;
+    if (p->lam_end[row * H + from] >= lim) {
+        double l = lam[from];
+        if (l == 0) return 0;
+        double steps = x / l;
+        if (steps >= lim - from) return 0;
+        *fire = from + (int)steps;
+        *frac = steps - (int)steps;
+        return 1;
+    }
+    const double *sum = p->lam_sum + row * (H + 1);
+    double base = sum[from];
+    if (x >= sum[lim] - base) return 0;
+    int lo = from, hi = lim - 1; /* the first step whose end passes x */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (sum[mid + 1] - base > x)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    double f = (x - (sum[lo] - base)) / lam[lo];
+    *fire = lo;
+    *frac = f < 0 ? 0 : f > 1 ? 1 : f;
+    return 1;
+}
+
 /* Stay mode: the step in which the customer leaves c->s, from step t (its
  * entry, then its min_steps), or H; *dest, where to. One draw per edge of
  * the stage (in the stage's order, whatever happens: the customer's n-th stay
  * in a stage meets the same numbers in every variant) sets that edge's clock,
- * Exp(1) by inversion; each clock runs span by span of constant hazard
- * (plan_stay), and the first to fire, among the steps before the soonest so
+ * Exp(1) by inversion; each clock runs against its edge's hazards
+ * (plan_stay), and the first to fire, among the steps up to the soonest so
  * far, decides. */
 static int stay_drawn(const agent_plan *p, customer *c, cjm_rng *rng, int t, int *dest)
 {
@@ -712,27 +753,15 @@ static int stay_drawn(const agent_plan *p, customer *c, cjm_rng *rng, int t, int
     for (int j = 0; j < k; j++) clocks[j] = -cjm_log_u32(cjm_rng_next(rng));
     if (p->slow[c->s]) return slow_stay(p, c, from, clocks, dest);
     for (int j = 0; j < k; j++) {
-        size_t row = ((size_t)c->g * p->E + first + j) * H;
-        const double *lam = p->lam + row;
-        const int *end = p->lam_end + row;
-        double x = clocks[j];
-        for (int u = from; u < H && u <= best; u = end[u]) {
-            double l = lam[u], len = (double)(end[u] - u);
-            if (l == 0) continue;
-            if (x >= len * l) {
-                x -= len * l;
-                continue;
-            }
-            double steps = x / l;
-            int fire = u + (int)steps;
-            double frac = steps - (int)steps;
-            if (fire >= end[u]) fire = end[u] - 1, frac = 1; /* rounding at the span's end */
-            if (fire < best || (fire == best && frac < soonest)) {
-                best = fire;
-                soonest = frac;
-                *dest = m->edges[first + j].to;
-            }
-            break;
+        double steps;
+        int fire;
+        if (!clock_fires(p, (size_t)c->g * p->E + first + j, from, best < H ? best + 1 : H,
+                         clocks[j], &fire, &steps))
+            continue;
+        if (fire < best || (fire == best && steps < soonest)) {
+            best = fire;
+            soonest = steps;
+            *dest = m->edges[first + j].to;
         }
     }
     return best;
