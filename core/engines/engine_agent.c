@@ -702,8 +702,8 @@ static int slow_stay(const agent_plan *p, customer *c, int t, double *x, int *de
  * [from, lim): then the step, and the fraction of it that had passed. Where
  * the hazard is constant over those steps, by one division; else by
  * bisection on the hazard's sums. */
-static int clock_fires(const agent_plan *p, size_t row, int from, int lim, double x, int *fire,
-                       double *frac)
+HOT int clock_fires(const agent_plan *p, size_t row, int from, int lim, double x, int *fire,
+                    double *frac)
 {
     const int H = p->H;
     const double *lam = p->lam + row * H;
