@@ -250,6 +250,27 @@ static void test_fewer_draws(void **state)
     cjm_model_free(&m);
 }
 
+/* The command line: --draws stay is reported, a bad value is a usage error. */
+static void test_command_line(void **state)
+{
+    (void)state;
+    char *out = NULL, *err = NULL;
+    int rc =
+        tu_run_cjm("run " CJM_SOURCE_DIR "/tests/scenarios/two_stage.lua --draws stay --runs 2 "
+                   "--format json",
+                   &out, &err);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "\"draws\": \"stay\""));
+    free(out);
+    free(err);
+    rc = tu_run_cjm("run " CJM_SOURCE_DIR "/tests/scenarios/two_stage.lua --draws often", &out,
+                    &err);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "--draws: expected step or stay, got 'often'"));
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_stays_move_monotonically),
         cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_fewer_draws),
+        cmocka_unit_test(test_command_line),
         cmocka_unit_test(tu_fw_verdict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
