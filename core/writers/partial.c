@@ -38,7 +38,7 @@ static json_t *settings_json(const cjm_settings *s)
         json_pack("{s:s, s:i, s:I, s:i, s:I, s:s}", "engine", engine_names[s->engine], "runs",
                   s->runs, "customers", (json_int_t)s->customers, "horizon", s->horizon, "seed",
                   (json_int_t)s->seed, "sampling", sampling_names[s->sampling]);
-    if (s->draws == CJM_DRAWS_STAY) /* step, the default, is left out: its parts keep their bytes */
+    if (s->draws == CJM_DRAWS_STAY && s->engine == CJM_ENGINE_AGENT) /* step: left out, as before */
         json_object_set_new(o, "draws", json_string("stay"));
     return o;
 }
