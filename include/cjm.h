@@ -163,8 +163,9 @@ typedef enum cjm_simd {
 
 /* How the agent engine draws a customer's moves. STEP (the default): one
  * keyed draw per step spent outside a final stage. STAY: one draw for the
- * length of each stay (inverted against the stage's survival over time) and
- * one for its exit; fewer draws where customers wait, other bytes than STEP
+ * clock of each edge out of the stage at each stay (a race of exponential
+ * clocks against the edges' hazards over time decides when and where the
+ * customer leaves); fewer draws where customers wait, other bytes than STEP
  * (docs/performance.md). Models with purchases or a loyalty program are
  * simulated step by step in either mode. */
 typedef enum cjm_draws {
@@ -479,7 +480,7 @@ CJM_API cjm_settings cjm_result_settings(const cjm_result *r);
  * segments) of the result's own runs: each customer's segment draw, then
  * with draws = step one per step outside a final stage (a model with
  * purchases or a program: four, with its purchase and join draws), with
- * draws = stay one per stay and one per move. Referrals' and per-customer
+ * draws = stay one per edge of the stage at each stay. Referrals' and per-customer
  * draws are not counted. The vectorised kernel draws the same numbers but
  * does not count them: 0 for its runs, and for the other engines. */
 CJM_API int64_t cjm_result_draws(const cjm_result *r);

@@ -1,5 +1,5 @@
 /* The agent engine's stay mode (settings.draws = CJM_DRAWS_STAY: one draw
- * per stay, one per move): every test and example scenario against the
+ * per edge of the stage at each stay): every test and example scenario against the
  * exact engine, family-wise (testutil.h); the same bytes for any number of
  * threads; models with purchases or a program as in step mode; stays that
  * move monotonically with a probability; common random numbers at least as

@@ -66,7 +66,7 @@ typedef struct agent_plan {
     unsigned char *move_by_state; /* [S]: an edge reads the context or a tier multiplies it */
     unsigned char *move_by_ctx;   /* [S]: an edge reads the context (non-members too) */
     uint64_t *join_at;            /* [(t * G + g) * S + s]: P(join) x 2^32 */
-    /* Stay mode (settings.draws, docs/performance.md): a draw per stay and per move. */
+    /* Stay mode (settings.draws, docs/performance.md): a draw per edge and stay. */
     int stay;            /* customers draw their stays (never with purchases or a program) */
     double *lam;         /* [(g*E + e)*H + t]: edge e's hazard in step t (plan_stay's race) */
     int *lam_end;        /* [(g*E + e)*H + t]: the first step after t with another hazard, or H */
