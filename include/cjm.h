@@ -161,6 +161,21 @@ typedef enum cjm_simd {
     CJM_SIMD_AVX512,   /* the AVX-512 kernel at most (AUTO's choice where the CPU has it) */
 } cjm_simd;
 
+/* How the agent engine draws a customer's moves. STEP (the default): one
+ * keyed draw per step spent outside a final stage. STAY: one draw for the
+ * clock of each edge out of the stage at each stay (a race of exponential
+ * clocks against the edges' hazards over time decides when and where the
+ * customer leaves); fewer draws where customers wait, other bytes than STEP
+ * (docs/performance.md). Models with purchases or a loyalty program are
+ * simulated step by step in either mode. */
+typedef enum cjm_draws {
+    CJM_DRAWS_STEP = 0,
+    CJM_DRAWS_STAY,
+} cjm_draws;
+
+/* Parses "step" or "stay". Returns 0 on success. */
+CJM_API int cjm_draws_parse(const char *text, cjm_draws *out);
+
 typedef struct cjm_settings {
     cjm_engine_kind engine;
     int runs;          /* >= 1 */
@@ -175,6 +190,7 @@ typedef struct cjm_settings {
      * of shard_count, the runs [R i / N, R (i + 1) / N); the result then
      * holds those runs alone, for cjm_report_partial and cjm_merge. 0: all. */
     int shard_index, shard_count;
+    cjm_draws draws; /* CJM_DRAWS_STEP: one draw per customer-step */
 } cjm_settings;
 
 /* Defaults: agent engine, 100 runs, the scenario's cohort and horizon, seed 1. */
@@ -462,6 +478,15 @@ CJM_API const cjm_model *cjm_result_model(const cjm_result *r);
 /* The settings as run: runs, customers, horizon and threads resolved (the
  * exact engine's single run, the scenario's cohort); cancel is NULL. */
 CJM_API cjm_settings cjm_result_settings(const cjm_result *r);
+
+/* Random numbers the agent engine's scalar path drew for the moves (and
+ * segments) of the result's own runs: each customer's segment draw, then
+ * with draws = step one per step outside a final stage (a model with
+ * purchases or a program: four, with its purchase and join draws), with
+ * draws = stay one per edge of the stage at each stay. Referrals' and per-customer
+ * draws are not counted. The vectorised kernel draws the same numbers but
+ * does not count them: 0 for its runs, and for the other engines. */
+CJM_API int64_t cjm_result_draws(const cjm_result *r);
 
 /* Metric `metric` of the result, as the reports print it. CJM_EUSAGE for a
  * metric out of range, CJM_ENOMEM if the scratch for the runs cannot be had. */

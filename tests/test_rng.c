@@ -110,6 +110,34 @@ static void test_uniform_range_and_mean(void **state)
     tu_check_z("cjm_rng_uniform: mean", sum / n, 0.5, sqrt(1.0 / 12 / n), 0);
 }
 
+/* The fast log of a draw against libm's, at both ends, at every slice
+ * boundary of every binade, and at a million draws. */
+static void check_log(uint32_t x, double *worst)
+{
+    double want = log(((double)x + 0.5) * 0x1p-32), got = cjm_log_u32(x);
+    double err = fabs(got - want) / (fabs(want) > 1 ? fabs(want) : 1);
+    if (err > *worst) *worst = err;
+}
+
+static void test_log_u32(void **state)
+{
+    (void)state;
+    double worst = 0;
+    for (uint32_t x = 0; x < 4096; x++) check_log(x, &worst);
+    for (uint32_t x = 0xffffffffu; x > 0xffffffffu - 4096; x--) check_log(x, &worst);
+    for (int e = 1; e < 32; e++)
+        for (int i = 0; i <= 128; i++) {
+            uint64_t at = (1ull << e) + ((uint64_t)i << e) / 128;
+            for (int d = -2; d <= 2; d++)
+                if (at + d < (1ull << 32)) check_log((uint32_t)(at + d), &worst);
+        }
+    cjm_rng rng;
+    cjm_rng_seed(&rng, 12345, 7);
+    for (int k = 0; k < 1000000; k++) check_log(cjm_rng_next(&rng), &worst);
+    printf("cjm_log_u32: largest relative error %.3g\n", worst);
+    assert_true(worst < 1e-15); /* a few units in the last place */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_streams_are_reproducible),
         cmocka_unit_test(test_bounded_is_uniform),
         cmocka_unit_test(test_uniform_range_and_mean),
+        cmocka_unit_test(test_log_u32),
         cmocka_unit_test(tu_fw_verdict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

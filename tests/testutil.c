@@ -127,6 +127,7 @@ cjm_result *tu_run(const cjm_model *m, const cjm_settings *s, cjm_metrics *mt)
 
 int tu_engine_checks;
 cjm_simd tu_simd = CJM_SIMD_AUTO;
+cjm_draws tu_draws = CJM_DRAWS_STEP;
 
 /* ---- the family-wise suite ---- */
 
@@ -334,6 +335,7 @@ void tu_compare_engines(const cjm_model *m, int runs, int64_t customers, uint64_
     s.customers = customers;
     s.seed = seed;
     s.simd = tu_simd;
+    s.draws = tu_draws;
     cjm_metrics ma, me;
     cjm_result *ra = tu_run(m, &s, &ma);
     s.engine = CJM_ENGINE_EXACT;

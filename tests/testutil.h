@@ -96,4 +96,8 @@ extern int tu_engine_checks;
  * (CJM_SIMD_AUTO unless a test sets it). */
 extern cjm_simd tu_simd;
 
+/* How tu_compare_engines's agent draws moves (CJM_DRAWS_STEP unless a test
+ * sets it). */
+extern cjm_draws tu_draws;
+
 #endif

@@ -61,6 +61,9 @@ static const char usage_text[] =
     "                         cohort: sample the counts in each stage (same distribution\n"
     "                         as agent, cost independent of the cohort size; not for\n"
     "                         cjm.per_customer)\n"
+    "  --draws step|stay      (agent) step: one draw per customer-step (default);\n"
+    "                         stay: one draw per edge of a stage at each stay, fewer\n"
+    "                         where customers wait (other numbers; docs/performance.md)\n"
     "  --runs R               independent runs (default 100)\n"
     "  --customers N          cohort size (default: the scenario's)\n"
     "  --horizon H            steps to simulate (default: the scenario's)\n"
@@ -172,6 +175,9 @@ static int parse_option(cli *c, const char *opt, const char *v)
         if (cjm_format_parse(v, &c->format))
             rc =
                 cli_usage_error("--format: expected table, json, csv, dot or mermaid, got '%s'", v);
+    } else if (strcmp(opt, "--draws") == 0) {
+        if (cjm_draws_parse(v, &c->settings.draws))
+            rc = cli_usage_error("--draws: expected step or stay, got '%s'", v);
     } else if (strcmp(opt, "--sampling") == 0) {
         if (cjm_sampling_parse(v, &c->settings.sampling))
             rc = cli_usage_error("--sampling: expected random or lhs, got '%s'", v);
@@ -191,9 +197,9 @@ static int parse_option(cli *c, const char *opt, const char *v)
 }
 
 static const char *const common_options[] = {
-    "--engine",  "--runs",    "--customers", "--horizon",    "--seed",
-    "--threads", "--set",     "--format",    "-o",           "--output",
-    "--fix",     "--variant", "--sampling",  "--lua-memory", NULL};
+    "--engine",   "--runs",       "--customers", "--horizon", "--seed", "--threads",
+    "--set",      "--format",     "-o",          "--output",  "--fix",  "--variant",
+    "--sampling", "--lua-memory", "--draws",     NULL};
 
 static int in_list(const char *const *list, const char *name)
 {

@@ -187,6 +187,11 @@ const cjm_model *cjm_result_model(const cjm_result *r)
     return r->model;
 }
 
+int64_t cjm_result_draws(const cjm_result *r)
+{
+    return r->draws;
+}
+
 cjm_settings cjm_result_settings(const cjm_result *r)
 {
     cjm_settings s = r->settings;

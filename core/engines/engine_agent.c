@@ -66,8 +66,13 @@ typedef struct agent_plan {
     unsigned char *move_by_state; /* [S]: an edge reads the context or a tier multiplies it */
     unsigned char *move_by_ctx;   /* [S]: an edge reads the context (non-members too) */
     uint64_t *join_at;            /* [(t * G + g) * S + s]: P(join) x 2^32 */
-    int use_lanes;                /* the vectorised kernel simulates this model */
-    uint64_t *lanes_cum;          /* its thresholds, when they change with time */
+    /* Stay mode (settings.draws, docs/performance.md): a draw per edge and stay. */
+    int stay;            /* customers draw their stays (never with purchases or a program) */
+    double *lam;         /* [(g*E + e)*H + t]: edge e's hazard in step t (plan_stay's race) */
+    int *lam_end;        /* [(g*E + e)*H + t]: the first step after t with another hazard, or H */
+    double *lam_sum;     /* [(g*E + e)*(H + 1) + t]: edge e's hazard summed over steps [0, t) */
+    int use_lanes;       /* the vectorised kernel simulates this model */
+    uint64_t *lanes_cum; /* its thresholds, when they change with time */
     cjm_lanes_plan lanes;
 } agent_plan;
 
@@ -82,6 +87,7 @@ typedef struct agent_job {
     atomic_long next_item;
     atomic_int failed; /* 1: referrals without bound, 2: out of memory */
     const cjm_cancel *cancel;
+    _Atomic int64_t draws; /* random numbers the scalar path drew (cjm_result_draws) */
 } agent_job;
 
 static uint64_t scale32(double p)
@@ -138,6 +144,9 @@ static void plan_free(agent_plan *p)
     free(p->move_by_ctx);
     free(p->join_at);
     free(p->lanes_cum);
+    free(p->lam);
+    free(p->lam_end);
+    free(p->lam_sum);
     free(p->slow);
     free(p->min_steps);
     free(p->refers);
@@ -332,6 +341,57 @@ static void plan_lanes(agent_plan *p)
 
 static int plan_loyal(agent_plan *p);
 
+/* Stay mode's hazards. A stay is a race of one exponential clock per edge:
+ * edge e fires once its cumulative hazard, summed step by step, passes the
+ * clock's Exp(1) draw, and the customer leaves by the edge that fires first
+ * (within a step, by the fraction of the step). With hazards lambda_e =
+ * p_e x (-log(1 - q)) / q in a step where the stage's probabilities p_e sum
+ * to q, nobody fires with probability e^(-sum lambda) = 1 - q and edge e fires
+ * first with probability p_e / q: exactly the step's probabilities. A change
+ * to one edge's probability moves that edge's clock (and the others' by the
+ * second-order factor log(1 - q) / q), so common random numbers couple the
+ * customers of two variants as in step mode. A sure exit (q = 1) has total
+ * hazard 50: it fails to leave with probability e^-50 = 2e-22. */
+static double hazard_factor(double q)
+{
+    if (q <= 0) return 1;
+    double total = q >= 1 ? 50 : -log1p(-q);
+    return (total > 50 ? 50 : total) / q;
+}
+
+/* The hazards of every edge and step, and the ends of their spans of
+ * constant hazard. 0 when out of memory. */
+static int plan_stay(agent_plan *p)
+{
+    const cjm_model *m = p->m;
+    const int H = p->H;
+    size_t cells = (size_t)p->G * p->E * H;
+    p->lam = calloc(cells, sizeof *p->lam);
+    p->lam_end = malloc(cells * sizeof *p->lam_end);
+    p->lam_sum = malloc((size_t)p->G * p->E * (H + 1) * sizeof *p->lam_sum);
+    if (!p->lam || !p->lam_end || !p->lam_sum) return 0;
+    for (int g = 0; g < p->G; g++)
+        for (int s = 0; s < p->S; s++)
+            for (int t = 0; !p->final[s] && t < H; t++) {
+                double q = 0;
+                for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++)
+                    q += cjm_model_prob(m, t, g, e);
+                double f = hazard_factor(q > 1 ? 1 : q);
+                for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++)
+                    p->lam[((size_t)g * p->E + e) * H + t] = cjm_model_prob(m, t, g, e) * f;
+            }
+    for (size_t row = 0; row < (size_t)p->G * p->E; row++) {
+        const double *lam = p->lam + row * H;
+        int *end = p->lam_end + row * H;
+        double *sum = p->lam_sum + row * (H + 1);
+        for (int t = H - 1; t >= 0; t--)
+            end[t] = t + 1 < H && lam[t + 1] == lam[t] ? end[t + 1] : t + 1;
+        sum[0] = 0;
+        for (int t = 0; t < H; t++) sum[t + 1] = sum[t] + lam[t];
+    }
+    return 1;
+}
+
 static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result *r,
                             int64_t customers, cjm_error *err)
 {
@@ -344,7 +404,6 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
     p->customers = customers;
     p->seed = r->settings.seed;
     p->simd = r->settings.simd;
-    p->stride = (uint64_t)p->H + 1;
     p->blocks_per_run = (int)((p->customers + BLOCK_CUSTOMERS - 1) / BLOCK_CUSTOMERS);
     p->lay = cjm_tally_layout_make(m, p->H);
     p->money_k = m->money_stage;
@@ -374,7 +433,19 @@ static cjm_status plan_make(agent_plan *p, const cjm_model *m, const cjm_result 
         plan_free(p);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the purchases");
     }
-    if (!p->loyal) plan_lanes(p);
+    /* stay mode: a customer makes at most H + 1 stays, each draws a number
+     * per edge of its stage */
+    p->stay = r->settings.draws == CJM_DRAWS_STAY && !p->loyal;
+    int degree = 1;
+    for (int st = 0; st < p->S; st++)
+        if (m->edge_start[st + 1] - m->edge_start[st] > degree)
+            degree = m->edge_start[st + 1] - m->edge_start[st];
+    p->stride = p->stay ? 1 + ((uint64_t)p->H + 1) * (uint64_t)degree : (uint64_t)p->H + 1;
+    if (p->stay && !plan_stay(p)) {
+        plan_free(p);
+        return cjm_error_set(err, CJM_ENOMEM, "out of memory planning the stays");
+    }
+    if (!p->loyal && !p->stay) plan_lanes(p);
     return CJM_OK;
 }
 
@@ -394,6 +465,7 @@ typedef struct customer {
     int member, tier, since, count, phase;
     int64_t balance;
     int64_t *conv; /* [2 + B][K]: entries, steps and purchases at and after conversion */
+    int64_t draws; /* stay mode: the random numbers its stays and moves drew */
 } customer;
 
 /* A referred prospect waiting to be simulated. */
@@ -413,6 +485,7 @@ typedef struct block_work {
     pending *stack;
     size_t stack_len, stack_cap;
     int64_t referred;
+    int64_t draws, acc_draws; /* random numbers drawn: this block's, and not yet merged */
     int run;
     int overflow;
     int64_t *conv; /* a customer's counts by class, for the step-by-step path */
@@ -518,14 +591,16 @@ static int pick_segment(const agent_plan *p, uint32_t u)
     return g;
 }
 
-/* The move in step t from a stage whose probabilities are the customer's own
- * (per-customer or by time in stage): the same band layout as fill_stage,
- * computed for this customer. Returns the destination, or -1 to stay. */
-static int slow_move(const agent_plan *p, const customer *c, int t, uint32_t u)
+/* The customer's probabilities of the edges out of c->s in step t, in
+ * rotated order (per-customer or by time in stage), scaled down to sum to 1
+ * if they sum to more; returns their sum, and in *top_out that of the
+ * top-packed edges (all but edge 0). */
+static double slow_probs(const agent_plan *p, const customer *c, int t, double *probs,
+                         double *top_out)
 {
     const cjm_model *m = p->m;
-    int first = m->edge_start[c->s], k = m->edge_start[c->s + 1] - first;
-    double sum = 0, top = 0, probs[CJM_MAX_STAGES];
+    int k = m->edge_start[c->s + 1] - m->edge_start[c->s];
+    double sum = 0, top = 0;
     for (int j = 0; j < k; j++) {
         int e = rotated_edge(m, c->s, j);
         const cjm_edge *edge = &m->edges[e];
@@ -542,6 +617,17 @@ static int slow_move(const agent_plan *p, const customer *c, int t, uint32_t u)
         top /= sum;
         sum = 1;
     }
+    *top_out = top;
+    return sum;
+}
+
+/* The move in step t from a stage whose probabilities are the customer's own
+ * (per-customer or by time in stage): the same band layout as fill_stage,
+ * computed for this customer. Returns the destination, or -1 to stay. */
+static int slow_move(const agent_plan *p, const customer *c, int t, uint32_t u)
+{
+    int first = p->m->edge_start[c->s], k = p->m->edge_start[c->s + 1] - first;
+    double top, probs[CJM_MAX_STAGES], sum = slow_probs(p, c, t, probs, &top);
     uint32_t v = u + (uint32_t)scale32(top);
     if (v >= scale32(sum)) return -1;
     double acc = 0;
@@ -581,6 +667,104 @@ static int stay_until(const agent_plan *p, customer *c, cjm_rng *rng, int t, int
     while (v >= cum[j]) j++;
     *dest = p->dest[j];
     return t;
+}
+
+/* Stay mode in a stage whose probabilities are the customer's own: the race
+ * of plan_stay with each step's hazards computed for the customer, from
+ * step t on, clocks x[] (in the stage's edge order). */
+static int slow_stay(const agent_plan *p, customer *c, int t, double *x, int *dest)
+{
+    const cjm_model *m = p->m;
+    int first = m->edge_start[c->s], k = m->edge_start[c->s + 1] - first;
+    double top, probs[CJM_MAX_STAGES];
+    for (; t < p->H; t++) {
+        double sum = slow_probs(p, c, t, probs, &top), f = hazard_factor(sum), soonest = 2;
+        int fired = -1;
+        for (int j = 0; sum > 0 && j < k; j++) {
+            int e = rotated_edge(m, c->s, j);
+            double l = probs[j] * f, *clock = &x[e - first];
+            if (l <= 0) continue;
+            if (*clock < l && *clock / l < soonest) {
+                soonest = *clock / l;
+                fired = e;
+            }
+            *clock -= l;
+        }
+        if (fired >= 0) {
+            *dest = m->edges[fired].to;
+            return t;
+        }
+    }
+    return p->H;
+}
+
+/* Whether the clock x of hazard row `row` (g x E + e) fires in steps
+ * [from, lim): then the step, and the fraction of it that had passed. Where
+ * the hazard is constant over those steps, by one division; else by
+ * bisection on the hazard's sums. */
+HOT int clock_fires(const agent_plan *p, size_t row, int from, int lim, double x, int *fire,
+                    double *frac)
+{
+    const int H = p->H;
+    const double *lam = p->lam + row * H;
+    if (p->lam_end[row * H + from] >= lim) {
+        double l = lam[from];
+        if (l == 0) return 0;
+        double steps = x / l;
+        if (steps >= lim - from) return 0;
+        *fire = from + (int)steps;
+        *frac = steps - (int)steps;
+        return 1;
+    }
+    const double *sum = p->lam_sum + row * (H + 1);
+    double base = sum[from];
+    if (x >= sum[lim] - base) return 0;
+    int lo = from, hi = lim - 1; /* the first step whose end passes x */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (sum[mid + 1] - base > x)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    double f = (x - (sum[lo] - base)) / lam[lo];
+    *fire = lo;
+    *frac = f < 0 ? 0 : f > 1 ? 1 : f;
+    return 1;
+}
+
+/* Stay mode: the step in which the customer leaves c->s, from step t (its
+ * entry, then its min_steps), or H; *dest, where to. One draw per edge of
+ * the stage (in the stage's order, whatever happens: the customer's n-th stay
+ * in a stage meets the same numbers in every variant) sets that edge's clock,
+ * Exp(1) by inversion; each clock runs against its edge's hazards
+ * (plan_stay), and the first to fire, among the steps up to the soonest so
+ * far, decides. */
+static int stay_drawn(const agent_plan *p, customer *c, cjm_rng *rng, int t, int *dest)
+{
+    const int H = p->H;
+    const cjm_model *m = p->m;
+    int from = c->t_enter + p->min_steps[c->s] - 1;
+    if (from < t) from = t;
+    if (from >= H) return H;
+    int first = m->edge_start[c->s], k = m->edge_start[c->s + 1] - first, best = H;
+    double clocks[CJM_MAX_STAGES], soonest = 2;
+    c->draws += k;
+    for (int j = 0; j < k; j++) clocks[j] = -cjm_log_u32(cjm_rng_next(rng));
+    if (p->slow[c->s]) return slow_stay(p, c, from, clocks, dest);
+    for (int j = 0; j < k; j++) {
+        double steps;
+        int fire;
+        if (!clock_fires(p, (size_t)c->g * p->E + first + j, from, best < H ? best + 1 : H,
+                         clocks[j], &fire, &steps))
+            continue;
+        if (fire < best || (fire == best && steps < soonest)) {
+            best = fire;
+            soonest = steps;
+            *dest = m->edges[first + j].to;
+        }
+    }
+    return best;
 }
 
 /* ---- repeat purchases and the loyalty program: step by step ----
@@ -936,12 +1120,14 @@ static void simulate_customer(const agent_plan *p, block_work *w, cjm_rng *rng, 
     c->entries = tally + p->lay.entries + cjm_tally_cell(&p->lay, src_of(c), 0, gm, 0);
     c->steps = tally + p->lay.steps + cjm_tally_cell(&p->lay, src_of(c), 0, gm, 0);
     c->money_t = tally + p->lay.entries_t + cjm_tally_t(&p->lay, 0, gm, 0, 0);
-    if (c->arrival > 0) cjm_rng_advance(rng, (uint64_t)c->arrival);
+    if (c->arrival > 0 && !p->stay) cjm_rng_advance(rng, (uint64_t)c->arrival);
+    c->draws = 1;
     if (p->aux) cjm_rng_stream(&c->aux, p->seed ^ 0xa0761d6478bd642fULL, (uint64_t)w->run, c->key);
     for (int k = 0; k < p->m->per_customer_count; k++)
         c->pc[k] = cjm_dist_sample(&p->m->per_customer[k].dist, &c->aux);
     if (p->loyal) {
         loyal_customer(p, w, rng, c, stage);
+        w->draws += 1 + 4 * (int64_t)((p->final[c->s] ? c->t_enter : H) - c->arrival);
         for (uint64_t v = c->visited; v; v &= v - 1) tally[p->lay.reached + __builtin_ctzll(v)]++;
         if (c->tau >= 0) {
             count_retention(p, tally, c, p->final[c->s] ? c->t_enter : H + 1);
@@ -952,12 +1138,13 @@ static void simulate_customer(const agent_plan *p, block_work *w, cjm_rng *rng, 
     count_entry(p, tally, c, stage, c->arrival);
     int t = c->arrival, dest = 0;
     while (t < H && !p->final[c->s]) {
-        t = stay_until(p, c, rng, t, &dest);
+        t = p->stay ? stay_drawn(p, c, rng, t, &dest) : stay_until(p, c, rng, t, &dest);
         if (t == H) break;
         count_steps(p, w, c, t + 1);
         tally[p->move_of[c->s * p->S + dest]]++;
         count_entry(p, tally, c, dest, ++t);
     }
+    w->draws += p->stay ? c->draws : 1 + t - c->arrival;
     count_steps(p, w, c, H);
     if (c->tau >= 0) {
         count_retention(p, tally, c, p->final[c->s] ? c->t_enter : H + 1);
@@ -1018,6 +1205,8 @@ static void merge_run(agent_job *job, block_work *w)
     for (int i = 0; i < job->lay.width; i++)
         if (w->acc[i]) atomic_fetch_add_explicit(&dst[i], w->acc[i], memory_order_relaxed);
     memset(w->acc, 0, (size_t)job->lay.width * sizeof *w->acc);
+    atomic_fetch_add_explicit(&job->draws, w->acc_draws, memory_order_relaxed);
+    w->acc_draws = 0;
     w->acc_run = -1;
 }
 
@@ -1030,6 +1219,7 @@ static void merge_block(agent_job *job, int k, block_work *w)
         w->acc_run = k;
     }
     for (int i = 0; i < job->lay.width; i++) w->acc[i] += w->tally[i];
+    w->acc_draws += w->draws;
 }
 
 /* The block through the vectorised kernel: here, each customer's segment
@@ -1083,6 +1273,7 @@ static void simulate_block(agent_job *job, long item, block_work *w)
     memset(w->tally, 0, (size_t)job->lay.width * sizeof *w->tally);
     w->run = run;
     w->referred = 0;
+    w->draws = 0;
     w->stack_len = 0;
     if (p->use_lanes) {
         simulate_block_lanes(p, w, rng, first, (int)n);
@@ -1189,7 +1380,7 @@ static void prefix_sums(double *a, int rows, int n)
 static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int first, int count,
                           cjm_error *err)
 {
-    agent_job job = {plans, first, count, NULL, plans[0]->lay, NULL, 0, 0, r->settings.cancel};
+    agent_job job = {plans, first, count, NULL, plans[0]->lay, NULL, 0, 0, r->settings.cancel, 0};
     job.item_start = malloc((size_t)(count + 1) * sizeof *job.item_start);
     job.tallies = calloc((size_t)count * job.lay.width, sizeof *job.tallies);
     double *tally = malloc((size_t)job.lay.width * sizeof *tally);
@@ -1201,6 +1392,7 @@ static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int fir
         for (int k = 0; k < count; k++)
             job.item_start[k + 1] = job.item_start[k] + plans[k]->blocks_per_run;
         st = run_threads(&job, r->settings.threads, err);
+        r->draws += atomic_load(&job.draws);
     }
     if (st == CJM_OK && atomic_load(&job.failed) == 1)
         st = cjm_error_set(err, CJM_ESCENARIO,

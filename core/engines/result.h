@@ -200,6 +200,7 @@ struct cjm_result {
     bool customers_given; /* --customers: every run has that many; else the scenario's */
     int input_count;      /* the model's uncertain inputs */
     double *inputs;       /* [runs][input_count]: each run's draws */
+    int64_t draws;        /* the agent engine's scalar path: random numbers drawn (cjm_result_draws) */
 };
 
 /* Allocates a result for runs rows. */

@@ -14,7 +14,19 @@ cjm_settings cjm_settings_default(void)
                           .runs = 100,
                           .seed = 1,
                           .sampling = CJM_SAMPLING_RANDOM,
-                          .simd = CJM_SIMD_AUTO};
+                          .simd = CJM_SIMD_AUTO,
+                          .draws = CJM_DRAWS_STEP};
+}
+
+int cjm_draws_parse(const char *text, cjm_draws *out)
+{
+    if (strcmp(text, "step") == 0)
+        *out = CJM_DRAWS_STEP;
+    else if (strcmp(text, "stay") == 0)
+        *out = CJM_DRAWS_STAY;
+    else
+        return 1;
+    return 0;
 }
 
 /* Each run's draws of the uncertain inputs, before any run starts: the draws

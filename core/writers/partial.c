@@ -35,9 +35,13 @@ static const char *const sampling_names[] = {"random", "lhs"};
 
 static json_t *settings_json(const cjm_settings *s)
 {
-    return json_pack("{s:s, s:i, s:I, s:i, s:I, s:s}", "engine", engine_names[s->engine], "runs",
-                     s->runs, "customers", (json_int_t)s->customers, "horizon", s->horizon, "seed",
-                     (json_int_t)s->seed, "sampling", sampling_names[s->sampling]);
+    json_t *o =
+        json_pack("{s:s, s:i, s:I, s:i, s:I, s:s}", "engine", engine_names[s->engine], "runs",
+                  s->runs, "customers", (json_int_t)s->customers, "horizon", s->horizon, "seed",
+                  (json_int_t)s->seed, "sampling", sampling_names[s->sampling]);
+    if (s->draws == CJM_DRAWS_STAY && s->engine == CJM_ENGINE_AGENT) /* step: left out, as before */
+        json_object_set_new(o, "draws", json_string("stay"));
+    return o;
 }
 
 static json_t *rows_json(const double *v, int from, int to, int width)
@@ -459,6 +463,9 @@ static cjm_status part_settings(const cjm_partial *p, cjm_settings *s, cjm_error
                 : strcmp(engine, "cohort") == 0 ? CJM_ENGINE_COHORT
                                                 : CJM_ENGINE_AGENT;
     s->sampling = strcmp(sampling, "lhs") == 0 ? CJM_SAMPLING_LHS : CJM_SAMPLING_RANDOM;
+    const char *draws =
+        json_string_value(json_object_get(json_object_get(p->doc, "settings"), "draws"));
+    s->draws = draws && strcmp(draws, "stay") == 0 ? CJM_DRAWS_STAY : CJM_DRAWS_STEP;
     return CJM_OK;
 }
 

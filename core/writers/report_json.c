@@ -122,6 +122,8 @@ json_t *cjm_json_header(const cjm_model *m, const cjm_settings *s)
                         json_pack("{s:s, s:i, s:I, s:i, s:I}", "engine", cjm_engine_name(s->engine),
                                   "runs", s->runs, "customers", (json_int_t)s->customers, "horizon",
                                   s->horizon, "seed", (json_int_t)s->seed));
+    if (s->draws == CJM_DRAWS_STAY && s->engine == CJM_ENGINE_AGENT) /* step: left out, as before */
+        json_object_set_new(json_object_get(doc, "settings"), "draws", json_string("stay"));
     return doc;
 }
 
