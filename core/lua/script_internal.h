@@ -118,6 +118,18 @@ cjm_status cjm_loader_stage_purchases(cjm_loader *ld, int idx, int s, const char
 /* The `loyalty` block (script_loyalty.c). */
 cjm_status cjm_loader_loyalty(cjm_loader *ld, int scn);
 
+/* Appends edge from -> to (scenario path `path`) to the model with no
+ * probability yet; the edge is the model's last. */
+cjm_status cjm_loader_new_edge(cjm_loader *ld, int from, int to, const char *path);
+/* Reads the probability on top of the stack (a number, a table by segment, a
+ * distribution, a function or cjm.per_customer) into edge `edge`, its inputs
+ * at path. */
+cjm_status cjm_loader_read_edge(cjm_loader *ld, int edge, const char *path);
+/* Is the transitions row at idx the split form { leaves = p, split = {...} }? */
+int cjm_loader_is_split(cjm_loader *ld, int idx);
+/* Reads the split row on top of the stack, out of stage `from` (path
+ * "transitions.FROM"), into one edge per share (script_split.c). */
+cjm_status cjm_loader_split(cjm_loader *ld, int from, const char *path);
 /* "a -> b" (stage names may hold hyphens) into that transition's edge. */
 cjm_status cjm_loader_transition(cjm_loader *ld, const char *text, const char *path, int *edge);
 

@@ -551,7 +551,7 @@ static int *add_fn_refs(cjm_script *s, int G)
     return s->fn_ref[s->fn_ref_count++] = refs;
 }
 
-static cjm_status add_edge(loader *ld, int from, int to, const char *path)
+cjm_status cjm_loader_new_edge(loader *ld, int from, int to, const char *path)
 {
     cjm_model *m = ld->m;
     cjm_edge *grown = realloc(m->edges, (size_t)(m->edge_count + 1) * sizeof *grown);
@@ -573,11 +573,23 @@ static cjm_status add_edge(loader *ld, int from, int to, const char *path)
     e->loyalty_index = -1;
     if (!e->path || !e->kind || !e->value || !e->pc)
         return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    return CJM_OK;
+}
+
+cjm_status cjm_loader_read_edge(loader *ld, int edge, const char *path)
+{
+    cjm_edge *e = &ld->m->edges[edge];
     /* stack: spec */
     if (lua_istable(ld->L, -1) && !cjm_script_is_dist(ld->L, -1) &&
         !cjm_script_is_per_customer(ld->L, -1))
         return read_prob_table(ld, e, path);
     return read_prob_value(ld, e, -1, path);
+}
+
+static cjm_status add_edge(loader *ld, int from, int to, const char *path)
+{
+    cjm_status st = cjm_loader_new_edge(ld, from, to, path);
+    return st == CJM_OK ? cjm_loader_read_edge(ld, ld->m->edge_count - 1, path) : st;
 }
 
 static cjm_status read_destinations(loader *ld, int from, const char *from_path)
@@ -619,6 +631,8 @@ static cjm_status read_transition_source(loader *ld, const char *name)
     else if (!lua_istable(ld->L, -1))
         st =
             cjm_script_fail_at(ld->s, ld->err, p, "expected a table { destination = probability }");
+    else if (cjm_loader_is_split(ld, -1))
+        st = cjm_loader_split(ld, from, p);
     else
         st = read_destinations(ld, from, p);
     free(p);

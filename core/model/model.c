@@ -50,6 +50,7 @@ double cjm_barrier_multiplier(const cjm_barrier *b, int t, int g)
 static void free_edge(cjm_edge *e)
 {
     free(e->pc);
+    free(e->share);
     free(e->path);
     free(e->kind);
     free(e->value);
@@ -163,7 +164,8 @@ static double edge_max(const cjm_model *m, int t, int g, int e)
     const cjm_edge *edge = &m->edges[e];
     double hi = 0;
     if (edge->kind[g] == CJM_PROB_PER_CUSTOMER)
-        return cjm_dist_quantile(&m->per_customer[edge->pc[g]].dist, 1 - CJM_TAIL);
+        return cjm_dist_quantile(&m->per_customer[edge->pc[g]].dist, 1 - CJM_TAIL) *
+               cjm_edge_share(edge, g);
     if (edge->loyalty_index >= 0) return cjm_model_edge_top(m, t, g, e, -1);
     if (edge->dwell_index < 0) return cjm_model_raw_prob(m, t, g, e);
     for (int d = 0; d <= t; d++) {
@@ -300,14 +302,16 @@ static int find_edge(const cjm_model *m, int from, int to)
     return -1;
 }
 
+/* A probability as written; in a split row, its `leaves`, times the edge's share. */
 static void set_prob(cjm_model *m, const cjm_slot *s, double v)
 {
     int e = find_edge(m, s->a, s->b);
     if (e < 0) return;
     for (int g = 0; g < m->segment_count; g++) {
         if (s->c >= 0 && s->c != g) continue;
+        double p = v * cjm_edge_share(&m->edges[e], g);
         for (int t = 0; t < m->prob_horizon; t++)
-            m->raw[((size_t)t * m->segment_count + g) * m->edge_count + e] = v;
+            m->raw[((size_t)t * m->segment_count + g) * m->edge_count + e] = p;
     }
 }
 

@@ -63,7 +63,15 @@ typedef struct cjm_edge {
     int dwell_index;     /* >= 0: a function reads c.dwell; its table is dwell[dwell_index] */
     int loyalty_index;   /* >= 0: a function reads the loyalty context; its table is
                             loyalty_tables[loyalty_index] */
+    double *share;       /* [segment]: in a split row (`leaves`, `split`), the share of those
+                            leaving that take this edge (p = leaves x share); NULL otherwise */
 } cjm_edge;
+
+/* Edge e's share of its split row for segment g (1 outside a split row). */
+static inline double cjm_edge_share(const cjm_edge *e, int g)
+{
+    return e->share ? e->share[g] : 1;
+}
 
 /* A stage's expected purchases per step, as written, by segment. */
 typedef struct cjm_rate {
