@@ -126,7 +126,10 @@ static cjm_status eval_number(cjm_script *s, const cjm_model *m, int ref, const 
 cjm_status cjm_script_eval_prob(cjm_script *s, const cjm_model *m, int edge, int g, int t,
                                 int dwell, int c, cjm_eval *ev, cjm_error *err)
 {
-    return eval_number(s, m, s->fn_ref[edge][g], m->edges[edge].path, g, t, dwell, c, 0, 1,
+    const cjm_edge *e = &m->edges[edge];
+    char leaves[400]; /* a split row's function is its `leaves` */
+    snprintf(leaves, sizeof leaves, "transitions.%s.leaves", m->stages[e->from].name);
+    return eval_number(s, m, s->fn_ref[edge][g], e->share ? leaves : e->path, g, t, dwell, c, 0, 1,
                        "a probability in [0, 1]", ev, err);
 }
 

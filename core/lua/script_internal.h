@@ -130,6 +130,10 @@ int cjm_loader_is_split(cjm_loader *ld, int idx);
 /* Reads the split row on top of the stack, out of stage `from` (path
  * "transitions.FROM"), into one edge per share (script_split.c). */
 cjm_status cjm_loader_split(cjm_loader *ld, int from, const char *path);
+/* A barrier's optional `redirect = "a -> c"` (barrier table at idx, path
+ * "barriers.NAME"): a transition out of the stage its `on` transitions
+ * leave, not one of them; b->redirect is its edge, or -1 (script_split.c). */
+cjm_status cjm_loader_redirect(cjm_loader *ld, int idx, cjm_barrier *b, const char *path);
 /* "a -> b" (stage names may hold hyphens) into that transition's edge. */
 cjm_status cjm_loader_transition(cjm_loader *ld, const char *text, const char *path, int *edge);
 

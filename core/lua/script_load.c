@@ -749,8 +749,8 @@ cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_m
 
 /* ---- barriers, fixes and the list of variants ---- */
 
-static const char *const barrier_keys[] = {"on",       "effect", "from",        "to",
-                                           "segments", "fix",    "description", NULL};
+static const char *const barrier_keys[] = {"on",  "effect",      "from",     "to", "segments",
+                                           "fix", "description", "redirect", NULL};
 static const char *const fix_keys[] = {"cost",  "cost_per_customer", "efficacy", "from",
                                        "costs", "description",       NULL};
 
@@ -910,6 +910,7 @@ static cjm_status read_barrier(loader *ld, int idx, cjm_barrier *b, const char *
     if (st == CJM_OK) st = read_barrier_on(ld, idx, b, path);
     if (st == CJM_OK) st = read_barrier_segments(ld, idx, b, path);
     if (st == CJM_OK) st = read_fix(ld, idx, b, path);
+    if (st == CJM_OK) st = cjm_loader_redirect(ld, idx, b, path);
     return st;
 }
 

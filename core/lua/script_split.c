@@ -16,8 +16,6 @@
 
 typedef cjm_loader loader;
 
-static const char *const split_keys[] = {"leaves", "split", NULL};
-
 /* Is key k of the table at idx present and not a destination (a stage of that name)? */
 static int has_key(loader *ld, int idx, const char *k)
 {
@@ -160,7 +158,21 @@ cjm_status cjm_loader_split(loader *ld, int from, const char *path)
 {
     lua_State *L = ld->L;
     int row = lua_gettop(L), n = 0;
-    cjm_status st = cjm_loader_check_keys(ld, row, path, split_keys, 0);
+    cjm_status st = CJM_OK;
+    int others, count;
+    char **keys = cjm_script_sorted_keys(L, row, &count, &others);
+    if (!keys) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    for (int i = 0; i < count && st == CJM_OK; i++)
+        if (strcmp(keys[i], "leaves") != 0 && strcmp(keys[i], "split") != 0) {
+            char *p = cjm_path_join(path, keys[i]);
+            st = cjm_script_fail_at(ld->s, ld->err, p,
+                                    "a split row has only leaves and split (write each "
+                                    "destination's share in split)");
+            free(p);
+        }
+    cjm_script_free_keys(keys, count);
+    if (st == CJM_OK && others)
+        st = cjm_script_fail_at(ld->s, ld->err, path, "a split row has only leaves and split");
     char *sp = cjm_path_join(path, "split"), *lp = cjm_path_join(path, "leaves");
     int *to = malloc(CJM_MAX_STAGES * sizeof *to);
     double *share = malloc(CJM_MAX_STAGES * sizeof *share);
@@ -186,5 +198,47 @@ cjm_status cjm_loader_split(loader *ld, int from, const char *path)
     free(lp);
     free(to);
     free(share);
+    return st;
+}
+
+/* ---- a barrier that redirects what it blocks ---- */
+
+cjm_status cjm_loader_redirect(loader *ld, int idx, cjm_barrier *b, const char *path)
+{
+    lua_State *L = ld->L;
+    cjm_model *m = ld->m;
+    b->redirect = -1;
+    int type = lua_getfield(L, idx, "redirect");
+    char *p = cjm_path_join(path, "redirect");
+    cjm_status st = p ? CJM_OK : cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    int e = -1;
+    if (st == CJM_OK && type != LUA_TNIL && type != LUA_TSTRING)
+        st = cjm_script_fail_at(ld->s, ld->err, p,
+                                "expected a transition \"from -> to\" that takes the share the "
+                                "barrier blocks");
+    else if (st == CJM_OK && type == LUA_TSTRING)
+        st = cjm_loader_transition(ld, lua_tostring(L, -1), p, &e);
+    for (int k = 0; k < b->edge_count && st == CJM_OK && e >= 0; k++) {
+        const cjm_edge *on = &m->edges[b->edges[k]], *to = &m->edges[e];
+        if (b->edges[k] == e)
+            st = cjm_script_fail_at(ld->s, ld->err, p,
+                                    "%s -> %s is a transition the barrier stands on: redirect "
+                                    "to another way out of '%s'",
+                                    m->stages[to->from].name, m->stages[to->to].name,
+                                    m->stages[on->from].name);
+        else if (on->from != to->from)
+            st = cjm_script_fail_at(ld->s, ld->err, p,
+                                    "%s -> %s leaves '%s', but the barrier stands on %s -> %s: "
+                                    "the blocked share must leave the stage it is blocked in",
+                                    m->stages[to->from].name, m->stages[to->to].name,
+                                    m->stages[to->from].name, m->stages[on->from].name,
+                                    m->stages[on->to].name);
+    }
+    if (st == CJM_OK) {
+        b->redirect = e;
+        b->redirect_line = e >= 0 ? cjm_script_line_of(ld->s, p) : 0;
+    }
+    lua_pop(L, 1);
+    free(p);
     return st;
 }

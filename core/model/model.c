@@ -197,6 +197,35 @@ static cjm_status check_sums(const cjm_model *m, int horizon, const char *note, 
     return CJM_OK;
 }
 
+/* The probability of edge e at (t, g) once the barriers before barrier
+ * `upto` (in file order) have multiplied it. */
+static double before_barrier(const cjm_model *m, int upto, int t, int g, int e)
+{
+    double p = cjm_model_raw_prob(m, t, g, e);
+    for (int j = 0; j < upto; j++)
+        for (int k = 0; k < m->barriers[j].edge_count; k++)
+            if (m->barriers[j].edges[k] == e) p *= cjm_barrier_multiplier(&m->barriers[j], t, g);
+    return p;
+}
+
+/* A redirecting barrier's blocked share, p x (1 - multiplier) with p the
+ * probability the barriers before it leave, moves to its redirect edge. It
+ * is added once every barrier has multiplied, so barriers on the redirect
+ * edge do not hold it back; a stage's sum of probabilities is unchanged. */
+static void apply_redirects(cjm_model *m)
+{
+    int G = m->segment_count, E = m->edge_count;
+    for (int i = 0; i < m->barrier_count; i++) {
+        const cjm_barrier *b = &m->barriers[i];
+        for (int k = 0; b->redirect >= 0 && k < b->edge_count; k++)
+            for (int t = 0; t < m->prob_horizon; t++)
+                for (int g = 0; g < G; g++)
+                    m->prob[((size_t)t * G + g) * E + b->redirect] +=
+                        before_barrier(m, i, t, g, b->edges[k]) *
+                        (1 - cjm_barrier_multiplier(b, t, g));
+    }
+}
+
 static void apply_barriers(cjm_model *m)
 {
     size_t cells = (size_t)m->prob_horizon * m->segment_count * m->edge_count;
@@ -209,6 +238,7 @@ static void apply_barriers(cjm_model *m)
                     m->prob[((size_t)t * m->segment_count + g) * m->edge_count + b->edges[k]] *=
                         cjm_barrier_multiplier(b, t, g);
     }
+    apply_redirects(m);
 }
 
 static void sum_fix_costs(cjm_model *m)
@@ -282,6 +312,38 @@ cjm_status cjm_model_tables_new(cjm_model *m, int horizon, cjm_error *err)
     return CJM_OK;
 }
 
+/* Is edge e's probability the table prob alone for every customer (no time
+ * in stage, loyalty context, tier benefit or per-customer draw)? */
+static bool plain_edge(const cjm_model *m, int e)
+{
+    const cjm_edge *edge = &m->edges[e];
+    if (edge->dwell_index >= 0 || edge->loyalty_index >= 0) return false;
+    for (int g = 0; g < m->segment_count; g++)
+        if (edge->kind[g] == CJM_PROB_PER_CUSTOMER) return false;
+    for (int k = 0; k < m->loyalty.tier_count; k++)
+        if (m->loyalty.tiers[k].on && m->loyalty.tiers[k].on[e] != 1) return false;
+    return true;
+}
+
+/* A redirected share is moved in the table prob, so it needs plain edges. */
+static cjm_status check_redirects(const cjm_model *m, cjm_error *err)
+{
+    for (int i = 0; i < m->barrier_count; i++) {
+        const cjm_barrier *b = &m->barriers[i];
+        bool plain = b->redirect < 0 || plain_edge(m, b->redirect);
+        for (int k = 0; plain && b->redirect >= 0 && k < b->edge_count; k++)
+            plain = plain_edge(m, b->edges[k]);
+        if (!plain)
+            return cjm_error_set(err, CJM_ESCENARIO,
+                                 "%s:%d: barriers.%s.redirect: a blocked share moves only between "
+                                 "transitions whose probability is the same for every customer "
+                                 "of a segment at a step (not one reading c.dwell or the loyalty "
+                                 "context, a tier's benefit or cjm.per_customer)",
+                                 m->file, b->redirect_line, b->name);
+    }
+    return CJM_OK;
+}
+
 cjm_status cjm_model_finish_tables(cjm_model *m, cjm_error *err)
 {
     size_t cells = (size_t)m->prob_horizon * (size_t)m->segment_count *
@@ -289,6 +351,7 @@ cjm_status cjm_model_finish_tables(cjm_model *m, cjm_error *err)
     memcpy(m->prob, m->raw, cells * sizeof *m->prob);
     /* the written, barrier-free probabilities */
     cjm_status st = check_sums(m, m->prob_horizon, "", err);
+    if (st == CJM_OK) st = check_redirects(m, err);
     if (st == CJM_OK) st = cjm_loyalty_check(m, err);
     if (st == CJM_OK) cjm_model_refresh(m);
     if (st == CJM_OK && m->uncertain_count > 0) st = check_uncertain_sums(m, err);

@@ -92,6 +92,8 @@ typedef struct cjm_barrier {
     bool acquisition; /* sits before conversion: its fix is an acquisition cost */
     double fix_cost, fix_cost_per_customer, efficacy;
     int fix_from; /* the fix works from this step on */
+    int redirect; /* >= 0: the edge that takes the share the barrier blocks (`redirect`) */
+    int redirect_line;
 } cjm_barrier;
 
 /* Multiplier a barrier applies at step t for segment g (1 where it does not stand). */
