@@ -142,6 +142,15 @@ cjm_status cjm_script_eval_rate(cjm_script *s, const cjm_model *m, int stage, in
                        c, 0, 1e6, "a number of purchases per step in [0, 1e6]", ev, err);
 }
 
+cjm_status cjm_script_eval_refers(cjm_script *s, const cjm_model *m, int stage, int g, int t,
+                                  cjm_eval *ev, cjm_error *err)
+{
+    char path[200];
+    snprintf(path, sizeof path, "stages.%s.refers", m->stages[stage].name);
+    return eval_number(s, m, s->refers_ref[(size_t)stage * m->segment_count + g], path, g, t, 0, 0,
+                       0, 1e6, "a rate of referrals per step in [0, 1e6]", ev, err);
+}
+
 cjm_status cjm_script_eval_join(cjm_script *s, const cjm_model *m, int g, int t, cjm_eval *ev,
                                 cjm_error *err)
 {

@@ -18,10 +18,25 @@ static const char *const top_keys[] = {"name",     "description", "step",       
                                        "discount", "loyalty",     NULL};
 static const char *const cohort_keys[] = {"size", "cost_per_prospect", "arrivals", NULL};
 static const char *const acquisition_keys[] = {"budget_per_step", "cost_per_prospect", NULL};
-static const char *const stage_keys[] = {
-    "name",          "cost",      "revenue", "cost_per_step", "revenue_per_step", "cogs",
-    "cogs_per_step", "converts",  "final",   "min_steps",     "refers",           "referral_cost",
-    "refers_to",     "purchases", "basket",  "basket_cogs",   "purchase_cost",    NULL};
+static const char *const stage_keys[] = {"name",
+                                         "cost",
+                                         "revenue",
+                                         "cost_per_step",
+                                         "revenue_per_step",
+                                         "cogs",
+                                         "cogs_per_step",
+                                         "converts",
+                                         "final",
+                                         "min_steps",
+                                         "refers",
+                                         "referral_cost",
+                                         "refers_to",
+                                         "purchases",
+                                         "basket",
+                                         "basket_cogs",
+                                         "purchase_cost",
+                                         "refers_segment",
+                                         NULL};
 static const char *const segment_keys[] = {"name", "share", NULL};
 static const char *const no_keys[] = {NULL};
 
@@ -387,8 +402,7 @@ static cjm_status read_stage(loader *ld, int idx, int s)
         st = cjm_loader_number(ld, idx, "min_steps", p, 0, 0, CJM_MAX_HORIZON, 1, NULL, &min_steps);
     if (st == CJM_OK) st_->min_steps = (int)min_steps; /* else it may be out of range */
     ld->m->has_min_steps |= st_->min_steps > 0;
-    if (st == CJM_OK)
-        st = cjm_loader_number(ld, idx, "refers", p, 0, 0, 1e6, 0, NULL, &st_->refers);
+    if (st == CJM_OK) st = cjm_loader_stage_refers(ld, idx, s, p);
     if (st == CJM_OK)
         st = cjm_loader_number(ld, idx, "referral_cost", p, 0, 0, HUGE_VAL, 0, NULL,
                                &st_->referral_cost);
@@ -457,9 +471,13 @@ static cjm_status read_stages(loader *ld, int idx)
     m->money = calloc((size_t)n * m->segment_count * CJM_AMOUNTS, sizeof *m->money);
     m->rates = calloc((size_t)n * m->segment_count, sizeof *m->rates);
     ld->s->rate_ref = malloc((size_t)n * m->segment_count * sizeof *ld->s->rate_ref);
-    if (!m->stages || !m->money || !m->rates || !ld->s->rate_ref)
+    ld->s->refers_ref = malloc((size_t)n * m->segment_count * sizeof *ld->s->refers_ref);
+    ld->s->refers_value = calloc((size_t)n * m->segment_count, sizeof *ld->s->refers_value);
+    if (!m->stages || !m->money || !m->rates || !ld->s->rate_ref || !ld->s->refers_ref ||
+        !ld->s->refers_value)
         st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
-    for (int i = 0; st == CJM_OK && i < n * m->segment_count; i++) ld->s->rate_ref[i] = LUA_NOREF;
+    for (int i = 0; st == CJM_OK && i < n * m->segment_count; i++)
+        ld->s->rate_ref[i] = ld->s->refers_ref[i] = LUA_NOREF;
     for (int s = 0; s < n && st == CJM_OK; s++) {
         m->stage_count = s + 1;
         if (lua_rawgeti(L, list, s + 1) != LUA_TTABLE)

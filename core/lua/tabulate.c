@@ -272,6 +272,7 @@ cjm_status cjm_script_tabulate(cjm_script *s, cjm_model *m, int horizon, cjm_err
     if (st == CJM_OK) st = cjm_model_tables_new(m, horizon, err);
     for (int e = 0; st == CJM_OK && e < m->edge_count; e++) st = tabulate_edge(s, m, e, err);
     if (st == CJM_OK) st = tabulate_purchases(s, m, err);
+    if (st == CJM_OK) st = cjm_script_tabulate_refers(s, m, err);
     if (st == CJM_OK && m->loyalty.present) st = tabulate_join(s, m, err);
     return st == CJM_OK ? cjm_model_finish_tables(m, err) : st;
 }

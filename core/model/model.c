@@ -141,6 +141,7 @@ void cjm_model_free(cjm_model **mp)
     free(m->money);
     free(m->rates);
     free(m->purchases);
+    free(m->refers);
     free(m->loyalty.join);
     free(m->fixed_costs);
     free(m->barriers);
@@ -389,6 +390,15 @@ static void set_purchases(cjm_model *m, const cjm_slot *s, double v)
     }
 }
 
+/* A constant rate of referrals, for every step. */
+static void set_refers(cjm_model *m, const cjm_slot *s, double v)
+{
+    int G = m->segment_count, S = m->stage_count;
+    for (int g = 0; g < G && m->refers; g++)
+        for (int t = 0; t < m->prob_horizon && (s->c < 0 || s->c == g); t++)
+            m->refers[((size_t)t * G + g) * S + s->a] = v;
+}
+
 static void set_loyalty(cjm_model *m, const cjm_slot *s, double v)
 {
     cjm_loyalty *l = &m->loyalty;
@@ -433,6 +443,9 @@ static void set_slot(cjm_model *m, const cjm_slot *s, double v)
         break;
     case CJM_SLOT_LOYALTY:
         set_loyalty(m, s, v);
+        break;
+    case CJM_SLOT_REFERS:
+        set_refers(m, s, v);
         break;
     case CJM_SLOT_COST_PER_PROSPECT:
         m->cost_per_prospect = v;
@@ -564,6 +577,11 @@ int cjm_model_slot_path(const cjm_model *m, const cjm_slot *s, char *buf, size_t
             return snprintf(buf, n, "stages.%s.purchases.%s", m->stages[s->a].name,
                             m->segment_names[s->c]);
         return snprintf(buf, n, "stages.%s.purchases", m->stages[s->a].name);
+    case CJM_SLOT_REFERS:
+        if (s->c >= 0)
+            return snprintf(buf, n, "stages.%s.refers.%s", m->stages[s->a].name,
+                            m->segment_names[s->c]);
+        return snprintf(buf, n, "stages.%s.refers", m->stages[s->a].name);
     case CJM_SLOT_LOYALTY: {
         static const char *const keys[] = {"join", "join_cost", "member_cost_per_step",
                                            "points.per_unit"};
@@ -627,9 +645,10 @@ static cjm_status copy_model(const cjm_model *base, cjm_model **out, cjm_error *
     m->rates = base->rates ? malloc(rates * sizeof *m->rates) : NULL;
     m->purchases = base->purchases ? malloc(tabled * sizeof *m->purchases) : NULL;
     m->loyalty.join = base->loyalty.join ? malloc(tabled * sizeof *m->loyalty.join) : NULL;
+    m->refers = base->refers ? malloc(tabled * sizeof *m->refers) : NULL;
     if (!m->stages || !m->money || !m->fixed_costs || !m->barriers || !m->raw || !m->prob ||
         !m->arrivals || (base->rates && !m->rates) || (base->purchases && !m->purchases) ||
-        (base->loyalty.join && !m->loyalty.join)) {
+        (base->loyalty.join && !m->loyalty.join) || (base->refers && !m->refers)) {
         cjm_model_free(&m);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     }
@@ -646,6 +665,7 @@ static cjm_status copy_model(const cjm_model *base, cjm_model **out, cjm_error *
     if (m->purchases) memcpy(m->purchases, base->purchases, tabled * sizeof *m->purchases);
     if (m->loyalty.join)
         memcpy(m->loyalty.join, base->loyalty.join, tabled * sizeof *m->loyalty.join);
+    if (m->refers) memcpy(m->refers, base->refers, tabled * sizeof *m->refers);
     *out = m;
     return CJM_OK;
 }

@@ -34,9 +34,12 @@ typedef struct cjm_stage {
     char *name;
     bool converts, final;
     int min_steps;        /* nobody leaves before this many steps here */
-    double refers;        /* expected referred prospects per customer per step here */
+    double refers;        /* the largest rate of referrals here over steps, segments and runs
+                             (0: the stage never refers); the rates: cjm_model_refers */
     double referral_cost; /* reward per referred prospect who converts */
     int refers_to;        /* the stage referred prospects enter */
+    bool refers_same;     /* referred prospects take the referrer's segment (`refers_segment =
+                             "same"`), not one drawn by the shares */
 } cjm_stage;
 
 /* Where a transition's probability comes from. */
@@ -114,6 +117,7 @@ typedef enum cjm_slot_kind {
     CJM_SLOT_PURCHASES,  /* a: stage, c: segment (-1: every segment) */
     CJM_SLOT_LOYALTY,    /* b: 0 join (c: segment), 1 join_cost, 2 member_cost_per_step,
                             3 points.per_unit, 4 + r: reward r's cost */
+    CJM_SLOT_REFERS,     /* a: stage, c: segment (-1: every segment) */
 } cjm_slot_kind;
 
 typedef struct cjm_slot {
@@ -248,6 +252,9 @@ struct cjm_model {
     double **loyalty_tables;
     int loyalty_states, loyalty_points;
     bool has_referrals, has_min_steps;
+    /* refers[(t * G + g) * S + s]: expected referred prospects per customer
+     * of segment g per step t started in stage s (NULL without referrals) */
+    double *refers;
 
     int variant_count; /* the scenario's variants, in the order they are written */
     char **variant_names;
@@ -266,7 +273,7 @@ struct cjm_model {
 
     /* An instance is a copy of a base model with one run's draws written in:
      * it owns only stages, money, rates, purchases, loyalty.join, barriers,
-     * fixed_costs, raw, prob and arrivals; the rest is the base's. A model
+     * fixed_costs, raw, prob, refers and arrivals; the rest is the base's. A model
      * derived with some inputs set (cjm_model_with) owns as well its inputs'
      * structs, its uncertain list, its correlation groups, its segment
      * shares and its money index. */
@@ -285,6 +292,12 @@ static inline bool cjm_fixed_cost_active(const struct cjm_model *m, int k)
 {
     int b = m->fixed_costs[k].barrier;
     return b < 0 || m->barriers[b].fixed;
+}
+
+/* Expected referred prospects per customer of segment g per step t in stage s. */
+static inline double cjm_model_refers(const struct cjm_model *m, int t, int g, int s)
+{
+    return m->refers ? m->refers[((size_t)t * m->segment_count + g) * m->stage_count + s] : 0;
 }
 
 /* The key of amount j: "revenue", "cogs_per_step", ... */
