@@ -359,13 +359,162 @@ static void test_redirect_errors(void **state)
                  "probability is the same for every customer");
 }
 
+/* ---- referrals in any rate form, and the referrer's segment ---- */
+
+/* Stage 'a' (first, converting, no way out) refers; horizon 4, 500 + 500
+ * prospects in segments x and y; x refers 0.1 a step, y 0.1 x (t + 1).
+ * Referrals made at step t enter at t + 1 < 4 (so at steps 0, 1, 2) and
+ * refer too. Same segment: x: 500 x ((1.1)^3 - 1) = 165.5; y: 500 x 0.1 =
+ * 50, then 550 x 0.2 = 110, then 660 x 0.3 = 198: 358; in all 523.5. By the
+ * shares: step 0 makes 50 + 50 = 100, so 550 + 550; step 1: 55 + 110 =
+ * 165, so x 632.5, y 632.5; step 2: 63.25 + 189.75 = 253: 518 in all. */
+static char *referring(const char *refers, const char *rule)
+{
+    static const char fmt[] = "return cjm.scenario {\n"
+                              "  name = 'referring', horizon = 4, cohort = { size = 1000 },\n"
+                              "  segments = { { 'x', share = 0.5 }, { 'y', share = 0.5 } },\n"
+                              "  stages = { { 'a', converts = true, refers = %s%s },\n"
+                              "             { 'lost', final = true } },\n"
+                              "  transitions = { a = { lost = 0 } },\n"
+                              "}\n";
+    size_t n = sizeof fmt + strlen(refers) + strlen(rule);
+    char *text = malloc(n);
+    snprintf(text, n, fmt, refers, rule);
+    return text;
+}
+
+static double referred(const char *refers, const char *rule)
+{
+    char *lua = referring(refers, rule);
+    double v = exact_metric(lua, CJM_M_REFERRED);
+    free(lua);
+    return v;
+}
+
+static void test_refers_forms(void **state)
+{
+    (void)state;
+    const char *fn = "{ x = 0.1, y = function(c) return 0.1 * (c.t + 1) end }";
+    tu_assert_float("same segment", referred(fn, ", refers_segment = 'same'"), 523.5);
+    tu_assert_float("by the shares", referred(fn, ""), 518);
+    tu_assert_float("shares said", referred(fn, ", refers_segment = 'shares'"), 518);
+    /* a number, a function of c.segment: 1000 x ((1.1)^3 - 1) = 331 */
+    tu_assert_float("number", referred("0.1", ""), 331);
+    tu_assert_float("function of the segment",
+                    referred("function(c) return c.segment == 'x' and 0.1 or 0.2 end",
+                             ", refers_segment = 'same'"),
+                    500 * (pow(1.1, 3) - 1) + 500 * (pow(1.2, 3) - 1));
+    /* a distribution: each run's referrals 1000 x ((1 + r)^3 - 1) with its draw r */
+    char *lua = referring("cjm.uniform(0.1, 0.3)", "");
+    cjm_model *m = tu_load_text(lua);
+    enum { R = 30 };
+    double x[R];
+    cjm_error err;
+    assert_int_equal(cjm_sample_inputs(m, R, 1, CJM_SAMPLING_RANDOM, x, &err), CJM_OK);
+    cjm_metrics mt;
+    cjm_result *r = exact(m, R, &mt);
+    for (int i = 0; i < R; i++)
+        tu_assert_float("run by hand", cjm_result_row(r, i)[CJM_T_PROSPECTS] - 1000,
+                        1000 * (pow(1 + x[i], 3) - 1));
+    cjm_result_free(&r);
+    cjm_metrics_free(&mt);
+    tu_compare_engines(m, 200, 1000, 5);
+    cjm_model_free(&m);
+    free(lua);
+}
+
+/* Segments that behave differently: only x (a share 0.2) refers, 0.5 a
+ * step, into 'b', from which x moves to the converting 'c' with
+ * probability 1 a step and y never. Horizon 3: the 200 x customers refer
+ * 100 at step 0 and 100 at step 1 (those of step 2 would enter at 3 = H);
+ * they enter b at steps 1 and 2 and move to c in that step (a move in step
+ * 2, the last, counts). Same segment: all 200 are x and convert, 1000 +
+ * 200 = 1200 converted; by the shares 20% are x: 1000 + 40 = 1040. */
+static const char inherit_fmt[] =
+    "return cjm.scenario {\n"
+    "  name = 'inherit', horizon = %d, cohort = { size = 1000 },\n"
+    "  segments = { { 'x', share = 0.2 }, { 'y', share = 0.8 } },\n"
+    "  stages = { { 'a', converts = true, refers = { x = 0.5, y = 0 }, refers_to = 'b'%s },\n"
+    "             { 'b' }, { 'c', converts = true, revenue = 10 } },\n"
+    "  transitions = { b = { c = { x = %s, y = 0 } } },\n"
+    "}\n";
+
+static cjm_model *inherit(int horizon, const char *rule, const char *p)
+{
+    char lua[1024];
+    snprintf(lua, sizeof lua, inherit_fmt, horizon, rule, p);
+    return tu_load_text(lua);
+}
+
+static void test_refers_same_segment(void **state)
+{
+    (void)state;
+    const char *rules[] = {", refers_segment = 'same'", ""};
+    const double converted[] = {1200, 1040};
+    for (int k = 0; k < 2; k++) {
+        cjm_model *m = inherit(3, rules[k], "1");
+        cjm_metrics mt;
+        cjm_result *r = exact(m, 1, &mt);
+        tu_assert_float("converted", mt.m[CJM_M_CONVERTED].mean, converted[k]);
+        tu_assert_float("referred", mt.m[CJM_M_REFERRED].mean, 200);
+        cjm_result_free(&r);
+        cjm_metrics_free(&mt);
+        cjm_model_free(&m);
+    }
+    /* the agent and the cohort engines against the exact one, longer */
+    cjm_model *m = inherit(10, rules[0], "0.3");
+    tu_compare_engines(m, 200, 1000, 7);
+    cjm_settings s = cjm_settings_default();
+    s.engine = CJM_ENGINE_EXACT;
+    cjm_metrics me;
+    cjm_result *re = tu_run(m, &s, &me);
+    cohort_vs_exact("cohort: converted by referral", m, CJM_M_CONVERTED_REFERRED,
+                    me.m[CJM_M_CONVERTED_REFERRED].mean);
+    cohort_vs_exact("cohort: referred", m, CJM_M_REFERRED, me.m[CJM_M_REFERRED].mean);
+    cjm_result_free(&re);
+    cjm_metrics_free(&me);
+    cjm_model_free(&m);
+}
+
+static void test_refers_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *refers, *rule, *want;
+    } cases[] = {
+        {"0.1", ", refers_segment = 'parent'",
+         ":4: stages.a.refers_segment: expected \"same\" (the referrer's segment) or \"shares\""},
+        {"{ x = 0.1 }", "", ":4: stages.a.refers: no rate for segment 'y'"},
+        {"{ x = 0.1, y = 0.1, z = 0 }", "", "stages.a.refers: 'z' is not a segment"},
+        {"-1", "", "stages.a.refers: -1 is out of range [0, 1e+06]"},
+        {"'many'", "", "stages.a.refers: expected prospects per customer per step"},
+        {"cjm.per_customer(cjm.beta(1, 2))", "", "got cjm.per_customer"},
+        {"function(c) return -0.5 end", "",
+         "stages.a.refers: at step 0, segment x: the function returned -0.5, not a rate"},
+        {"function(c) return 0.01 * c.dwell end", "",
+         "stages.a.refers: a function of c.t and c.segment only"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *lua = referring(cases[i].refers, cases[i].rule);
+        expect_error(lua, cases[i].want);
+        free(lua);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split_hand_worked),    cmocka_unit_test(test_split_forms),
-        cmocka_unit_test(test_split_one_draw),       cmocka_unit_test(test_split_errors),
-        cmocka_unit_test(test_redirect_hand_worked), cmocka_unit_test(test_redirect_engines),
-        cmocka_unit_test(test_redirect_errors),      cmocka_unit_test(tu_fw_verdict),
+        cmocka_unit_test(test_split_hand_worked),
+        cmocka_unit_test(test_split_forms),
+        cmocka_unit_test(test_split_one_draw),
+        cmocka_unit_test(test_split_errors),
+        cmocka_unit_test(test_redirect_hand_worked),
+        cmocka_unit_test(test_redirect_engines),
+        cmocka_unit_test(test_redirect_errors),
+        cmocka_unit_test(test_refers_forms),
+        cmocka_unit_test(test_refers_same_segment),
+        cmocka_unit_test(test_refers_errors),
+        cmocka_unit_test(tu_fw_verdict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
