@@ -182,6 +182,30 @@ static void test_split_one_draw(void **state)
     cjm_model_free(&m);
 }
 
+/* leaves = cjm.per_customer(beta(2, 8)): each customer draws one L for the
+ * row, so P(client) = 0.6 x (1 - E[(1 - L)^6]), and E[(1 - L)^6] =
+ * B(2, 14) / B(2, 8) = (1/210) / (1/72) = 72/210: 0.394285714... (draws
+ * apart for the two edges would give about 0.411). The agent engine,
+ * family-wise. */
+static void test_split_per_customer(void **state)
+{
+    (void)state;
+    cjm_model *m = tu_load_text(SPLIT_HEAD "  transitions = { consult = { leaves = "
+                                           "cjm.per_customer(cjm.beta(2, 8)), split = { client "
+                                           "= 0.6, lost = 0.4 } } },\n}\n");
+    cjm_settings s = cjm_settings_default();
+    s.runs = 20;
+    s.customers = 100000;
+    s.seed = 9;
+    cjm_metrics mt;
+    cjm_result *r = tu_run(m, &s, &mt);
+    tu_check_z("per-customer leaves: conversion", mt.m[CJM_M_CONVERSION].mean,
+               0.6 * (1 - 72.0 / 210), mt.m[CJM_M_CONVERSION].se, s.runs - 1);
+    cjm_result_free(&r);
+    cjm_metrics_free(&mt);
+    cjm_model_free(&m);
+}
+
 static void test_split_errors(void **state)
 {
     (void)state;
@@ -504,17 +528,12 @@ static void test_refers_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split_hand_worked),
-        cmocka_unit_test(test_split_forms),
-        cmocka_unit_test(test_split_one_draw),
-        cmocka_unit_test(test_split_errors),
-        cmocka_unit_test(test_redirect_hand_worked),
-        cmocka_unit_test(test_redirect_engines),
-        cmocka_unit_test(test_redirect_errors),
-        cmocka_unit_test(test_refers_forms),
-        cmocka_unit_test(test_refers_same_segment),
-        cmocka_unit_test(test_refers_errors),
-        cmocka_unit_test(tu_fw_verdict),
+        cmocka_unit_test(test_split_hand_worked), cmocka_unit_test(test_split_forms),
+        cmocka_unit_test(test_split_one_draw),    cmocka_unit_test(test_split_per_customer),
+        cmocka_unit_test(test_split_errors),      cmocka_unit_test(test_redirect_hand_worked),
+        cmocka_unit_test(test_redirect_engines),  cmocka_unit_test(test_redirect_errors),
+        cmocka_unit_test(test_refers_forms),      cmocka_unit_test(test_refers_same_segment),
+        cmocka_unit_test(test_refers_errors),     cmocka_unit_test(tu_fw_verdict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
