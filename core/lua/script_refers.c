@@ -51,8 +51,12 @@ static cjm_status read_value(loader *ld, int s, int g, const char *path)
     if (lua_type(L, -1) == LUA_TNUMBER && !(v >= 0 && v <= MAX_REFERS))
         return cjm_script_fail_at(ld->s, ld->err, path, "%.17g is out of range [0, %g]", v,
                                   MAX_REFERS);
+    /* a distribution is an input; a number is not (as before rates could be
+     * uncertain: sensitivity analyses keep the inputs they had) */
     cjm_slot slot = {CJM_SLOT_REFERS, s, 0, g};
-    cjm_status st = cjm_loader_input(ld, path, &slot, 0, MAX_REFERS, 0, &v);
+    cjm_status st = lua_type(L, -1) == LUA_TNUMBER
+                        ? CJM_OK
+                        : cjm_loader_input(ld, path, &slot, 0, MAX_REFERS, 0, &v);
     double top = st == CJM_OK ? input_top(m, s, g, v) : 0;
     for (int k = g0; k < g1; k++) ld->s->refers_value[(size_t)s * G + k] = v;
     if (top > m->stages[s].refers) m->stages[s].refers = top;
