@@ -472,6 +472,7 @@ typedef struct customer {
 typedef struct pending {
     uint64_t key;
     int t, stage, referrer;
+    int g; /* the referrer's segment, to take (refers_segment = "same"), or -1 */
 } pending;
 
 /* What one block of customers adds up, and its referred prospects. */
@@ -519,13 +520,15 @@ HOT void count_entry(const agent_plan *p, int64_t *tally, customer *c, int s, in
     c->visited |= 1ull << s;
 }
 
-/* Each step in a referring stage brings Poisson(refers) prospects, who enter
- * at the next step (if it is before the horizon). */
+/* Each step t in a referring stage brings Poisson(refers at t for the
+ * customer's segment) prospects, who enter at the next step (if it is
+ * before the horizon). */
 static void refer(const agent_plan *p, block_work *w, customer *c, int a, int end)
 {
     const cjm_stage *st = &p->m->stages[c->s];
+    int g = st->refers_same ? c->g : -1;
     for (int t = a; t < end && t + 1 < p->H; t++) {
-        uint64_t k = cjm_sample_poisson(&c->aux, st->refers);
+        uint64_t k = cjm_sample_poisson(&c->aux, cjm_model_refers(p->m, t, c->g, c->s));
         for (uint64_t i = 0; i < k; i++) {
             if (w->referred >= p->referral_limit) {
                 w->overflow = 1;
@@ -542,7 +545,7 @@ static void refer(const agent_plan *p, block_work *w, customer *c, int a, int en
                 w->stack_cap = cap;
             }
             uint64_t key = cjm_mix64(c->key * 0x9e3779b97f4a7c15ULL + (uint64_t)t * 0x10001u + i);
-            w->stack[w->stack_len++] = (pending){key, t + 1, st->refers_to, c->s};
+            w->stack[w->stack_len++] = (pending){key, t + 1, st->refers_to, c->s, g};
             w->referred++;
         }
     }
@@ -1107,13 +1110,15 @@ static void loyal_customer(const agent_plan *p, block_work *w, cjm_rng *rng, cus
     count_class(p, w, c);
 }
 
-/* rng is at the customer's first slot (its segment draw). */
+/* rng is at the customer's first slot (its segment draw, made even when
+ * the customer takes its referrer's segment g >= 0). */
 static void simulate_customer(const agent_plan *p, block_work *w, cjm_rng *rng, customer *c,
-                              int stage)
+                              int stage, int g)
 {
     const int H = p->H;
     int64_t *tally = w->tally;
     c->g = pick_segment(p, cjm_rng_next(rng));
+    if (g >= 0) c->g = g;
     c->tau = -1;
     c->visited = 0;
     int gm = p->lay.GM > 1 ? c->g : 0;
@@ -1165,7 +1170,7 @@ static void simulate_referred(const agent_plan *p, block_work *w)
         cjm_rng rng;
         cjm_rng_stream(&rng, p->seed ^ 0xe7037ed1a0b428dbULL, (uint64_t)w->run, next.key);
         w->tally[p->lay.referred]++;
-        simulate_customer(p, w, &rng, &c, next.stage);
+        simulate_customer(p, w, &rng, &c, next.stage, next.g);
     }
 }
 
@@ -1289,7 +1294,7 @@ static void simulate_block(agent_job *job, long item, block_work *w)
         c.key = (uint64_t)(first + j);
         w->tally[p->lay.arr_prospects + arrival]++;
         rng.state = start;
-        simulate_customer(p, w, &rng, &c, 0);
+        simulate_customer(p, w, &rng, &c, 0, -1);
         simulate_referred(p, w);
         start = cjm_rng_jump_apply(next, start);
     }

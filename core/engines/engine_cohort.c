@@ -88,9 +88,9 @@ typedef struct cohort_ctx {
     uint64_t *w_alive;   /* [CJM_SOURCES][H + 1]: their totals */
     uint64_t *conv;      /* [H + 1]: converted at tau, every source */
     uint64_t *refin;     /* [H + 1][Q][G]: referred prospects entering at step t */
-    uint64_t *absorbed;  /* [S]: customers in a final stage that refers */
+    uint64_t *absorbed;  /* [S][G]: customers in a final stage that refers */
     int64_t *absorbed_t; /* [class][GM][K][H + 1]: their steps by step, as differences */
-    uint64_t *refcount;  /* [S]: customers in stage s during the step */
+    uint64_t *refcount;  /* [S][G]: customers in stage s during the step */
     uint64_t *next;      /* [cells]: a slice after the step */
     uint64_t *agg;       /* [cells][max_edges + 2]: this step's customers of each cell over
                             every slice, then how many took each way out (the last: stayed) */
@@ -217,7 +217,7 @@ static void absorb(cohort_ctx *x, int src, int phase, int g, int s, int t, uint6
         x->absorbed_t[cjm_tally_t(l, phase != CJM_PRE, gm, k, t)] += (int64_t)n;
         x->absorbed_t[cjm_tally_t(l, phase != CJM_PRE, gm, k, x->H)] -= (int64_t)n;
     }
-    if (x->m->stages[s].refers > 0) x->absorbed[s] += n;
+    if (x->m->stages[s].refers > 0) x->absorbed[(size_t)s * x->G + g] += n;
 }
 
 /* The steps of customers absorbed in final stages, by step, into the tally. */
@@ -343,26 +343,55 @@ static void count_slice(cohort_ctx *x, cjm_rng *rng, const uint64_t *mass, int s
         int s = cell_stage(x, i), g = i / (x->S * x->D);
         count_stay(x, src, phase, g, s, t, mass[i]);
         if (x->m->has_purchases) count_purchases(x, rng, src, phase, g, s, i % x->D, t, mass[i]);
-        x->refcount[s] += mass[i];
+        x->refcount[(size_t)s * x->G + g] += mass[i];
     }
 }
 
-/* The referrals that count[s] customers of each referring stage make in step
- * t: they enter at step t + 1 (before the horizon) into out[q][g]. Returns 0
+/* n customers of segment g (g < 0: of every segment) at rate `rate` refer
+ * one Poisson number of prospects into out (the row of their source): of
+ * segment g when the stage says "same", else drawn by the shares. Returns 0
  * if they grow without bound. */
+static int refer_some(cohort_ctx *x, cjm_rng *rng, uint64_t n, double rate, int g, bool same,
+                      uint64_t *out)
+{
+    if (n == 0) return 1;
+    double lambda = (double)n * rate;
+    if (lambda > (double)x->referral_limit) return 0;
+    uint64_t k = cjm_sample_poisson(rng, lambda);
+    x->referred += (int64_t)k;
+    if (x->referred > x->referral_limit) return 0;
+    if (same) {
+        out[g] += k;
+        return 1;
+    }
+    draw_segments(x, rng, k);
+    for (int h = 0; h < x->G; h++) out[h] += x->seg[h];
+    return 1;
+}
+
+/* The referrals that count[s][g] customers of each referring stage make in
+ * step t: they enter at step t + 1 (before the horizon) into out[q][g]. A
+ * rate the same for every segment, drawn by the shares, is one draw for
+ * the stage. Returns 0 if they grow without bound. */
 static int draw_referrals(cohort_ctx *x, cjm_rng *rng, int t, const uint64_t *count, uint64_t *out)
 {
     if (t + 1 >= x->H) return 1;
     for (int q = 1; q < x->Q; q++) {
-        int s = x->stage_of[q];
-        if (count[s] == 0) continue;
-        double lambda = (double)count[s] * x->m->stages[s].refers;
-        if (lambda > (double)x->referral_limit) return 0;
-        uint64_t k = cjm_sample_poisson(rng, lambda);
-        x->referred += (int64_t)k;
-        if (x->referred > x->referral_limit) return 0;
-        draw_segments(x, rng, k);
-        for (int g = 0; g < x->G; g++) out[(size_t)q * x->G + g] += x->seg[g];
+        int s = x->stage_of[q], G = x->G;
+        const uint64_t *n = count + (size_t)s * G;
+        bool same = x->m->stages[s].refers_same, flat = !same;
+        uint64_t total = 0;
+        for (int g = 0; g < G; g++) {
+            total += n[g];
+            flat &= cjm_model_refers(x->m, t, g, s) == cjm_model_refers(x->m, t, 0, s);
+        }
+        if (flat && !refer_some(x, rng, total, cjm_model_refers(x->m, t, 0, s), -1, false,
+                                out + (size_t)q * G))
+            return 0;
+        for (int g = 0; !flat && g < G; g++)
+            if (!refer_some(x, rng, n[g], cjm_model_refers(x->m, t, g, s), g, same,
+                            out + (size_t)q * G))
+                return 0;
     }
     return 1;
 }
@@ -370,7 +399,7 @@ static int draw_referrals(cohort_ctx *x, cjm_rng *rng, int t, const uint64_t *co
 /* Per-step amounts, and the referrals made in step t. */
 static void count_steps(cohort_ctx *x, cjm_rng *rng, int t)
 {
-    memcpy(x->refcount, x->absorbed, (size_t)x->S * sizeof *x->refcount);
+    memcpy(x->refcount, x->absorbed, (size_t)x->S * x->G * sizeof *x->refcount);
     for (int i = 0; i < x->A + x->Q - 1; i++)
         if (x->u_alive[i])
             count_slice(x, rng, u_at(x, i), i < x->A ? CJM_ORGANIC : CJM_REFERRED, CJM_PRE, t);
@@ -564,9 +593,9 @@ static int ctx_make(cohort_ctx *x, const cjm_model *m, const cjm_result *r)
     x->w_alive = malloc(CJM_SOURCES * H1 * sizeof *x->w_alive);
     x->conv = malloc(H1 * sizeof *x->conv);
     x->refin = malloc(H1 * x->Q * G * sizeof *x->refin);
-    x->absorbed = malloc((size_t)x->S * sizeof *x->absorbed);
+    x->absorbed = malloc((size_t)x->S * x->G * sizeof *x->absorbed);
     x->absorbed_t = malloc(2 * (size_t)x->lay.GM * x->lay.K * H1 * sizeof *x->absorbed_t + 1);
-    x->refcount = malloc((size_t)x->S * sizeof *x->refcount);
+    x->refcount = malloc((size_t)x->S * x->G * sizeof *x->refcount);
     x->next = malloc(cells * sizeof *x->next);
     x->agg = malloc(cells * ((size_t)x->max_edges + 2) * sizeof *x->agg);
     x->seen = malloc((size_t)x->S * cells * sizeof *x->seen);
@@ -592,7 +621,7 @@ static void ctx_reset(cohort_ctx *x, const cjm_model *m)
     memset(x->w_alive, 0, CJM_SOURCES * H1 * sizeof *x->w_alive);
     memset(x->conv, 0, H1 * sizeof *x->conv);
     memset(x->refin, 0, H1 * x->Q * x->G * sizeof *x->refin);
-    memset(x->absorbed, 0, (size_t)x->S * sizeof *x->absorbed);
+    memset(x->absorbed, 0, (size_t)x->S * x->G * sizeof *x->absorbed);
     memset(x->absorbed_t, 0, 2 * (size_t)x->lay.GM * x->lay.K * H1 * sizeof *x->absorbed_t);
     memset(x->seen, 0, (size_t)x->S * cells * sizeof *x->seen);
     memset(x->reach, 0, (size_t)x->S * sizeof *x->reach);

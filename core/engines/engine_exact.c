@@ -353,11 +353,13 @@ static void count_step(exact_ctx *x, int t, int q, const double *in, int phase, 
         count_stay(x, q, phase, g, s, t, a);
         if (purchases) count_purchases(x, q, phase, g, s, x->cdwell[c], t, a);
         if (m->stages[s].refers <= 0 || t + 1 >= x->H) continue;
-        double made = a * m->stages[s].refers;
+        double made = a * cjm_model_refers(m, t, g, s);
+        double *to = &x->referrals[((size_t)(t + 1) * x->Q + x->source_of[s]) * x->G];
         x->tally[x->lay.referred] += made;
-        for (int h = 0; h < x->G; h++)
-            x->referrals[((size_t)(t + 1) * x->Q + x->source_of[s]) * x->G + h] +=
-                made * m->segment_share[h];
+        if (m->stages[s].refers_same)
+            to[g] += made;
+        else
+            for (int h = 0; h < x->G; h++) to[h] += made * m->segment_share[h];
     }
 }
 

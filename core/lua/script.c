@@ -505,6 +505,8 @@ void cjm_script_free(cjm_script **sp)
     for (int e = 0; e < s->fn_ref_count; e++) free(s->fn_ref[e]);
     free(s->fn_ref);
     free(s->rate_ref);
+    free(s->refers_ref);
+    free(s->refers_value);
     free(s->file);
     free(s->source);
     free(s);

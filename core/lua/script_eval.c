@@ -126,7 +126,10 @@ static cjm_status eval_number(cjm_script *s, const cjm_model *m, int ref, const 
 cjm_status cjm_script_eval_prob(cjm_script *s, const cjm_model *m, int edge, int g, int t,
                                 int dwell, int c, cjm_eval *ev, cjm_error *err)
 {
-    return eval_number(s, m, s->fn_ref[edge][g], m->edges[edge].path, g, t, dwell, c, 0, 1,
+    const cjm_edge *e = &m->edges[edge];
+    char leaves[400]; /* a split row's function is its `leaves` */
+    snprintf(leaves, sizeof leaves, "transitions.%s.leaves", m->stages[e->from].name);
+    return eval_number(s, m, s->fn_ref[edge][g], e->share ? leaves : e->path, g, t, dwell, c, 0, 1,
                        "a probability in [0, 1]", ev, err);
 }
 
@@ -137,6 +140,15 @@ cjm_status cjm_script_eval_rate(cjm_script *s, const cjm_model *m, int stage, in
     snprintf(path, sizeof path, "stages.%s.purchases", m->stages[stage].name);
     return eval_number(s, m, s->rate_ref[(size_t)stage * m->segment_count + g], path, g, t, dwell,
                        c, 0, 1e6, "a number of purchases per step in [0, 1e6]", ev, err);
+}
+
+cjm_status cjm_script_eval_refers(cjm_script *s, const cjm_model *m, int stage, int g, int t,
+                                  cjm_eval *ev, cjm_error *err)
+{
+    char path[200];
+    snprintf(path, sizeof path, "stages.%s.refers", m->stages[stage].name);
+    return eval_number(s, m, s->refers_ref[(size_t)stage * m->segment_count + g], path, g, t, 0, 0,
+                       0, 1e6, "a rate of referrals per step in [0, 1e6]", ev, err);
 }
 
 cjm_status cjm_script_eval_join(cjm_script *s, const cjm_model *m, int g, int t, cjm_eval *ev,

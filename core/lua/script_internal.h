@@ -24,10 +24,12 @@ struct cjm_script {
     /* Function probabilities: registry references by edge (the model's
      * order once the loader has sorted them) and segment, LUA_NOREF where
      * the probability is not a function. The model never sees them. */
-    int **fn_ref;     /* [edge][segment] */
-    int fn_ref_count; /* edges */
-    int arrivals_ref; /* cohort.arrivals or acquisition.budget_per_step as function(t) */
-    int *rate_ref;    /* [stage][segment]: purchases as a function, or LUA_NOREF */
+    int **fn_ref;         /* [edge][segment] */
+    int fn_ref_count;     /* edges */
+    int arrivals_ref;     /* cohort.arrivals or acquisition.budget_per_step as function(t) */
+    int *rate_ref;        /* [stage][segment]: purchases as a function, or LUA_NOREF */
+    int *refers_ref;      /* [stage][segment]: refers as a function, or LUA_NOREF */
+    double *refers_value; /* [stage][segment]: refers as a number (or a distribution's median) */
     int join_ref[CJM_MAX_SEGMENTS];      /* loyalty.join as a function, or LUA_NOREF */
     double join_value[CJM_MAX_SEGMENTS]; /* loyalty.join as a number */
     /* The loyalty context a function sees (c.member, c.tier, c.points), and
@@ -118,6 +120,32 @@ cjm_status cjm_loader_stage_purchases(cjm_loader *ld, int idx, int s, const char
 /* The `loyalty` block (script_loyalty.c). */
 cjm_status cjm_loader_loyalty(cjm_loader *ld, int scn);
 
+/* Appends edge from -> to (scenario path `path`) to the model with no
+ * probability yet; the edge is the model's last. */
+cjm_status cjm_loader_new_edge(cjm_loader *ld, int from, int to, const char *path);
+/* Reads the probability on top of the stack (a number, a table by segment, a
+ * distribution, a function or cjm.per_customer) into edge `edge`, its inputs
+ * at path. */
+cjm_status cjm_loader_read_edge(cjm_loader *ld, int edge, const char *path);
+/* Is the transitions row at idx the split form { leaves = p, split = {...} }? */
+int cjm_loader_is_split(cjm_loader *ld, int idx);
+/* Reads the split row on top of the stack, out of stage `from` (path
+ * "transitions.FROM"), into one edge per share (script_split.c). */
+cjm_status cjm_loader_split(cjm_loader *ld, int from, const char *path);
+/* A barrier's optional `redirect = "a -> c"` (barrier table at idx, path
+ * "barriers.NAME"): a transition out of the stage its `on` transitions
+ * leave, not one of them; b->redirect is its edge, or -1 (script_split.c). */
+cjm_status cjm_loader_redirect(cjm_loader *ld, int idx, cjm_barrier *b, const char *path);
+/* A stage's `refers` (a number, a table by segment, a distribution or a
+ * function of c.t and c.segment) and `refers_segment` (script_refers.c). */
+cjm_status cjm_loader_stage_refers(cjm_loader *ld, int idx, int s, const char *path);
+/* The referral rates by (step, segment, stage) into m->refers, and each
+ * stage's largest (script_refers.c). */
+cjm_status cjm_script_tabulate_refers(cjm_script *s, cjm_model *m, cjm_error *err);
+/* Calls stage's refers function for (t, g), checking it returns a rate in
+ * [0, 1e6] (script_eval.c). */
+cjm_status cjm_script_eval_refers(cjm_script *s, const cjm_model *m, int stage, int g, int t,
+                                  cjm_eval *ev, cjm_error *err);
 /* "a -> b" (stage names may hold hyphens) into that transition's edge. */
 cjm_status cjm_loader_transition(cjm_loader *ld, const char *text, const char *path, int *edge);
 

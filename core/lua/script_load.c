@@ -18,10 +18,25 @@ static const char *const top_keys[] = {"name",     "description", "step",       
                                        "discount", "loyalty",     NULL};
 static const char *const cohort_keys[] = {"size", "cost_per_prospect", "arrivals", NULL};
 static const char *const acquisition_keys[] = {"budget_per_step", "cost_per_prospect", NULL};
-static const char *const stage_keys[] = {
-    "name",          "cost",      "revenue", "cost_per_step", "revenue_per_step", "cogs",
-    "cogs_per_step", "converts",  "final",   "min_steps",     "refers",           "referral_cost",
-    "refers_to",     "purchases", "basket",  "basket_cogs",   "purchase_cost",    NULL};
+static const char *const stage_keys[] = {"name",
+                                         "cost",
+                                         "revenue",
+                                         "cost_per_step",
+                                         "revenue_per_step",
+                                         "cogs",
+                                         "cogs_per_step",
+                                         "converts",
+                                         "final",
+                                         "min_steps",
+                                         "refers",
+                                         "referral_cost",
+                                         "refers_to",
+                                         "purchases",
+                                         "basket",
+                                         "basket_cogs",
+                                         "purchase_cost",
+                                         "refers_segment",
+                                         NULL};
 static const char *const segment_keys[] = {"name", "share", NULL};
 static const char *const no_keys[] = {NULL};
 
@@ -387,8 +402,7 @@ static cjm_status read_stage(loader *ld, int idx, int s)
         st = cjm_loader_number(ld, idx, "min_steps", p, 0, 0, CJM_MAX_HORIZON, 1, NULL, &min_steps);
     if (st == CJM_OK) st_->min_steps = (int)min_steps; /* else it may be out of range */
     ld->m->has_min_steps |= st_->min_steps > 0;
-    if (st == CJM_OK)
-        st = cjm_loader_number(ld, idx, "refers", p, 0, 0, 1e6, 0, NULL, &st_->refers);
+    if (st == CJM_OK) st = cjm_loader_stage_refers(ld, idx, s, p);
     if (st == CJM_OK)
         st = cjm_loader_number(ld, idx, "referral_cost", p, 0, 0, HUGE_VAL, 0, NULL,
                                &st_->referral_cost);
@@ -457,9 +471,13 @@ static cjm_status read_stages(loader *ld, int idx)
     m->money = calloc((size_t)n * m->segment_count * CJM_AMOUNTS, sizeof *m->money);
     m->rates = calloc((size_t)n * m->segment_count, sizeof *m->rates);
     ld->s->rate_ref = malloc((size_t)n * m->segment_count * sizeof *ld->s->rate_ref);
-    if (!m->stages || !m->money || !m->rates || !ld->s->rate_ref)
+    ld->s->refers_ref = malloc((size_t)n * m->segment_count * sizeof *ld->s->refers_ref);
+    ld->s->refers_value = calloc((size_t)n * m->segment_count, sizeof *ld->s->refers_value);
+    if (!m->stages || !m->money || !m->rates || !ld->s->rate_ref || !ld->s->refers_ref ||
+        !ld->s->refers_value)
         st = cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
-    for (int i = 0; st == CJM_OK && i < n * m->segment_count; i++) ld->s->rate_ref[i] = LUA_NOREF;
+    for (int i = 0; st == CJM_OK && i < n * m->segment_count; i++)
+        ld->s->rate_ref[i] = ld->s->refers_ref[i] = LUA_NOREF;
     for (int s = 0; s < n && st == CJM_OK; s++) {
         m->stage_count = s + 1;
         if (lua_rawgeti(L, list, s + 1) != LUA_TTABLE)
@@ -551,7 +569,7 @@ static int *add_fn_refs(cjm_script *s, int G)
     return s->fn_ref[s->fn_ref_count++] = refs;
 }
 
-static cjm_status add_edge(loader *ld, int from, int to, const char *path)
+cjm_status cjm_loader_new_edge(loader *ld, int from, int to, const char *path)
 {
     cjm_model *m = ld->m;
     cjm_edge *grown = realloc(m->edges, (size_t)(m->edge_count + 1) * sizeof *grown);
@@ -573,11 +591,23 @@ static cjm_status add_edge(loader *ld, int from, int to, const char *path)
     e->loyalty_index = -1;
     if (!e->path || !e->kind || !e->value || !e->pc)
         return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    return CJM_OK;
+}
+
+cjm_status cjm_loader_read_edge(loader *ld, int edge, const char *path)
+{
+    cjm_edge *e = &ld->m->edges[edge];
     /* stack: spec */
     if (lua_istable(ld->L, -1) && !cjm_script_is_dist(ld->L, -1) &&
         !cjm_script_is_per_customer(ld->L, -1))
         return read_prob_table(ld, e, path);
     return read_prob_value(ld, e, -1, path);
+}
+
+static cjm_status add_edge(loader *ld, int from, int to, const char *path)
+{
+    cjm_status st = cjm_loader_new_edge(ld, from, to, path);
+    return st == CJM_OK ? cjm_loader_read_edge(ld, ld->m->edge_count - 1, path) : st;
 }
 
 static cjm_status read_destinations(loader *ld, int from, const char *from_path)
@@ -619,6 +649,8 @@ static cjm_status read_transition_source(loader *ld, const char *name)
     else if (!lua_istable(ld->L, -1))
         st =
             cjm_script_fail_at(ld->s, ld->err, p, "expected a table { destination = probability }");
+    else if (cjm_loader_is_split(ld, -1))
+        st = cjm_loader_split(ld, from, p);
     else
         st = read_destinations(ld, from, p);
     free(p);
@@ -735,8 +767,8 @@ cjm_status cjm_script_compile(cjm_script *s, const cjm_load_options *opts, cjm_m
 
 /* ---- barriers, fixes and the list of variants ---- */
 
-static const char *const barrier_keys[] = {"on",       "effect", "from",        "to",
-                                           "segments", "fix",    "description", NULL};
+static const char *const barrier_keys[] = {"on",  "effect",      "from",     "to", "segments",
+                                           "fix", "description", "redirect", NULL};
 static const char *const fix_keys[] = {"cost",  "cost_per_customer", "efficacy", "from",
                                        "costs", "description",       NULL};
 
@@ -896,6 +928,7 @@ static cjm_status read_barrier(loader *ld, int idx, cjm_barrier *b, const char *
     if (st == CJM_OK) st = read_barrier_on(ld, idx, b, path);
     if (st == CJM_OK) st = read_barrier_segments(ld, idx, b, path);
     if (st == CJM_OK) st = read_fix(ld, idx, b, path);
+    if (st == CJM_OK) st = cjm_loader_redirect(ld, idx, b, path);
     return st;
 }
 

@@ -34,8 +34,9 @@ static bool is_function(const cjm_model *m, const quantity *q, int g)
 static double constant(const cjm_model *m, const quantity *q, int g)
 {
     if (q->kind == EDGE)
-        return m->edges[q->index].kind[g] == CJM_PROB_PER_CUSTOMER ? 1
-                                                                   : m->edges[q->index].value[g];
+        return m->edges[q->index].kind[g] == CJM_PROB_PER_CUSTOMER
+                   ? cjm_edge_share(&m->edges[q->index], g)
+                   : m->edges[q->index].value[g];
     return m->rates[(size_t)q->index * m->segment_count + g].value;
 }
 
@@ -46,8 +47,10 @@ static cjm_status eval(cjm_script *s, const cjm_model *m, const quantity *q, int
         *ev = (cjm_eval){constant(m, q, g), 0, 0};
         return CJM_OK;
     }
-    return q->kind == EDGE ? cjm_script_eval_prob(s, m, q->index, g, t, d, c, ev, err)
-                           : cjm_script_eval_rate(s, m, q->index, g, t, d, c, ev, err);
+    if (q->kind == RATE) return cjm_script_eval_rate(s, m, q->index, g, t, d, c, ev, err);
+    cjm_status st = cjm_script_eval_prob(s, m, q->index, g, t, d, c, ev, err);
+    ev->value *= cjm_edge_share(&m->edges[q->index], g); /* a split row's leaves x share */
+    return st;
 }
 
 /* A new table of cells doubles, appended to *tables (count *n); its index,
@@ -158,8 +161,8 @@ static cjm_status first_pass(cjm_script *s, cjm_model *m, const quantity *q, dou
 }
 
 /* raw holds the written probability; for per-customer, time-in-stage and
- * loyalty-context edges it holds 1, so that prob = raw x barriers is their
- * barrier multiplier. */
+ * loyalty-context edges it holds 1 (a per-customer edge in a split row: its
+ * share), so that prob = raw x barriers is their barrier multiplier. */
 static cjm_status tabulate_edge(cjm_script *s, cjm_model *m, int e, cjm_error *err)
 {
     cjm_edge *edge = &m->edges[e];
@@ -168,7 +171,7 @@ static cjm_status tabulate_edge(cjm_script *s, cjm_model *m, int e, cjm_error *e
     for (int g = 0; g < G; g++)
         if (edge->kind[g] == CJM_PROB_PER_CUSTOMER)
             for (int t = 0; t < m->prob_horizon; t++)
-                m->raw[((size_t)t * G + g) * m->edge_count + e] = 1;
+                m->raw[((size_t)t * G + g) * m->edge_count + e] = cjm_edge_share(edge, g);
     bool any = false;
     for (int g = 0; g < G; g++) any |= edge->kind[g] == CJM_PROB_FUNCTION;
     if (!any) {
@@ -269,6 +272,7 @@ cjm_status cjm_script_tabulate(cjm_script *s, cjm_model *m, int horizon, cjm_err
     if (st == CJM_OK) st = cjm_model_tables_new(m, horizon, err);
     for (int e = 0; st == CJM_OK && e < m->edge_count; e++) st = tabulate_edge(s, m, e, err);
     if (st == CJM_OK) st = tabulate_purchases(s, m, err);
+    if (st == CJM_OK) st = cjm_script_tabulate_refers(s, m, err);
     if (st == CJM_OK && m->loyalty.present) st = tabulate_join(s, m, err);
     return st == CJM_OK ? cjm_model_finish_tables(m, err) : st;
 }

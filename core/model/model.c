@@ -50,6 +50,7 @@ double cjm_barrier_multiplier(const cjm_barrier *b, int t, int g)
 static void free_edge(cjm_edge *e)
 {
     free(e->pc);
+    free(e->share);
     free(e->path);
     free(e->kind);
     free(e->value);
@@ -140,6 +141,7 @@ void cjm_model_free(cjm_model **mp)
     free(m->money);
     free(m->rates);
     free(m->purchases);
+    free(m->refers);
     free(m->loyalty.join);
     free(m->fixed_costs);
     free(m->barriers);
@@ -163,7 +165,8 @@ static double edge_max(const cjm_model *m, int t, int g, int e)
     const cjm_edge *edge = &m->edges[e];
     double hi = 0;
     if (edge->kind[g] == CJM_PROB_PER_CUSTOMER)
-        return cjm_dist_quantile(&m->per_customer[edge->pc[g]].dist, 1 - CJM_TAIL);
+        return cjm_dist_quantile(&m->per_customer[edge->pc[g]].dist, 1 - CJM_TAIL) *
+               cjm_edge_share(edge, g);
     if (edge->loyalty_index >= 0) return cjm_model_edge_top(m, t, g, e, -1);
     if (edge->dwell_index < 0) return cjm_model_raw_prob(m, t, g, e);
     for (int d = 0; d <= t; d++) {
@@ -195,6 +198,35 @@ static cjm_status check_sums(const cjm_model *m, int horizon, const char *note, 
     return CJM_OK;
 }
 
+/* The probability of edge e at (t, g) once the barriers before barrier
+ * `upto` (in file order) have multiplied it. */
+static double before_barrier(const cjm_model *m, int upto, int t, int g, int e)
+{
+    double p = cjm_model_raw_prob(m, t, g, e);
+    for (int j = 0; j < upto; j++)
+        for (int k = 0; k < m->barriers[j].edge_count; k++)
+            if (m->barriers[j].edges[k] == e) p *= cjm_barrier_multiplier(&m->barriers[j], t, g);
+    return p;
+}
+
+/* A redirecting barrier's blocked share, p x (1 - multiplier) with p the
+ * probability the barriers before it leave, moves to its redirect edge. It
+ * is added once every barrier has multiplied, so barriers on the redirect
+ * edge do not hold it back; a stage's sum of probabilities is unchanged. */
+static void apply_redirects(cjm_model *m)
+{
+    int G = m->segment_count, E = m->edge_count;
+    for (int i = 0; i < m->barrier_count; i++) {
+        const cjm_barrier *b = &m->barriers[i];
+        for (int k = 0; b->redirect >= 0 && k < b->edge_count; k++)
+            for (int t = 0; t < m->prob_horizon; t++)
+                for (int g = 0; g < G; g++)
+                    m->prob[((size_t)t * G + g) * E + b->redirect] +=
+                        before_barrier(m, i, t, g, b->edges[k]) *
+                        (1 - cjm_barrier_multiplier(b, t, g));
+    }
+}
+
 static void apply_barriers(cjm_model *m)
 {
     size_t cells = (size_t)m->prob_horizon * m->segment_count * m->edge_count;
@@ -207,6 +239,7 @@ static void apply_barriers(cjm_model *m)
                     m->prob[((size_t)t * m->segment_count + g) * m->edge_count + b->edges[k]] *=
                         cjm_barrier_multiplier(b, t, g);
     }
+    apply_redirects(m);
 }
 
 static void sum_fix_costs(cjm_model *m)
@@ -280,6 +313,38 @@ cjm_status cjm_model_tables_new(cjm_model *m, int horizon, cjm_error *err)
     return CJM_OK;
 }
 
+/* Is edge e's probability the table prob alone for every customer (no time
+ * in stage, loyalty context, tier benefit or per-customer draw)? */
+static bool plain_edge(const cjm_model *m, int e)
+{
+    const cjm_edge *edge = &m->edges[e];
+    if (edge->dwell_index >= 0 || edge->loyalty_index >= 0) return false;
+    for (int g = 0; g < m->segment_count; g++)
+        if (edge->kind[g] == CJM_PROB_PER_CUSTOMER) return false;
+    for (int k = 0; k < m->loyalty.tier_count; k++)
+        if (m->loyalty.tiers[k].on && m->loyalty.tiers[k].on[e] != 1) return false;
+    return true;
+}
+
+/* A redirected share is moved in the table prob, so it needs plain edges. */
+static cjm_status check_redirects(const cjm_model *m, cjm_error *err)
+{
+    for (int i = 0; i < m->barrier_count; i++) {
+        const cjm_barrier *b = &m->barriers[i];
+        bool plain = b->redirect < 0 || plain_edge(m, b->redirect);
+        for (int k = 0; plain && b->redirect >= 0 && k < b->edge_count; k++)
+            plain = plain_edge(m, b->edges[k]);
+        if (!plain)
+            return cjm_error_set(err, CJM_ESCENARIO,
+                                 "%s:%d: barriers.%s.redirect: a blocked share moves only between "
+                                 "transitions whose probability is the same for every customer "
+                                 "of a segment at a step (not one reading c.dwell or the loyalty "
+                                 "context, a tier's benefit or cjm.per_customer)",
+                                 m->file, b->redirect_line, b->name);
+    }
+    return CJM_OK;
+}
+
 cjm_status cjm_model_finish_tables(cjm_model *m, cjm_error *err)
 {
     size_t cells = (size_t)m->prob_horizon * (size_t)m->segment_count *
@@ -287,6 +352,7 @@ cjm_status cjm_model_finish_tables(cjm_model *m, cjm_error *err)
     memcpy(m->prob, m->raw, cells * sizeof *m->prob);
     /* the written, barrier-free probabilities */
     cjm_status st = check_sums(m, m->prob_horizon, "", err);
+    if (st == CJM_OK) st = check_redirects(m, err);
     if (st == CJM_OK) st = cjm_loyalty_check(m, err);
     if (st == CJM_OK) cjm_model_refresh(m);
     if (st == CJM_OK && m->uncertain_count > 0) st = check_uncertain_sums(m, err);
@@ -300,14 +366,16 @@ static int find_edge(const cjm_model *m, int from, int to)
     return -1;
 }
 
+/* A probability as written; in a split row, its `leaves`, times the edge's share. */
 static void set_prob(cjm_model *m, const cjm_slot *s, double v)
 {
     int e = find_edge(m, s->a, s->b);
     if (e < 0) return;
     for (int g = 0; g < m->segment_count; g++) {
         if (s->c >= 0 && s->c != g) continue;
+        double p = v * cjm_edge_share(&m->edges[e], g);
         for (int t = 0; t < m->prob_horizon; t++)
-            m->raw[((size_t)t * m->segment_count + g) * m->edge_count + e] = v;
+            m->raw[((size_t)t * m->segment_count + g) * m->edge_count + e] = p;
     }
 }
 
@@ -320,6 +388,15 @@ static void set_purchases(cjm_model *m, const cjm_slot *s, double v)
         m->rates[(size_t)s->a * G + g].value = v;
         for (int t = 0; t < m->prob_horizon; t++) m->purchases[((size_t)t * G + g) * S + s->a] = v;
     }
+}
+
+/* A constant rate of referrals, for every step. */
+static void set_refers(cjm_model *m, const cjm_slot *s, double v)
+{
+    int G = m->segment_count, S = m->stage_count;
+    for (int g = 0; g < G && m->refers; g++)
+        for (int t = 0; t < m->prob_horizon && (s->c < 0 || s->c == g); t++)
+            m->refers[((size_t)t * G + g) * S + s->a] = v;
 }
 
 static void set_loyalty(cjm_model *m, const cjm_slot *s, double v)
@@ -366,6 +443,9 @@ static void set_slot(cjm_model *m, const cjm_slot *s, double v)
         break;
     case CJM_SLOT_LOYALTY:
         set_loyalty(m, s, v);
+        break;
+    case CJM_SLOT_REFERS:
+        set_refers(m, s, v);
         break;
     case CJM_SLOT_COST_PER_PROSPECT:
         m->cost_per_prospect = v;
@@ -497,6 +577,11 @@ int cjm_model_slot_path(const cjm_model *m, const cjm_slot *s, char *buf, size_t
             return snprintf(buf, n, "stages.%s.purchases.%s", m->stages[s->a].name,
                             m->segment_names[s->c]);
         return snprintf(buf, n, "stages.%s.purchases", m->stages[s->a].name);
+    case CJM_SLOT_REFERS:
+        if (s->c >= 0)
+            return snprintf(buf, n, "stages.%s.refers.%s", m->stages[s->a].name,
+                            m->segment_names[s->c]);
+        return snprintf(buf, n, "stages.%s.refers", m->stages[s->a].name);
     case CJM_SLOT_LOYALTY: {
         static const char *const keys[] = {"join", "join_cost", "member_cost_per_step",
                                            "points.per_unit"};
@@ -560,9 +645,10 @@ static cjm_status copy_model(const cjm_model *base, cjm_model **out, cjm_error *
     m->rates = base->rates ? malloc(rates * sizeof *m->rates) : NULL;
     m->purchases = base->purchases ? malloc(tabled * sizeof *m->purchases) : NULL;
     m->loyalty.join = base->loyalty.join ? malloc(tabled * sizeof *m->loyalty.join) : NULL;
+    m->refers = base->refers ? malloc(tabled * sizeof *m->refers) : NULL;
     if (!m->stages || !m->money || !m->fixed_costs || !m->barriers || !m->raw || !m->prob ||
         !m->arrivals || (base->rates && !m->rates) || (base->purchases && !m->purchases) ||
-        (base->loyalty.join && !m->loyalty.join)) {
+        (base->loyalty.join && !m->loyalty.join) || (base->refers && !m->refers)) {
         cjm_model_free(&m);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     }
@@ -579,6 +665,7 @@ static cjm_status copy_model(const cjm_model *base, cjm_model **out, cjm_error *
     if (m->purchases) memcpy(m->purchases, base->purchases, tabled * sizeof *m->purchases);
     if (m->loyalty.join)
         memcpy(m->loyalty.join, base->loyalty.join, tabled * sizeof *m->loyalty.join);
+    if (m->refers) memcpy(m->refers, base->refers, tabled * sizeof *m->refers);
     *out = m;
     return CJM_OK;
 }

@@ -34,9 +34,12 @@ typedef struct cjm_stage {
     char *name;
     bool converts, final;
     int min_steps;        /* nobody leaves before this many steps here */
-    double refers;        /* expected referred prospects per customer per step here */
+    double refers;        /* the largest rate of referrals here over steps, segments and runs
+                             (0: the stage never refers); the rates: cjm_model_refers */
     double referral_cost; /* reward per referred prospect who converts */
     int refers_to;        /* the stage referred prospects enter */
+    bool refers_same;     /* referred prospects take the referrer's segment (`refers_segment =
+                             "same"`), not one drawn by the shares */
 } cjm_stage;
 
 /* Where a transition's probability comes from. */
@@ -63,7 +66,15 @@ typedef struct cjm_edge {
     int dwell_index;     /* >= 0: a function reads c.dwell; its table is dwell[dwell_index] */
     int loyalty_index;   /* >= 0: a function reads the loyalty context; its table is
                             loyalty_tables[loyalty_index] */
+    double *share;       /* [segment]: in a split row (`leaves`, `split`), the share of those
+                            leaving that take this edge (p = leaves x share); NULL otherwise */
 } cjm_edge;
+
+/* Edge e's share of its split row for segment g (1 outside a split row). */
+static inline double cjm_edge_share(const cjm_edge *e, int g)
+{
+    return e->share ? e->share[g] : 1;
+}
 
 /* A stage's expected purchases per step, as written, by segment. */
 typedef struct cjm_rate {
@@ -84,6 +95,8 @@ typedef struct cjm_barrier {
     bool acquisition; /* sits before conversion: its fix is an acquisition cost */
     double fix_cost, fix_cost_per_customer, efficacy;
     int fix_from; /* the fix works from this step on */
+    int redirect; /* >= 0: the edge that takes the share the barrier blocks (`redirect`) */
+    int redirect_line;
 } cjm_barrier;
 
 /* Multiplier a barrier applies at step t for segment g (1 where it does not stand). */
@@ -104,6 +117,7 @@ typedef enum cjm_slot_kind {
     CJM_SLOT_PURCHASES,  /* a: stage, c: segment (-1: every segment) */
     CJM_SLOT_LOYALTY,    /* b: 0 join (c: segment), 1 join_cost, 2 member_cost_per_step,
                             3 points.per_unit, 4 + r: reward r's cost */
+    CJM_SLOT_REFERS,     /* a: stage, c: segment (-1: every segment) */
 } cjm_slot_kind;
 
 typedef struct cjm_slot {
@@ -238,6 +252,9 @@ struct cjm_model {
     double **loyalty_tables;
     int loyalty_states, loyalty_points;
     bool has_referrals, has_min_steps;
+    /* refers[(t * G + g) * S + s]: expected referred prospects per customer
+     * of segment g per step t started in stage s (NULL without referrals) */
+    double *refers;
 
     int variant_count; /* the scenario's variants, in the order they are written */
     char **variant_names;
@@ -256,7 +273,7 @@ struct cjm_model {
 
     /* An instance is a copy of a base model with one run's draws written in:
      * it owns only stages, money, rates, purchases, loyalty.join, barriers,
-     * fixed_costs, raw, prob and arrivals; the rest is the base's. A model
+     * fixed_costs, raw, prob, refers and arrivals; the rest is the base's. A model
      * derived with some inputs set (cjm_model_with) owns as well its inputs'
      * structs, its uncertain list, its correlation groups, its segment
      * shares and its money index. */
@@ -275,6 +292,12 @@ static inline bool cjm_fixed_cost_active(const struct cjm_model *m, int k)
 {
     int b = m->fixed_costs[k].barrier;
     return b < 0 || m->barriers[b].fixed;
+}
+
+/* Expected referred prospects per customer of segment g per step t in stage s. */
+static inline double cjm_model_refers(const struct cjm_model *m, int t, int g, int s)
+{
+    return m->refers ? m->refers[((size_t)t * m->segment_count + g) * m->stage_count + s] : 0;
 }
 
 /* The key of amount j: "revenue", "cogs_per_step", ... */

@@ -115,6 +115,10 @@ static void describe_barriers(const cjm_model *m, FILE *f)
         for (int k = 0; k < b->edge_count; k++)
             fprintf(f, "%s %s -> %s", k ? "," : "", m->stages[m->edges[b->edges[k]].from].name,
                     m->stages[m->edges[b->edges[k]].to].name);
+        if (b->redirect >= 0)
+            fprintf(f, ", blocked share redirected to %s -> %s",
+                    m->stages[m->edges[b->redirect].from].name,
+                    m->stages[m->edges[b->redirect].to].name);
         if (b->has_fix)
             fprintf(f, "; fix %g + %g per prospect, efficacy %g (%s cost)%s", b->fix_cost,
                     b->fix_cost_per_customer, b->efficacy,
