@@ -619,8 +619,10 @@ static cjm_status read_transition_source(loader *ld, const char *name)
     else if (!lua_istable(ld->L, -1))
         st =
             cjm_script_fail_at(ld->s, ld->err, p, "expected a table { destination = probability }");
-    else
+    else {
+        m->stages[from].out_line = cjm_script_line_of(ld->s, p);
         st = read_destinations(ld, from, p);
+    }
     free(p);
     return st;
 }
