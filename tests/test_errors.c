@@ -103,7 +103,7 @@ static const ecase cases[] = {
      HEAD GOOD STAGES "  transitions = {},\n  varaints = {},\n}\n",
      "check %s",
      1,
-     {"@:5: varaints: unknown key (a typo?)"}},
+     {"@:5: varaints: unknown key (did you mean 'variants'?)"}},
     {"a key with a newline",
      HEAD GOOD STAGES "  transitions = {},\n  ['a\\nb'] = 1,\n}\n",
      "check %s",

@@ -75,9 +75,11 @@ cjm_status cjm_script_fail_at(const cjm_script *s, cjm_error *err, const char *p
 cjm_status cjm_script_apply_sets(cjm_script *s, const cjm_load_options *opts, cjm_error *err);
 
 /* Sets path to the Lua value on top of the stack (popped); origin names the
- * source of the change for messages ("--set", "variant cheaper_ads"). */
+ * source of the change for messages ("--set", "variant cheaper_ads"), at the
+ * scenario path whose line the messages name (a variant's key,
+ * "variants.cheaper_ads.set.cohort.size"; NULL: path's own line). */
 cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path,
-                               const char *origin, cjm_error *err);
+                               const char *origin, const char *at, cjm_error *err);
 
 /* Barrier names whose fixes apply, each with where it was asked for, and
  * the variants applied (the one loaded and those it is based on, deepest
@@ -143,6 +145,10 @@ cjm_status cjm_loader_transition(cjm_loader *ld, const char *text, const char *p
 
 /* A stage, segment or tier name: no dots, spaces, arrows or quotes. */
 int cjm_loader_valid_name(const char *name);
+
+/* A hint after "unknown stage 'word'": the stage meant, or the stages when
+ * few (cjm_suggest_hint). Returns buf. */
+const char *cjm_loader_stage_hint(const cjm_loader *ld, const char *word, char *buf, size_t n);
 
 /* The name of an entry { "name", ... } or { name = "..." } at idx, or NULL. */
 const char *cjm_loader_entry_name(lua_State *L, int idx);
