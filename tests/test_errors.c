@@ -42,6 +42,15 @@
 #define EARLY(B, REST)                                                                             \
     HEAD GOOD EARLY_STAGES "  transitions = {\n    a = { b = 0.2, c = 0.1, x = 0.1 },\n"           \
                            "    " B "\n  },\n" REST "}\n" /* B on line 6 */
+/* Braces, keys and commas in comments, strings and functions, and a
+ * transitions table written as a local: none may mislead the locator. */
+#define TRICKY(C)                                                                                  \
+    "-- a comment with { braces } and = signs, b = { c = 1 }\n"                                    \
+    "local dests = {\n  c = " C ", -- }\n  x = '}' == '}' and 0.1 or 0,\n}\n"                      \
+    "local function seg(v) local t = { b = v, c = v } return t end\n"                              \
+    "return cjm.scenario {\n  horizon = 5, cohort = { size = 10 },\n" EARLY_STAGES                 \
+    "  transitions = {\n    a = { b = function(c) local q, r = { 1, 2 }, { b = 3 } return 0.1 "    \
+    "end, c = [[ { b = ]] and 0.1 },\n    b = dests,\n    x = { c = 0.1 },\n  },\n}\n"
 #define LONG_NAMES                                                                                 \
     "  stages = { { 'lead' }, { 'consult', cost = 2 }, { 'client', converts = true },\n"           \
     "    { 'lost', final = true } },\n" /* lines 3 and 4 */
@@ -493,6 +502,16 @@ static const ecase cases[] = {
      1,
      {"--set transitions.aware.consder: no such value in the scenario (did you mean "
       "'consider'?)"}},
+    {"a destination written in a local table",
+     TRICKY("1.5"),
+     "check %s",
+     1,
+     {"@:3: transitions.b.c: probability 1.5 is above 1"}},
+    {"past comments, strings and functions",
+     TRICKY("0.5"),
+     "check %s",
+     1,
+     {"@:13: transitions.x: stage 'x' is final: nothing leaves it"}},
     {"an output nowhere",
      TAIL("0.5"),
      "run %s -o /nonexistent/dir/report.txt",

@@ -45,6 +45,8 @@ typedef struct key_node {
 struct cjm_keys {
     key_node *n;
     int count, cap;
+    int *roots; /* the nodes without a parent, in order */
+    int root_count;
 };
 
 /* Length of a long bracket opener "[==[" at p (0 if none); *level gets the '='s. */
@@ -367,9 +369,19 @@ static int table_token(builder *b, const token *t)
     return other_token(b, t);
 }
 
+static int list_roots(cjm_keys *k)
+{
+    k->roots = malloc((size_t)(k->count ? k->count : 1) * sizeof *k->roots);
+    if (!k->roots) return -1;
+    for (int i = 0; i < k->count; i++)
+        if (k->n[i].parent < 0) k->roots[k->root_count++] = i;
+    return 0;
+}
+
 void cjm_keys_free(cjm_keys **k)
 {
     if (!k || !*k) return;
+    free((*k)->roots);
     free((*k)->n);
     free(*k);
     *k = NULL;
@@ -390,6 +402,7 @@ cjm_status cjm_keys_build(const char *src, size_t len, cjm_keys **out)
         b.prev = t;
     }
     free(b.f);
+    if (rc == 0) rc = list_roots(*out);
     if (rc != 0) {
         cjm_keys_free(out);
         return CJM_ENOMEM;
@@ -436,10 +449,11 @@ static void matched(const cjm_keys *k, int n, const char *path, size_t done, int
     if (!path[done] || depth > 32) return;
     walk(k, n, path, done, depth + 1, b);
     const key_node *x = &k->n[n];
-    for (int r = 0; x->alias && r < k->count; r++)
-        if (k->n[r].parent < 0 && k->n[r].key && k->n[r].key_len == x->alias_len &&
-            memcmp(k->n[r].key, x->alias, x->alias_len) == 0)
-            walk(k, r, path, done, depth + 1, b);
+    for (int i = 0; x->alias && i < k->root_count; i++) {
+        const key_node *r = &k->n[k->roots[i]];
+        if (r->key && r->key_len == x->alias_len && memcmp(r->key, x->alias, x->alias_len) == 0)
+            walk(k, k->roots[i], path, done, depth + 1, b);
+    }
 }
 
 static void walk(const cjm_keys *k, int parent, const char *path, size_t done, int depth, best *b)
@@ -454,8 +468,8 @@ int cjm_keys_line(const cjm_keys *k, const char *path)
 {
     if (!k || !path || !*path) return 0;
     best b = {0, 0};
-    for (int r = 0; r < k->count; r++) {
-        if (k->n[r].parent >= 0) continue;
+    for (int i = 0; i < k->root_count; i++) {
+        int r = k->roots[i];
         size_t m = k->n[r].key ? match_text(path, k->n[r].key, k->n[r].key_len) : 0;
         if (m)
             matched(k, r, path, m, 0, &b);
