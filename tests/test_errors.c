@@ -512,6 +512,14 @@ static const ecase cases[] = {
      "check %s",
      1,
      {"@:13: transitions.x: stage 'x' is final: nothing leaves it"}},
+    {"a key written twice in a call's table, none in alternatives",
+     HEAD GOOD EARLY_STAGES
+     "  transitions = {\n    a = cjm.dirichlet {\n      b = 12,\n"
+     "      c = 30, c = 3 },\n    b = { c = x and { y = 1 } or { y = 2 } },\n"
+     "  },\n}\n",
+     "check %s",
+     1,
+     {"@:7: transitions.a: key 'c' written twice on line 7"}},
     {"an output nowhere",
      TAIL("0.5"),
      "run %s -o /nonexistent/dir/report.txt",

@@ -450,6 +450,9 @@ static cjm_status index_keys(cjm_script *s, cjm_error *err)
     int dup = cjm_keys_duplicate(s->keys, path, sizeof path, key, sizeof key, &first, &second);
     if (dup < 0) return cjm_error_set(err, CJM_ENOMEM, "%s: out of memory reading it", s->file);
     if (dup == 0) return CJM_OK;
+    if (first == second)
+        return cjm_script_fail(s, err, second, path, "key '%s' written twice on line %d", key,
+                               second);
     return cjm_script_fail(s, err, second, path, "key '%s' written twice: lines %d and %d", key,
                            first, second);
 }

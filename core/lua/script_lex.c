@@ -227,7 +227,9 @@ static int add_node(cjm_keys *k, int parent, int line)
 }
 
 enum frame_kind { F_TABLE, F_GROUP, F_BLOCK };
-enum field_state { S_FIELD, S_VALUE, S_REST };
+/* Where in a field: its start, its value's first token, after a name (or
+ * after a dot or colon) of a call such as cjm.dirichlet { ... }, the rest. */
+enum field_state { S_FIELD, S_VALUE, S_CALL, S_CALL_DOT, S_REST };
 
 typedef struct frame {
     enum frame_kind kind;
@@ -304,6 +306,9 @@ static int value_token(builder *b, frame *fr, const token *t)
     if (t->kind == TOK_NAME && ends_field(&after)) {
         n->alias = t->text;
         n->alias_len = t->len;
+    } else if (t->kind == TOK_NAME && !is_word(t, "function")) {
+        fr->state = S_CALL;
+        return 0;
     } else if (t->kind == TOK_STRING && t->len && ends_field(&after)) {
         /* a positional string names itself ("a -> b" in a list); the first,
          * or name = "...", names the table it is in: { "lead", cost = 1 } */
@@ -361,6 +366,20 @@ static int table_token(builder *b, const token *t)
     frame *fr = &b->f[b->depth - 1];
     if (fr->state == S_FIELD) return field_token(b, fr, t);
     if (fr->state == S_VALUE) return value_token(b, fr, t);
+    if (fr->state == S_CALL || fr->state == S_CALL_DOT) {
+        /* the table a call like cjm.dirichlet { buyer = 12 } takes is the value's */
+        int after_name = fr->state == S_CALL;
+        fr->state = S_REST;
+        if (after_name && is_punct(t, '{')) return push_table(b, fr->pending);
+        if (after_name && (is_punct(t, '.') || is_punct(t, ':'))) {
+            fr->state = S_CALL_DOT;
+            return 0;
+        }
+        if (!after_name && t->kind == TOK_NAME) {
+            fr->state = S_CALL;
+            return 0;
+        }
+    }
     if (is_punct(t, ',') || is_punct(t, ';')) {
         fr->state = S_FIELD;
         return 0;
