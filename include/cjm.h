@@ -202,6 +202,15 @@ CJM_API cjm_settings cjm_settings_default(void);
 CJM_API cjm_status cjm_model_load(const char *path, const cjm_load_options *opts, cjm_model **out,
                                   cjm_error *err);
 
+/* What `cjm check` adds to a load: every variant of the scenario at path is
+ * loaded too (opts as given, with that variant instead of opts->variant),
+ * as compare loads it, and every barrier's fix is applied to m (the
+ * scenario loaded with opts) as `compare --fixes` applies it, so a misspelt
+ * `set` path or `fixes` entry, or a fix that pushes a stage's exits above
+ * 1, fails here with the loader's located message. CJM_OK if all load. */
+CJM_API cjm_status cjm_model_check_changes(const char *path, const cjm_load_options *opts,
+                                           const cjm_model *m, cjm_error *err);
+
 /* Loads a scenario from text[0 .. len): cjm_model_load with opts->text set.
  * name (NULL: "(buffer)") stands for the file in error messages and in the
  * reports' "scenario" fields; the sha256 is that of the text. */

@@ -34,6 +34,26 @@
                      "  barriers = {\n    wall = { " B " },\n  },\n" /* 6 */                       \
                      "  variants = { " V " },\n}\n"
 #define FOREVER "function(c) while true do end end"
+/* Issue 17: names that appear earlier in the file as destination keys (b, c
+ * and x on line 5), so a message about transitions.b must name line 6 (or
+ * later), never the `b` of line 5. */
+#define EARLY_STAGES                                                                               \
+    "  stages = { { 'a' }, { 'b' }, { 'c', converts = true }, { 'x', final = true } },\n"
+#define EARLY(B, REST)                                                                             \
+    HEAD GOOD EARLY_STAGES "  transitions = {\n    a = { b = 0.2, c = 0.1, x = 0.1 },\n"           \
+                           "    " B "\n  },\n" REST "}\n" /* B on line 6 */
+/* Braces, keys and commas in comments, strings and functions, and a
+ * transitions table written as a local: none may mislead the locator. */
+#define TRICKY(C)                                                                                  \
+    "-- a comment with { braces } and = signs, b = { c = 1 }\n"                                    \
+    "local dests = {\n  c = " C ", -- }\n  x = '}' == '}' and 0.1 or 0,\n}\n"                      \
+    "local function seg(v) local t = { b = v, c = v } return t end\n"                              \
+    "return cjm.scenario {\n  horizon = 5, cohort = { size = 10 },\n" EARLY_STAGES                 \
+    "  transitions = {\n    a = { b = function(c) local q, r = { 1, 2 }, { b = 3 } return 0.1 "    \
+    "end, c = [[ { b = ]] and 0.1 },\n    b = dests,\n    x = { c = 0.1 },\n  },\n}\n"
+#define LONG_NAMES                                                                                 \
+    "  stages = { { 'lead' }, { 'consult', cost = 2 }, { 'client', converts = true },\n"           \
+    "    { 'lost', final = true } },\n" /* lines 3 and 4 */
 
 typedef struct ecase {
     const char *name;
@@ -103,7 +123,7 @@ static const ecase cases[] = {
      HEAD GOOD STAGES "  transitions = {},\n  varaints = {},\n}\n",
      "check %s",
      1,
-     {"@:5: varaints: unknown key (a typo?)"}},
+     {"@:5: varaints: unknown key (did you mean 'variants'?)"}},
     {"a key with a newline",
      HEAD GOOD STAGES "  transitions = {},\n  ['a\\nb'] = 1,\n}\n",
      "check %s",
@@ -381,6 +401,125 @@ static const ecase cases[] = {
      "run %s --runs 10000000 --horizon 100000",
      2,
      {"10000000 runs x 100000 steps would need about", "GiB of memory"}},
+    /* ---- issue 17: each located kind, where the name appears earlier ---- */
+    {"sum above 1 of a stage named earlier",
+     EARLY("b = { c = 0.6, x = 0.5 },", ""),
+     "check %s",
+     1,
+     {"@:6: transitions.b: the probabilities of leaving 'b' sum to 1.1"}},
+    {"final stage named earlier",
+     EARLY("x = { c = 0.6 },", ""),
+     "check %s",
+     1,
+     {"@:6: transitions.x: stage 'x' is final: nothing leaves it"}},
+    {"a probability of a destination named earlier",
+     EARLY("b = { c = 1.5 },", ""),
+     "check %s",
+     1,
+     {"@:6: transitions.b.c: probability 1.5 is above 1"}},
+    {"a move to itself named earlier",
+     EARLY("b = { b = 0.1 },", ""),
+     "check %s",
+     1,
+     {"@:6: transitions.b.b: a stage cannot move to itself"}},
+    {"transitions of a stage named earlier not a table",
+     EARLY("b = 0.5,", ""),
+     "check %s",
+     1,
+     {"@:6: transitions.b: expected a table { destination = probability }"}},
+    {"a destination on a later line",
+     EARLY("b = {\n      x = 0.1,\n      c = 'often' },", ""),
+     "check %s",
+     1,
+     {"@:8: transitions.b.c: expected a probability"}},
+    {"an unknown destination, the few stages listed",
+     EARLY("b = { cc = 0.1 },", ""),
+     "check %s",
+     1,
+     {"@:6: transitions.b.cc: unknown stage 'cc' (stages: a, b, c, x)"}},
+    {"an unknown destination, the one meant",
+     HEAD GOOD LONG_NAMES "  transitions = {\n    lead = { consul = 0.5 },\n  },\n}\n",
+     "check %s",
+     1,
+     {"@:6: transitions.lead.consul: unknown stage 'consul' (did you mean 'consult'?)"}},
+    {"an unknown source stage, the one meant",
+     HEAD GOOD LONG_NAMES "  transitions = {\n    lead = { consult = 0.5 },\n"
+                          "    consul = { client = 0.5 },\n  },\n}\n",
+     "check %s",
+     1,
+     {"@:7: transitions.consul: unknown stage 'consul' (did you mean 'consult'?)"}},
+    {"an unknown stage key, the one meant",
+     HEAD GOOD "  transitions = { lead = { consult = 0.5 } },\n"
+               "  stages = { { 'lead' }, { 'client', converts = true },\n"
+               "    { 'consult', cots = 2 } },\n}\n",
+     "check %s",
+     1,
+     {"@:5: stages.consult.cots: unknown key (did you mean 'cost'?)"}},
+    {"an unknown setting, the one meant",
+     HEAD "  horizn = 5, cohort = { size = 10 },\n" EARLY_STAGES
+          "  transitions = { a = { b = 0.5 } },\n}\n",
+     "check %s",
+     1,
+     {"@:2: horizn: unknown key (did you mean 'horizon'?)"}},
+    {"a key written twice",
+     HEAD "  horizon = 5, cohort = { size = 10, site = 0.04, gone = 0.15,\n"
+          "    site = 0.4 },\n" EARLY_STAGES "  transitions = { a = { b = 0.5 } },\n}\n",
+     "check %s",
+     1,
+     {"@:3: cohort: key 'site' written twice: lines 2 and 3"}},
+    {"a destination written twice",
+     EARLY("b = { c = 0.1,\n      c = 0.2 },", ""),
+     "run %s",
+     1,
+     {"@:7: transitions.b: key 'c' written twice: lines 6 and 7"}},
+    {"a variant's set path on its own line",
+     EARLY("b = { c = 0.6 },", "  variants = {\n    v = { set = {\n"
+                               "      ['transitions.b.cc'] = 0.1 } },\n  },\n"),
+     "check %s",
+     1,
+     {"@:10: variant v: set transitions.b.cc: no such value in the scenario (keys: c)"}},
+    {"a variant's misspelt set path, the one meant",
+     EARLY("b = { c = 0.6 },", "  variants = {\n    v = { set = {\n"
+                               "      ['transitoins.b.c'] = 0.1 } },\n  },\n"),
+     "check %s",
+     1,
+     {"@:10: variant v: set transitoins.b.c: 'transitoins' is not in the scenario (did you "
+      "mean 'transitions'?)"}},
+    {"a variant's misspelt fix, found by check",
+     WALL("on = 'aware -> consider', effect = 0.5, fix = { cost = 1 }",
+          "v = { fixes = { 'wal' } }"),
+     "check %s",
+     1,
+     {"@:8: variants.v.fixes: 'wal' is not a barrier (did you mean 'wall'?)"}},
+    {"a variant's unknown key, the one meant",
+     WALL("on = 'aware -> consider', effect = 0.5", "v = { st = {} }"),
+     "check %s",
+     1,
+     {"@:8: variants.v: unknown key 'st' (did you mean 'set'?"}},
+    {"a misspelt --set path, the one meant",
+     TAIL("0.5"),
+     "run %s --set transitions.aware.consder=0.1",
+     1,
+     {"--set transitions.aware.consder: no such value in the scenario (did you mean "
+      "'consider'?)"}},
+    {"a destination written in a local table",
+     TRICKY("1.5"),
+     "check %s",
+     1,
+     {"@:3: transitions.b.c: probability 1.5 is above 1"}},
+    {"past comments, strings and functions",
+     TRICKY("0.5"),
+     "check %s",
+     1,
+     {"@:13: transitions.x: stage 'x' is final: nothing leaves it"}},
+    {"a key written twice in a call's table, none in alternatives",
+     HEAD GOOD EARLY_STAGES
+     "  transitions = {\n    a = cjm.dirichlet {\n      b = 12,\n"
+     "      c = 30, c = 3 },\n    b = { c = x and { y = 1 } or { y = 2 } },\n"
+     "  },\n}\n",
+     "check %s",
+     1,
+     {"@:7: transitions.a: key 'c' written twice on line 7"}},
     {"an output nowhere",
      TAIL("0.5"),
      "run %s -o /nonexistent/dir/report.txt",

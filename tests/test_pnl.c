@@ -379,7 +379,12 @@ static void test_bad_input(void **state)
     expect_error(WITH("costs = { fee = { once = 1, rol = 'x' } },"), "costs.fee.rol: unknown key");
     expect_error(WITH("costs = { fee = { once = 1, role = 'marketing' } },"),
                  "costs.fee.role: expected \"acquisition\" or \"retention\"");
+    /* Lua would keep the second step silently: refused, both lines named */
     expect_error(WITH("discount = { rate = 0.1 }, step = 'session',"),
+                 ":7: key 'step' written twice: lines 2 and 7");
+    expect_error("return cjm.scenario { step = 'session', horizon = 12, cohort = { size = 1 },\n"
+                 "  stages = { { 'client', converts = true }, { 'lost', final = true } },\n"
+                 "  transitions = { client = { lost = 0.1 } }, discount = { rate = 0.1 } }\n",
                  "discounting needs a step of known length");
     expect_error(WITH("discount = { },"), "discount: rate is missing");
     expect_error("return cjm.scenario { horizon = 2, cohort = { size = 1 },\n"

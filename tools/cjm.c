@@ -313,6 +313,12 @@ static int cmd_check(cli *c)
         cli_out_discard(&o);
         return rc;
     }
+    cjm_load_options opts = cli_load_options(c);
+    if (cjm_model_check_changes(c->file, &opts, m, &err) != CJM_OK) {
+        cjm_model_free(&m);
+        cli_out_discard(&o);
+        return cli_fail(&err);
+    }
     if (c->format == CJM_FORMAT_DOT || c->format == CJM_FORMAT_MERMAID) {
         cjm_status st = cjm_model_graph(m, c->format, o.f, &err);
         cjm_model_free(&m);

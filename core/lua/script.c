@@ -439,6 +439,24 @@ static cjm_status check_plain_data(cjm_script *s, cjm_error *err)
     return st;
 }
 
+/* Indexes where the source's keys are written, refusing a key written twice
+ * in one table constructor: Lua would keep the last without a word. */
+static cjm_status index_keys(cjm_script *s, cjm_error *err)
+{
+    if (cjm_keys_build(s->source, s->source_len, &s->keys) != CJM_OK)
+        return cjm_error_set(err, CJM_ENOMEM, "%s: out of memory reading it", s->file);
+    char path[256], key[128];
+    int first, second;
+    int dup = cjm_keys_duplicate(s->keys, path, sizeof path, key, sizeof key, &first, &second);
+    if (dup < 0) return cjm_error_set(err, CJM_ENOMEM, "%s: out of memory reading it", s->file);
+    if (dup == 0) return CJM_OK;
+    if (first == second)
+        return cjm_script_fail(s, err, second, path, "key '%s' written twice on line %d", key,
+                               second);
+    return cjm_script_fail(s, err, second, path, "key '%s' written twice: lines %d and %d", key,
+                           first, second);
+}
+
 /* Runs the chunk; it must return the table cjm.scenario{} made. */
 static cjm_status run_scenario(cjm_script *s, cjm_error *err)
 {
@@ -450,6 +468,10 @@ static cjm_status run_scenario(cjm_script *s, cjm_error *err)
         cjm_error_set(err, CJM_ESCENARIO, "%.*s", (int)strcspn(msg, "\n"), msg);
         lua_pop(L, 1);
         return CJM_ESCENARIO;
+    }
+    if (index_keys(s, err) != CJM_OK) {
+        lua_pop(L, 1);
+        return err->code;
     }
     if (cjm_script_pcall(s, 0, 1, NULL, err) != CJM_OK) return err->code;
     if (!lua_istable(L, -1)) {
@@ -509,6 +531,7 @@ void cjm_script_free(cjm_script **sp)
     free(s->refers_value);
     free(s->file);
     free(s->source);
+    cjm_keys_free(&s->keys);
     free(s);
     *sp = NULL;
 }

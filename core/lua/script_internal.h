@@ -15,6 +15,7 @@ struct cjm_script {
     char *file;   /* the path as given */
     char *source; /* the file's text, for locating lines */
     size_t source_len;
+    struct cjm_keys *keys; /* where each key of the source is written (script_lex.c) */
     char sha256[65];
     int scenario_ref; /* the table the scenario returned */
     int ctx_ref;      /* the context table passed to probability functions */
@@ -40,6 +41,25 @@ struct cjm_script {
     const char *tier_names[CJM_MAX_TIERS]; /* the model's, for c.tier */
 };
 
+/* The keys of a scenario's source, by table constructor: built once the
+ * source has compiled (so it is valid Lua), for locating paths. */
+typedef struct cjm_keys cjm_keys;
+cjm_status cjm_keys_build(const char *src, size_t len, cjm_keys **out); /* CJM_ENOMEM or OK */
+void cjm_keys_free(cjm_keys **k);
+
+/* The line where path ("transitions.b.c", "stages.lead.cost", "segments[2]",
+ * "variants.x.set.cohort.size") is written: the key of its last component
+ * found by walking the constructors from the top, so an earlier key of the
+ * same name elsewhere is never taken; when only a prefix of the path is
+ * written, that prefix's line; 0 when not even its first component is. */
+int cjm_keys_line(const cjm_keys *k, const char *path);
+
+/* The first key written twice in one table constructor (by the line of its
+ * second writing): 1 with the table's path ("" for a top-level table), the
+ * key and both lines; 0 if none; -1 out of memory. */
+int cjm_keys_duplicate(const cjm_keys *k, char *path, size_t size, char *key, size_t key_size,
+                       int *first, int *second);
+
 /* Runs the function below nargs arguments on the stack under a message handler.
  * On failure fills err with the error's first line (prefixed by `what` if not
  * NULL) and pops it; on success leaves nres results. */
@@ -57,9 +77,11 @@ cjm_status cjm_script_fail_at(const cjm_script *s, cjm_error *err, const char *p
 cjm_status cjm_script_apply_sets(cjm_script *s, const cjm_load_options *opts, cjm_error *err);
 
 /* Sets path to the Lua value on top of the stack (popped); origin names the
- * source of the change for messages ("--set", "variant cheaper_ads"). */
+ * source of the change for messages ("--set", "variant cheaper_ads"), at the
+ * scenario path whose line the messages name (a variant's key,
+ * "variants.cheaper_ads.set.cohort.size"; NULL: path's own line). */
 cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path,
-                               const char *origin, cjm_error *err);
+                               const char *origin, const char *at, cjm_error *err);
 
 /* Barrier names whose fixes apply, each with where it was asked for, and
  * the variants applied (the one loaded and those it is based on, deepest
@@ -151,6 +173,10 @@ cjm_status cjm_loader_transition(cjm_loader *ld, const char *text, const char *p
 
 /* A stage, segment or tier name: no dots, spaces, arrows or quotes. */
 int cjm_loader_valid_name(const char *name);
+
+/* A hint after "unknown stage 'word'": the stage meant, or the stages when
+ * few (cjm_suggest_hint). Returns buf. */
+const char *cjm_loader_stage_hint(const cjm_loader *ld, const char *word, char *buf, size_t n);
 
 /* The name of an entry { "name", ... } or { name = "..." } at idx, or NULL. */
 const char *cjm_loader_entry_name(lua_State *L, int idx);

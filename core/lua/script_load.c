@@ -6,6 +6,8 @@
  * hash order, which varies from run to run. */
 #include "script_internal.h"
 
+#include "suggest.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +73,11 @@ cjm_status cjm_loader_check_keys(loader *ld, int idx, const char *path, const ch
     cjm_status st = CJM_OK;
     for (int i = 0; i < n && st == CJM_OK; i++) {
         if (in_list(keys[i], allowed)) continue;
-        char *p = cjm_path_join(path, keys[i]);
-        st = cjm_script_fail_at(ld->s, ld->err, p, "unknown key (a typo?)");
+        char *p = cjm_path_join(path, keys[i]), hint[256];
+        size_t count = 0;
+        while (allowed[count]) count++;
+        cjm_suggest_hint(hint, sizeof hint, keys[i], "a typo? keys", allowed, count);
+        st = cjm_script_fail_at(ld->s, ld->err, p, "unknown key%s", *hint ? hint : " (a typo?)");
         free(p);
     }
     cjm_script_free_keys(keys, n);
@@ -88,6 +93,14 @@ cjm_status cjm_loader_check_keys(loader *ld, int idx, const char *path, const ch
         }
     }
     return CJM_OK;
+}
+
+const char *cjm_loader_stage_hint(const cjm_loader *ld, const char *word, char *buf, size_t n)
+{
+    const char *names[CJM_MAX_STAGES];
+    int count = ld->m->stage_count < CJM_MAX_STAGES ? ld->m->stage_count : CJM_MAX_STAGES;
+    for (int s = 0; s < count; s++) names[s] = ld->m->stages[s].name;
+    return cjm_suggest_hint(buf, n, word, "stages", names, (size_t)count);
 }
 
 static cjm_status check_number(loader *ld, const char *p, double v, double lo, double hi,
@@ -440,8 +453,13 @@ static cjm_status read_referral_targets(loader *ld, int list)
         char *p = cjm_path_join("stages", m->stages[s].name);
         char *q = p ? cjm_path_join(p, "refers_to") : NULL;
         int to = type == LUA_TSTRING ? cjm_model_stage_index(m, lua_tostring(L, -1)) : -1;
+        char hint[512];
         if (type != LUA_TNIL && to < 0)
-            st = cjm_script_fail_at(ld->s, ld->err, q, "expected the name of a stage");
+            st = cjm_script_fail_at(
+                ld->s, ld->err, q, "expected the name of a stage%s",
+                type == LUA_TSTRING
+                    ? cjm_loader_stage_hint(ld, lua_tostring(L, -1), hint, sizeof hint)
+                    : "");
         else if (to >= 0 && m->stages[to].final)
             st = cjm_script_fail_at(ld->s, ld->err, q,
                                     "referred prospects cannot start in a final stage");
@@ -618,12 +636,14 @@ static cjm_status read_destinations(loader *ld, int from, const char *from_path)
     char **keys = cjm_script_sorted_keys(L, tbl, &n, &bad);
     if (!keys) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     cjm_status st = CJM_OK;
+    char hint[512];
     if (bad) st = cjm_script_fail_at(ld->s, ld->err, from_path, "destinations must be stage names");
     for (int i = 0; i < n && st == CJM_OK; i++) {
         char *p = cjm_path_join(from_path, keys[i]);
         int to = cjm_model_stage_index(m, keys[i]);
         if (to < 0)
-            st = cjm_script_fail_at(ld->s, ld->err, p, "unknown stage '%s'", keys[i]);
+            st = cjm_script_fail_at(ld->s, ld->err, p, "unknown stage '%s'%s", keys[i],
+                                    cjm_loader_stage_hint(ld, keys[i], hint, sizeof hint));
         else if (to == from)
             st = cjm_script_fail_at(ld->s, ld->err, p,
                                     "a stage cannot move to itself (staying is the remainder)");
@@ -642,17 +662,20 @@ static cjm_status read_transition_source(loader *ld, const char *name)
     char *p = cjm_path_join("transitions", name);
     int from = cjm_model_stage_index(m, name);
     cjm_status st = CJM_OK;
+    char hint[512];
     if (from < 0)
-        st = cjm_script_fail_at(ld->s, ld->err, p, "unknown stage '%s'", name);
+        st = cjm_script_fail_at(ld->s, ld->err, p, "unknown stage '%s'%s", name,
+                                cjm_loader_stage_hint(ld, name, hint, sizeof hint));
     else if (m->stages[from].final)
         st = cjm_script_fail_at(ld->s, ld->err, p, "stage '%s' is final: nothing leaves it", name);
     else if (!lua_istable(ld->L, -1))
         st =
             cjm_script_fail_at(ld->s, ld->err, p, "expected a table { destination = probability }");
-    else if (cjm_loader_is_split(ld, -1))
-        st = cjm_loader_split(ld, from, p);
-    else
-        st = read_destinations(ld, from, p);
+    else {
+        m->stages[from].out_line = cjm_script_line_of(ld->s, p);
+        st = cjm_loader_is_split(ld, -1) ? cjm_loader_split(ld, from, p)
+                                         : read_destinations(ld, from, p);
+    }
     free(p);
     return st;
 }
@@ -784,7 +807,7 @@ static void trimmed(const char *text, size_t len, char *out, size_t n)
 cjm_status cjm_loader_transition(loader *ld, const char *text, const char *path, int *edge)
 {
     const char *arrow = strstr(text, "->");
-    char from[128], to[128];
+    char from[128], to[128], hint[512];
     if (!arrow)
         return cjm_script_fail_at(ld->s, ld->err, path,
                                   "'%s' is not a transition: write \"from -> to\"", text);
@@ -795,7 +818,8 @@ cjm_status cjm_loader_transition(loader *ld, const char *text, const char *path,
         return cjm_script_fail_at(ld->s, ld->err, path,
                                   "'%s' is not a transition: write \"from -> to\"", text);
     if (a < 0 || b < 0)
-        return cjm_script_fail_at(ld->s, ld->err, path, "unknown stage '%s'", a < 0 ? from : to);
+        return cjm_script_fail_at(ld->s, ld->err, path, "unknown stage '%s'%s", a < 0 ? from : to,
+                                  cjm_loader_stage_hint(ld, a < 0 ? from : to, hint, sizeof hint));
     for (int e = ld->m->edge_start[a]; e < ld->m->edge_start[a + 1]; e++)
         if (ld->m->edges[e].to == b) {
             *edge = e;
@@ -1032,9 +1056,15 @@ static cjm_status mark_fixes(loader *ld, const cjm_fix_list *fixes)
     cjm_model *m = ld->m;
     for (int i = 0; i < fixes->count; i++) {
         int b = cjm_model_barrier_index(m, fixes->names[i]);
-        if (b < 0)
-            return cjm_script_fail_at(ld->s, ld->err, fixes->origins[i], "'%s' is not a barrier",
-                                      fixes->names[i]);
+        if (b < 0) {
+            const char *names[64];
+            char hint[512];
+            int n = m->barrier_count < 64 ? m->barrier_count : 64;
+            for (int k = 0; k < n; k++) names[k] = m->barriers[k].name;
+            return cjm_script_fail_at(
+                ld->s, ld->err, fixes->origins[i], "'%s' is not a barrier%s", fixes->names[i],
+                cjm_suggest_hint(hint, sizeof hint, fixes->names[i], "barriers", names, (size_t)n));
+        }
         if (!m->barriers[b].has_fix)
             return cjm_script_fail_at(ld->s, ld->err, fixes->origins[i],
                                       "barrier '%s' has no fix to apply", fixes->names[i]);

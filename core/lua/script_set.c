@@ -3,6 +3,8 @@
  * so that an overridden value goes through exactly the same checks. */
 #include "script_internal.h"
 
+#include "suggest.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,8 +89,36 @@ static int compatible(const char *path, int ot, int nt, int old_is_dist)
     return nt == LUA_TNUMBER && is_prob && (ot == LUA_TFUNCTION || ot == LUA_TTABLE);
 }
 
+/* A hint for the component word, not found in the table at idx: the key (or
+ * the named entry, in a list such as stages) meant, or the names when few. */
+static const char *child_hint(lua_State *L, int idx, const char *word, char *buf, size_t size)
+{
+    int n = 0, others = 0;
+    buf[0] = '\0';
+    char **keys = cjm_script_sorted_keys(L, idx, &n, &others);
+    if (!keys) return buf;
+    const char *names[64];
+    int count = 0;
+    for (int i = 0; i < n && count < 64; i++) names[count++] = keys[i];
+    lua_Integer len = n ? 0 : luaL_len(L, idx);
+    for (lua_Integer i = 1; i <= len && count < 64; i++) {
+        if (lua_rawgeti(L, idx, i) == LUA_TTABLE) {
+            if (lua_rawgeti(L, -1, 1) != LUA_TSTRING) {
+                lua_pop(L, 1);
+                lua_getfield(L, -1, "name");
+            }
+            if (lua_type(L, -1) == LUA_TSTRING) names[count++] = lua_tostring(L, -1);
+            lua_pop(L, 1); /* the name stays alive: the entry holds it */
+        }
+        lua_pop(L, 1);
+    }
+    cjm_suggest_hint(buf, size, word, n ? "keys" : "entries", names, (size_t)count);
+    cjm_script_free_keys(keys, n);
+    return buf;
+}
+
 static cjm_status walk_to_parent(cjm_script *s, int scenario_idx, const char *path,
-                                 const char *origin, const char **key, cjm_error *err)
+                                 const char *origin, int line, const char **key, cjm_error *err)
 {
     lua_State *L = s->L;
     lua_pushvalue(L, scenario_idx);
@@ -98,12 +128,15 @@ static cjm_status walk_to_parent(cjm_script *s, int scenario_idx, const char *pa
         char part[256];
         snprintf(part, sizeof part, "%.*s", (int)(dot - comp), comp);
         int type = push_child(L, lua_gettop(L), part);
-        lua_remove(L, -2);
         if (type != LUA_TTABLE) {
+            char hint[512];
             lua_pop(L, 1);
-            return cjm_script_fail(s, err, 0, NULL, "%s %s: '%.*s' is not in the scenario", origin,
-                                   path, (int)(dot - path), path);
+            child_hint(L, lua_gettop(L), part, hint, sizeof hint);
+            lua_pop(L, 1);
+            return cjm_script_fail(s, err, line, NULL, "%s %s: '%.*s' is not in the scenario%s",
+                                   origin, path, (int)(dot - path), path, hint);
         }
+        lua_remove(L, -2);
         comp = dot + 1;
     }
     *key = comp;
@@ -111,16 +144,17 @@ static cjm_status walk_to_parent(cjm_script *s, int scenario_idx, const char *pa
 }
 
 cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path,
-                               const char *origin, cjm_error *err)
+                               const char *origin, const char *at, cjm_error *err)
 {
     lua_State *L = s->L;
     int value = lua_gettop(L);
-    const char *key;
+    const char *key = NULL;
     if (!*path || path[strlen(path) - 1] == '.') {
         lua_pop(L, 1);
         return cjm_script_fail(s, err, 0, NULL, "%s '%s': not a scenario path", origin, path);
     }
-    if (walk_to_parent(s, scenario_idx, path, origin, &key, err) != CJM_OK) {
+    int line = at ? cjm_script_line_of(s, at) : 0;
+    if (walk_to_parent(s, scenario_idx, path, origin, line, &key, err) != CJM_OK) {
         lua_pop(L, 1);
         return CJM_ESCENARIO;
     }
@@ -133,13 +167,14 @@ cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path
     else
         lua_pop(L, 1);
     cjm_status st = CJM_OK;
+    if (!at) line = cjm_script_line_of(s, path);
+    char hint[512];
     if (ot == LUA_TNIL && !may_add(L, scenario_idx, path, key))
-        st = cjm_script_fail(s, err, cjm_script_line_of(s, path), NULL,
-                             "%s %s: no such value in the scenario", origin, path);
+        st = cjm_script_fail(s, err, line, NULL, "%s %s: no such value in the scenario%s", origin,
+                             path, child_hint(L, parent, key, hint, sizeof hint));
     else if (!compatible(path, ot, nt, old_is_dist))
-        st = cjm_script_fail(s, err, cjm_script_line_of(s, path), NULL,
-                             "%s %s: cannot replace a %s with a %s", origin, path,
-                             lua_typename(L, ot), lua_typename(L, nt));
+        st = cjm_script_fail(s, err, line, NULL, "%s %s: cannot replace a %s with a %s", origin,
+                             path, lua_typename(L, ot), lua_typename(L, nt));
     if (st == CJM_OK) {
         lua_pushvalue(L, value);
         lua_setfield(L, parent, key);
@@ -162,7 +197,8 @@ cjm_status cjm_script_apply_sets(cjm_script *s, const cjm_load_options *opts, cj
     int scenario_idx = lua_gettop(s->L);
     for (int i = 0; opts && i < opts->set_count; i++) {
         push_text_value(s->L, opts->sets[i].value);
-        cjm_status st = cjm_script_set_path(s, scenario_idx, opts->sets[i].path, "--set", err);
+        cjm_status st =
+            cjm_script_set_path(s, scenario_idx, opts->sets[i].path, "--set", NULL, err);
         if (st != CJM_OK) return st;
     }
     return CJM_OK;

@@ -3,6 +3,8 @@
  * before it is compiled, so a variant goes through every check a scenario does. */
 #include "script_internal.h"
 
+#include "suggest.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +70,13 @@ void cjm_fix_list_free(cjm_fix_list *l)
     memset(l, 0, sizeof *l);
 }
 
+static size_t n_variant_keys(void)
+{
+    size_t n = 0;
+    while (variant_keys[n]) n++;
+    return n;
+}
+
 static cjm_status check_variant_keys(cjm_script *s, int v, const char *path, cjm_error *err)
 {
     lua_State *L = s->L;
@@ -79,11 +88,13 @@ static cjm_status check_variant_keys(cjm_script *s, int v, const char *path, cjm
     for (int i = 0; i < n && st == CJM_OK; i++) {
         int known = 0;
         for (const char *const *k = variant_keys; *k; k++) known |= strcmp(*k, keys[i]) == 0;
+        const char *near = known ? NULL : cjm_suggest(keys[i], variant_keys, n_variant_keys());
         if (!known)
             st = cjm_script_fail_at(s, err, path,
-                                    "unknown key '%s' (a variant has fixes, set, "
+                                    "unknown key '%s' (%s%s%sa variant has fixes, set, "
                                     "based_on, costs, description)",
-                                    keys[i]);
+                                    keys[i], near ? "did you mean '" : "", near ? near : "",
+                                    near ? "'? " : "");
     }
     cjm_script_free_keys(keys, n);
     return st;
@@ -107,7 +118,10 @@ static cjm_status apply_sets(cjm_script *s, int scn, int v, const char *name, cj
         st = cjm_script_fail_at(s, err, path, "expected { [\"path.to.value\"] = value, ... }");
     for (int i = 0; i < n && st == CJM_OK; i++) {
         lua_getfield(L, -1, keys[i]); /* stack: set, value */
-        st = cjm_script_set_path(s, scn, keys[i], origin, err);
+        char *at = cjm_path_join(path, keys[i]);
+        st = at ? cjm_script_set_path(s, scn, keys[i], origin, at, err)
+                : (lua_pop(L, 1), cjm_error_set(err, CJM_ENOMEM, "out of memory"));
+        free(at);
     }
     cjm_script_free_keys(keys, n);
     lua_pop(L, 1);

@@ -188,11 +188,12 @@ static cjm_status check_sums(const cjm_model *m, int horizon, const char *note, 
                     sum += edge_max(m, t, g, e);
                 if (sum > 1 + 1e-12) {
                     const cjm_edge *first = &m->edges[m->edge_start[s]];
+                    int line = m->stages[s].out_line ? m->stages[s].out_line : first->line;
                     return cjm_error_set(err, CJM_ESCENARIO,
                                          "%s:%d: transitions.%s: the probabilities of leaving "
                                          "'%s' sum to %.12g (above 1) at step %d, segment %s%s",
-                                         m->file, first->line, m->stages[s].name, m->stages[s].name,
-                                         sum, t, m->segment_names[g], note);
+                                         m->file, line, m->stages[s].name, m->stages[s].name, sum,
+                                         t, m->segment_names[g], note);
                 }
             }
     return CJM_OK;

@@ -32,6 +32,7 @@ enum { CJM_ON_ENTRY, CJM_PER_STEP, CJM_PER_PURCHASE, CJM_MONEY_TIMES };
 
 typedef struct cjm_stage {
     char *name;
+    int out_line; /* the line `transitions.<name>` is written on, 0 if unknown */
     bool converts, final;
     int min_steps;        /* nobody leaves before this many steps here */
     double refers;        /* the largest rate of referrals here over steps, segments and runs
