@@ -210,10 +210,13 @@ static void inputs_free(sens_input *v, int n)
     free(v);
 }
 
+/* The input --param names: by its path, or by its name. */
 static int input_index(const cjm_model *m, const char *path)
 {
     for (int i = 0; i < m->input_count; i++)
-        if (strcmp(m->inputs[i].path, path) == 0) return i;
+        if (strcmp(m->inputs[i].path, path) == 0 ||
+            (m->inputs[i].name && strcmp(m->inputs[i].name, path) == 0))
+            return i;
     return -1;
 }
 
@@ -513,7 +516,7 @@ static cjm_status rows_new(cjm_sensitivity *x, int n, const sens_input *in, cjm_
     for (int i = 0; i < n; i++) {
         cjm_sens_row *r = &x->rows[i];
         x->row_count = i + 1;
-        if (!(r->path = strdup(in[i].in->path)))
+        if (!(r->path = strdup(cjm_input_label(in[i].in)))) /* a named input: its name */
             return cjm_error_set(err, CJM_ENOMEM, "out of memory");
         r->value = in[i].in->value;
         r->uncertain = in[i].in->uncertain && !in[i].ranged;
@@ -827,10 +830,12 @@ static double input_at(const sens_input *si, double u, int morris)
     return rounded(si->in, cjm_dist_quantile(&si->in->dist, morris ? 0.05 + 0.9 * u : u));
 }
 
-static int is_param(const cjm_sens_options *o, const char *path)
+static int is_param(const cjm_sens_options *o, const cjm_input *in)
 {
     for (int j = 0; j < o->param_count; j++)
-        if (strcmp(o->params[j].path, path) == 0) return 1;
+        if (strcmp(o->params[j].path, in->path) == 0 ||
+            (in->name && strcmp(o->params[j].path, in->name) == 0))
+            return 1;
     return 0;
 }
 
@@ -868,7 +873,7 @@ static cjm_status analysed_inputs(cjm_sensitivity *x, const char *cmd, const cjm
     }
     for (int u = 0; st == CJM_OK && u < m->uncertain_count; u++) {
         int i = m->uncertain[u];
-        if (is_param(o, m->inputs[i].path)) continue;
+        if (is_param(o, &m->inputs[i])) continue;
         st = input_make(m, i, &(*in)[*k + *pins], err);
         if (o->param_count > 0)
             ++*pins;

@@ -40,6 +40,7 @@ static int is_pinned(lua_State *L, int idx)
 
 static cjm_status add_slot(cjm_loader *ld, cjm_input *in, const cjm_slot *slot)
 {
+    if (!slot) return CJM_OK; /* a parent of a derived input, used only there */
     cjm_slot *grown = realloc(in->slots, (size_t)(in->slot_count + 1) * sizeof *grown);
     if (!grown) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     in->slots = grown;
@@ -115,8 +116,32 @@ static cjm_status read_dist(cjm_loader *ld, int idx, cjm_dist *d, const char *pa
     return d->kind == CJM_DIST_DISCRETE ? read_discrete(ld, u, d) : CJM_OK;
 }
 
+/* The distribution at idx, about to become an input at path: its name (if
+ * any) must be no other input's (the distributions' lines both named). */
+static cjm_status check_name(cjm_loader *ld, int idx, const char *path)
+{
+    lua_State *L = ld->L;
+    const cjm_udist *d = cjm_script_to_dist(L, idx);
+    if (!d || !d->name[0]) return CJM_OK;
+    for (int i = 0; i < ld->m->input_count; i++) {
+        const cjm_input *in = &ld->m->inputs[i];
+        if (!in->name || strcmp(in->name, d->name) != 0) continue;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
+        lua_rawgeti(L, -1, i + 1);
+        const cjm_udist *first = cjm_script_to_dist(L, -1);
+        int line = first ? first->line : in->line;
+        lua_pop(L, 2);
+        return cjm_script_fail(ld->s, ld->err, d->line, path,
+                               "the name '%s' is given to two distributions, here and at line %d "
+                               "(%s): names must be unique",
+                               d->name, line, in->path);
+    }
+    return CJM_OK;
+}
+
 /* An uncertain input: the distribution at the top of the stack. A
- * distribution object met before is the same input, with one more slot. */
+ * distribution object met before is the same input, with one more slot;
+ * without a slot (NULL) it is a parent of a derived input. */
 static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
                                   double hi, int integral, double *value)
 {
@@ -137,12 +162,17 @@ static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_sl
                                       in->path, lo, hi);
         return add_slot(ld, in, slot);
     }
+    cjm_status st = check_name(ld, lua_gettop(L), path);
+    if (st != CJM_OK) return st;
     cjm_input *in = new_input(ld, path);
     if (!in) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     in->uncertain = true;
     in->integral = integral;
     in->lim_lo = lo, in->lim_hi = hi;
-    cjm_status st = read_dist(ld, lua_gettop(L), &in->dist, path);
+    const cjm_udist *ud = cjm_script_to_dist(L, -1);
+    if (ud && ud->name[0] && !(in->name = strdup(ud->name)))
+        return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    st = read_dist(ld, lua_gettop(L), &in->dist, path);
     if (st != CJM_OK) return st;
     double dlo = 0, dhi = 0;
     char desc[96];
@@ -175,6 +205,8 @@ static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_sl
 cjm_status cjm_loader_input(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
                             double hi, int integral, double *value)
 {
+    if (cjm_script_to_expr(ld->L, -1))
+        return cjm_loader_derived(ld, path, slot, lo, hi, integral, value);
     if (cjm_script_is_dist(ld->L, -1))
         return uncertain_input(ld, path, slot, lo, hi, integral, value);
     cjm_input *in = new_input(ld, path);

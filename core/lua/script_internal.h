@@ -142,18 +142,39 @@ char *cjm_path_join(const char *a, const char *b);
 #define CJM_CORRELATE_MAX 1000   /* distributions in one cjm.correlate */
 #define CJM_DIRICHLET_MT "cjm.dirichlet"
 #define CJM_DIRICHLET_MAX 1000 /* entries of one cjm.dirichlet */
+#define CJM_INPUT_NAME_MAX 63  /* characters of an input's name */
 
 /* A distribution as cjm.beta() and the like make it; its first user value
  * is its correlation group (a cjm_ugroup) or nil, its second its
  * cjm.dirichlet row (a cjm_urow) or nil. */
 typedef struct cjm_udist {
     cjm_dist_kind kind;
-    double p[3];      /* the parameters, in the constructor's order */
-    int n;            /* discrete: the number of values */
-    int per_customer; /* given to cjm.per_customer() */
-    int dirichlet;    /* entry number (from 1) in its cjm.dirichlet row, or 0 */
-    double data[];    /* discrete: n values, then n weights, as written */
+    double p[3];                       /* the parameters, in the constructor's order */
+    int n;                             /* discrete: the number of values */
+    int per_customer;                  /* given to cjm.per_customer() */
+    int dirichlet;                     /* entry number (from 1) in its cjm.dirichlet row, or 0 */
+    int line;                          /* of the constructor's call */
+    char name[CJM_INPUT_NAME_MAX + 1]; /* its `name` option (an identifier), or "" */
+    double data[];                     /* discrete: n values, then n weights, as written */
 } cjm_udist;
+
+/* Arithmetic on distributions (`u * 1.3`, `1 - u`, `u + v`, cjm.min/max): a
+ * node of an expression tree. Its user values are its operands (numbers,
+ * distributions or expressions), the first alone for CJM_OP_NEG; `size` is
+ * the number of instructions it compiles to (at most CJM_DERIVED_OPS_MAX,
+ * which bounds its depth too). */
+#define CJM_EXPR_MT "cjm.expression"
+typedef struct cjm_uexpr {
+    int op; /* a cjm_op_kind: ADD .. MAX */
+    int size;
+} cjm_uexpr;
+
+/* The expression at idx, or NULL. */
+cjm_uexpr *cjm_script_to_expr(lua_State *L, int idx);
+
+/* The text of the expression or distribution at idx ("member_frequency *
+ * 1.3", "pert(1, 2, 3) + 1"), pushed. */
+const char *cjm_script_expr_text(lua_State *L, int idx);
 
 /* A correlation group; its user value is the list of its members. */
 typedef struct cjm_ugroup {
@@ -171,7 +192,8 @@ typedef struct cjm_urow {
 /* The distribution at idx, or NULL. */
 cjm_udist *cjm_script_to_dist(lua_State *L, int idx);
 
-/* Is the value at idx a distribution made by cjm.beta() and the like? */
+/* Is the value at idx a distribution made by cjm.beta() and the like, or an
+ * expression over them (an uncertain value drawn once per run)? */
 int cjm_script_is_dist(lua_State *L, int idx);
 
 /* The number of parameters of a kind (discrete: 0). */
@@ -204,6 +226,11 @@ int cjm_loader_per_customer(cjm_loader *ld, const char *path);
  * [lo, hi]). *value gets the number, or the distribution's median. */
 cjm_status cjm_loader_input(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
                             double hi, int integral, double *value);
+
+/* The same for an expression over distributions on top of the stack (a
+ * derived input, script_derived.c); slot NULL: none. */
+cjm_status cjm_loader_derived(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
+                              double hi, int integral, double *value);
 
 /* After everything is read: correlation groups, and the sums of uncertain
  * probabilities at their highest. */
