@@ -239,6 +239,7 @@ static int make_params(lua_State *L)
     const char *fname = cjm_dist_kind_name(kind);
     double p[3] = {0, 0, 0};
     int k = cjm_dist_arity(kind);
+    lua_settop(L, k + 1); /* the parameters, then the options or nil */
     for (int i = 0; i < k; i++) p[i] = number_arg(L, fname, param_names[kind][i], i + 1);
     cjm_udist *d = push_dist(L, kind, 0);
     memcpy(d->p, p, sizeof p);
