@@ -110,7 +110,7 @@ static cjm_status first_value(cjm_loader *ld, cjm_derived *d, const char *path)
     if (d->integral) d->value = floor(d->value + 0.5);
     if (!(d->value >= d->lim_lo && d->value <= d->lim_hi))
         return cjm_script_fail_at(ld->s, ld->err, path,
-                                  "%s is %.17g at its parents' medians, outside [%g, %g]", d->text,
+                                  "%s is %.12g at its parents' medians, outside [%g, %g]", d->text,
                                   d->value, d->lim_lo, d->lim_hi);
     return CJM_OK;
 }

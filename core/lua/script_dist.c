@@ -635,7 +635,9 @@ static void add_text(lua_State *L, text *t, int idx, int prec, int right)
         else if (d)
             format_dist(d, buf, sizeof buf), put(t, buf);
         else if (lua_type(L, idx) == LUA_TNUMBER)
-            snprintf(buf, sizeof buf, "%.17g", lua_tonumber(L, idx)), put(t, buf);
+            snprintf(buf, sizeof buf, prec > 0 && lua_tonumber(L, idx) < 0 ? "(%.15g)" : "%.15g",
+                     lua_tonumber(L, idx)),
+                put(t, buf);
         else
             put(t, "?");
         return;
@@ -646,8 +648,8 @@ static void add_text(lua_State *L, text *t, int idx, int prec, int right)
     lua_getiuservalue(L, idx, 1);
     lua_getiuservalue(L, idx, 2); /* stack: a, b */
     if (e->op == CJM_OP_NEG) {
-        put(t, "-");
-        add_text(L, t, -2, 3, 0);
+        put(t, "-"); /* "-(-u)", "-(u * 2)": never "--", a Lua comment */
+        add_text(L, t, -2, 4, 0);
     } else if (e->op >= CJM_OP_MIN) {
         put(t, e->op == CJM_OP_MIN ? "min(" : "max(");
         add_text(L, t, -2, 0, 0);
@@ -718,7 +720,7 @@ static int dist_tostring(lua_State *L);
 static const char *describe(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
-    if (cjm_script_is_dist(L, idx)) {
+    if (cjm_script_to_dist(L, idx)) {
         lua_pushcfunction(L, dist_tostring);
         lua_pushvalue(L, idx);
         lua_call(L, 1, 1);

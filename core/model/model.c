@@ -458,7 +458,7 @@ cjm_status cjm_model_derived_values(const cjm_model *m, const double *x, double 
         out[k] = v;
         if (st == CJM_OK && !(v >= d->lim_lo && v <= d->lim_hi))
             st = cjm_error_set(err, CJM_ESCENARIO,
-                               "%s:%d: %s: %s is %.17g %s, outside [%g, %g] (a derived input is "
+                               "%s:%d: %s: %s is %.12g %s, outside [%g, %g] (a derived input is "
                                "not clamped: keep its parents' ranges so that it stays inside)",
                                m->file, d->line, d->path, d->text, v, when, d->lim_lo, d->lim_hi);
     }
