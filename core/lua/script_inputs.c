@@ -525,27 +525,9 @@ static cjm_status index_uncertain(cjm_loader *ld)
     return CJM_OK;
 }
 
-/* A name addresses its input as its path does (--param NAME): it must be
- * no input's path. */
-static cjm_status check_names_paths(cjm_loader *ld)
-{
-    const cjm_model *m = ld->m;
-    for (int i = 0; i < m->input_count; i++) {
-        const char *name = m->inputs[i].name;
-        for (int j = 0; name && j < m->input_count; j++)
-            if (strcmp(m->inputs[j].path, name) == 0)
-                return cjm_script_fail_at(ld->s, ld->err, m->inputs[i].path,
-                                          "the name '%s' is the path of another input: choose "
-                                          "another name",
-                                          name);
-    }
-    return CJM_OK;
-}
-
 cjm_status cjm_loader_finish_inputs(cjm_loader *ld)
 {
-    cjm_status st = check_names_paths(ld);
-    if (st == CJM_OK) st = index_uncertain(ld);
+    cjm_status st = index_uncertain(ld);
     if (st == CJM_OK) st = read_groups(ld);
     return st;
 }
