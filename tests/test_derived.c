@@ -298,6 +298,47 @@ static void test_derived_out_of_range(void **state)
                  NULL);
 }
 
+/* --set NAME=VALUE replaces a named distribution wherever it is used, in
+ * expressions too: the exact engine's conversion is then the hand value
+ * q + (1 - q - g) q with q = 1.3 x 0.2 = 0.26, g = min(1 - q, 0.1) = 0.1:
+ * 0.4264. A correlated member set by name leaves its group. */
+static void test_set_by_name(void **state)
+{
+    (void)state;
+    char *out, *err;
+    assert_int_equal(
+        run_on(scenario, "run %s --engine exact --runs 3 --set member_frequency=0.2", &out, &err),
+        0);
+    assert_non_null(strstr(out, "42.64%  [42.64%, 42.64%]"));
+    free(out), free(err);
+    expect_error(scenario, "run %s --set member_frequency=0.9",
+                 ":9: transitions.lead.buyer: member_frequency * 1.3 is 1.17 at its parents' "
+                 "medians, outside [0, 1]",
+                 NULL);
+    expect_error(scenario, "run %s --set member_frequency=abc",
+                 "--set member_frequency: a named input takes a number", NULL);
+    expect_error(TWO("local u = cjm.beta(2, 5, { name = 'x' })", "local v = u * 100"),
+                 "check %s --set x=2",
+                 ":6: transitions.a.b: x = 2 (set by name) is out of range "
+                 "[0, 1] here",
+                 NULL);
+    static const char corr[] = "local u = cjm.beta(2, 5, { name = 'x' })\n"
+                               "local w = cjm.beta(3, 5, { name = 'y' })\n"
+                               "local z = cjm.beta(4, 5)\n"
+                               "cjm.correlate({ u, w, z }, { { 1, 0.5, 0.2 }, { 0.5, 1, 0.1 }, "
+                               "{ 0.2, 0.1, 1 } })\n"
+                               "return cjm.scenario {\n"
+                               "  horizon = 2, cohort = { size = 10 },\n"
+                               "  stages = { { 'a' }, { 'b', converts = true }, { 'c' } },\n"
+                               "  transitions = { a = { b = u * 0.5, c = w * 0.5 }, b = { c = z } "
+                               "},\n"
+                               "}\n";
+    assert_int_equal(run_on(corr, "check %s --set x=0.1", &out, &err), 0);
+    assert_null(strstr(out, "x ~"));
+    assert_non_null(strstr(out, "y ~ transitions.b.c 0.1;"));
+    free(out), free(err);
+}
+
 /* What cannot be in arithmetic, and the expressions' read-only objects. */
 static void test_expression_errors(void **state)
 {
@@ -344,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_name_errors),
         cmocka_unit_test(test_derived_out_of_range),
         cmocka_unit_test(test_expression_errors),
+        cmocka_unit_test(test_set_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

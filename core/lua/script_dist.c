@@ -182,9 +182,11 @@ static int is_identifier(const char *name, size_t len)
 }
 
 /* The options table at argument i ({ name = "member_frequency" }), read raw
- * (no metamethod runs), into d; none (nil) is no option. */
+ * (no metamethod runs), into d (on top of the stack); none (nil) is no
+ * option. A name is remembered (CJM_NAMED_KEY) for --set NAME=VALUE. */
 static void read_options(lua_State *L, const char *fname, int i, cjm_udist *d)
 {
+    int dist = lua_gettop(L); /* d's userdata */
     char msg[200];
     if (lua_isnoneornil(L, i)) return;
     if (!lua_istable(L, i)) {
@@ -217,6 +219,18 @@ static void read_options(lua_State *L, const char *fname, int i, cjm_udist *d)
     }
     memcpy(d->name, name, len + 1);
     lua_pop(L, 1);
+    /* the first distribution of each name, for --set NAME=VALUE */
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CJM_NAMED_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, CJM_NAMED_KEY);
+    }
+    if (lua_getfield(L, -1, d->name) == LUA_TNIL) {
+        lua_pushvalue(L, dist);
+        lua_setfield(L, -3, d->name);
+    }
+    lua_pop(L, 2);
 }
 
 static cjm_udist *push_dist(lua_State *L, cjm_dist_kind kind, int n)

@@ -25,6 +25,46 @@ void cjm_script_note_pinned(lua_State *L)
     lua_pop(L, 1);
 }
 
+int cjm_script_set_named(lua_State *L, const char *name, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CJM_NAMED_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    int found = lua_getfield(L, -1, name) != LUA_TNIL; /* stack: named, dist */
+    if (!found || lua_type(L, idx) != LUA_TNUMBER) {
+        lua_pop(L, 2);
+        return found ? -1 : 0;
+    }
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CJM_OVERRIDES_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, CJM_OVERRIDES_KEY);
+    }
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, idx);
+    lua_rawset(L, -3); /* overrides[dist] = number */
+    lua_pop(L, 3);
+    return 1;
+}
+
+/* The number --set NAME=VALUE gave the distribution at idx, into *v; 0 if none. */
+static int overridden(lua_State *L, int idx, double *v)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CJM_OVERRIDES_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_pushvalue(L, idx);
+    int found = lua_rawget(L, -2) == LUA_TNUMBER;
+    if (found) *v = lua_tonumber(L, -1);
+    lua_pop(L, 2);
+    return found;
+}
+
 static int is_pinned(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
@@ -139,6 +179,43 @@ static cjm_status check_name(cjm_loader *ld, int idx, const char *path)
     return CJM_OK;
 }
 
+/* A named distribution set to a number (--set NAME=VALUE), input i, used
+ * at path too: the number must fit there. */
+static cjm_status named_number(cjm_loader *ld, int i, const char *path, const cjm_slot *slot,
+                               double lo, double hi, int integral, double *value)
+{
+    cjm_input *in = &ld->m->inputs[i];
+    if (!(in->value >= lo && in->value <= hi) || (integral && in->value != floor(in->value)))
+        return cjm_script_fail_at(ld->s, ld->err, path,
+                                  "%s = %.17g (set by name) is out of range [%g, %g]%s here",
+                                  in->name, in->value, lo, hi, integral ? " or not whole" : "");
+    in->lim_lo = fmax(in->lim_lo, lo), in->lim_hi = fmin(in->lim_hi, hi);
+    in->lo = in->lim_lo, in->hi = in->lim_hi;
+    in->integral |= integral;
+    *value = in->value;
+    return add_slot(ld, in, slot);
+}
+
+/* The named distribution on top of the stack, set to v by name: a plain
+ * number input at path (the same input wherever the distribution is). */
+static cjm_status new_named_number(cjm_loader *ld, const char *path, const cjm_slot *slot, double v,
+                                   double lo, double hi, int integral, double *value)
+{
+    lua_State *L = ld->L;
+    cjm_input *in = new_input(ld, path);
+    if (!in) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    const cjm_udist *d = cjm_script_to_dist(L, -1);
+    if (!(in->name = strdup(d->name))) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    in->value = v;
+    in->lim_lo = in->lo = -HUGE_VAL, in->lim_hi = in->hi = HUGE_VAL;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
+    lua_pushvalue(L, -2);
+    lua_pushinteger(L, ld->m->input_count);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    return named_number(ld, ld->m->input_count - 1, path, slot, lo, hi, integral, value);
+}
+
 /* An uncertain input: the distribution at the top of the stack. A
  * distribution object met before is the same input, with one more slot;
  * without a slot (NULL) it is a parent of a derived input. */
@@ -150,6 +227,8 @@ static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_sl
     lua_pushvalue(L, -2);
     int known = (int)lua_tointeger(L, (lua_rawget(L, -2), -1));
     lua_pop(L, 2);
+    if (known > 0 && !ld->m->inputs[known - 1].uncertain) /* set by name */
+        return named_number(ld, known - 1, path, slot, lo, hi, integral, value);
     if (known > 0) {
         cjm_input *in = &ld->m->inputs[known - 1];
         *value = in->value;
@@ -164,6 +243,9 @@ static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_sl
     }
     cjm_status st = check_name(ld, lua_gettop(L), path);
     if (st != CJM_OK) return st;
+    double set;
+    if (overridden(L, -1, &set))
+        return new_named_number(ld, path, slot, set, lo, hi, integral, value);
     cjm_input *in = new_input(ld, path);
     if (!in) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     in->uncertain = true;
@@ -246,7 +328,9 @@ static cjm_status read_group_members(cjm_loader *ld, int gt, cjm_corr_group *g)
         lua_rawget(L, -3);
         g->inputs[i] = (int)lua_tointeger(L, -1) - 1;
         lua_pop(L, 1);
-        if (g->inputs[i] < 0 && !is_pinned(L, -1))
+        int set = g->inputs[i] >= 0 && !ld->m->inputs[g->inputs[i]].uncertain; /* by name */
+        if (set) g->inputs[i] = -1; /* pinned: drop_pinned takes it out */
+        if (g->inputs[i] < 0 && !set && !is_pinned(L, -1))
             st = cjm_script_fail(ld->s, ld->err, g->line, NULL,
                                  "cjm.correlate: entry %d is not used in the scenario", i + 1);
         lua_pop(L, 1);

@@ -210,6 +210,17 @@ int cjm_corr_problem(const cjm_ugroup *g, char *msg, size_t n);
  * cjm.per_customer, cjm.correlate) to the module table on top of the stack. */
 void cjm_script_dist_open(lua_State *L);
 
+/* Registry tables: name -> the first distribution given it; distribution ->
+ * the number --set NAME=VALUE (or a variant's set) gives it. */
+#define CJM_NAMED_KEY "cjm.named"
+#define CJM_OVERRIDES_KEY "cjm.overrides"
+
+/* --set NAME=VALUE for a named distribution: the value at idx (a number)
+ * replaces the distribution wherever it is used, in expressions too.
+ * Returns 1 if name is a distribution's name and the value a number, -1 if
+ * it is a name but the value no number, 0 if no distribution has it. */
+int cjm_script_set_named(lua_State *L, const char *name, int idx);
+
 /* Remembers the distribution on top of the stack (popped) as pinned to a
  * number by --set or a variant: its correlation group then goes on without it. */
 void cjm_script_note_pinned(lua_State *L);
