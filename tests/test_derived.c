@@ -337,6 +337,12 @@ static void test_set_by_name(void **state)
     assert_null(strstr(out, "x ~"));
     assert_non_null(strstr(out, "y ~ transitions.b.c 0.1;"));
     free(out), free(err);
+    /* an expression replaced by a number (by its path): its distributions
+     * are pinned, as a distribution so replaced is */
+    assert_int_equal(run_on(corr, "check %s --set transitions.a.b=0.1", &out, &err), 0);
+    assert_null(strstr(out, "x ~"));
+    assert_non_null(strstr(out, "y ~ transitions.b.c 0.1;"));
+    free(out), free(err);
 }
 
 /* What cannot be in arithmetic, and the expressions' read-only objects. */

@@ -11,6 +11,24 @@
 
 #define PINNED_KEY "cjm.pinned"
 
+/* The value at idx pinned (in the table at pinned): a distribution, or
+ * every distribution in an expression (its size bounds the depth). */
+static void pin_leaves(lua_State *L, int pinned, int idx, int depth)
+{
+    if (cjm_script_to_expr(L, idx) && depth < CJM_DERIVED_OPS_MAX && lua_checkstack(L, 2)) {
+        for (int k = 1; k <= 2; k++) {
+            lua_getiuservalue(L, idx, k);
+            pin_leaves(L, pinned, lua_gettop(L), depth + 1);
+            lua_pop(L, 1);
+        }
+        return;
+    }
+    if (!cjm_script_to_dist(L, idx)) return;
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, pinned);
+}
+
 void cjm_script_note_pinned(lua_State *L)
 {
     if (lua_getfield(L, LUA_REGISTRYINDEX, PINNED_KEY) != LUA_TTABLE) {
@@ -20,9 +38,8 @@ void cjm_script_note_pinned(lua_State *L)
         lua_setfield(L, LUA_REGISTRYINDEX, PINNED_KEY);
     }
     lua_insert(L, -2); /* stack: pinned, dist */
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    pin_leaves(L, lua_gettop(L) - 1, lua_gettop(L), 0);
+    lua_pop(L, 2);
 }
 
 int cjm_script_set_named(lua_State *L, const char *name, int idx)
