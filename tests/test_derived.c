@@ -206,6 +206,10 @@ static void test_sensitivity_parents_only(void **state)
     assert_true(has_row(out, "member_frequency"));
     assert_false(has_row(out, "basket"));
     free(out), free(err);
+    assert_int_equal(run_on(scenario, "tornado %s --param transitions.lead.buyer", &out, &err), 2);
+    assert_non_null(strstr(err, "--param transitions.lead.buyer: a derived input "
+                                "(member_frequency * 1.3), not an input of its own"));
+    free(out), free(err);
 }
 
 /* Moving the parent moves the derived input: the tornado's ends for u are

@@ -531,6 +531,12 @@ static cjm_status param_input(const cjm_model *m, const char *cmd, const cjm_sen
                               sens_input *si, cjm_error *err)
 {
     int i = input_index(m, prm->path);
+    for (int k = 0; i < 0 && k < m->derived_input_count; k++)
+        if (strcmp(m->derived_inputs[k].path, prm->path) == 0)
+            return cjm_error_set(err, CJM_EUSAGE,
+                                 "%s: --param %s: a derived input (%s), not an input of its own: "
+                                 "analyse the inputs it is computed from",
+                                 cmd, prm->path, m->derived_inputs[k].text);
     if (i < 0)
         return cjm_error_set(err, CJM_EUSAGE,
                              "%s: --param %s: not a numeric input of the scenario (a number "
