@@ -586,7 +586,19 @@ typedef cjm_status (*cjm_sensitivity_fn)(const char *path, const cjm_load_option
  * partial result file: its evaluations' values. */
 CJM_API cjm_status cjm_report_partial_sensitivity(const cjm_sensitivity *x, const char *const *args,
                                                   int argc, FILE *f, cjm_error *err);
-/* The command a part was made by: "run", "tornado", "morris" or "sobol". */
+/* A shard of a comparison of variants (settings.shard_count > 0): every
+ * arm's rows of the shard's runs. */
+CJM_API cjm_status cjm_report_partial_comparison(const cjm_comparison *c, const char *const *args,
+                                                 int argc, FILE *f, cjm_error *err);
+/* The whole comparison from every shard's part: each arm loaded as
+ * cjm_compare_variants does and its rows merged as cjm_merge does; the same
+ * bytes as the comparison run whole. */
+CJM_API cjm_status cjm_merge_comparison(const char *path, const cjm_load_options *base,
+                                        const char *const *variants, int count,
+                                        const cjm_settings *s, const cjm_partial *const *parts,
+                                        int n, cjm_comparison **out, cjm_error *err);
+/* The command a part was made by: "run", "compare", "tornado", "morris" or
+ * "sobol". */
 CJM_API const char *cjm_partial_command(const cjm_partial *p);
 /* The whole analysis fn (cjm_tornado, cjm_morris, cjm_sobol) from every
  * shard's part: the design made again, every evaluation's value taken from
