@@ -192,8 +192,9 @@ static cjm_status input_make(const cjm_model *m, int index, sens_input *si, cjm_
     const cjm_input *in = &m->inputs[index];
     memset(si, 0, sizeof *si);
     si->in = in;
-    cjm_status st = add_path(si, in->path, err);
-    for (int k = 1; st == CJM_OK && k < in->slot_count; k++) {
+    /* a named input: --set NAME sets it wherever it is used */
+    cjm_status st = add_path(si, in->name ? in->name : in->path, err);
+    for (int k = 1; st == CJM_OK && !in->name && k < in->slot_count; k++) {
         char buf[512];
         int len = cjm_model_slot_path(m, &in->slots[k], buf, sizeof buf);
         if (len > 0 && (size_t)len < sizeof buf) st = add_path(si, buf, err);
