@@ -327,7 +327,9 @@ static cjm_status goal_interval(goal *g, double a, const cjm_summary *ya, double
 static int goal_input(const cjm_model *m, const char *path)
 {
     for (int i = 0; path && i < m->input_count; i++)
-        if (strcmp(m->inputs[i].path, path) == 0) return i;
+        if (strcmp(m->inputs[i].path, path) == 0 ||
+            (m->inputs[i].name && strcmp(m->inputs[i].name, path) == 0))
+            return i;
     return -1;
 }
 

@@ -192,8 +192,9 @@ static cjm_status input_make(const cjm_model *m, int index, sens_input *si, cjm_
     const cjm_input *in = &m->inputs[index];
     memset(si, 0, sizeof *si);
     si->in = in;
-    cjm_status st = add_path(si, in->path, err);
-    for (int k = 1; st == CJM_OK && k < in->slot_count; k++) {
+    /* a named input: --set NAME sets it wherever it is used */
+    cjm_status st = add_path(si, in->name ? in->name : in->path, err);
+    for (int k = 1; st == CJM_OK && !in->name && k < in->slot_count; k++) {
         char buf[512];
         int len = cjm_model_slot_path(m, &in->slots[k], buf, sizeof buf);
         if (len > 0 && (size_t)len < sizeof buf) st = add_path(si, buf, err);
@@ -210,10 +211,13 @@ static void inputs_free(sens_input *v, int n)
     free(v);
 }
 
+/* The input --param names: by its path, or by its name. */
 static int input_index(const cjm_model *m, const char *path)
 {
     for (int i = 0; i < m->input_count; i++)
-        if (strcmp(m->inputs[i].path, path) == 0) return i;
+        if (strcmp(m->inputs[i].path, path) == 0 ||
+            (m->inputs[i].name && strcmp(m->inputs[i].name, path) == 0))
+            return i;
     return -1;
 }
 
@@ -513,7 +517,7 @@ static cjm_status rows_new(cjm_sensitivity *x, int n, const sens_input *in, cjm_
     for (int i = 0; i < n; i++) {
         cjm_sens_row *r = &x->rows[i];
         x->row_count = i + 1;
-        if (!(r->path = strdup(in[i].in->path)))
+        if (!(r->path = strdup(cjm_input_label(in[i].in)))) /* a named input: its name */
             return cjm_error_set(err, CJM_ENOMEM, "out of memory");
         r->value = in[i].in->value;
         r->uncertain = in[i].in->uncertain && !in[i].ranged;
@@ -528,6 +532,12 @@ static cjm_status param_input(const cjm_model *m, const char *cmd, const cjm_sen
                               sens_input *si, cjm_error *err)
 {
     int i = input_index(m, prm->path);
+    for (int k = 0; i < 0 && k < m->derived_input_count; k++)
+        if (strcmp(m->derived_inputs[k].path, prm->path) == 0)
+            return cjm_error_set(err, CJM_EUSAGE,
+                                 "%s: --param %s: a derived input (%s), not an input of its own: "
+                                 "analyse the inputs it is computed from",
+                                 cmd, prm->path, m->derived_inputs[k].text);
     if (i < 0)
         return cjm_error_set(err, CJM_EUSAGE,
                              "%s: --param %s: not a numeric input of the scenario (a number "
@@ -827,10 +837,12 @@ static double input_at(const sens_input *si, double u, int morris)
     return rounded(si->in, cjm_dist_quantile(&si->in->dist, morris ? 0.05 + 0.9 * u : u));
 }
 
-static int is_param(const cjm_sens_options *o, const char *path)
+static int is_param(const cjm_sens_options *o, const cjm_input *in)
 {
     for (int j = 0; j < o->param_count; j++)
-        if (strcmp(o->params[j].path, path) == 0) return 1;
+        if (strcmp(o->params[j].path, in->path) == 0 ||
+            (in->name && strcmp(o->params[j].path, in->name) == 0))
+            return 1;
     return 0;
 }
 
@@ -868,7 +880,7 @@ static cjm_status analysed_inputs(cjm_sensitivity *x, const char *cmd, const cjm
     }
     for (int u = 0; st == CJM_OK && u < m->uncertain_count; u++) {
         int i = m->uncertain[u];
-        if (is_param(o, m->inputs[i].path)) continue;
+        if (is_param(o, &m->inputs[i])) continue;
         st = input_make(m, i, &(*in)[*k + *pins], err);
         if (o->param_count > 0)
             ++*pins;

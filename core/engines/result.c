@@ -94,6 +94,11 @@ static bool amount_counts(const cjm_model *m, int s, int j)
             const cjm_slot *sl = &m->inputs[i].slots[k];
             if (sl->kind == CJM_SLOT_STAGE && sl->a == s && sl->b == j) return true;
         }
+    for (int i = 0; i < m->derived_input_count; i++) /* follow uncertain parents */
+        for (int k = 0; k < m->derived_inputs[i].slot_count; k++) {
+            const cjm_slot *sl = &m->derived_inputs[i].slots[k];
+            if (sl->kind == CJM_SLOT_STAGE && sl->a == s && sl->b == j) return true;
+        }
     return false;
 }
 

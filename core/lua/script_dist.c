@@ -12,6 +12,7 @@
 #include "script_limits.h"
 #include "special.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +129,12 @@ cjm_udist *cjm_script_to_dist(lua_State *L, int idx)
 
 int cjm_script_is_dist(lua_State *L, int idx)
 {
-    return cjm_script_to_dist(L, idx) != NULL;
+    return cjm_script_to_dist(L, idx) != NULL || cjm_script_to_expr(L, idx) != NULL;
+}
+
+cjm_uexpr *cjm_script_to_expr(lua_State *L, int idx)
+{
+    return luaL_testudata(L, idx, CJM_EXPR_MT);
 }
 
 int cjm_script_is_per_customer(lua_State *L, int idx)
@@ -154,6 +160,79 @@ static double number_arg(lua_State *L, const char *fname, const char *name, int 
     return raise(L, fname, msg);
 }
 
+/* The line of the scenario code that called the constructor, or 0. */
+static int line_of_caller(lua_State *L)
+{
+    lua_Debug ar;
+    return lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline > 0
+               ? ar.currentline
+               : 0;
+}
+
+/* Is name an identifier ([A-Za-z_][A-Za-z0-9_]*) of at most
+ * CJM_INPUT_NAME_MAX characters? */
+static int is_identifier(const char *name, size_t len)
+{
+    if (len == 0 || len > CJM_INPUT_NAME_MAX ||
+        !(isalpha((unsigned char)name[0]) || name[0] == '_'))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!(isalnum((unsigned char)name[i]) || name[i] == '_')) return 0;
+    return 1;
+}
+
+/* The options table at argument i ({ name = "member_frequency" }), read raw
+ * (no metamethod runs), into d (on top of the stack); none (nil) is no
+ * option. A name is remembered (CJM_NAMED_KEY) for --set NAME=VALUE. */
+static void read_options(lua_State *L, const char *fname, int i, cjm_udist *d)
+{
+    int dist = lua_gettop(L); /* d's userdata */
+    char msg[200];
+    if (lua_isnoneornil(L, i)) return;
+    if (!lua_istable(L, i)) {
+        snprintf(msg, sizeof msg,
+                 "after the parameters comes an options table, e.g. { name = \"churn\" } "
+                 "(got %s)",
+                 luaL_typename(L, i));
+        raise(L, fname, msg);
+    }
+    lua_pushnil(L);
+    while (lua_next(L, i)) {
+        if (lua_type(L, -2) != LUA_TSTRING || strcmp(lua_tostring(L, -2), "name") != 0) {
+            lua_pushvalue(L, -2);
+            snprintf(msg, sizeof msg, "unknown option '%.64s' (the options: name)",
+                     luaL_tolstring(L, -1, NULL));
+            raise(L, fname, msg);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pushstring(L, "name");
+    if (lua_rawget(L, i) == LUA_TNIL) return (void)lua_pop(L, 1);
+    size_t len = 0;
+    const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+    if (!name || !is_identifier(name, len)) {
+        snprintf(msg, sizeof msg,
+                 "name must be an identifier of letters, digits and _ (at most %d, not starting "
+                 "with a digit), e.g. member_frequency (got %.64s)",
+                 CJM_INPUT_NAME_MAX, luaL_tolstring(L, -1, NULL));
+        raise(L, fname, msg);
+    }
+    memcpy(d->name, name, len + 1);
+    lua_pop(L, 1);
+    /* the first distribution of each name, for --set NAME=VALUE */
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CJM_NAMED_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, CJM_NAMED_KEY);
+    }
+    if (lua_getfield(L, -1, d->name) == LUA_TNIL) {
+        lua_pushvalue(L, dist);
+        lua_setfield(L, -3, d->name);
+    }
+    lua_pop(L, 2);
+}
+
 static cjm_udist *push_dist(lua_State *L, cjm_dist_kind kind, int n)
 {
     size_t size = sizeof(cjm_udist) + (size_t)2 * (size_t)n * sizeof(double);
@@ -161,6 +240,7 @@ static cjm_udist *push_dist(lua_State *L, cjm_dist_kind kind, int n)
     memset(d, 0, size);
     d->kind = kind;
     d->n = n;
+    d->line = line_of_caller(L);
     luaL_setmetatable(L, CJM_DIST_MT);
     return d;
 }
@@ -173,11 +253,13 @@ static int make_params(lua_State *L)
     const char *fname = cjm_dist_kind_name(kind);
     double p[3] = {0, 0, 0};
     int k = cjm_dist_arity(kind);
+    lua_settop(L, k + 1); /* the parameters, then the options or nil */
     for (int i = 0; i < k; i++) p[i] = number_arg(L, fname, param_names[kind][i], i + 1);
     cjm_udist *d = push_dist(L, kind, 0);
     memcpy(d->p, p, sizeof p);
     char msg[256];
     if (cjm_dist_problem(d, msg, sizeof msg)) return raise(L, fname, msg);
+    read_options(L, fname, k + 1, d);
     return 1;
 }
 
@@ -195,10 +277,13 @@ static int get_list(lua_State *L, int t, const char *key, int i)
 static int make_discrete(lua_State *L)
 {
     if (!lua_istable(L, 1)) return raise(L, "discrete", "expects { values, weights }");
-    lua_settop(L, 1);
-    int vt = get_list(L, 1, "values", 1), wt = get_list(L, 1, "weights", 2); /* stack: t, v, w */
-    lua_Unsigned nv = vt == LUA_TTABLE ? lua_rawlen(L, 2) : 0;
-    lua_Unsigned nw = wt == LUA_TTABLE ? lua_rawlen(L, 3) : 0;
+    lua_settop(L, 2);
+    if (!lua_isnil(L, 2) && !lua_istable(L, 2))
+        return raise(L, "discrete", "the options (e.g. { name = \"size\" }) must be a table");
+    lua_insert(L, 1);                                                        /* stack: options, t */
+    int vt = get_list(L, 2, "values", 1), wt = get_list(L, 2, "weights", 2); /* stack: o, t, v, w */
+    lua_Unsigned nv = vt == LUA_TTABLE ? lua_rawlen(L, 3) : 0;
+    lua_Unsigned nw = wt == LUA_TTABLE ? lua_rawlen(L, 4) : 0;
     if (nv == 0) return raise(L, "discrete", "values must be a non-empty list");
     if (nv > CJM_DISCRETE_MAX) {
         char msg[128];
@@ -216,24 +301,25 @@ static int make_discrete(lua_State *L)
     }
     int n = (int)nv;
     cjm_limits_charge(L, (uint64_t)n);
-    cjm_udist *d = push_dist(L, CJM_DIST_DISCRETE, n); /* stack: t, v, w, d */
+    cjm_udist *d = push_dist(L, CJM_DIST_DISCRETE, n); /* stack: o, t, v, w, d */
     for (int i = 0; i < n; i++) {
         char name[32];
         snprintf(name, sizeof name, "values[%d]", i + 1);
-        lua_rawgeti(L, 2, i + 1);
-        d->data[i] = number_arg(L, "discrete", name, 5);
+        lua_rawgeti(L, 3, i + 1);
+        d->data[i] = number_arg(L, "discrete", name, 6);
         lua_pop(L, 1);
         if (nw == 0) {
             d->data[n + i] = 1;
             continue;
         }
         snprintf(name, sizeof name, "weights[%d]", i + 1);
-        lua_rawgeti(L, 3, i + 1);
-        d->data[n + i] = number_arg(L, "discrete", name, 5);
+        lua_rawgeti(L, 4, i + 1);
+        d->data[n + i] = number_arg(L, "discrete", name, 6);
         lua_pop(L, 1);
     }
     char msg[256];
     if (cjm_dist_problem(d, msg, sizeof msg)) return raise(L, "discrete", msg);
+    read_options(L, "discrete", 1, d);
     return 1;
 }
 
@@ -255,15 +341,6 @@ static int make_per_customer(lua_State *L)
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, -2, 1);
     return 1;
-}
-
-/* The line of the scenario code that called the constructor, or 0. */
-static int line_of_caller(lua_State *L)
-{
-    lua_Debug ar;
-    return lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline > 0
-               ? ar.currentline
-               : 0;
 }
 
 /* cjm.correlate(list, matrix): the group (line, a copy of the matrix, the
@@ -434,6 +511,189 @@ static int make_dirichlet(lua_State *L)
     return 1;
 }
 
+/* ---- arithmetic on distributions: expressions ---- */
+
+static const char *const op_symbols[] = {
+    [CJM_OP_ADD] = "+", [CJM_OP_SUB] = "-",   [CJM_OP_MUL] = "*",   [CJM_OP_DIV] = "/",
+    [CJM_OP_NEG] = "-", [CJM_OP_MIN] = "min", [CJM_OP_MAX] = "max",
+};
+
+/* The instructions operand idx compiles to (a number or a distribution: 1),
+ * or an error naming what it is if it cannot be in arithmetic. */
+static int operand_size(lua_State *L, const char *what, int idx)
+{
+    char msg[200];
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        if (isfinite(lua_tonumber(L, idx))) return 1;
+        snprintf(msg, sizeof msg, "%s: %g is not a finite number", what, lua_tonumber(L, idx));
+        return luaL_error(L, "cjm: %s", msg);
+    }
+    const cjm_udist *d = cjm_script_to_dist(L, idx);
+    const cjm_uexpr *e = cjm_script_to_expr(L, idx);
+    const char *bad = d && d->per_customer ? "a distribution drawn per customer (cjm.per_customer)"
+                      : d && d->dirichlet  ? "a cjm.dirichlet entry (drawn with its row)"
+                      : cjm_script_is_per_customer(L, idx)
+                          ? "a cjm.per_customer(...) (drawn per customer, not per run)"
+                      : d || e ? NULL
+                               : luaL_typename(L, idx);
+    if (bad) return luaL_error(L, "cjm: %s: cannot compute with %s", what, bad);
+    return e ? e->size : 1;
+}
+
+/* A new expression op(a, b) (b absent for CJM_OP_NEG) from the operands at
+ * ia and ib, pushed. */
+static int push_expr(lua_State *L, int op, int ia, int ib)
+{
+    char what[64];
+    snprintf(what, sizeof what, "arithmetic on distributions (%s)", op_symbols[op]);
+    int size = 1 + operand_size(L, what, ia) + (op == CJM_OP_NEG ? 0 : operand_size(L, what, ib));
+    if (size > CJM_DERIVED_OPS_MAX)
+        return luaL_error(L, "cjm: %s: an expression may have at most %d terms", what,
+                          CJM_DERIVED_OPS_MAX);
+    cjm_uexpr *e = lua_newuserdatauv(L, sizeof *e, 2);
+    e->op = op;
+    e->size = size;
+    luaL_setmetatable(L, CJM_EXPR_MT);
+    lua_pushvalue(L, ia);
+    lua_setiuservalue(L, -2, 1);
+    if (op != CJM_OP_NEG) {
+        lua_pushvalue(L, ib);
+        lua_setiuservalue(L, -2, 2);
+    }
+    return 1;
+}
+
+static int expr_add(lua_State *L)
+{
+    return push_expr(L, CJM_OP_ADD, 1, 2);
+}
+static int expr_sub(lua_State *L)
+{
+    return push_expr(L, CJM_OP_SUB, 1, 2);
+}
+static int expr_mul(lua_State *L)
+{
+    return push_expr(L, CJM_OP_MUL, 1, 2);
+}
+static int expr_div(lua_State *L)
+{
+    return push_expr(L, CJM_OP_DIV, 1, 2);
+}
+static int expr_unm(lua_State *L)
+{
+    return push_expr(L, CJM_OP_NEG, 1, 1);
+}
+
+/* cjm.min(a, b, ...) and cjm.max: of numbers, the number; with a
+ * distribution or an expression among them, an expression (the upvalue is
+ * the op). */
+static int expr_minmax(lua_State *L)
+{
+    int op = (int)lua_tointeger(L, lua_upvalueindex(1)), n = lua_gettop(L);
+    const char *fname = op == CJM_OP_MIN ? "min" : "max";
+    if (n < 1) return raise(L, fname, "expects one or more numbers or distributions");
+    char what[16];
+    snprintf(what, sizeof what, "cjm.%s", fname);
+    for (int i = 1; i <= n; i++) operand_size(L, what, i);
+    lua_pushvalue(L, 1);
+    for (int i = 2; i <= n; i++) {
+        int acc = lua_gettop(L);
+        if (lua_type(L, acc) == LUA_TNUMBER && lua_type(L, i) == LUA_TNUMBER) {
+            double a = lua_tonumber(L, acc), b = lua_tonumber(L, i);
+            lua_pushnumber(L, op == CJM_OP_MIN ? fmin(a, b) : fmax(a, b));
+        } else {
+            push_expr(L, op, acc, i);
+        }
+        lua_replace(L, acc);
+    }
+    return 1;
+}
+
+static int precedence(int op)
+{
+    return op == CJM_OP_ADD || op == CJM_OP_SUB ? 1
+           : op == CJM_OP_NEG                   ? 3
+           : op >= CJM_OP_MIN                   ? 4
+                                                : 2;
+}
+
+/* A text being built, cut (with "...") at its capacity. */
+typedef struct text {
+    char buf[1024];
+    size_t len;
+} text;
+
+static void put(text *t, const char *s)
+{
+    size_t cap = sizeof t->buf - 1;
+    while (*s && t->len < cap) t->buf[t->len++] = *s++;
+    t->buf[t->len] = 0;
+    if (*s) memcpy(t->buf + cap - 3, "...", 3);
+}
+
+static void format_dist(const cjm_udist *d, char *buf, size_t size);
+
+/* Appends the text of operand idx (a number, a distribution (its name or
+ * its description) or an expression) to t; parenthesised where the
+ * parent's operator (prec; right: it is the right operand) needs it. The
+ * stack is left as it was. */
+static void add_text(lua_State *L, text *t, int idx, int prec, int right)
+{
+    idx = lua_absindex(L, idx);
+    const cjm_uexpr *e = cjm_script_to_expr(L, idx);
+    const cjm_udist *d = cjm_script_to_dist(L, idx);
+    char buf[160];
+    if (!e) {
+        if (d && d->name[0])
+            put(t, d->name);
+        else if (d)
+            format_dist(d, buf, sizeof buf), put(t, buf);
+        else if (lua_type(L, idx) == LUA_TNUMBER)
+            snprintf(buf, sizeof buf, prec > 0 && lua_tonumber(L, idx) < 0 ? "(%.15g)" : "%.15g",
+                     lua_tonumber(L, idx)),
+                put(t, buf);
+        else
+            put(t, "?");
+        return;
+    }
+    int mine = precedence(e->op);
+    int paren = mine < prec || (right && mine == prec && mine < 3);
+    if (paren) put(t, "(");
+    lua_getiuservalue(L, idx, 1);
+    lua_getiuservalue(L, idx, 2); /* stack: a, b */
+    if (e->op == CJM_OP_NEG) {
+        put(t, "-"); /* "-(-u)", "-(u * 2)": never "--", a Lua comment */
+        add_text(L, t, -2, 4, 0);
+    } else if (e->op >= CJM_OP_MIN) {
+        put(t, e->op == CJM_OP_MIN ? "min(" : "max(");
+        add_text(L, t, -2, 0, 0);
+        put(t, ", ");
+        add_text(L, t, -1, 0, 0);
+        put(t, ")");
+    } else {
+        add_text(L, t, -2, mine, 0);
+        put(t, " ");
+        put(t, op_symbols[e->op]);
+        put(t, " ");
+        add_text(L, t, -1, mine, 1);
+    }
+    lua_pop(L, 2);
+    if (paren) put(t, ")");
+}
+
+const char *cjm_script_expr_text(lua_State *L, int idx)
+{
+    text t = {{0}, 0};
+    add_text(L, &t, idx, 0, 0);
+    return lua_pushstring(L, t.buf);
+}
+
+static int expr_tostring(lua_State *L)
+{
+    cjm_script_expr_text(L, 1);
+    return 1;
+}
+
 /* ---- reading them from a scenario: read-only ---- */
 
 /* A distribution's numbers (params, values, weights) as a read-only list:
@@ -474,7 +734,7 @@ static int dist_tostring(lua_State *L);
 static const char *describe(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
-    if (cjm_script_is_dist(L, idx)) {
+    if (cjm_script_to_dist(L, idx)) {
         lua_pushcfunction(L, dist_tostring);
         lua_pushvalue(L, idx);
         lua_call(L, 1, 1);
@@ -489,6 +749,7 @@ static const char *describe(lua_State *L, int idx)
         return lua_pushfstring(L, which ? names[*which] : "cjm.per_customer(%s)", inner);
     }
     if (luaL_testudata(L, idx, CJM_DIRICHLET_MT)) return "a cjm.dirichlet row";
+    if (cjm_script_to_expr(L, idx)) return cjm_script_expr_text(L, idx);
     return "a correlation group";
 }
 
@@ -531,20 +792,25 @@ static int dist_index(lua_State *L)
 
 static int dist_tostring(lua_State *L)
 {
-    const cjm_udist *d = luaL_checkudata(L, 1, CJM_DIST_MT);
     char buf[160];
+    format_dist(luaL_checkudata(L, 1, CJM_DIST_MT), buf, sizeof buf);
+    lua_pushstring(L, buf);
+    return 1;
+}
+
+/* "beta(1, 2)", "discrete(3 values, 1..5)". */
+static void format_dist(const cjm_udist *d, char *buf, size_t size)
+{
     if (d->kind == CJM_DIST_DISCRETE) {
         double lo = d->data[0], hi = d->data[0];
         for (int i = 1; i < d->n; i++) lo = fmin(lo, d->data[i]), hi = fmax(hi, d->data[i]);
-        snprintf(buf, sizeof buf, "discrete(%d values, %.6g..%.6g)", d->n, lo, hi);
+        snprintf(buf, size, "discrete(%d values, %.6g..%.6g)", d->n, lo, hi);
     } else if (cjm_dist_arity(d->kind) == 2) {
-        snprintf(buf, sizeof buf, "%s(%.6g, %.6g)", cjm_dist_kind_name(d->kind), d->p[0], d->p[1]);
+        snprintf(buf, size, "%s(%.6g, %.6g)", cjm_dist_kind_name(d->kind), d->p[0], d->p[1]);
     } else {
-        snprintf(buf, sizeof buf, "%s(%.6g, %.6g, %.6g)", cjm_dist_kind_name(d->kind), d->p[0],
-                 d->p[1], d->p[2]);
+        snprintf(buf, size, "%s(%.6g, %.6g, %.6g)", cjm_dist_kind_name(d->kind), d->p[0], d->p[1],
+                 d->p[2]);
     }
-    lua_pushstring(L, buf);
-    return 1;
 }
 
 static int nothing_index(lua_State *L)
@@ -565,6 +831,14 @@ static void new_metatable(lua_State *L, const char *name, lua_CFunction index)
     lua_setfield(L, -2, "__metatable"); /* getmetatable(d) is the name, not the table */
 }
 
+/* The arithmetic metamethods of the table on top of the stack. */
+static void set_arithmetic(lua_State *L)
+{
+    static const luaL_Reg ops[] = {{"__add", expr_add}, {"__sub", expr_sub}, {"__mul", expr_mul},
+                                   {"__div", expr_div}, {"__unm", expr_unm}, {NULL, NULL}};
+    luaL_setfuncs(L, ops, 0);
+}
+
 void cjm_script_dist_open(lua_State *L)
 {
     static const cjm_dist_kind kinds[] = {CJM_DIST_UNIFORM, CJM_DIST_TRIANGULAR, CJM_DIST_PERT,
@@ -573,13 +847,18 @@ void cjm_script_dist_open(lua_State *L)
     new_metatable(L, CJM_DIST_MT, dist_index);
     lua_pushcfunction(L, dist_tostring);
     lua_setfield(L, -2, "__tostring");
+    set_arithmetic(L);
+    new_metatable(L, CJM_EXPR_MT, nothing_index);
+    lua_pushcfunction(L, expr_tostring);
+    lua_setfield(L, -2, "__tostring");
+    set_arithmetic(L);
     new_metatable(L, VIEW_MT, view_index);
     lua_pushcfunction(L, view_len);
     lua_setfield(L, -2, "__len");
     new_metatable(L, CJM_PER_CUSTOMER_MT, nothing_index);
     new_metatable(L, CJM_GROUP_MT, nothing_index);
     new_metatable(L, CJM_DIRICHLET_MT, nothing_index);
-    lua_pop(L, 5);
+    lua_pop(L, 6);
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         lua_pushinteger(L, kinds[i]);
         lua_pushcclosure(L, make_params, 1);
@@ -593,4 +872,10 @@ void cjm_script_dist_open(lua_State *L)
     lua_setfield(L, -2, "per_customer");
     lua_pushcfunction(L, correlate);
     lua_setfield(L, -2, "correlate");
+    lua_pushinteger(L, CJM_OP_MIN);
+    lua_pushcclosure(L, expr_minmax, 1);
+    lua_setfield(L, -2, "min");
+    lua_pushinteger(L, CJM_OP_MAX);
+    lua_pushcclosure(L, expr_minmax, 1);
+    lua_setfield(L, -2, "max");
 }

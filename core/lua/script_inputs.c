@@ -11,6 +11,24 @@
 
 #define PINNED_KEY "cjm.pinned"
 
+/* The value at idx pinned (in the table at pinned): a distribution, or
+ * every distribution in an expression (its size bounds the depth). */
+static void pin_leaves(lua_State *L, int pinned, int idx, int depth)
+{
+    if (cjm_script_to_expr(L, idx) && depth < CJM_DERIVED_OPS_MAX && lua_checkstack(L, 2)) {
+        for (int k = 1; k <= 2; k++) {
+            lua_getiuservalue(L, idx, k);
+            pin_leaves(L, pinned, lua_gettop(L), depth + 1);
+            lua_pop(L, 1);
+        }
+        return;
+    }
+    if (!cjm_script_to_dist(L, idx)) return;
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, pinned);
+}
+
 void cjm_script_note_pinned(lua_State *L)
 {
     if (lua_getfield(L, LUA_REGISTRYINDEX, PINNED_KEY) != LUA_TTABLE) {
@@ -20,9 +38,48 @@ void cjm_script_note_pinned(lua_State *L)
         lua_setfield(L, LUA_REGISTRYINDEX, PINNED_KEY);
     }
     lua_insert(L, -2); /* stack: pinned, dist */
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    pin_leaves(L, lua_gettop(L) - 1, lua_gettop(L), 0);
+    lua_pop(L, 2);
+}
+
+int cjm_script_set_named(lua_State *L, const char *name, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CJM_NAMED_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    int found = lua_getfield(L, -1, name) != LUA_TNIL; /* stack: named, dist */
+    if (!found || lua_type(L, idx) != LUA_TNUMBER) {
+        lua_pop(L, 2);
+        return found ? -1 : 0;
+    }
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CJM_OVERRIDES_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, CJM_OVERRIDES_KEY);
+    }
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, idx);
+    lua_rawset(L, -3); /* overrides[dist] = number */
+    lua_pop(L, 3);
+    return 1;
+}
+
+/* The number --set NAME=VALUE gave the distribution at idx, into *v; 0 if none. */
+static int overridden(lua_State *L, int idx, double *v)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CJM_OVERRIDES_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_pushvalue(L, idx);
+    int found = lua_rawget(L, -2) == LUA_TNUMBER;
+    if (found) *v = lua_tonumber(L, -1);
+    lua_pop(L, 2);
+    return found;
 }
 
 static int is_pinned(lua_State *L, int idx)
@@ -40,6 +97,7 @@ static int is_pinned(lua_State *L, int idx)
 
 static cjm_status add_slot(cjm_loader *ld, cjm_input *in, const cjm_slot *slot)
 {
+    if (!slot) return CJM_OK; /* a parent of a derived input, used only there */
     cjm_slot *grown = realloc(in->slots, (size_t)(in->slot_count + 1) * sizeof *grown);
     if (!grown) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     in->slots = grown;
@@ -115,8 +173,69 @@ static cjm_status read_dist(cjm_loader *ld, int idx, cjm_dist *d, const char *pa
     return d->kind == CJM_DIST_DISCRETE ? read_discrete(ld, u, d) : CJM_OK;
 }
 
+/* The distribution at idx, about to become an input at path: its name (if
+ * any) must be no other input's (the distributions' lines both named). */
+static cjm_status check_name(cjm_loader *ld, int idx, const char *path)
+{
+    lua_State *L = ld->L;
+    const cjm_udist *d = cjm_script_to_dist(L, idx);
+    if (!d || !d->name[0]) return CJM_OK;
+    for (int i = 0; i < ld->m->input_count; i++) {
+        const cjm_input *in = &ld->m->inputs[i];
+        if (!in->name || strcmp(in->name, d->name) != 0) continue;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
+        lua_rawgeti(L, -1, i + 1);
+        const cjm_udist *first = cjm_script_to_dist(L, -1);
+        int line = first ? first->line : in->line;
+        lua_pop(L, 2);
+        return cjm_script_fail(ld->s, ld->err, d->line, path,
+                               "the name '%s' is given to two distributions, here and at line %d "
+                               "(%s): names must be unique",
+                               d->name, line, in->path);
+    }
+    return CJM_OK;
+}
+
+/* A named distribution set to a number (--set NAME=VALUE), input i, used
+ * at path too: the number must fit there. */
+static cjm_status named_number(cjm_loader *ld, int i, const char *path, const cjm_slot *slot,
+                               double lo, double hi, int integral, double *value)
+{
+    cjm_input *in = &ld->m->inputs[i];
+    if (!(in->value >= lo && in->value <= hi) || (integral && in->value != floor(in->value)))
+        return cjm_script_fail_at(ld->s, ld->err, path,
+                                  "%s = %.17g (set by name) is out of range [%g, %g]%s here",
+                                  in->name, in->value, lo, hi, integral ? " or not whole" : "");
+    in->lim_lo = fmax(in->lim_lo, lo), in->lim_hi = fmin(in->lim_hi, hi);
+    in->lo = in->lim_lo, in->hi = in->lim_hi;
+    in->integral |= integral;
+    *value = in->value;
+    return add_slot(ld, in, slot);
+}
+
+/* The named distribution on top of the stack, set to v by name: a plain
+ * number input at path (the same input wherever the distribution is). */
+static cjm_status new_named_number(cjm_loader *ld, const char *path, const cjm_slot *slot, double v,
+                                   double lo, double hi, int integral, double *value)
+{
+    lua_State *L = ld->L;
+    cjm_input *in = new_input(ld, path);
+    if (!in) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    const cjm_udist *d = cjm_script_to_dist(L, -1);
+    if (!(in->name = strdup(d->name))) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    in->value = v;
+    in->lim_lo = in->lo = -HUGE_VAL, in->lim_hi = in->hi = HUGE_VAL;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ld->dist_map);
+    lua_pushvalue(L, -2);
+    lua_pushinteger(L, ld->m->input_count);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    return named_number(ld, ld->m->input_count - 1, path, slot, lo, hi, integral, value);
+}
+
 /* An uncertain input: the distribution at the top of the stack. A
- * distribution object met before is the same input, with one more slot. */
+ * distribution object met before is the same input, with one more slot;
+ * without a slot (NULL) it is a parent of a derived input. */
 static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
                                   double hi, int integral, double *value)
 {
@@ -125,6 +244,8 @@ static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_sl
     lua_pushvalue(L, -2);
     int known = (int)lua_tointeger(L, (lua_rawget(L, -2), -1));
     lua_pop(L, 2);
+    if (known > 0 && !ld->m->inputs[known - 1].uncertain) /* set by name */
+        return named_number(ld, known - 1, path, slot, lo, hi, integral, value);
     if (known > 0) {
         cjm_input *in = &ld->m->inputs[known - 1];
         *value = in->value;
@@ -137,12 +258,20 @@ static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_sl
                                       in->path, lo, hi);
         return add_slot(ld, in, slot);
     }
+    cjm_status st = check_name(ld, lua_gettop(L), path);
+    if (st != CJM_OK) return st;
+    double set;
+    if (overridden(L, -1, &set))
+        return new_named_number(ld, path, slot, set, lo, hi, integral, value);
     cjm_input *in = new_input(ld, path);
     if (!in) return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
     in->uncertain = true;
     in->integral = integral;
     in->lim_lo = lo, in->lim_hi = hi;
-    cjm_status st = read_dist(ld, lua_gettop(L), &in->dist, path);
+    const cjm_udist *ud = cjm_script_to_dist(L, -1);
+    if (ud && ud->name[0] && !(in->name = strdup(ud->name)))
+        return cjm_error_set(ld->err, CJM_ENOMEM, "out of memory");
+    st = read_dist(ld, lua_gettop(L), &in->dist, path);
     if (st != CJM_OK) return st;
     double dlo = 0, dhi = 0;
     char desc[96];
@@ -175,6 +304,8 @@ static cjm_status uncertain_input(cjm_loader *ld, const char *path, const cjm_sl
 cjm_status cjm_loader_input(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
                             double hi, int integral, double *value)
 {
+    if (cjm_script_to_expr(ld->L, -1))
+        return cjm_loader_derived(ld, path, slot, lo, hi, integral, value);
     if (cjm_script_is_dist(ld->L, -1))
         return uncertain_input(ld, path, slot, lo, hi, integral, value);
     cjm_input *in = new_input(ld, path);
@@ -214,7 +345,9 @@ static cjm_status read_group_members(cjm_loader *ld, int gt, cjm_corr_group *g)
         lua_rawget(L, -3);
         g->inputs[i] = (int)lua_tointeger(L, -1) - 1;
         lua_pop(L, 1);
-        if (g->inputs[i] < 0 && !is_pinned(L, -1))
+        int set = g->inputs[i] >= 0 && !ld->m->inputs[g->inputs[i]].uncertain; /* by name */
+        if (set) g->inputs[i] = -1; /* pinned: drop_pinned takes it out */
+        if (g->inputs[i] < 0 && !set && !is_pinned(L, -1))
             st = cjm_script_fail(ld->s, ld->err, g->line, NULL,
                                  "cjm.correlate: entry %d is not used in the scenario", i + 1);
         lua_pop(L, 1);

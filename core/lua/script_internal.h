@@ -196,18 +196,39 @@ char *cjm_path_join(const char *a, const char *b);
 #define CJM_CORRELATE_MAX 1000   /* distributions in one cjm.correlate */
 #define CJM_DIRICHLET_MT "cjm.dirichlet"
 #define CJM_DIRICHLET_MAX 1000 /* entries of one cjm.dirichlet */
+#define CJM_INPUT_NAME_MAX 63  /* characters of an input's name */
 
 /* A distribution as cjm.beta() and the like make it; its first user value
  * is its correlation group (a cjm_ugroup) or nil, its second its
  * cjm.dirichlet row (a cjm_urow) or nil. */
 typedef struct cjm_udist {
     cjm_dist_kind kind;
-    double p[3];      /* the parameters, in the constructor's order */
-    int n;            /* discrete: the number of values */
-    int per_customer; /* given to cjm.per_customer() */
-    int dirichlet;    /* entry number (from 1) in its cjm.dirichlet row, or 0 */
-    double data[];    /* discrete: n values, then n weights, as written */
+    double p[3];                       /* the parameters, in the constructor's order */
+    int n;                             /* discrete: the number of values */
+    int per_customer;                  /* given to cjm.per_customer() */
+    int dirichlet;                     /* entry number (from 1) in its cjm.dirichlet row, or 0 */
+    int line;                          /* of the constructor's call */
+    char name[CJM_INPUT_NAME_MAX + 1]; /* its `name` option (an identifier), or "" */
+    double data[];                     /* discrete: n values, then n weights, as written */
 } cjm_udist;
+
+/* Arithmetic on distributions (`u * 1.3`, `1 - u`, `u + v`, cjm.min/max): a
+ * node of an expression tree. Its user values are its operands (numbers,
+ * distributions or expressions), the first alone for CJM_OP_NEG; `size` is
+ * the number of instructions it compiles to (at most CJM_DERIVED_OPS_MAX,
+ * which bounds its depth too). */
+#define CJM_EXPR_MT "cjm.expression"
+typedef struct cjm_uexpr {
+    int op; /* a cjm_op_kind: ADD .. MAX */
+    int size;
+} cjm_uexpr;
+
+/* The expression at idx, or NULL. */
+cjm_uexpr *cjm_script_to_expr(lua_State *L, int idx);
+
+/* The text of the expression or distribution at idx ("member_frequency *
+ * 1.3", "pert(1, 2, 3) + 1"), pushed. */
+const char *cjm_script_expr_text(lua_State *L, int idx);
 
 /* A correlation group; its user value is the list of its members. */
 typedef struct cjm_ugroup {
@@ -225,7 +246,8 @@ typedef struct cjm_urow {
 /* The distribution at idx, or NULL. */
 cjm_udist *cjm_script_to_dist(lua_State *L, int idx);
 
-/* Is the value at idx a distribution made by cjm.beta() and the like? */
+/* Is the value at idx a distribution made by cjm.beta() and the like, or an
+ * expression over them (an uncertain value drawn once per run)? */
 int cjm_script_is_dist(lua_State *L, int idx);
 
 /* The number of parameters of a kind (discrete: 0). */
@@ -241,6 +263,17 @@ int cjm_corr_problem(const cjm_ugroup *g, char *msg, size_t n);
 /* Adds the constructors (cjm.uniform, ..., cjm.discrete, cjm.dirichlet,
  * cjm.per_customer, cjm.correlate) to the module table on top of the stack. */
 void cjm_script_dist_open(lua_State *L);
+
+/* Registry tables: name -> the first distribution given it; distribution ->
+ * the number --set NAME=VALUE (or a variant's set) gives it. */
+#define CJM_NAMED_KEY "cjm.named"
+#define CJM_OVERRIDES_KEY "cjm.overrides"
+
+/* --set NAME=VALUE for a named distribution: the value at idx (a number)
+ * replaces the distribution wherever it is used, in expressions too.
+ * Returns 1 if name is a distribution's name and the value a number, -1 if
+ * it is a name but the value no number, 0 if no distribution has it. */
+int cjm_script_set_named(lua_State *L, const char *name, int idx);
 
 /* Remembers the distribution on top of the stack (popped) as pinned to a
  * number by --set or a variant: its correlation group then goes on without it. */
@@ -258,6 +291,11 @@ int cjm_loader_per_customer(cjm_loader *ld, const char *path);
  * [lo, hi]). *value gets the number, or the distribution's median. */
 cjm_status cjm_loader_input(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
                             double hi, int integral, double *value);
+
+/* The same for an expression over distributions on top of the stack (a
+ * derived input, script_derived.c); slot NULL: none. */
+cjm_status cjm_loader_derived(cjm_loader *ld, const char *path, const cjm_slot *slot, double lo,
+                              double hi, int integral, double *value);
 
 /* After everything is read: correlation groups, and the sums of uncertain
  * probabilities at their highest. */

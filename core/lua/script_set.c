@@ -153,6 +153,21 @@ cjm_status cjm_script_set_path(cjm_script *s, int scenario_idx, const char *path
         lua_pop(L, 1);
         return cjm_script_fail(s, err, 0, NULL, "%s '%s': not a scenario path", origin, path);
     }
+    /* a dotless path that is no top-level key: a named input's name */
+    int named = 0;
+    if (!strchr(path, '.')) {
+        int top = lua_getfield(L, scenario_idx, path);
+        lua_pop(L, 1);
+        if (top == LUA_TNIL) named = cjm_script_set_named(L, path, value);
+    }
+    if (named) {
+        lua_pop(L, 1);
+        return named > 0 ? CJM_OK
+                         : cjm_script_fail(s, err, 0, NULL,
+                                           "%s %s: a named input takes a number (it replaces "
+                                           "the distribution wherever it is used)",
+                                           origin, path);
+    }
     int line = at ? cjm_script_line_of(s, at) : 0;
     if (walk_to_parent(s, scenario_idx, path, origin, line, &key, err) != CJM_OK) {
         lua_pop(L, 1);

@@ -8,6 +8,7 @@
 #include "special.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static void draw_column(const cjm_input *in, const double *u, int runs, double *x, int stride)
@@ -84,6 +85,24 @@ static void normalise_dirichlet(const cjm_model *m, int runs, double *x)
     }
 }
 
+/* Every run's derived inputs in their ranges, before any run starts: the
+ * first run (in order, so for any thread count) that draws one outside is
+ * named. */
+static cjm_status check_derived(const cjm_model *m, int runs, const double *x, cjm_error *err)
+{
+    if (m->derived_input_count == 0) return CJM_OK;
+    double *v = malloc((size_t)m->derived_input_count * sizeof *v);
+    if (!v) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    cjm_status st = CJM_OK;
+    for (int r = 0; st == CJM_OK && r < runs; r++) {
+        char when[48];
+        snprintf(when, sizeof when, "in run %d", r + 1);
+        st = cjm_model_derived_values(m, x + (size_t)r * m->uncertain_count, v, when, err);
+    }
+    free(v);
+    return st;
+}
+
 cjm_status cjm_sample_inputs(const cjm_model *m, int runs, uint64_t seed, cjm_sampling method,
                              double *x, cjm_error *err)
 {
@@ -103,6 +122,7 @@ cjm_status cjm_sample_inputs(const cjm_model *m, int runs, uint64_t seed, cjm_sa
     for (int g = 0; st == CJM_OK && g < m->group_count; g++)
         st = correlate_group(m, &m->groups[g], seed, runs, column, x, err);
     if (st == CJM_OK) normalise_dirichlet(m, runs, x);
+    if (st == CJM_OK) st = check_derived(m, runs, x, err);
     free(u), free(perm), free(column);
     return st;
 }

@@ -60,6 +60,7 @@ static void free_inputs(cjm_model *m)
 {
     for (int i = 0; i < m->input_count; i++) {
         free(m->inputs[i].path);
+        free(m->inputs[i].name);
         free(m->inputs[i].slots);
         cjm_dist_free(&m->inputs[i].dist);
     }
@@ -69,6 +70,13 @@ static void free_inputs(cjm_model *m)
     }
     free(m->inputs);
     free(m->uncertain);
+    for (int k = 0; k < m->derived_input_count; k++) {
+        free(m->derived_inputs[k].path);
+        free(m->derived_inputs[k].text);
+        free(m->derived_inputs[k].ops);
+        free(m->derived_inputs[k].slots);
+    }
+    free(m->derived_inputs);
     free(m->groups);
 }
 
@@ -269,7 +277,7 @@ static int has_prob_slot(const cjm_input *in)
 }
 
 static cjm_status make_instance(const cjm_model *base, const double *x, int normalise,
-                                cjm_model **out, cjm_error *err);
+                                const char *when, cjm_model **out, cjm_error *err);
 
 /* Every run's draws must leave a valid remainder, so the check takes each
  * uncertain probability at the top of its range: a sum that could pass 1 in
@@ -287,7 +295,8 @@ static cjm_status check_uncertain_sums(const cjm_model *m, cjm_error *err)
                                    : in->value;
     }
     cjm_model *top;
-    cjm_status st = make_instance(m, x, 0, &top, err);
+    cjm_status st = make_instance(
+        m, x, 0, "when the uncertain probabilities are at the top of their ranges", &top, err);
     if (st == CJM_OK)
         st = check_sums(top, m->prob_horizon,
                         " when the uncertain probabilities are at the top of their ranges", err);
@@ -469,6 +478,90 @@ void cjm_model_set_input(cjm_model *m, int i, double value)
     for (int k = 0; k < in->slot_count; k++) set_slot(m, &in->slots[k], value);
 }
 
+/* A stack machine over the program; the loader guarantees that it is well
+ * formed (every operator has its operands, one value is left) and at most
+ * CJM_DERIVED_OPS_MAX long. */
+double cjm_derived_eval(const cjm_derived *d, const double *values)
+{
+    double stack[CJM_DERIVED_OPS_MAX + 1];
+    int top = 0;
+    for (int k = 0; k < d->op_count; k++) {
+        const cjm_op *op = &d->ops[k];
+        double b = top > 0 ? stack[top - 1] : 0, a = top > 1 ? stack[top - 2] : 0;
+        switch (op->kind) {
+        case CJM_OP_CONST:
+            stack[top++] = op->value;
+            continue;
+        case CJM_OP_INPUT:
+            stack[top++] = values[op->input];
+            continue;
+        case CJM_OP_NEG:
+            stack[top - 1] = -b;
+            continue;
+        case CJM_OP_ADD:
+            a = a + b;
+            break;
+        case CJM_OP_SUB:
+            a = a - b;
+            break;
+        case CJM_OP_MUL:
+            a = a * b;
+            break;
+        case CJM_OP_DIV:
+            a = a / b;
+            break;
+        case CJM_OP_MIN:
+            a = b < a ? b : a;
+            break;
+        case CJM_OP_MAX:
+            a = b > a ? b : a;
+            break;
+        }
+        stack[top - 2] = a;
+        top--;
+    }
+    return top == 1 ? stack[0] : (double)NAN;
+}
+
+cjm_status cjm_model_derived_values(const cjm_model *m, const double *x, double *out,
+                                    const char *when, cjm_error *err)
+{
+    if (m->derived_input_count == 0) return CJM_OK;
+    double *values = malloc((size_t)(m->input_count + 1) * sizeof *values);
+    if (!values) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int i = 0; i < m->input_count; i++) values[i] = m->inputs[i].value;
+    for (int u = 0; x && u < m->uncertain_count; u++) values[m->uncertain[u]] = x[u];
+    cjm_status st = CJM_OK;
+    for (int k = 0; k < m->derived_input_count; k++) {
+        const cjm_derived *d = &m->derived_inputs[k];
+        double v = cjm_derived_eval(d, values);
+        if (d->integral) v = floor(v + 0.5);
+        out[k] = v;
+        if (st == CJM_OK && !(v >= d->lim_lo && v <= d->lim_hi))
+            st = cjm_error_set(err, CJM_ESCENARIO,
+                               "%s:%d: %s: %s is %.12g %s, outside [%g, %g] (a derived input is "
+                               "not clamped: keep its parents' ranges so that it stays inside)",
+                               m->file, d->line, d->path, d->text, v, when, d->lim_lo, d->lim_hi);
+    }
+    free(values);
+    return st;
+}
+
+/* Writes m's derived inputs' values (from the uncertain inputs at x, or
+ * their values) into their slots; see cjm_model_derived_values. */
+static cjm_status apply_derived(cjm_model *m, const double *x, const char *when, cjm_error *err)
+{
+    if (m->derived_input_count == 0) return CJM_OK;
+    double *v = malloc((size_t)m->derived_input_count * sizeof *v);
+    if (!v) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    cjm_status st = cjm_model_derived_values(m, x, v, when, err);
+    for (int k = 0; st == CJM_OK && k < m->derived_input_count; k++)
+        for (int s = 0; s < m->derived_inputs[k].slot_count; s++)
+            set_slot(m, &m->derived_inputs[k].slots[s], v[k]);
+    free(v);
+    return st;
+}
+
 /* A run whose draws land in the far tails (beyond the 1 - 1e-9 quantiles
  * the load checked) could leave a stage with probabilities above 1 in
  * all: they are scaled back to 1, so the remainder never goes negative. */
@@ -502,6 +595,11 @@ static bool stage_amount_uncertain(const cjm_model *m, int s)
         for (int k = 0; in->uncertain && k < in->slot_count; k++)
             if (in->slots[k].kind == CJM_SLOT_STAGE && in->slots[k].a == s) return true;
     }
+    for (int i = 0; i < m->derived_input_count; i++) /* they follow uncertain parents */
+        for (int k = 0; k < m->derived_inputs[i].slot_count; k++)
+            if (m->derived_inputs[i].slots[k].kind == CJM_SLOT_STAGE &&
+                m->derived_inputs[i].slots[k].a == s)
+                return true;
     return false;
 }
 
@@ -527,6 +625,12 @@ cjm_status cjm_model_index_money(cjm_model *m, cjm_error *err)
     for (int i = 0; i < m->input_count; i++)
         for (int k = 0; k < m->inputs[i].slot_count; k++) {
             const cjm_slot *sl = &m->inputs[i].slots[k];
+            m->money_by_segment |= sl->kind == CJM_SLOT_STAGE && sl->c >= 0 && G > 1;
+            m->has_cogs |= sl->kind == CJM_SLOT_STAGE && sl->b % CJM_MONEY_KINDS == CJM_COGS;
+        }
+    for (int i = 0; i < m->derived_input_count; i++)
+        for (int k = 0; k < m->derived_inputs[i].slot_count; k++) {
+            const cjm_slot *sl = &m->derived_inputs[i].slots[k];
             m->money_by_segment |= sl->kind == CJM_SLOT_STAGE && sl->c >= 0 && G > 1;
             m->has_cogs |= sl->kind == CJM_SLOT_STAGE && sl->b % CJM_MONEY_KINDS == CJM_COGS;
         }
@@ -599,7 +703,7 @@ int cjm_model_slot_path(const cjm_model *m, const cjm_slot *s, char *buf, size_t
 cjm_status cjm_model_instance(const cjm_model *base, const double *x, cjm_model **out,
                               cjm_error *err)
 {
-    return make_instance(base, x, 1, out, err);
+    return make_instance(base, x, 1, "in a run", out, err);
 }
 
 cjm_status cjm_model_round_arrivals(cjm_model *m, int horizon, cjm_error *err)
@@ -672,7 +776,7 @@ static cjm_status copy_model(const cjm_model *base, cjm_model **out, cjm_error *
 }
 
 static cjm_status make_instance(const cjm_model *base, const double *x, int normalise,
-                                cjm_model **out, cjm_error *err)
+                                const char *when, cjm_model **out, cjm_error *err)
 {
     *out = NULL;
     cjm_model *m;
@@ -680,10 +784,11 @@ static cjm_status make_instance(const cjm_model *base, const double *x, int norm
     if (st != CJM_OK) return st;
     for (int u = 0; u < base->uncertain_count; u++)
         cjm_model_set_input(m, base->uncertain[u], x[u]);
+    st = apply_derived(m, x, when, err);
     if (normalise) normalise_sums(m);
     cjm_model_refresh(m);
     /* a budget buys budget / cost per prospect prospects: the run's cost */
-    if (m->arrivals_budget) st = cjm_model_round_arrivals(m, m->prob_horizon, err);
+    if (st == CJM_OK && m->arrivals_budget) st = cjm_model_round_arrivals(m, m->prob_horizon, err);
     if (st != CJM_OK) {
         cjm_model_free(&m);
         return st;
@@ -828,6 +933,13 @@ static cjm_status derive(const cjm_model *base, int n, const int *idx, const dou
         in->lo = in->lim_lo, in->hi = in->lim_hi;
         for (int s = 0; s < in->slot_count; s++) shares |= in->slots[s].kind == CJM_SLOT_SHARE;
         cjm_model_set_input(m, idx[k], val[k]);
+    }
+    if (st == CJM_OK && n > 0 && m->derived_input_count > 0) {
+        char when[160];
+        const cjm_input *in = &m->inputs[idx[0]];
+        snprintf(when, sizeof when, "when %.100s is %.17g%s", cjm_input_label(in), val[0],
+                 n > 1 ? " (and others set)" : "");
+        st = apply_derived(m, NULL, when, err);
     }
     if (st == CJM_OK) st = rederive(m, shares, err);
     if (st == CJM_OK) st = cjm_model_finish_tables(m, err);

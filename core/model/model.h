@@ -131,6 +131,7 @@ typedef struct cjm_slot {
  * used in several places is one input with several slots. */
 typedef struct cjm_input {
     char *path; /* where it is first written, e.g. "transitions.aware.consider" */
+    char *name; /* the distribution's `name` option, or NULL: what listings show */
     int line;
     double value;          /* as written; for an uncertain input, its median */
     double lo, hi;         /* the range the value must stay in (an uncertain one's: narrowed
@@ -146,6 +147,52 @@ typedef struct cjm_input {
     int slot_count;
     cjm_slot *slots;
 } cjm_input;
+
+/* What listings call input in: its name, else its path. */
+static inline const char *cjm_input_label(const cjm_input *in)
+{
+    return in->name ? in->name : in->path;
+}
+
+/* One instruction of a derived input's postfix program. */
+typedef enum cjm_op_kind {
+    CJM_OP_CONST, /* push value */
+    CJM_OP_INPUT, /* push the current value of input `input` */
+    CJM_OP_ADD,
+    CJM_OP_SUB,
+    CJM_OP_MUL,
+    CJM_OP_DIV,
+    CJM_OP_NEG,
+    CJM_OP_MIN,
+    CJM_OP_MAX,
+} cjm_op_kind;
+
+typedef struct cjm_op {
+    cjm_op_kind kind;
+    int input;
+    double value;
+} cjm_op;
+
+#define CJM_DERIVED_OPS_MAX 255 /* instructions of one derived input (so its stack too) */
+
+/* An input computed from others (arithmetic on distributions: `u * 1.3`,
+ * `1 - u`, `u + v`): not an input of its own (no draws, no factor in
+ * sensitivity analyses), it follows its parents' values in every run. */
+typedef struct cjm_derived {
+    char *path; /* where it is first written */
+    char *text; /* the expression, e.g. "member_frequency * 1.3" */
+    int line;
+    double value;          /* from its parents' written values (medians) */
+    double lim_lo, lim_hi; /* the range it must stay in, checked in every run */
+    bool integral;
+    int op_count;
+    cjm_op *ops; /* postfix; CJM_OP_INPUT indexes the model's inputs */
+    int slot_count;
+    cjm_slot *slots;
+} cjm_derived;
+
+/* The value of derived input d given every input's current value. */
+double cjm_derived_eval(const cjm_derived *d, const double *values);
 
 /* A cost that does not depend on customers (a platform fee, a launch
  * campaign): `once` paid at step `at`, and `per_step` for each step t with
@@ -267,6 +314,8 @@ struct cjm_model {
     int *uncertain;      /* [uncertain_count]: their indices into inputs */
     int group_count;
     cjm_corr_group *groups;
+    int derived_input_count; /* inputs computed from others (owned by the loaded model) */
+    cjm_derived *derived_inputs;
 
     /* raw[(t * segment_count + g) * edge_count + e]: the written probabilities
      * (functions evaluated), before barriers; prob is raw with barriers applied. */
@@ -365,6 +414,14 @@ cjm_status cjm_model_with_fixes(const struct cjm_model *base, const unsigned cha
 /* Arrivals as whole prospects from arrivals_spec (divided by the cost per
  * prospect for a budget), rounded cumulatively. */
 cjm_status cjm_model_round_arrivals(struct cjm_model *m, int horizon, cjm_error *err);
+
+/* The values of m's derived inputs into out[derived_input_count], from the
+ * uncertain inputs at x[uncertain_count] (one run's draws; NULL: their
+ * values) and the other inputs' values. A value outside the range its
+ * slots allow (a probability outside [0, 1]) is an error naming its file,
+ * line and path, the value, and `when` (e.g. "in run 17"). */
+cjm_status cjm_model_derived_values(const struct cjm_model *m, const double *x, double *out,
+                                    const char *when, cjm_error *err);
 
 /* Writes value into every slot of input i. */
 void cjm_model_set_input(struct cjm_model *m, int i, double value);

@@ -184,19 +184,47 @@ static void describe_leaving(const cjm_model *m, int s, FILE *f)
         fprintf(f, "    leaves with probability %g..%g per %s\n", lo, hi, m->step_name);
 }
 
+/* An input as listings show it: its name with its path, or its path. */
+static void input_title(const cjm_input *in, char *buf, size_t n)
+{
+    if (in->name)
+        snprintf(buf, n, "%s (%s)", in->name, in->path);
+    else
+        snprintf(buf, n, "%s", in->path);
+}
+
+/* The derived inputs: what each computes, where, and its value at its
+ * parents' medians. */
+static void describe_derived(const cjm_model *m, FILE *f)
+{
+    if (m->derived_input_count == 0) return;
+    fprintf(f, "derived inputs (computed from the uncertain inputs in every run):\n");
+    for (int k = 0; k < m->derived_input_count; k++) {
+        const cjm_derived *d = &m->derived_inputs[k];
+        fprintf(f, "  %-40s = %s  (%.6g at the medians", d->path, d->text, d->value);
+        if (d->slot_count > 1) fprintf(f, "; used in %d places", d->slot_count);
+        fprintf(f, ")\n");
+    }
+}
+
 static void describe_uncertain(const cjm_model *m, FILE *f)
 {
     if (m->uncertain_count == 0) return;
     fprintf(f, "uncertain inputs (drawn once per run):\n");
-    fprintf(f, "  %-40s %-28s %12s %12s %12s\n", "path", "distribution", "p5", "p50", "p95");
+    int named = 0;
+    for (int u = 0; u < m->uncertain_count; u++) named |= m->inputs[m->uncertain[u]].name != NULL;
+    fprintf(f, "  %-40s %-28s %12s %12s %12s\n", named ? "name (path), or path" : "path",
+            "distribution", "p5", "p50", "p95");
     for (int u = 0; u < m->uncertain_count; u++) {
         const cjm_input *in = &m->inputs[m->uncertain[u]];
-        char desc[96];
+        char desc[96], title[256];
         cjm_dist_describe(&in->dist, desc, sizeof desc);
-        fprintf(f, "  %-40s %-28s %12.6g %12.6g %12.6g", in->path, desc,
+        input_title(in, title, sizeof title);
+        fprintf(f, "  %-40s %-28s %12.6g %12.6g %12.6g", title, desc,
                 cjm_dist_quantile(&in->dist, 0.05), cjm_dist_quantile(&in->dist, 0.5),
                 cjm_dist_quantile(&in->dist, 0.95));
         if (in->slot_count > 1) fprintf(f, "  (used in %d places)", in->slot_count);
+        if (in->slot_count == 0) fprintf(f, "  (in derived inputs only)");
         fputc('\n', f);
     }
     for (int g = 0; g < m->group_count; g++) {
@@ -204,10 +232,11 @@ static void describe_uncertain(const cjm_model *m, FILE *f)
         fprintf(f, "  rank correlation (line %d):", gr->line);
         for (int i = 0; i < gr->size; i++)
             for (int j = i + 1; j < gr->size; j++)
-                fprintf(f, " %s ~ %s %g;", m->inputs[gr->inputs[i]].path,
-                        m->inputs[gr->inputs[j]].path, gr->matrix[i * gr->size + j]);
+                fprintf(f, " %s ~ %s %g;", cjm_input_label(&m->inputs[gr->inputs[i]]),
+                        cjm_input_label(&m->inputs[gr->inputs[j]]), gr->matrix[i * gr->size + j]);
         fputc('\n', f);
     }
+    describe_derived(m, f);
 }
 
 void cjm_model_describe(const cjm_model *m, FILE *f)

@@ -3,6 +3,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 static void csv_number(FILE *f, double v)
 {
@@ -61,16 +62,24 @@ cjm_status cjm_report_csv(const cjm_result *r, const cjm_metrics *mt, FILE *f)
 
 cjm_status cjm_report_runs_csv(const cjm_result *r, FILE *f, cjm_error *err)
 {
-    (void)err;
     const cjm_model *m = r->model;
+    int D = m->derived_input_count;
+    double *derived = malloc((size_t)(D + 1) * sizeof *derived);
+    if (!derived) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     fputs("run", f);
-    for (int u = 0; u < r->input_count; u++) fprintf(f, ",%s", m->inputs[m->uncertain[u]].path);
+    for (int u = 0; u < r->input_count; u++)
+        fprintf(f, ",%s", cjm_input_label(&m->inputs[m->uncertain[u]]));
+    for (int k = 0; k < D; k++) fprintf(f, ",%s", m->derived_inputs[k].path);
     for (int i = 0; i < CJM_M_COUNT; i++) fprintf(f, ",%s", cjm_metric_infos[i].name);
     fputc('\n', f);
-    for (int run = 0; run < r->runs; run++) {
+    cjm_status st = CJM_OK;
+    for (int run = 0; st == CJM_OK && run < r->runs; run++) {
+        const double *x = r->inputs + (size_t)run * r->input_count;
         fprintf(f, "%d", run + 1);
-        for (int u = 0; u < r->input_count; u++)
-            csv_number(f, r->inputs[(size_t)run * r->input_count + u]);
+        for (int u = 0; u < r->input_count; u++) csv_number(f, x[u]);
+        /* the values the run used (checked when its inputs were drawn) */
+        st = cjm_model_derived_values(m, x, derived, "in this run", err);
+        for (int k = 0; k < D; k++) csv_number(f, derived[k]);
         for (int i = 0; i < CJM_M_COUNT; i++) {
             double num, den;
             cjm_metric_parts(r, i, run, &num, &den);
@@ -78,5 +87,7 @@ cjm_status cjm_report_runs_csv(const cjm_result *r, FILE *f, cjm_error *err)
         }
         fputc('\n', f);
     }
+    free(derived);
+    if (st != CJM_OK) return st;
     return ferror(f) ? cjm_error_set(err, CJM_EIO, "cannot write the runs file") : CJM_OK;
 }
