@@ -60,6 +60,13 @@ extern "C" {
 /* "MAJOR.MINOR.PATCH" of the library linked; a static string. */
 CJM_API const char *cjm_version(void);
 
+/* "Did you mean": the name in names[0..n) nearest to word when it is near
+ * enough to be a typo of it (at most 1 edit for up to 4 characters, 2 up to
+ * 8, a third of the length beyond; case ignored; swapped neighbours are one
+ * edit), the first of equally near ones; NULL when none is, or when word is
+ * one of the names. */
+CJM_API const char *cjm_suggest(const char *word, const char *const *names, size_t n);
+
 typedef enum cjm_status {
     CJM_OK = 0,
     CJM_ESCENARIO = 1, /* the scenario is wrong: exit status 1 */
@@ -161,6 +168,11 @@ typedef enum cjm_simd {
     CJM_SIMD_AVX512,   /* the AVX-512 kernel at most (AUTO's choice where the CPU has it) */
 } cjm_simd;
 
+/* done of total pieces of work finished (model evaluations for an
+ * analysis; blocks of customers, or runs, for cjm_run); called from worker
+ * threads, one call at a time. */
+typedef void (*cjm_progress_fn)(void *ctx, long done, long total);
+
 typedef struct cjm_settings {
     cjm_engine_kind engine;
     int runs;          /* >= 1 */
@@ -175,6 +187,12 @@ typedef struct cjm_settings {
      * of shard_count, the runs [R i / N, R (i + 1) / N); the result then
      * holds those runs alone, for cjm_report_partial and cjm_merge. 0: all. */
     int shard_index, shard_count;
+    /* Progress of cjm_run (NULL: none): progress(ctx, 0, total) as the
+     * engine starts, then (done, total) as each block of customers (agent
+     * engine) or run (cohort engine) finishes; nothing for the exact engine.
+     * It never changes a result; cjm_compare_* call it for every arm. */
+    cjm_progress_fn progress;
+    void *progress_ctx;
 } cjm_settings;
 
 /* Defaults: agent engine, 100 runs, the scenario's cohort and horizon, seed 1. */
@@ -316,9 +334,6 @@ typedef struct cjm_sens_param {
     int ranged;    /* 0: PATH alone (its own swing, or its own distribution) */
 } cjm_sens_param;
 
-/* done of total model evaluations finished; called from worker threads, one
- * call at a time. */
-typedef void (*cjm_progress_fn)(void *ctx, long done, long total);
 
 /* Sobol's design of A and B: plain pseudo-random uniforms, or the Sobol'
  * low-discrepancy sequence (Joe-Kuo direction numbers, a random digital
@@ -442,7 +457,8 @@ CJM_API int64_t cjm_model_cohort_size(const cjm_model *m);
 /* The model's named lists: "stages", "segments" (one, "all", without
  * segments), "inputs" (every number a sensitivity analysis may move, by
  * scenario path), "uncertain" (the inputs drawn once per run, in the order
- * of cjm_result_run_input), "variants", "barriers". cjm_model_count gives
+ * of cjm_result_run_input), "variants", "barriers", "fixes" (the barriers
+ * with a fix, in the same order). cjm_model_count gives
  * -1 for an unknown list; cjm_model_item NULL out of range. */
 CJM_API int cjm_model_count(const cjm_model *m, const char *list);
 CJM_API const char *cjm_model_item(const cjm_model *m, const char *list, int i);

@@ -95,10 +95,26 @@ int64_t cjm_model_cohort_size(const cjm_model *m)
     return m->cohort_size;
 }
 
-enum { LIST_STAGES, LIST_SEGMENTS, LIST_INPUTS, LIST_UNCERTAIN, LIST_VARIANTS, LIST_BARRIERS };
+enum {
+    LIST_STAGES,
+    LIST_SEGMENTS,
+    LIST_INPUTS,
+    LIST_UNCERTAIN,
+    LIST_VARIANTS,
+    LIST_BARRIERS,
+    LIST_FIXES
+};
 
-static const char *const list_names[] = {"stages",    "segments", "inputs",
-                                         "uncertain", "variants", "barriers"};
+static const char *const list_names[] = {"stages",   "segments", "inputs", "uncertain",
+                                         "variants", "barriers", "fixes"};
+
+/* The i-th barrier with a fix (i from 0), or -1. */
+static int fix_barrier(const cjm_model *m, int i)
+{
+    for (int b = 0; b < m->barrier_count; b++)
+        if (m->barriers[b].has_fix && i-- == 0) return b;
+    return -1;
+}
 
 static int list_find(const char *name)
 {
@@ -122,6 +138,11 @@ int cjm_model_count(const cjm_model *m, const char *list)
         return m->variant_count;
     case LIST_BARRIERS:
         return m->barrier_count;
+    case LIST_FIXES: {
+        int n = 0;
+        for (int b = 0; b < m->barrier_count; b++) n += m->barriers[b].has_fix;
+        return n;
+    }
     default:
         return -1;
     }
@@ -142,6 +163,8 @@ const char *cjm_model_item(const cjm_model *m, const char *list, int i)
         return m->inputs[m->uncertain[i]].path;
     case LIST_VARIANTS:
         return m->variant_names[i];
+    case LIST_FIXES:
+        return m->barriers[fix_barrier(m, i)].name;
     default:
         return m->barriers[i].name;
     }
@@ -170,6 +193,7 @@ cjm_settings cjm_result_settings(const cjm_result *r)
 {
     cjm_settings s = r->settings;
     s.cancel = NULL; /* the caller's token, which may be gone by now */
+    s.progress = NULL, s.progress_ctx = NULL;
     return s;
 }
 
