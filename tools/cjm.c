@@ -313,10 +313,16 @@ static int parse_args(cli *c, int argc, char **argv)
     return 0;
 }
 
+/* The exit status of a library error: 2 usage, 130 interrupted, else 1. */
+static int cli_fail_status(const cjm_error *err)
+{
+    return err->code == CJM_EUSAGE ? 2 : err->code == CJM_EINTERRUPT ? 130 : 1;
+}
+
 int cli_fail(const cjm_error *err)
 {
     fprintf(stderr, "cjm: %s\n", err->msg);
-    return err->code == CJM_EUSAGE ? 2 : err->code == CJM_EINTERRUPT ? 130 : 1;
+    return cli_fail_status(err);
 }
 
 cjm_load_options cli_load_options(const cli *c)
@@ -604,7 +610,8 @@ static void list_options(FILE *f, const cli_command *cmd)
 static const char *const list_kinds[] = {"variants",  "fixes",  "barriers", "inputs",
                                          "uncertain", "stages", "segments", "metrics"};
 
-/* The names without a scenario (commands, metrics, options COMMAND). */
+/* The names without a scenario: commands, metrics, options COMMAND (every
+ * option it takes) and flags COMMAND (those without a value). */
 static int list_static(const cli *c, FILE *f)
 {
     const char *what = c->file;
@@ -618,10 +625,13 @@ static int list_static(const cli *c, FILE *f)
         for (int i = 0; cjm_metric_name(i); i++) fprintf(f, "%s\n", cjm_metric_name(i));
         return 0;
     }
-    if (strcmp(what, "options") == 0 && c->name_count == 1) {
+    int flags = strcmp(what, "flags") == 0;
+    if ((flags || strcmp(what, "options") == 0) && c->name_count == 1) {
         const cli_command *cmd = find_command(c->names[0]);
         if (!cmd) return unknown_command(c->names[0]);
-        list_options(f, cmd);
+        if (!flags) list_options(f, cmd);
+        for (const char *const *o = cmd->flags; flags && o && *o; o++) fprintf(f, "%s\n", *o);
+        if (flags) fputs("--help\n", f);
         return 0;
     }
     return -1;
@@ -687,9 +697,10 @@ static int check_metrics(const cli *c)
         char word[64], hint[512];
         snprintf(word, sizeof word, "%.*s", (int)strcspn(v, "="), v);
         if (i > 0 && !strchr(v, '=')) continue; /* the command says what it expects */
-        if (cjm_metric_find(word) < 0)
+        /* without a near name the command's own message lists them all */
+        if (cjm_metric_find(word) < 0 && cjm_suggest(word, names, n))
             return cli_usage_error("%s: no metric named '%s'%s", opts[i], word,
-                                   cli_hint(hint, sizeof hint, word, names, n, "metrics"));
+                                   cli_hint(hint, sizeof hint, word, names, n, NULL));
     }
     return 0;
 }
@@ -710,10 +721,37 @@ static int unknown_name(const cli *c, const char *opt, const char *what, const c
     if (n == 0)
         return cli_usage_error("%s: %s: no %s named '%s': the scenario has none", c->file, opt,
                                what, name);
-    char noun[32];
-    snprintf(noun, sizeof noun, "%ss", what);
+    const char *noun = strcmp(what, "fix") == 0 ? "fixes" : "variants";
     return cli_usage_error("%s: %s: no %s named '%s'%s", c->file, opt, what, name,
                            cli_hint(hint, sizeof hint, name, names, n, noun));
+}
+
+/* A --set path that the scenario does not have but is near one of its
+ * inputs: when loading with the --set overrides fails on that path, its
+ * message with "did you mean" and its status; 0 otherwise (the command then
+ * loads and reports as ever). */
+static int check_sets(const cli *c, const cjm_model *m)
+{
+    const char *inputs[4096];
+    size_t n = model_names(m, "inputs", inputs, 4096);
+    for (int i = 0; i < c->set_count; i++) {
+        const char *near = cjm_suggest(c->sets[i].path, inputs, n);
+        if (!near || in_names(inputs, n, c->sets[i].path)) continue;
+        cjm_load_options opts = {.sets = c->sets,
+                                 .set_count = c->set_count,
+                                 .lua_memory = c->lua_memory,
+                                 .cancel = c->settings.cancel};
+        cjm_model *with = NULL;
+        cjm_error err;
+        if (cjm_model_load(c->file, &opts, &with, &err) == CJM_OK) {
+            cjm_model_free(&with);
+            return 0;
+        }
+        if (!strstr(err.msg, c->sets[i].path)) return cli_fail(&err);
+        fprintf(stderr, "cjm: %s; did you mean '%s'?\n", err.msg, near);
+        return cli_fail_status(&err);
+    }
+    return 0;
 }
 
 /* The variants and fixes named on the command line (--variant, --fix, the
@@ -730,11 +768,15 @@ static int check_names(const cli *c)
     if (rc || strcmp(cmd, "fit") == 0 || strcmp(cmd, "attribution") == 0 ||
         strcmp(cmd, "merge") == 0 || strcmp(cmd, "list") == 0)
         return rc;
-    if (!c->variant && !c->fix_count && !(variant_args && c->name_count)) return 0;
+    if (!c->variant && !c->fix_count && !c->set_count && !(variant_args && c->name_count)) return 0;
     cjm_load_options opts = {.lua_memory = c->lua_memory, .cancel = c->settings.cancel};
     cjm_model *m = NULL;
     cjm_error err;
     if (cjm_model_load(c->file, &opts, &m, &err) != CJM_OK) return 0;
+    if ((rc = check_sets(c, m))) {
+        cjm_model_free(&m);
+        return rc;
+    }
     const char *variants[CLI_MAX], *fixes[CLI_MAX];
     size_t nv = model_names(m, "variants", variants, CLI_MAX);
     size_t nf = model_names(m, "fixes", fixes, CLI_MAX);

@@ -215,7 +215,8 @@ static const cli_help helps[] = {
      "Prints the scenario's names of one kind, one a line: variants, fixes (the barriers with "
      "a fix), barriers, inputs (every number a sensitivity analysis may move, by path), "
      "uncertain, stages, segments, metrics. Without a scenario: `cjm list commands`, `cjm "
-     "list metrics`, `cjm list options COMMAND`.",
+     "list metrics`, `cjm list options COMMAND` (every option it takes), `cjm list flags "
+     "COMMAND` (those that take no value).",
      none, NULL, "cjm list scenarios/coffee_shop.lua variants"},
     {"help", "[COMMAND]", "the help of a command",
      "Prints the help of COMMAND (as cjm COMMAND "
