@@ -476,6 +476,7 @@ static int cmd_run(cli *c)
 }
 
 static int cmd_list(cli *c);
+static int cmd_help(cli *c);
 
 static const char *const run_options[] = {"--runs-out", "--precision", "--max-runs", "--shard",
                                           NULL};
@@ -488,6 +489,7 @@ static const cli_command core_commands[] = {
     {"compare", cmd_compare, compare_options, quiet_flag, 1, NULL},
     {"fixes", cmd_compare, compare_options, quiet_flag, 0, NULL},
     {"list", cmd_list, NULL, NULL, 1, NULL},
+    {"help", cmd_help, NULL, NULL, 0, NULL},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };
 
@@ -500,14 +502,13 @@ static const cli_command *const *command_lists(size_t *n)
     return lists;
 }
 
-/* Every command's name (and help's) into names[0..max); returns how many. */
+/* Every command's name into names[0..max); returns how many. */
 static size_t command_names(const char **names, size_t max)
 {
     size_t n = 0, count;
     const cli_command *const *lists = command_lists(&count);
     for (size_t l = 0; l < count; l++)
         for (const cli_command *cmd = lists[l]; cmd->name && n < max; cmd++) names[n++] = cmd->name;
-    if (n < max) names[n++] = "help";
     return n;
 }
 
@@ -584,8 +585,15 @@ static int print_help(const char *name)
 {
     if (!name) return print_text(usage_text);
     if (strcmp(name, "--man") == 0) return print_out(NULL, write_man, NULL);
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) name = "help";
     if (!cli_help_find(name)) return unknown_command(name);
     return print_out(NULL, write_help, name);
+}
+
+/* cjm help COMMAND (cjm help alone, and --help anywhere, never get here). */
+static int cmd_help(cli *c)
+{
+    return print_help(c->file);
 }
 
 /* ---- cjm list ---- */
