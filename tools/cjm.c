@@ -843,7 +843,7 @@ static int run_command(int argc, char **argv)
 
 /* The token is freed before returning (the fuzzer calls main many times in
  * one process), once the signal handlers that reach it are gone. */
-int main(int argc, char **argv)
+static int cli_main(int argc, char **argv)
 {
     cli_std_fds_reserve();
     interrupt_token = cjm_cancel_new();
@@ -854,3 +854,16 @@ int main(int argc, char **argv)
     cjm_cancel_free(&interrupt_token);
     return rc;
 }
+
+#ifdef CJM_MPI
+/* Under mpirun the ranks share the work (tools/mpi.c). */
+int main(int argc, char **argv)
+{
+    return cli_mpi_main(argc, argv, cli_main);
+}
+#else
+int main(int argc, char **argv)
+{
+    return cli_main(argc, argv);
+}
+#endif

@@ -83,6 +83,11 @@ int cli_parse_int(const char *opt, const char *text, long long lo, long long hi,
 /* The load options the command line asks for. */
 cjm_load_options cli_load_options(const cli *c);
 
+/* main under mpirun (tools/mpi.c, the -DCJM_MPI=ON build): the ranks share
+ * the work of run, tornado, morris and sobol as shards and rank 0 merges;
+ * whole is the one-process main. */
+int cli_mpi_main(int argc, char **argv, int (*whole)(int, char **));
+
 /* An output: -o, --runs-out or standard output (cli_out.c; the rules are in
  * docs/hardening.md, "Output safety"). A regular file, or a path that does
  * not exist yet, is replaced atomically through a temporary file next to it
