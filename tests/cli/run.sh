@@ -133,6 +133,30 @@ complete_words() { # complete_words WORD...: the candidates for the last word
 [ "$(complete_words "$cjm" tornado "$two" --metric ltv_c)" = ltv_cac ] || fail "completion: --metric"
 [ "$(complete_words "$cjm" run "$two" --engine ex)" = exact ] || fail "completion: --engine"
 
+# ---- zsh completion: _cjm with compadd and _files standing in for zsh's ----
+command -v zsh >/dev/null || fail "zsh is not installed (tools/setup.sh installs it)"
+zsh -n "$top/tools/completion/_cjm" || fail "_cjm does not parse"
+zsh_words() { # zsh_words WORD...: what _cjm hands compadd for the last word
+  zsh -c 'compadd() { local -a out; local sfx=""
+            while [[ $1 == -* ]]; do case $1 in -S) sfx=$2; shift 2;; -a) out=(${(P)2}); shift 2;;
+              *) shift;; esac; done
+            out+=("$@"); print -r -- "${(j: :)out}$sfx"; }
+          _files() { print -r -- "<files>"; }
+          source "$1" >/dev/null 2>&1; shift; words=("$@"); CURRENT=${#words}; _cjm' \
+    _ "$top/tools/completion/_cjm" "$@"
+}
+[ "$(zsh_words "$cjm" run "$beauty" --variant "")" = \
+  "fears_addressed follow_up both_fixes cheaper_ads cheaper_ads_with_fixes" ] ||
+  fail "zsh completion: --variant -> $(zsh_words "$cjm" run "$beauty" --variant "")"
+[ "$(zsh_words "$cjm" run --quiet "$beauty" --fix "")" = "fears_doubts no_follow_up" ] ||
+  fail "zsh completion: --fix -> $(zsh_words "$cjm" run --quiet "$beauty" --fix "")"
+zsh_words "$cjm" compare --runs 5 "$beauty" "" | grep -q "^fears_addressed follow_up" ||
+  fail "zsh completion: compare FILE -> $(zsh_words "$cjm" compare --runs 5 "$beauty" "")"
+zsh_words "$cjm" run "$two" --set "" | grep -q "transitions.a.b .*=$" ||
+  fail "zsh completion: --set -> $(zsh_words "$cjm" run "$two" --set "")"
+zsh_words "$cjm" "" | grep -q "^run check compare " || fail "zsh completion: the commands"
+zsh_words "$cjm" tornado "$two" --s | grep -q -- "--swing" || fail "zsh completion: options"
+
 # ---- progress ----
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
