@@ -334,7 +334,6 @@ typedef struct cjm_sens_param {
     int ranged;    /* 0: PATH alone (its own swing, or its own distribution) */
 } cjm_sens_param;
 
-
 /* Sobol's design of A and B: plain pseudo-random uniforms, or the Sobol'
  * low-discrepancy sequence (Joe-Kuo direction numbers, a random digital
  * shift drawn from the seed) in 2k dimensions, A the first k, B the rest. */
