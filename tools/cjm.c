@@ -405,6 +405,7 @@ static cjm_status compare(cli *c, cjm_precision *p, cjm_comparison **cmp, cjm_er
 
 static int cmd_compare(cli *c)
 {
+    if (c->merge_parts || cli_extra(c, "--shard")) return cli_compare_shard(c);
     cjm_error err;
     cjm_comparison *cmp = NULL;
     cjm_precision p;
@@ -480,7 +481,7 @@ static int cmd_help(cli *c);
 
 static const char *const run_options[] = {"--runs-out", "--precision", "--max-runs", "--shard",
                                           NULL};
-static const char *const compare_options[] = {"--precision", "--max-runs", NULL};
+static const char *const compare_options[] = {"--precision", "--max-runs", "--shard", NULL};
 static const char *const quiet_flag[] = {"--quiet", NULL};
 
 static const cli_command core_commands[] = {

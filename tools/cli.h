@@ -65,6 +65,10 @@ int cli_parse_command(cli *c, const char *command, int n, char **args, cjm_cance
 /* run --shard I/N: the shard's runs as a partial result file (cmd_shard.c). */
 int cli_run_shard(cli *c);
 
+/* compare --shard I/N -o PART, and compare's parts at a merge
+ * (c->merge_parts); fixes refuses --shard (usage). */
+int cli_compare_shard(cli *c);
+
 /* The shard commands (merge), in cmd_shard.c. */
 extern const cli_command cli_shard_commands[];
 
@@ -83,8 +87,15 @@ int cli_parse_int(const char *opt, const char *text, long long lo, long long hi,
 /* The load options the command line asks for. */
 cjm_load_options cli_load_options(const cli *c);
 
+/* A tornado's --param, --swing and --metric, parsed as cjm tornado parses
+ * them (for cjm report --tornado); NULL with *rc the exit status. */
+typedef struct sens_cli sens_cli;
+sens_cli *cli_tornado_parse(const cli *c, int *rc);
+const cjm_sens_options *cli_sens_options(const sens_cli *s);
+void cli_sens_free(sens_cli *s);
+
 /* main under mpirun (tools/mpi.c, the -DCJM_MPI=ON build): the ranks share
- * the work of run, tornado, morris and sobol as shards and rank 0 merges;
+ * the work of run, compare, tornado, morris and sobol as shards and rank 0 merges;
  * whole is the one-process main. */
 int cli_mpi_main(int argc, char **argv, int (*whole)(int, char **));
 

@@ -52,6 +52,8 @@ static const cli_help_option compare_own[] = {
     {"--precision", "METRIC=REL",
      "double the runs until the 95% interval of every difference is within +-REL"},
     {"--max-runs", "N", "the most runs --precision may reach (default 100000)"},
+    {"--shard", "I/N",
+     "only the I-th of N shares of every arm's runs, as a partial result for merge (-o PART)"},
     {"--quiet", NULL, "no progress bar (drawn on standard error only when it is a terminal)"},
     {NULL, NULL, NULL},
 };
@@ -115,7 +117,11 @@ static const cli_help_option voi_own[] = {
 static const cli_help_option report_own[] = {
     {"--fixes", NULL, "add every fix alone, ranked, and the best set (as cjm fixes)"},
     {"--tornado", NULL, "add each input moved down and up by 20%, ranked (as cjm tornado)"},
-    {"--metric", "M", "the tornado's metric (default profit)"},
+    {"--metric", "M",
+     "a histogram of M across runs beside profit's, and the tornado's metric (default profit)"},
+    {"--param", "PATH[=LO:HI]",
+     "the tornado's inputs (repeatable; default: every input), as cjm tornado"},
+    {"--swing", "P", "the tornado's swing, e.g. 10% (default 20%)"},
     {"--quiet", NULL, "no progress bar"},
     {NULL, NULL, NULL},
 };

@@ -8,8 +8,8 @@
  * --runs-out). The bytes are therefore those of the command run in one
  * process, for any K: the shards and the merge guarantee it (tests/mpi/).
  *
- * run, tornado, morris and sobol are shared; any other command (check,
- * compare, report, ...) runs on rank 0 alone while the others wait. Every
+ * run, compare, tornado, morris and sobol are shared; any other command
+ * (check, fixes, report, ...) runs on rank 0 alone while the others wait. Every
  * rank ends with the same exit status. A failure is reported once: rank 0's
  * own message, or else the message of the lowest rank that failed (the
  * other ranks' standard error is kept in a temporary file, not printed). */
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const shared_commands[] = {"run", "tornado", "morris", "sobol", NULL};
+static const char *const shared_commands[] = {"run", "compare", "tornado", "morris", "sobol", NULL};
 
 /* The options whose value belongs to the merge (rank 0's output). */
 static const char *const output_options[] = {"-o", "--output", "--format", "--runs-out", NULL};

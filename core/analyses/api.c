@@ -102,11 +102,15 @@ enum {
     LIST_UNCERTAIN,
     LIST_VARIANTS,
     LIST_BARRIERS,
+    LIST_EDGES,
+    LIST_EDGE_FROM,
+    LIST_EDGE_TO,
     LIST_FIXES
 };
 
 static const char *const list_names[] = {"stages",   "segments", "inputs", "uncertain",
-                                         "variants", "barriers", "fixes"};
+                                         "variants", "barriers", "edges",  "edge_from",
+                                         "edge_to",  "fixes"};
 
 /* The i-th barrier with a fix (i from 0), or -1. */
 static int fix_barrier(const cjm_model *m, int i)
@@ -138,6 +142,10 @@ int cjm_model_count(const cjm_model *m, const char *list)
         return m->variant_count;
     case LIST_BARRIERS:
         return m->barrier_count;
+    case LIST_EDGES:
+    case LIST_EDGE_FROM:
+    case LIST_EDGE_TO:
+        return m->edge_count;
     case LIST_FIXES: {
         int n = 0;
         for (int b = 0; b < m->barrier_count; b++) n += m->barriers[b].has_fix;
@@ -163,6 +171,12 @@ const char *cjm_model_item(const cjm_model *m, const char *list, int i)
         return m->inputs[m->uncertain[i]].path;
     case LIST_VARIANTS:
         return m->variant_names[i];
+    case LIST_EDGES:
+        return m->edges[i].path;
+    case LIST_EDGE_FROM:
+        return m->stages[m->edges[i].from].name;
+    case LIST_EDGE_TO:
+        return m->stages[m->edges[i].to].name;
     case LIST_FIXES:
         return m->barriers[fix_barrier(m, i)].name;
     default:

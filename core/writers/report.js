@@ -178,11 +178,10 @@
   }
 
   function distribution(d) {
-    var labels = d.from.map(function (a, i) { return money.format(a) + ' to ' + money.format(d.to[i]); });
-    chart('distribution', {
+    chart(d.id, {
       tooltip: { trigger: 'axis' },
       grid: { left: 60, right: 20, bottom: 100 },
-      xAxis: { type: 'category', data: labels, name: 'profit', axisLabel: { rotate: 40 } },
+      xAxis: { type: 'category', data: d.labels, name: d.metric, axisLabel: { rotate: 40 } },
       yAxis: { type: 'value', name: 'runs', minInterval: 1 },
       series: [{ type: 'bar', name: 'runs', data: d.runs, barCategoryGap: '2%',
                  itemStyle: { color: '#73c0de' } }]
@@ -216,14 +215,39 @@
     });
   }
 
+  /* The greedy path to the best set of fixes: an invisible base under each
+   * step's bar, so that the bars climb from the baseline's profit. */
+  function waterfall(w) {
+    var base = w.profit.map(function (p, i) { return i ? Math.min(p, w.profit[i - 1]) : 0; });
+    var bars = w.profit.map(function (p, i) { return i ? Math.abs(w.added[i]) : p; });
+    chart('waterfall', {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' },
+                 formatter: function (ps) {
+                   var i = ps[0].dataIndex;
+                   return w.names[i] + '<br>expected profit ' + money.format(w.profit[i]) +
+                     (i ? '<br>added ' + money.format(w.added[i]) : '');
+                 } },
+      grid: { left: 80, right: 20, bottom: 90 },
+      xAxis: { type: 'category', data: w.names, axisLabel: { rotate: 30 } },
+      yAxis: { type: 'value', name: 'expected profit' },
+      series: [
+        { type: 'bar', stack: 'w', data: base, itemStyle: { color: 'transparent' },
+          emphasis: { disabled: true } },
+        { type: 'bar', stack: 'w', name: 'profit', data: bars, itemStyle: {
+          color: function (p) { return p.dataIndex === 0 ? '#5470c6' : '#91cc75'; } } }
+      ]
+    });
+  }
+
   function loyalty(y) {
+    var id = y.id;
     var t = range(y.members.length);
     var series = [{ type: 'line', name: 'members', data: y.members, symbol: 'none', yAxisIndex: 0 }];
     y.tiers.forEach(function (name, k) {
       series.push({ type: 'line', name: name, data: y.shares[k], stack: 'tiers', symbol: 'none',
                     areaStyle: { opacity: 0.3 }, yAxisIndex: 1 });
     });
-    chart('loyalty', {
+    chart(id, {
       tooltip: { trigger: 'axis' },
       legend: { data: ['members'].concat(y.tiers) },
       grid: { left: 70, right: 70 },
@@ -260,10 +284,11 @@
     funnel(data.funnel);
     retention(data.retention);
     cashflow(data.cashflow);
-    distribution(data.distribution);
+    data.distribution.forEach(distribution);
     if (data.variants) differences('variants', data.variants);
     if (data.fixes) differences('fixes', data.fixes);
-    if (data.loyalty) loyalty(data.loyalty);
+    if (data.waterfall) waterfall(data.waterfall);
+    (data.loyalty || []).forEach(loyalty);
     if (data.tornado) tornado(data.tornado);
     body.dataset.charts = String(charts.length);
   } catch (e) {

@@ -4,7 +4,8 @@
 # machine), `mpirun -np K cjm COMMAND` must write the very bytes of the
 # command run without mpirun: run in every format, with --runs-out, to
 # standard output, with the agent, cohort and exact engines; tornado, morris
-# and sobol; a command that is not shared (compare) on rank 0 alone. Errors:
+# and sobol, compare; a command that is not shared (fixes) on rank 0 alone.
+# Errors:
 # a bad scenario is said once with status 1; --shard and --precision under
 # mpirun are usage (status 2); an unknown option is said once. Run by
 # tools/test on build-mpi/ (ctest "mpi" in a -DCJM_MPI=ON build with tests);
@@ -49,6 +50,7 @@ same_bytes morris morris scenarios/online_school.lua --runs 3 --customers 800 --
 same_bytes sobol sobol "$s" --engine exact --samples 64 --design sobol \
   --param transitions.consult.client=0.3:0.55 --param stages.consult.cost=500:1200 --format json
 same_bytes compare compare "$s" --runs 12 --format json
+same_bytes fixes fixes "$s" --runs 6 --format json
 
 # --runs-out beside -o, and standard output
 "$cjm" run "$s" --runs 24 --runs-out "$work/rows.whole" >"$work/stdout.whole"
