@@ -60,6 +60,13 @@ extern "C" {
 /* "MAJOR.MINOR.PATCH" of the library linked; a static string. */
 CJM_API const char *cjm_version(void);
 
+/* "Did you mean": the name of names[0..n) nearest to word in optimal-
+ * string-alignment (Damerau-Levenshtein) distance, if close enough to be a
+ * slip: at most 2 edits, and at most a third of the longer name (so "a"
+ * never suggests "b"); swapped neighbours are one edit. Of equally near
+ * names the first listed; NULL if none is near or word is one of the names. */
+CJM_API const char *cjm_suggest(const char *word, const char *const *names, size_t n);
+
 typedef enum cjm_status {
     CJM_OK = 0,
     CJM_ESCENARIO = 1, /* the scenario is wrong: exit status 1 */
@@ -175,6 +182,10 @@ typedef enum cjm_draws {
 
 /* Parses "step" or "stay". Returns 0 on success. */
 CJM_API int cjm_draws_parse(const char *text, cjm_draws *out);
+/* done of total pieces of work finished (model evaluations for an
+ * analysis; blocks of customers, or runs, for cjm_run); called from worker
+ * threads, one call at a time. */
+typedef void (*cjm_progress_fn)(void *ctx, long done, long total);
 
 typedef struct cjm_settings {
     cjm_engine_kind engine;
@@ -191,6 +202,12 @@ typedef struct cjm_settings {
      * holds those runs alone, for cjm_report_partial and cjm_merge. 0: all. */
     int shard_index, shard_count;
     cjm_draws draws; /* CJM_DRAWS_STEP: one draw per customer-step */
+    /* Progress of cjm_run (NULL: none): progress(ctx, 0, total) as the
+     * engine starts, then (done, total) as each block of customers (agent
+     * engine) or run (cohort engine) finishes; nothing for the exact engine.
+     * It never changes a result; cjm_compare_* call it for every arm. */
+    cjm_progress_fn progress;
+    void *progress_ctx;
 } cjm_settings;
 
 /* Defaults: agent engine, 100 runs, the scenario's cohort and horizon, seed 1. */
@@ -342,10 +359,6 @@ typedef struct cjm_sens_param {
     int ranged;    /* 0: PATH alone (its own swing, or its own distribution) */
 } cjm_sens_param;
 
-/* done of total model evaluations finished; called from worker threads, one
- * call at a time. */
-typedef void (*cjm_progress_fn)(void *ctx, long done, long total);
-
 /* Sobol's design of A and B: plain pseudo-random uniforms, or the Sobol'
  * low-discrepancy sequence (Joe-Kuo direction numbers, a random digital
  * shift drawn from the seed) in 2k dimensions, A the first k, B the rest. */
@@ -468,7 +481,8 @@ CJM_API int64_t cjm_model_cohort_size(const cjm_model *m);
 /* The model's named lists: "stages", "segments" (one, "all", without
  * segments), "inputs" (every number a sensitivity analysis may move, by
  * scenario path), "uncertain" (the inputs drawn once per run, in the order
- * of cjm_result_run_input), "variants", "barriers"; the transitions in the
+ * of cjm_result_run_input), "variants", "barriers", "fixes" (the barriers
+ * with a fix, in the same order); the transitions in the
  * model's order (that of the "transitions" series): "edges" (their scenario
  * paths), "edge_from" and "edge_to" (their stages). cjm_model_count gives
  * -1 for an unknown list; cjm_model_item NULL out of range. */

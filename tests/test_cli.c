@@ -277,12 +277,14 @@ static void test_fixes_command(void **state)
     assert_non_null(json_object_get(doc, "best"));
     json_decref(doc);
     char *out, *err;
+    /* a variant or fix named on the command line that the scenario lacks: bad usage */
     assert_int_equal(
-        run("compare " CJM_SOURCE_DIR "/scenarios/beauty_clinic.lua nosuch", &out, &err), 1);
-    assert_non_null(strstr(err, "no variant named 'nosuch'"));
+        run("compare " CJM_SOURCE_DIR "/scenarios/beauty_clinic.lua nosuch", &out, &err), 2);
+    assert_non_null(strstr(err, "compare: no variant named 'nosuch'; the variants are "
+                                "fears_addressed, "));
     free(out), free(err);
-    assert_int_equal(run("run " SCN "two_stage.lua --fix nosuch", &out, &err), 1);
-    assert_non_null(strstr(err, "--fix: 'nosuch' is not a barrier"));
+    assert_int_equal(run("run " SCN "two_stage.lua --fix nosuch", &out, &err), 2);
+    assert_non_null(strstr(err, "--fix: no fix named 'nosuch': the scenario has none"));
     free(out), free(err);
     assert_int_equal(run("fixes " SCN "two_stage.lua", &out, &err), 1);
     assert_non_null(strstr(err, "no barrier with a fix"));

@@ -201,8 +201,8 @@ static const ecase cases[] = {
     {"a fix of no barrier",
      WALL("on = 'aware -> consider', effect = 0.5, fix = {}", ""),
      "run %s --fix door",
-     1,
-     {"--fix: 'door' is not a barrier"}},
+     2, /* named on the command line: bad usage */
+     {"--fix: no fix named 'door'; the fixes are wall"}},
     {"variants in a cycle",
      WALL("on = 'aware -> consider', effect = 0.5",
           "v = { based_on = 'w' }, w = { based_on = 'v' }"),
@@ -212,8 +212,8 @@ static const ecase cases[] = {
     {"an unknown variant",
      WALL("on = 'aware -> consider', effect = 0.5", "v = {}"),
      "run %s --variant nosuch",
-     1,
-     {"no variant named 'nosuch'"}},
+     2, /* named on the command line: bad usage */
+     {"--variant: no variant named 'nosuch'; the variants are v"}},
     /* ---- the sandbox ---- */
     {"opening a file",
      "local f = io.open('/etc/passwd')\n" TAIL("0.5"),

@@ -53,6 +53,9 @@ static const char usage_text[] =
     "                rows are cjm.dirichlet posteriors (--format json|csv: the counts)\n"
     "  attribution FILE.csv   removal effects of each channel, computed exactly from\n"
     "                the paths' Markov chain, and first-touch, last-touch, linear\n"
+    "  list FILE variants|fixes|inputs|stages|metrics   names, one a line\n"
+    "  help COMMAND  a command's options, defaults and an example (as cjm COMMAND --help;\n"
+    "                man cjm has them all)\n"
     "\n"
     "options (run, compare, fixes, report):\n"
     "  --engine agent|exact|cohort\n"
@@ -85,6 +88,8 @@ static const char usage_text[] =
     "                         in comparisons), e.g. conversion=1%; --max-runs N (100000)\n"
     "  --runs-out FILE.csv    (run) one row per run: the uncertain inputs' draws and the\n"
     "                         run's metrics\n"
+    "  --quiet                (run, compare, fixes, report, sweep, tornado, morris, sobol)\n"
+    "                         no progress bar (drawn on standard error when it is a terminal)\n"
     "\n"
     "Comparisons use common random numbers: each customer draws the same random\n"
     "numbers in every arm, so a difference is far more precise than either side.\n"
@@ -125,6 +130,23 @@ int cli_parse_int(const char *opt, const char *text, long long lo, long long hi,
     }
     *out = v;
     return 0;
+}
+
+const char *cli_hint(char *buf, size_t size, const char *word, const char *const *names, size_t n,
+                     const char *noun)
+{
+    const char *near = cjm_suggest(word, names, n);
+    size_t len = 0;
+    *buf = 0;
+    if (near) {
+        snprintf(buf, size, "; did you mean '%s'?", near);
+        return buf;
+    }
+    if (!noun || n == 0 || n > 12) return buf;
+    len = (size_t)snprintf(buf, size, "; the %s are ", noun);
+    for (size_t i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", names[i]);
+    return buf;
 }
 
 static int parse_set(cli *c, const char *text)
@@ -201,6 +223,13 @@ static const char *const common_options[] = {
     "--set",      "--format",     "-o",          "--output",  "--fix",  "--variant",
     "--sampling", "--lua-memory", "--draws",     NULL};
 
+static int in_names(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0) return 1;
+    return 0;
+}
+
 static int in_list(const char *const *list, const char *name)
 {
     for (; list && *list; list++)
@@ -227,6 +256,25 @@ static int add_positional(cli *c, const char *a)
     return 0;
 }
 
+/* Every option cmd takes, into names[0..max); returns how many. */
+static size_t option_names(const cli_command *cmd, const char **names, size_t max)
+{
+    size_t n = 0;
+    const char *const *lists[] = {cmd->options, cmd->flags, common_options};
+    for (size_t l = 0; l < 3; l++)
+        for (const char *const *o = lists[l]; o && *o && n < max; o++) names[n++] = *o;
+    return n;
+}
+
+static int unknown_option(const cli_command *cmd, const char *opt)
+{
+    const char *names[64];
+    char hint[256];
+    size_t n = option_names(cmd, names, 64);
+    return cli_usage_error("unknown option '%s'%s", opt,
+                           cli_hint(hint, sizeof hint, opt, names, n, NULL));
+}
+
 /* One option at argv[*i] (with its value, as --opt=value or the next word). */
 static int parse_one(cli *c, int argc, char **argv, int *i)
 {
@@ -243,7 +291,7 @@ static int parse_one(cli *c, int argc, char **argv, int *i)
         if (strcmp(*f, opt) == 0)
             return value ? cli_usage_error("%s takes no value", *f) : add_extra(c, *f, "");
     int common = in_list(common_options, opt), extra = in_list(c->cmd->options, opt);
-    if (!common && !extra) return cli_usage_error("unknown option '%s'", opt);
+    if (!common && !extra) return unknown_option(c->cmd, opt);
     if (!value) {
         if (*i + 1 >= argc) return cli_usage_error("%s needs a value", a);
         value = argv[++*i];
@@ -271,10 +319,16 @@ static int parse_args(cli *c, int argc, char **argv)
     return 0;
 }
 
+/* The exit status of a library error: 2 usage, 130 interrupted, else 1. */
+static int cli_fail_status(const cjm_error *err)
+{
+    return err->code == CJM_EUSAGE ? 2 : err->code == CJM_EINTERRUPT ? 130 : 1;
+}
+
 int cli_fail(const cjm_error *err)
 {
     fprintf(stderr, "cjm: %s\n", err->msg);
-    return err->code == CJM_EUSAGE ? 2 : err->code == CJM_EINTERRUPT ? 130 : 1;
+    return cli_fail_status(err);
 }
 
 cjm_load_options cli_load_options(const cli *c)
@@ -330,6 +384,13 @@ static int cmd_check(cli *c)
     return cli_out_close(&o, NULL);
 }
 
+void cli_progress_use(cli *c, cli_progress *p, int arms)
+{
+    if (!cli_progress_setup(p, c, arms)) return;
+    c->settings.progress = cli_progress_draw;
+    c->settings.progress_ctx = p;
+}
+
 /* --precision METRIC=REL and --max-runs N (run, compare, fixes). */
 static int parse_precision(const cli *c, cjm_precision *p)
 {
@@ -365,11 +426,15 @@ static int cmd_compare(cli *c)
     int rc = parse_precision(c, &p);
     if (!rc) rc = cli_out_open(&o, 1, c->file);
     if (rc) return rc;
-    if (compare(c, &p, &cmp, &err) != CJM_OK) {
+    cli_progress bar;
+    cli_progress_use(c, &bar, !p.metric[0] && c->name_count ? c->name_count + 1 : 0);
+    cjm_status st = compare(c, &p, &cmp, &err);
+    cli_progress_clear(&bar);
+    if (st != CJM_OK) {
         cli_out_discard(&o);
         return cli_fail(&err);
     }
-    cjm_status st = cjm_report_comparison_precise(cmp, &p, c->format, o.f, &err);
+    st = cjm_report_comparison_precise(cmp, &p, c->format, o.f, &err);
     rc = cli_out_close(&o, st == CJM_OK ? NULL : &err);
     cjm_comparison_free(&cmp);
     return rc;
@@ -408,9 +473,12 @@ static int cmd_run(cli *c)
     if (!rc) rc = cli_out_open(out, n, c->file);
     if (rc) return rc;
     rc = load(c, &m, &err);
+    cli_progress bar;
+    cli_progress_use(c, &bar, p.metric[0] ? 0 : 1);
     if (!rc && (p.metric[0] ? cjm_run_precise(m, &c->settings, &p, &r, &err)
                             : cjm_run(m, &c->settings, &r, &err)) != CJM_OK)
         rc = cli_fail(&err);
+    cli_progress_clear(&bar);
     if (rc)
         for (int i = 0; i < n; i++) cli_out_discard(&out[i]);
     else
@@ -420,27 +488,60 @@ static int cmd_run(cli *c)
     return rc;
 }
 
+static int cmd_list(cli *c);
+static int cmd_help(cli *c);
+
 static const char *const run_options[] = {"--runs-out", "--precision", "--max-runs", "--shard",
                                           NULL};
 static const char *const compare_options[] = {"--precision", "--max-runs", "--shard", NULL};
+static const char *const quiet_flag[] = {"--quiet", NULL};
 
 static const cli_command core_commands[] = {
-    {"run", cmd_run, run_options, NULL, 0, NULL},
+    {"run", cmd_run, run_options, quiet_flag, 0, NULL},
     {"check", cmd_check, NULL, NULL, 0, NULL},
-    {"compare", cmd_compare, compare_options, NULL, 1, NULL},
-    {"fixes", cmd_compare, compare_options, NULL, 0, NULL},
+    {"compare", cmd_compare, compare_options, quiet_flag, 1, NULL},
+    {"fixes", cmd_compare, compare_options, quiet_flag, 0, NULL},
+    {"list", cmd_list, NULL, NULL, 1, NULL},
+    {"help", cmd_help, NULL, NULL, 0, NULL},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };
 
+static const cli_command *const *command_lists(size_t *n)
+{
+    static const cli_command *const lists[] = {core_commands,         cli_sensitivity_commands,
+                                               cli_decision_commands, cli_shard_commands,
+                                               cli_report_commands,   cli_fit_commands};
+    *n = sizeof lists / sizeof lists[0];
+    return lists;
+}
+
+/* Every command's name into names[0..max); returns how many. */
+static size_t command_names(const char **names, size_t max)
+{
+    size_t n = 0, count;
+    const cli_command *const *lists = command_lists(&count);
+    for (size_t l = 0; l < count; l++)
+        for (const cli_command *cmd = lists[l]; cmd->name && n < max; cmd++) names[n++] = cmd->name;
+    return n;
+}
+
 static const cli_command *find_command(const char *name)
 {
-    const cli_command *lists[] = {core_commands,         cli_sensitivity_commands,
-                                  cli_decision_commands, cli_shard_commands,
-                                  cli_report_commands,   cli_fit_commands};
-    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+    size_t count;
+    const cli_command *const *lists = command_lists(&count);
+    for (size_t l = 0; l < count; l++)
         for (const cli_command *cmd = lists[l]; cmd->name; cmd++)
             if (strcmp(cmd->name, name) == 0) return cmd;
     return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    const char *names[64];
+    char hint[256];
+    size_t n = command_names(names, 64);
+    return cli_usage_error("unknown command '%s'%s", name,
+                           cli_hint(hint, sizeof hint, name, names, n, NULL));
 }
 
 /* CJM_SIMD chooses the agent engine's kernel: 0 none (the scalar loop), avx2
@@ -461,15 +562,223 @@ static cjm_simd simd_from_environment(void)
  * was; a second Ctrl-C stops at once. */
 static cjm_cancel *interrupt_token;
 
-/* Standard output for --help and --version, checked like any output. */
-static int print_text(const char *text)
+/* Standard output for --help and --version, checked like any output:
+ * text, or (text NULL) what fn writes for name. */
+static int print_out(const char *text, void (*fn)(FILE *f, const char *name), const char *name)
 {
     cli_out o;
     cli_out_init(&o, NULL, NULL);
     int rc = cli_out_open(&o, 1, NULL);
     if (rc) return rc;
-    fputs(text, o.f);
+    if (text)
+        fputs(text, o.f);
+    else
+        fn(o.f, name);
     return cli_out_close(&o, NULL);
+}
+
+static int print_text(const char *text)
+{
+    return print_out(text, NULL, NULL);
+}
+
+static void write_help(FILE *f, const char *name)
+{
+    cli_help_print(cli_help_find(name), f);
+}
+
+static void write_man(FILE *f, const char *name)
+{
+    (void)name;
+    cli_help_man(f, cjm_version());
+}
+
+/* cjm help [COMMAND | --man], cjm COMMAND --help. */
+static int print_help(const char *name)
+{
+    if (!name) return print_text(usage_text);
+    if (strcmp(name, "--man") == 0) return print_out(NULL, write_man, NULL);
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) name = "help";
+    if (!cli_help_find(name)) return unknown_command(name);
+    return print_out(NULL, write_help, name);
+}
+
+/* cjm help COMMAND (cjm help alone, and --help anywhere, never get here). */
+static int cmd_help(cli *c)
+{
+    return print_help(c->file);
+}
+
+/* ---- cjm list ---- */
+
+static void list_common(void *ctx, const cli_help_option *o)
+{
+    fprintf(ctx, "%s\n", o->name);
+}
+
+/* The options cmd takes, its own first, then the common ones its help
+ * names (cli_help.c), then --help. */
+static void list_options(FILE *f, const cli_command *cmd)
+{
+    const char *const *lists[] = {cmd->options, cmd->flags};
+    for (size_t l = 0; l < 2; l++)
+        for (const char *const *o = lists[l]; o && *o; o++) fprintf(f, "%s\n", *o);
+    const cli_help *h = cli_help_find(cmd->name);
+    if (h) cli_help_common(h, list_common, f);
+    fputs("--help\n", f);
+}
+
+static const char *const list_kinds[] = {"variants",  "fixes",  "barriers", "inputs",
+                                         "uncertain", "stages", "segments", "metrics"};
+
+/* The names without a scenario: commands, metrics, options COMMAND (every
+ * option it takes) and flags COMMAND (those without a value). */
+static int list_static(const cli *c, FILE *f)
+{
+    const char *what = c->file;
+    if (strcmp(what, "commands") == 0 && c->name_count == 0) {
+        const char *names[64];
+        size_t n = command_names(names, 64);
+        for (size_t i = 0; i < n; i++) fprintf(f, "%s\n", names[i]);
+        return 0;
+    }
+    if (strcmp(what, "metrics") == 0 && c->name_count == 0) {
+        for (int i = 0; cjm_metric_name(i); i++) fprintf(f, "%s\n", cjm_metric_name(i));
+        return 0;
+    }
+    int flags = strcmp(what, "flags") == 0;
+    if ((flags || strcmp(what, "options") == 0) && c->name_count == 1) {
+        const cli_command *cmd = find_command(c->names[0]);
+        if (!cmd) return unknown_command(c->names[0]);
+        if (!flags) list_options(f, cmd);
+        for (const char *const *o = cmd->flags; flags && o && *o; o++) fprintf(f, "%s\n", *o);
+        if (flags) fputs("--help\n", f);
+        return 0;
+    }
+    return -1;
+}
+
+/* cjm list FILE KIND: the scenario's names, one a line. */
+static int list_scenario(const cli *c, FILE *f)
+{
+    const char *kind = c->names[0];
+    char hint[256];
+    size_t k = 0, nk = sizeof list_kinds / sizeof *list_kinds;
+    while (k < nk && strcmp(list_kinds[k], kind) != 0) k++;
+    if (c->name_count != 1 || k == nk)
+        return cli_usage_error("list: expected FILE and one of variants, fixes, barriers, inputs, "
+                               "uncertain, stages, segments, metrics, got '%s'%s",
+                               kind, cli_hint(hint, sizeof hint, kind, list_kinds, nk, NULL));
+    if (strcmp(kind, "metrics") == 0) {
+        for (int i = 0; cjm_metric_name(i); i++) fprintf(f, "%s\n", cjm_metric_name(i));
+        return 0;
+    }
+    cjm_model *m;
+    cjm_error err;
+    int rc = load(c, &m, &err);
+    if (rc) return rc;
+    for (int i = 0; i < cjm_model_count(m, kind); i++)
+        fprintf(f, "%s\n", cjm_model_item(m, kind, i));
+    cjm_model_free(&m);
+    return 0;
+}
+
+static int cmd_list(cli *c)
+{
+    cli_out o;
+    report_out(c, &o);
+    int rc = cli_out_open(&o, 1, c->file);
+    if (rc) return rc;
+    rc = list_static(c, o.f);
+    if (rc < 0 && c->name_count == 0)
+        rc = cli_usage_error("list: which names? FILE variants|fixes|inputs|stages|metrics, "
+                             "or commands, metrics, options COMMAND");
+    else if (rc < 0)
+        rc = list_scenario(c, o.f);
+    if (rc) {
+        cli_out_discard(&o);
+        return rc;
+    }
+    return cli_out_close(&o, NULL);
+}
+
+/* ---- names the scenario must have ---- */
+
+/* A metric named on the command line (--metric M, --precision M=REL,
+ * --target M=V) that does not exist: bad usage with the nearest name. */
+static int check_metrics(const cli *c)
+{
+    const char *names[64];
+    size_t n = 0;
+    while (n < 64 && cjm_metric_name((int)n)) names[n] = cjm_metric_name((int)n), n++;
+    const char *opts[] = {"--metric", "--precision", "--target"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = cli_extra(c, opts[i]);
+        if (!v) continue;
+        char word[64], hint[512];
+        snprintf(word, sizeof word, "%.*s", (int)strcspn(v, "="), v);
+        if (i > 0 && !strchr(v, '=')) continue; /* the command says what it expects */
+        /* without a near name the command's own message lists them all */
+        if (cjm_metric_find(word) < 0 && cjm_suggest(word, names, n))
+            return cli_usage_error("%s: no metric named '%s'%s", opts[i], word,
+                                   cli_hint(hint, sizeof hint, word, names, n, NULL));
+    }
+    return 0;
+}
+
+/* The model's list `kind` into names[0..max); returns how many. */
+static size_t model_names(const cjm_model *m, const char *kind, const char **names, size_t max)
+{
+    size_t n = 0;
+    for (int i = 0; i < cjm_model_count(m, kind) && n < max; i++)
+        names[n++] = cjm_model_item(m, kind, i);
+    return n;
+}
+
+static int unknown_name(const cli *c, const char *opt, const char *what, const char *name,
+                        const char *const *names, size_t n)
+{
+    char hint[1024];
+    if (n == 0)
+        return cli_usage_error("%s: %s: no %s named '%s': the scenario has none", c->file, opt,
+                               what, name);
+    const char *noun = strcmp(what, "fix") == 0 ? "fixes" : "variants";
+    return cli_usage_error("%s: %s: no %s named '%s'%s", c->file, opt, what, name,
+                           cli_hint(hint, sizeof hint, name, names, n, noun));
+}
+
+/* The variants and fixes named on the command line (--variant, --fix, the
+ * VARIANT arguments of compare, voi and report) against the scenario's:
+ * one it does not have is bad usage (exit status 2), with the nearest name
+ * or, when there are few, the list. A scenario that does not load is left
+ * to the command, which reports why. */
+static int check_names(const cli *c)
+{
+    int rc = check_metrics(c);
+    const char *cmd = c->cmd->name;
+    int variant_args =
+        strcmp(cmd, "compare") == 0 || strcmp(cmd, "voi") == 0 || strcmp(cmd, "report") == 0;
+    if (rc || strcmp(cmd, "fit") == 0 || strcmp(cmd, "attribution") == 0 ||
+        strcmp(cmd, "merge") == 0 || strcmp(cmd, "list") == 0)
+        return rc;
+    if (!c->variant && !c->fix_count && !(variant_args && c->name_count)) return 0;
+    cjm_load_options opts = {.lua_memory = c->lua_memory, .cancel = c->settings.cancel};
+    cjm_model *m = NULL;
+    cjm_error err;
+    if (cjm_model_load(c->file, &opts, &m, &err) != CJM_OK) return 0;
+    const char *variants[CLI_MAX], *fixes[CLI_MAX];
+    size_t nv = model_names(m, "variants", variants, CLI_MAX);
+    size_t nf = model_names(m, "fixes", fixes, CLI_MAX);
+    if (c->variant && !in_names(variants, nv, c->variant))
+        rc = unknown_name(c, "--variant", "variant", c->variant, variants, nv);
+    for (int i = 0; !rc && variant_args && i < c->name_count; i++)
+        if (!in_names(variants, nv, c->names[i]))
+            rc = unknown_name(c, cmd, "variant", c->names[i], variants, nv);
+    for (int i = 0; !rc && i < c->fix_count; i++)
+        if (!in_names(fixes, nf, c->fixes[i]))
+            rc = unknown_name(c, "--fix", "fix", c->fixes[i], fixes, nf);
+    cjm_model_free(&m);
+    return rc;
 }
 
 int cli_parse_command(cli *c, const char *command, int n, char **args, cjm_cancel *cancel)
@@ -477,7 +786,7 @@ int cli_parse_command(cli *c, const char *command, int n, char **args, cjm_cance
     *c = (cli){.settings = cjm_settings_default(), .format = CJM_FORMAT_TABLE};
     c->settings.cancel = cancel;
     c->settings.simd = simd_from_environment();
-    if (!(c->cmd = find_command(command))) return cli_usage_error("unknown command '%s'", command);
+    if (!(c->cmd = find_command(command))) return unknown_command(command);
     c->argc = n;
     c->argv = args;
     return parse_args(c, n, args);
@@ -490,24 +799,24 @@ static int run_command(int argc, char **argv)
         fputs(usage_text, stderr);
         return 2;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0)
-        return print_text(usage_text);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return print_text(usage_text);
+    if (strcmp(argv[1], "help") == 0) return print_help(argc > 2 ? argv[2] : NULL);
     if (strcmp(argv[1], "--version") == 0) {
         char text[64];
         snprintf(text, sizeof text, "cjm %s\n", cjm_version());
         return print_text(text);
     }
     const cli_command *cmd = find_command(argv[1]);
-    if (cmd && cmd->help && argc == 3 &&
-        (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))
-        return print_text(cmd->help);
+    for (int i = 2; cmd && i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return print_help(cmd->name);
     cli c;
     int rc = cli_parse_command(&c, argv[1], argc - 2, argv + 2, interrupt_token);
     if (rc == 0 && (c.format == CJM_FORMAT_DOT || c.format == CJM_FORMAT_MERMAID) &&
         strcmp(c.cmd->name, "check") != 0)
         rc = cli_usage_error("--format %s draws the journey map: it is for check only",
                              c.format == CJM_FORMAT_DOT ? "dot" : "mermaid");
+    if (rc == 0) rc = check_names(&c);
     if (rc == 0) rc = c.cmd->run(&c);
     for (int i = 0; i < c.set_count; i++) free((char *)c.sets[i].path);
     return rc;

@@ -162,4 +162,70 @@ extern const cli_command cli_report_commands[];
 /* The commands that fit models to data (fit), in cmd_fit.c. */
 extern const cli_command cli_fit_commands[];
 
+/* ---- help (cli_help.c) ---- */
+
+typedef struct cli_help_option {
+    const char *name, *arg, *text; /* arg NULL: a flag */
+} cli_help_option;
+
+/* A command's help: `cjm NAME SYNOPSIS`, a line, a paragraph, its own
+ * options, which common options it takes (NULL: none; a list of names, or
+ * all of run's) and an example. */
+typedef struct cli_help {
+    const char *name, *synopsis, *summary, *description;
+    const cli_help_option *options;
+    const char *const *common;
+    const char *example;
+} cli_help;
+
+/* The help of command name (NULL: none); every help, ending with a NULL name. */
+const cli_help *cli_help_find(const char *name);
+const cli_help *cli_help_all(void);
+
+/* Calls fn for each of the common options h's command takes. */
+void cli_help_common(const cli_help *h, void (*fn)(void *ctx, const cli_help_option *o), void *ctx);
+
+/* `cjm NAME --help`: usage, description, options, example, exit statuses. */
+void cli_help_print(const cli_help *h, FILE *f);
+
+/* The man page cjm(1) in roff, from the same tables. */
+void cli_help_man(FILE *f, const char *version);
+
+/* ---- progress on standard error (cli_progress.c) ---- */
+
+/* A progress bar with the time left, drawn on standard error when it is a
+ * terminal and --quiet is not given; nothing otherwise. It never writes
+ * anything but standard error. */
+typedef struct cli_progress {
+    const char *name;
+    int on, last, arm;   /* drawn; per mille drawn last; arms started */
+    int arms;            /* how many arms (0: unknown) */
+    double start, t_arm; /* monotonic seconds: the start, the arm's start */
+} cli_progress;
+
+/* Sets p up for command c (arms: how many engine runs it makes, 0 if not
+ * known); returns whether it draws. */
+int cli_progress_setup(cli_progress *p, const cli *c, int arms);
+
+/* A cjm_progress_fn (ctx: a cli_progress) for an analysis's evaluations or
+ * an engine's runs. */
+void cli_progress_draw(void *ctx, long done, long total);
+
+/* Sets p up and, when it draws, hands it to c's settings (cjm_run's
+ * progress, for every engine run the command makes). */
+void cli_progress_use(cli *c, cli_progress *p, int arms);
+
+/* Starts p again, for another piece of work of unknown arms. */
+void cli_progress_restart(cli_progress *p);
+
+/* Erases the bar, if one was drawn. */
+void cli_progress_clear(cli_progress *p);
+
+/* ---- names ---- */
+
+/* "; did you mean 'x'?" for word among names[0..n) into buf, or "". With
+ * few names and none near, "; the NOUNs are a, b, c". */
+const char *cli_hint(char *buf, size_t size, const char *word, const char *const *names, size_t n,
+                     const char *noun);
+
 #endif

@@ -6,39 +6,6 @@
 
 #include <string.h>
 
-const char cli_report_help[] =
-    "usage: cjm report FILE [VARIANT...] -o REPORT.html [--fixes] [--tornado]\n"
-    "                  [--metric M] [--param PATH[=LO:HI]]... [--swing S] [run options]\n"
-    "\n"
-    "Writes one self-contained HTML page (no network request of any kind: the\n"
-    "charting library, Apache ECharts, is inlined) with the scenario, its file's\n"
-    "sha256, engine, seed and settings at the top, and interactive charts, each\n"
-    "with its numbers in a table beside it:\n"
-    "  - the journey as a Sankey diagram: expected customers on every transition;\n"
-    "  - the funnel; retention by time since conversion, with its 95% interval;\n"
-    "  - cash flow and cumulative profit by step, with the payback step;\n"
-    "  - profit across runs (a histogram of the runs' values), and --metric M's;\n"
-    "  - with VARIANT names: each variant against the baseline, with intervals\n"
-    "    (common random numbers, as cjm compare);\n"
-    "  - with --fixes: every fix alone, ranked, and the best set, with ROI (as\n"
-    "    cjm fixes; it runs the scenario once per fix);\n"
-    "  - with a loyalty program: members, tiers and points;\n"
-    "  - with --tornado: each input moved down and up by 20% (--swing S), or\n"
-    "    the inputs --param names (over LO:HI when given), ranked by its\n"
-    "    effect on profit (--metric M for another metric; as cjm tornado: two\n"
-    "    runs of the scenario per input).\n"
-    "The same inputs give the same bytes (no timestamps).\n"
-    "\n"
-    "options: -o FILE (required), --fixes, --tornado, --metric M (its histogram\n"
-    "beside profit's, and the tornado's metric; default profit), the tornado's\n"
-    "--param and --swing (as cjm tornado), and those of run: --engine, --runs, "
-    "--customers, --horizon,\n"
-    "--seed, --threads, --set PATH=VALUE, --fix BARRIER, --variant NAME (the\n"
-    "baseline), --sampling, --lua-memory (cjm --help).\n"
-    "\n"
-    "Exit status: 0 success, 1 bad scenario (or a failure while running or\n"
-    "writing, or an unknown variant), 2 bad usage (no -o, an unknown option).\n";
-
 static int cmd_report(cli *c)
 {
     if (!c->output) return cli_usage_error("report: where to? give -o FILE.html");
@@ -65,6 +32,8 @@ static int cmd_report(cli *c)
         return rc;
     }
     cjm_status st;
+    cli_progress bar;
+    cli_progress_use(c, &bar, 0);
     if (c->name_count > 0)
         st = cjm_compare_variants(c->file, &opts, c->names, c->name_count, &c->settings, &variants,
                                   &err);
@@ -72,8 +41,15 @@ static int cmd_report(cli *c)
         st = cjm_run(m, &c->settings, &r, &err);
     if (st == CJM_OK && cli_extra(c, "--fixes"))
         st = cjm_compare_fixes(c->file, &opts, &c->settings, &fixes, &err);
-    if (st == CJM_OK && so)
-        st = cjm_tornado(c->file, &opts, &c->settings, cli_sens_options(so), &tornado, &err);
+    if (st == CJM_OK && so) {
+        cjm_sens_options sopt = *cli_sens_options(so);
+        sopt.progress = c->settings.progress ? cli_progress_draw : NULL;
+        sopt.progress_ctx = &bar;
+        c->settings.progress = NULL; /* the tornado's evaluations run in parallel */
+        cli_progress_restart(&bar);
+        st = cjm_tornado(c->file, &opts, &c->settings, &sopt, &tornado, &err);
+    }
+    cli_progress_clear(&bar);
     if (st != CJM_OK) {
         cli_out_discard(&o);
         rc = cli_fail(&err);
@@ -96,10 +72,10 @@ static int cmd_report(cli *c)
     return rc;
 }
 
-static const char *const report_flags[] = {"--fixes", "--tornado", NULL};
+static const char *const report_flags[] = {"--fixes", "--tornado", "--quiet", NULL};
 static const char *const report_options[] = {"--metric", "--param", "--swing", NULL};
 
 const cli_command cli_report_commands[] = {
-    {"report", cmd_report, report_options, report_flags, 1, cli_report_help},
+    {"report", cmd_report, report_options, report_flags, 1, NULL},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -7,9 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#define PROGRESS_WIDTH 30
 
 /* The options of one command, with the --param paths it allocated. */
 typedef struct sens_cli {
@@ -93,37 +90,12 @@ static int int_option(const cli *c, const char *name, long long lo, long long hi
     return 0;
 }
 
-/* ---- progress on stderr, when it is a terminal ---- */
-
-typedef struct progress {
-    const char *name;
-    int last; /* per mille drawn last */
-} progress;
-
-static void progress_draw(void *ctx, long done, long total)
+/* The progress bar (cli_progress.c), when stderr is a terminal. */
+static void progress_setup(const cli *c, sens_cli *s, cli_progress *p)
 {
-    progress *p = ctx;
-    int per_mille = total > 0 ? (int)(1000 * done / total) : 1000;
-    if (per_mille == p->last) return;
-    p->last = per_mille;
-    int fill = per_mille * PROGRESS_WIDTH / 1000;
-    fprintf(stderr, "\r%s [%.*s%*s] %3d%% %ld/%ld", p->name, fill, "##############################",
-            PROGRESS_WIDTH - fill, "", per_mille / 10, done, total);
-    fflush(stderr);
-}
-
-static void progress_setup(const cli *c, sens_cli *s, progress *p)
-{
-    p->name = c->cmd->name;
-    p->last = -1;
-    if (cli_extra(c, "--quiet") || !isatty(2)) return;
-    s->o.progress = progress_draw;
+    if (!cli_progress_setup(p, c, 0)) return;
+    s->o.progress = cli_progress_draw;
     s->o.progress_ctx = p;
-}
-
-static void progress_clear(const sens_cli *s)
-{
-    if (s->o.progress) fputs("\r\033[K", stderr);
 }
 
 /* ---- the commands ---- */
@@ -136,7 +108,7 @@ static int run_analysis(cli *c, analysis_fn fn, sens_cli *s)
     cjm_load_options lo = cli_load_options(c);
     cjm_error err = {0};
     cjm_sensitivity *x = NULL;
-    progress p;
+    cli_progress p;
     cli_out out;
     cli_out_init(&out, "-o", c->output);
     int rc = cli_out_open(&out, 1, c->file);
@@ -145,7 +117,7 @@ static int run_analysis(cli *c, analysis_fn fn, sens_cli *s)
     cjm_status st = c->merge_parts ? cjm_merge_sensitivity(fn, c->file, &lo, &c->settings, &s->o,
                                                            c->merge_parts, c->merge_count, &x, &err)
                                    : fn(c->file, &lo, &c->settings, &s->o, &x, &err);
-    progress_clear(s);
+    cli_progress_clear(&p);
     if (st != CJM_OK) {
         cli_out_discard(&out);
         return cli_fail(&err);

@@ -9,6 +9,7 @@ pkg-config --exists jansson 2>/dev/null || need+=(libjansson-dev)
 pkg-config --exists cmocka 2>/dev/null || need+=(libcmocka-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
+command -v zsh >/dev/null 2>&1 || need+=(zsh) # the zsh completion's test (tests/cli/)
 # the Python module and its test use Debian's python3 with pandas and cffi
 /usr/bin/python3 -c 'import pandas' >/dev/null 2>&1 || need+=(python3-pandas)
 /usr/bin/python3 -c 'import cffi' >/dev/null 2>&1 || need+=(python3-cffi)

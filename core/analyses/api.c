@@ -104,12 +104,21 @@ enum {
     LIST_BARRIERS,
     LIST_EDGES,
     LIST_EDGE_FROM,
-    LIST_EDGE_TO
+    LIST_EDGE_TO,
+    LIST_FIXES
 };
 
-static const char *const list_names[] = {"stages",    "segments",  "inputs",
-                                         "uncertain", "variants",  "barriers",
-                                         "edges",     "edge_from", "edge_to"};
+static const char *const list_names[] = {"stages",   "segments", "inputs", "uncertain",
+                                         "variants", "barriers", "edges",  "edge_from",
+                                         "edge_to",  "fixes"};
+
+/* The i-th barrier with a fix (i from 0), or -1. */
+static int fix_barrier(const cjm_model *m, int i)
+{
+    for (int b = 0; b < m->barrier_count; b++)
+        if (m->barriers[b].has_fix && i-- == 0) return b;
+    return -1;
+}
 
 static int list_find(const char *name)
 {
@@ -137,6 +146,11 @@ int cjm_model_count(const cjm_model *m, const char *list)
     case LIST_EDGE_FROM:
     case LIST_EDGE_TO:
         return m->edge_count;
+    case LIST_FIXES: {
+        int n = 0;
+        for (int b = 0; b < m->barrier_count; b++) n += m->barriers[b].has_fix;
+        return n;
+    }
     default:
         return -1;
     }
@@ -163,6 +177,8 @@ const char *cjm_model_item(const cjm_model *m, const char *list, int i)
         return m->stages[m->edges[i].from].name;
     case LIST_EDGE_TO:
         return m->stages[m->edges[i].to].name;
+    case LIST_FIXES:
+        return m->barriers[fix_barrier(m, i)].name;
     default:
         return m->barriers[i].name;
     }
@@ -196,6 +212,7 @@ cjm_settings cjm_result_settings(const cjm_result *r)
 {
     cjm_settings s = r->settings;
     s.cancel = NULL; /* the caller's token, which may be gone by now */
+    s.progress = NULL, s.progress_ctx = NULL;
     return s;
 }
 

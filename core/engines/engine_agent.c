@@ -88,6 +88,7 @@ typedef struct agent_job {
     atomic_int failed; /* 1: referrals without bound, 2: out of memory */
     const cjm_cancel *cancel;
     _Atomic int64_t draws; /* random numbers the scalar path drew (cjm_result_draws) */
+    cjm_meter *meter;      /* progress (NULL: none) */
 } agent_job;
 
 static uint64_t scale32(double p)
@@ -1202,6 +1203,16 @@ static int item_run(const agent_job *job, long item)
     return lo;
 }
 
+/* The progress of a finished block: its share of its run's CJM_METER_RUN
+ * (the shares of a run's blocks sum to it exactly). */
+static void block_done(const agent_job *job, long item)
+{
+    if (!job->meter) return;
+    int k = item_run(job, item);
+    long j = item - job->item_start[k], b = job->plans[k]->blocks_per_run;
+    cjm_meter_add(job->meter, CJM_METER_RUN * (j + 1) / b - CJM_METER_RUN * j / b);
+}
+
 /* Adds the worker's counts for its current run to that run's tally. */
 static void merge_run(agent_job *job, block_work *w)
 {
@@ -1334,7 +1345,7 @@ static void *worker(void *arg)
     long item, items = job->item_start[job->run_count];
     while (!atomic_load(&job->failed) && !cjm_cancel_requested(job->cancel) &&
            (item = atomic_fetch_add(&job->next_item, 1)) < items)
-        simulate_block(job, item, &w);
+        simulate_block(job, item, &w), block_done(job, item);
     merge_run(job, &w);
     free(w.tally);
     free(w.acc);
@@ -1385,7 +1396,17 @@ static void prefix_sums(double *a, int rows, int n)
 static cjm_status run_job(cjm_result *r, const agent_plan *const *plans, int first, int count,
                           cjm_error *err)
 {
-    agent_job job = {plans, first, count, NULL, plans[0]->lay, NULL, 0, 0, r->settings.cancel, 0};
+    agent_job job = {plans,
+                     first,
+                     count,
+                     NULL,
+                     plans[0]->lay,
+                     NULL,
+                     0,
+                     0,
+                     r->settings.cancel,
+                     0,
+                     r->meter && r->meter->fn ? r->meter : NULL};
     job.item_start = malloc((size_t)(count + 1) * sizeof *job.item_start);
     job.tallies = calloc((size_t)count * job.lay.width, sizeof *job.tallies);
     double *tally = malloc((size_t)job.lay.width * sizeof *tally);

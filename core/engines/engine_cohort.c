@@ -758,6 +758,7 @@ static void *worker(void *arg)
         if (st == CJM_OK) st = cohort_run(&x, job->r, inst ? inst : job->m, run, &err);
         cjm_model_free(&inst);
         if (st != CJM_OK) job_fail(job, run, st, &err);
+        cjm_meter_add(job->r->meter, CJM_METER_RUN);
     }
     ctx_free(&x);
     return NULL;

@@ -6,6 +6,7 @@
 #define CJM_RESULT_H
 
 #include "cjm.h"
+#include "progress.h"
 #include "model.h"
 
 #include <stdbool.h>
@@ -183,9 +184,14 @@ typedef struct cjm_row_layout {
     int width;
 } cjm_row_layout;
 
+/* A run's share of a progress meter's total: the engines add it up block
+ * by block (or at once), so that every run counts the same. */
+#define CJM_METER_RUN 1000
+
 struct cjm_result {
     const cjm_model *model; /* borrowed: must outlive the result */
     cjm_settings settings;  /* as run: customers, horizon and threads resolved */
+    cjm_meter *meter;       /* cjm_run's progress (NULL: none): CJM_METER_RUN a run */
     bool exact;
     int runs, stage_count, horizon;
     /* The runs this result computes, [run_from, run_to): all of them, or a

@@ -148,12 +148,18 @@ cjm_status cjm_run(const cjm_model *m, const cjm_settings *in, cjm_result **out,
     cjm_status st = cjm_run_prepare(m, in, &r, err);
     if (st != CJM_OK) return st;
     const cjm_settings s = r->settings;
+    cjm_meter meter;
+    cjm_meter_init(&meter, r->exact ? NULL : s.progress, s.progress_ctx,
+                   (long)(r->run_to - r->run_from) * CJM_METER_RUN);
+    r->meter = &meter;
     if (st == CJM_OK)
         st = r->exact                        ? cjm_engine_exact(m, r, err)
              : s.engine == CJM_ENGINE_COHORT ? cjm_engine_cohort(m, r, err)
                                              : cjm_engine_agent(m, r, err);
     if (st == CJM_OK && cjm_cancel_requested(s.cancel))
         st = cjm_error_set(err, CJM_EINTERRUPT, "interrupted");
+    r->meter = NULL;
+    cjm_meter_free(&meter);
     if (st == CJM_OK) st = check_money(m, r, err);
     if (st != CJM_OK) {
         cjm_result_free(&r);

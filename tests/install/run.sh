@@ -21,6 +21,15 @@ for f in bin/cjm include/cjm.h lib/libcjm.so lib/libcjm.so.0 lib/pkgconfig/cjm.p
          lib/cmake/cjm/cjmConfig.cmake lib/cmake/cjm/cjmConfigVersion.cmake; do
   [ -e "$prefix/$f" ] || fail "$f was not installed"
 done
+for f in share/man/man1/cjm.1 share/bash-completion/completions/cjm share/zsh/site-functions/_cjm; do
+  [ -s "$prefix/$f" ] || fail "$f was not installed"
+done
+"$build/cjm" help --man | cmp -s - "$prefix/share/man/man1/cjm.1" ||
+  fail "the installed cjm.1 is not what cjm help --man writes"
+grep -q '^complete .*-F _cjm cjm$' "$prefix/share/bash-completion/completions/cjm" ||
+  fail "the installed bash completion does not register _cjm"
+head -1 "$prefix/share/zsh/site-functions/_cjm" | grep -qx '#compdef cjm' ||
+  fail "the installed zsh completion has no #compdef line"
 headers=$(cd "$prefix/include" && ls)
 [ "$headers" = cjm.h ] || fail "include/ holds more than cjm.h: $headers"
 grep -q '@PROJECT_VERSION' "$prefix/include/cjm.h" && fail "the installed cjm.h has no version"

@@ -114,7 +114,8 @@ expect() { # expect STATUS PATTERN cjm-args...
   [ "$(wc -l <"$work/err")" -eq 1 ] || fail "cjm $*: more than one line: $(cat "$work/err")"
 }
 echo keep >"$work/kept.html"
-expect 1 "no variant named 'nosuch' (the variants are both_fixes, cheaper_ads, cheaper_ads_with_fixes, fears_addressed, follow_up)" report "$scen" nosuch -o "$work/kept.html"
+# a variant named on the command line that the scenario lacks is bad usage
+expect 2 "report: no variant named 'nosuch'; the variants are fears_addressed, follow_up, both_fixes, cheaper_ads, cheaper_ads_with_fixes" report "$scen" nosuch -o "$work/kept.html"
 [ "$(cat "$work/kept.html")" = keep ] || fail "a failed report changed its -o file"
 expect 2 "give -o FILE.html" report "$scen"
 expect 2 "is not one of its options" report "$scen" --format json -o "$work/x.html"
