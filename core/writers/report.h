@@ -40,6 +40,15 @@ void cjm_format_customers(char *buf, size_t n, int64_t start, double organic, do
 /* cjm_format_customers for a result (its runs' means). */
 void cjm_result_customers_text(const cjm_result *r, char *buf, size_t n);
 
+/* The block every CSV document starts with, comment lines that
+ * pandas.read_csv(comment='#') skips: "# cjm VERSION, schema 1", then
+ * "# scenario: NAME", "# file:", "# sha256:", "# engine:", "# runs:",
+ * "# customers:", "# horizon:", "# seed:". */
+void cjm_csv_settings(FILE *f, const cjm_model *m, const cjm_settings *s);
+
+/* A number in CSV: %.12g, nothing for NaN and infinities, 0 for -0. */
+void cjm_csv_value(FILE *f, double v);
+
 cjm_status cjm_report_table(const cjm_result *r, const cjm_metrics *mt, FILE *f);
 cjm_status cjm_report_csv(const cjm_result *r, const cjm_metrics *mt, FILE *f);
 

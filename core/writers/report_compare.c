@@ -67,10 +67,8 @@ static cjm_status write_json(const cjm_comparison *c, FILE *f, cjm_error *err)
 
 static void csv_num(FILE *f, double v)
 {
-    if (isfinite(v))
-        fprintf(f, ",%.12g", v);
-    else
-        fputc(',', f);
+    fputc(',', f);
+    cjm_csv_value(f, v);
 }
 
 static void csv_arm(FILE *f, const cjm_arm *a, const char *role)
@@ -93,6 +91,7 @@ static void csv_arm(FILE *f, const cjm_arm *a, const char *role)
 
 static cjm_status write_csv(const cjm_comparison *c, FILE *f)
 {
+    cjm_csv_settings(f, c->base.model, &c->base.result->settings);
     fputs("role,arm,metric,mean,se,ci95_lo,ci95_hi,delta_mean,delta_se,delta_ci95_lo,"
           "delta_ci95_hi\n",
           f);

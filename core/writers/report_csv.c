@@ -1,15 +1,37 @@
 /* report_csv.c: one row per reported quantity, in long form, for spreadsheets
- * and data frames: metric,stage_or_k,mean,se,ci95_lo,ci95_hi,p5,p50,p95. */
+ * and data frames: metric,stage_or_k,mean,se,ci95_lo,ci95_hi,p5,p50,p95,
+ * after the scenario and settings as "# key: value" comment lines. */
 #include "report.h"
 
 #include <math.h>
 
+void cjm_csv_value(FILE *f, double v)
+{
+    if (isfinite(v)) fprintf(f, "%.12g", v == 0 ? 0.0 : v); /* -0 is 0 */
+}
+
 static void csv_number(FILE *f, double v)
 {
-    if (isfinite(v))
-        fprintf(f, ",%.12g", v);
-    else
-        fputs(",", f);
+    fputc(',', f);
+    cjm_csv_value(f, v);
+}
+
+/* Text on one comment line: line breaks become spaces. */
+static void comment_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+void cjm_csv_settings(FILE *f, const cjm_model *m, const cjm_settings *s)
+{
+    fprintf(f, "# cjm %s, schema 1\n# scenario: ", cjm_version());
+    comment_text(f, m->name);
+    fputs("\n# file: ", f);
+    comment_text(f, m->file);
+    fprintf(f, "\n# sha256: %s\n", m->sha256);
+    fprintf(f, "# engine: %s\n# runs: %d\n# customers: %lld\n# horizon: %d\n# seed: %llu\n",
+            cjm_engine_name(s->engine), s->runs, (long long)s->customers, s->horizon,
+            (unsigned long long)s->seed);
 }
 
 static void csv_row(FILE *f, const char *metric, const char *key, const cjm_summary *s)
@@ -22,6 +44,7 @@ static void csv_row(FILE *f, const char *metric, const char *key, const cjm_summ
 
 cjm_status cjm_report_csv(const cjm_result *r, const cjm_metrics *mt, FILE *f)
 {
+    cjm_csv_settings(f, r->model, &r->settings);
     fputs("metric,key,mean,se,ci95_lo,ci95_hi,p5,p50,p95\n", f);
     for (int i = 0; i < CJM_M_COUNT; i++) csv_row(f, cjm_metric_infos[i].name, "", &mt->m[i]);
     for (int s = 0; s < r->stage_count; s++)
@@ -63,6 +86,7 @@ cjm_status cjm_report_runs_csv(const cjm_result *r, FILE *f, cjm_error *err)
 {
     (void)err;
     const cjm_model *m = r->model;
+    cjm_csv_settings(f, m, &r->settings);
     fputs("run", f);
     for (int u = 0; u < r->input_count; u++) fprintf(f, ",%s", m->inputs[m->uncertain[u]].path);
     for (int i = 0; i < CJM_M_COUNT; i++) fprintf(f, ",%s", cjm_metric_infos[i].name);

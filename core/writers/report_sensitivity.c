@@ -133,7 +133,7 @@ static json_t *json_rows(const cjm_sensitivity *x, json_t *doc)
 static void csv_num(FILE *f, double v, int first)
 {
     if (!first) fputc(',', f);
-    if (isfinite(v)) fprintf(f, "%.12g", v);
+    cjm_csv_value(f, v);
 }
 
 /* A text field, quoted when it holds a comma, quote or line break. */
@@ -654,6 +654,7 @@ cjm_status cjm_report_sensitivity(const cjm_sensitivity *x, cjm_format fmt, FILE
                               err);
     }
     if (fmt == CJM_FORMAT_CSV) {
+        cjm_csv_settings(f, x->model, &x->ran);
         if (x->kind == CJM_SENS_SWEEP)
             csv_sweep(x, f);
         else

@@ -122,7 +122,8 @@ def main():
 
     profits = []
     with open(runs_csv, newline='', encoding='utf-8') as f:
-        for row in csv.DictReader(f):
+        # the "# key: value" lines of the scenario and settings come first
+        for row in csv.DictReader(line for line in f if not line.startswith('#')):
             if row.get('profit') not in (None, ''):
                 profits.append(float(row['profit']))
     counts = [int(t) for k, t in dom.bins if k == 'runs']
