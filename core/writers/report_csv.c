@@ -60,6 +60,12 @@ cjm_status cjm_report_csv(const cjm_result *r, const cjm_metrics *mt, FILE *f)
         csv_row(f, "arrived", key, &mt->arrived[t]);
         csv_row(f, "arrival_conversion", key, &mt->arrival_conversion[t]);
     }
+    for (int k = 0; mt->by_source && k < CJM_SOURCE_FIELDS; k++)
+        for (int src = 0; src < CJM_SOURCES; src++) {
+            char metric[48];
+            snprintf(metric, sizeof metric, "by_source_%s", cjm_source_fields[k].name);
+            csv_row(f, metric, cjm_source_names[src], cjm_source_field(&mt->sources[src], k));
+        }
     for (int k = 0; k < CJM_CF_SERIES; k++)
         for (int t = 0; t <= mt->horizon; t++) {
             char metric[64], key[16];

@@ -209,6 +209,23 @@ static void arrival_lines(const cjm_result *r, const cjm_metrics *mt, FILE *f)
     }
 }
 
+/* Organic and referred prospects side by side: how many, their conversion,
+ * revenue, LTV and CAC. */
+static void source_lines(const cjm_metrics *mt, FILE *f)
+{
+    fputs("\nby source: the cohort and its arrivals (organic), and referred prospects\n", f);
+    fprintf(f, "  %-20s %14s %14s\n", "", "organic", "referred");
+    for (int k = 0; k < CJM_SOURCE_FIELDS; k++) {
+        char v[CJM_SOURCES][48];
+        for (int src = 0; src < CJM_SOURCES; src++) {
+            const cjm_summary *s = cjm_source_field(&mt->sources[src], k);
+            cjm_format_value(v[src], sizeof v[src], s->defined ? s->mean : CJM_NAN,
+                             cjm_source_fields[k].unit);
+        }
+        fprintf(f, "  %-20s %14s %14s\n", cjm_source_fields[k].label, v[0], v[1]);
+    }
+}
+
 /* Every few steps (and the last): what is paid at t, and the running sums. */
 static void cashflow_lines(const cjm_result *r, const cjm_metrics *mt, FILE *f)
 {
@@ -273,6 +290,7 @@ cjm_status cjm_report_table(const cjm_result *r, const cjm_metrics *mt, FILE *f)
         summary_line(f, r->model->stages[s].name, &mt->reached[s], CJM_UNIT_SHARE);
     retention_lines(r, mt, f);
     if (mt->by_arrival) arrival_lines(r, mt, f);
+    if (mt->by_source) source_lines(mt, f);
     if (mt->loyalty.present) cjm_table_loyalty(r, mt, f);
     cashflow_lines(r, mt, f);
     breakdown_lines(r, mt, f);
