@@ -163,7 +163,7 @@ static void test_csv(void **state)
     (void)state;
     char *out, *err;
     assert_int_equal(run("run " SCN "two_stage.lua --format csv --runs 10", &out, &err), 0);
-    assert_true(strncmp(out, "# cjm ", 6) == 0); /* the settings block (9 lines) first */
+    assert_true(strncmp(out, "# cjm: ", 7) == 0); /* the settings block (10 lines) first */
     char *body = strstr(out, "\nmetric,key,mean,se,ci95_lo,ci95_hi,p5,p50,p95\n");
     assert_non_null(body);
     int lines = 0;

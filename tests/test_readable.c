@@ -18,9 +18,9 @@
 #include "testutil.h"
 
 /* a -(p)-> b (converts, 10 on entry) -(0.2)-> lost, 1000 prospects, H = 5:
- * conversion 1 - (1 - p)^5 (the barrier is on b -> lost). The variants move p to 0.4 (+9.03 pp), to a
- * hair below 0.3 (a difference of -1.5e-10: it must print 0.00 pp), and
- * add a cost of 0.001 (profit -0.001: 0.00, not -0.00). */
+ * conversion 1 - (1 - p)^5 (the barrier is on b -> lost). The variants move p to 0.4 (+9.03 pp), to
+ * a hair below 0.3 (a difference of -1.5e-10: it must print 0.00 pp), and add a cost of 0.001
+ * (profit -0.001: 0.00, not -0.00). */
 static const char chain[] =
     "return cjm.scenario { name = 'chain', horizon = 5,\n"
     "  cohort = { size = 1000, cost_per_prospect = 0.5 },\n"
@@ -253,7 +253,7 @@ static char *block_value(const char *text, const char *key)
 static void check_block(const char *csv, const char *sha, const char *engine, const char *runs,
                         const char *columns)
 {
-    assert_true(strncmp(csv, "# cjm ", 6) == 0);
+    assert_true(strncmp(csv, "# cjm: ", 7) == 0);
     const char *fields[][2] = {{"scenario", "chain"}, {"sha256", sha},  {"engine", engine},
                                {"runs", runs},        {"horizon", "5"}, {"seed", "3"}};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {

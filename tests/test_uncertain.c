@@ -351,7 +351,7 @@ static void test_runs_out(void **state)
     snprintf(args, sizeof args, "%s.csv", path);
     char *csv = tu_read_file(args);
     assert_non_null(csv);
-    assert_true(strncmp(csv, "# cjm ", 6) == 0); /* the settings block, then the columns */
+    assert_true(strncmp(csv, "# cjm: ", 7) == 0); /* the settings block, then the columns */
     char *body = strstr(csv, "\nrun,");
     assert_non_null(body);
     assert_non_null(strstr(body, "transitions.lead.buyer"));

@@ -41,8 +41,8 @@ void cjm_format_customers(char *buf, size_t n, int64_t start, double organic, do
 void cjm_result_customers_text(const cjm_result *r, char *buf, size_t n);
 
 /* The block every CSV document starts with, comment lines that
- * pandas.read_csv(comment='#') skips: "# cjm VERSION, schema 1", then
- * "# scenario: NAME", "# file:", "# sha256:", "# engine:", "# runs:",
+ * pandas.read_csv(comment='#') skips, each "# key: value": "# cjm: VERSION",
+ * "# schema: 1", "# scenario: NAME", "# file:", "# sha256:", "# engine:", "# runs:",
  * "# customers:", "# horizon:", "# seed:". */
 void cjm_csv_settings(FILE *f, const cjm_model *m, const cjm_settings *s);
 

@@ -24,7 +24,7 @@ static void comment_text(FILE *f, const char *s)
 
 void cjm_csv_settings(FILE *f, const cjm_model *m, const cjm_settings *s)
 {
-    fprintf(f, "# cjm %s, schema 1\n# scenario: ", cjm_version());
+    fprintf(f, "# cjm: %s\n# schema: 1\n# scenario: ", cjm_version());
     comment_text(f, m->name);
     fputs("\n# file: ", f);
     comment_text(f, m->file);

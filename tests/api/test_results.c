@@ -225,7 +225,7 @@ static void settings_block(FILE *f, const cjm_model *m, cjm_settings s)
 {
     static const char *const engines[] = {
         [CJM_ENGINE_AGENT] = "agent", [CJM_ENGINE_EXACT] = "exact", [CJM_ENGINE_COHORT] = "cohort"};
-    fprintf(f, "# cjm %s, schema 1\n# scenario: %s\n# file: %s\n# sha256: %s\n", cjm_version(),
+    fprintf(f, "# cjm: %s\n# schema: 1\n# scenario: %s\n# file: %s\n# sha256: %s\n", cjm_version(),
             cjm_model_name(m), cjm_model_file(m), cjm_model_sha256(m));
     fprintf(f, "# engine: %s\n# runs: %d\n# customers: %lld\n# horizon: %d\n# seed: %llu\n",
             engines[s.engine], s.runs, (long long)s.customers, s.horizon,
