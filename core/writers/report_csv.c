@@ -22,6 +22,8 @@ static void comment_text(FILE *f, const char *s)
     for (; s && *s; s++) fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
 }
 
+/* Settings not resolved (0: the scenario's cohort and horizon, as a
+ * decision's) are written as the scenario's. */
 void cjm_csv_settings(FILE *f, const cjm_model *m, const cjm_settings *s)
 {
     fprintf(f, "# cjm: %s\n# schema: 1\n# scenario: ", cjm_version());
@@ -30,8 +32,9 @@ void cjm_csv_settings(FILE *f, const cjm_model *m, const cjm_settings *s)
     comment_text(f, m->file);
     fprintf(f, "\n# sha256: %s\n", m->sha256);
     fprintf(f, "# engine: %s\n# runs: %d\n# customers: %lld\n# horizon: %d\n# seed: %llu\n",
-            cjm_engine_name(s->engine), s->runs, (long long)s->customers, s->horizon,
-            (unsigned long long)s->seed);
+            cjm_engine_name(s->engine), s->runs,
+            (long long)(s->customers > 0 ? s->customers : m->cohort_size),
+            s->horizon > 0 ? s->horizon : m->horizon, (unsigned long long)s->seed);
 }
 
 static void csv_row(FILE *f, const char *metric, const char *key, const cjm_summary *s)
