@@ -169,6 +169,11 @@ static void test_no_negative_zero(void **state)
     char *out = cjm("compare %s a_hair_slower --runs 10 --customers 500", path);
     assert_no(out, "-0.00");
     free(out);
+    /* an undefined value keeps its "-": one run has no interval */
+    out = cjm("run %s --runs 1", path);
+    char *conv = line_with(out, "  conversion");
+    assert_non_null(strstr(conv, "%  -  "));
+    free(conv), free(out);
     unlink(path), free(path);
 }
 

@@ -56,10 +56,11 @@ static void format_raw(char *buf, size_t n, double v, cjm_unit unit)
 }
 
 /* "-0.00" (a negative value that rounds to zero) -> "0.00": only a minus
- * followed by zeros, separators and a unit is dropped. */
+ * followed by zeros, separators and a unit is dropped ("-" alone, an
+ * undefined value, stays). */
 static void drop_negative_zero(char *buf)
 {
-    if (buf[0] != '-' || buf[strspn(buf + 1, "0.,%") + 1] != '\0') return;
+    if (buf[0] != '-' || buf[1] != '0' || buf[strspn(buf + 1, "0.,%") + 1] != '\0') return;
     memmove(buf, buf + 1, strlen(buf));
 }
 
