@@ -157,6 +157,11 @@ class RunMatchesCli(unittest.TestCase, Close):
         self.close(conv, r["conversion"], "csv conversion")
         by = df[df.metric == "by_source_converted"].set_index("key")["mean"]
         self.close(by["organic"] + by["referred"], r["converted"], "converted by source")
+        self.close(r.by_source.loc["referred", "converted"], r["converted_referred"],
+                   "by_source frame")
+        self.close(r.by_source.loc["organic", "cac"], r["cac_organic"], "by_source cac")
+        self.assertTrue(cjm.run(os.path.join(TOP, "scenarios", "beauty_clinic.lua"),
+                                **RUN).by_source.empty)
         with tempfile.TemporaryDirectory() as d:
             runs = os.path.join(d, "runs.csv")
             subprocess.run([CJM, "run", rel(path), *RUN_ARGS, "-o", os.path.join(d, "t"),
