@@ -447,7 +447,9 @@ CJM_API int64_t cjm_model_cohort_size(const cjm_model *m);
 /* The model's named lists: "stages", "segments" (one, "all", without
  * segments), "inputs" (every number a sensitivity analysis may move, by
  * scenario path), "uncertain" (the inputs drawn once per run, in the order
- * of cjm_result_run_input), "variants", "barriers". cjm_model_count gives
+ * of cjm_result_run_input), "variants", "barriers"; the transitions in the
+ * model's order (that of the "transitions" series): "edges" (their scenario
+ * paths), "edge_from" and "edge_to" (their stages). cjm_model_count gives
  * -1 for an unknown list; cjm_model_item NULL out of range. */
 CJM_API int cjm_model_count(const cjm_model *m, const char *list);
 CJM_API const char *cjm_model_item(const cjm_model *m, const char *list, int i);
@@ -591,7 +593,19 @@ typedef cjm_status (*cjm_sensitivity_fn)(const char *path, const cjm_load_option
  * partial result file: its evaluations' values. */
 CJM_API cjm_status cjm_report_partial_sensitivity(const cjm_sensitivity *x, const char *const *args,
                                                   int argc, FILE *f, cjm_error *err);
-/* The command a part was made by: "run", "tornado", "morris" or "sobol". */
+/* A shard of a comparison of variants (settings.shard_count > 0): every
+ * arm's rows of the shard's runs. */
+CJM_API cjm_status cjm_report_partial_comparison(const cjm_comparison *c, const char *const *args,
+                                                 int argc, FILE *f, cjm_error *err);
+/* The whole comparison from every shard's part: each arm loaded as
+ * cjm_compare_variants does and its rows merged as cjm_merge does; the same
+ * bytes as the comparison run whole. */
+CJM_API cjm_status cjm_merge_comparison(const char *path, const cjm_load_options *base,
+                                        const char *const *variants, int count,
+                                        const cjm_settings *s, const cjm_partial *const *parts,
+                                        int n, cjm_comparison **out, cjm_error *err);
+/* The command a part was made by: "run", "compare", "tornado", "morris" or
+ * "sobol". */
 CJM_API const char *cjm_partial_command(const cjm_partial *p);
 /* The whole analysis fn (cjm_tornado, cjm_morris, cjm_sobol) from every
  * shard's part: the design made again, every evaluation's value taken from

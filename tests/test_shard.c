@@ -103,12 +103,13 @@ static void test_other_engines(void **state)
                   3);
 }
 
-/* An analysis's shards merged against the analysis run whole. */
+/* An analysis's (or a comparison's) shards merged against it run whole. */
 static void check_analysis(const char *cmd, int n)
 {
     static const char *const formats[] = {"json", "table", "csv"};
+    const char *quiet = strncmp(cmd, "compare", 7) == 0 ? "" : " --quiet";
     for (int i = 1; i <= n; i++)
-        if (cjm("%s --quiet --shard %d/%d -o %s/a%d.json", cmd, i, n, dir, i))
+        if (cjm("%s%s --shard %d/%d -o %s/a%d.json", cmd, quiet, i, n, dir, i))
             fail_msg("shard %d/%d of %s: %s", i, n, cmd, last_err);
     char parts[1024] = "";
     size_t o = 0;
@@ -118,7 +119,7 @@ static void check_analysis(const char *cmd, int n)
         char whole[128], merged[128];
         snprintf(whole, sizeof whole, "%s/awhole.%s", dir, formats[f]);
         snprintf(merged, sizeof merged, "%s/amerged.%s", dir, formats[f]);
-        assert_int_equal(cjm("%s --quiet --format %s -o %s", cmd, formats[f], whole), 0);
+        assert_int_equal(cjm("%s%s --format %s -o %s", cmd, quiet, formats[f], whole), 0);
         if (cjm("merge%s --format %s -o %s", parts, formats[f], merged))
             fail_msg("merge of %s: %s", cmd, last_err);
         assert_same_file(whole, merged);
@@ -145,6 +146,37 @@ static void test_analyses(void **state)
                          "0.3:0.5:3 --shard 1/2 -o %s/w.json",
                          dir),
                      2);
+}
+
+/* compare: every arm's rows of a shard's runs; fixes refuses --shard. */
+static void test_compare(void **state)
+{
+    (void)state;
+    check_analysis("compare scenarios/beauty_clinic.lua --runs 7 --customers 1000", 3);
+    check_analysis("compare scenarios/online_school.lua --runs 5 --customers 800 --threads 2", 5);
+    check_analysis("compare scenarios/coffee_shop.lua --runs 4 --customers 500 --horizon 26", 2);
+    check_analysis("compare scenarios/b2b_software.lua --engine exact",
+                   3); /* 1 run: empty shards */
+    check_analysis("compare scenarios/beauty_clinic.lua --engine cohort --runs 6 both_fixes "
+                   "--set transitions.consult.client=0.5",
+                   4);
+    /* parts of another comparison, a run's part, a missing shard, fixes */
+    assert_int_equal(
+        cjm("compare scenarios/beauty_clinic.lua --runs 4 --shard 1/2 -o %s/c1.json", dir), 0);
+    assert_int_equal(
+        cjm("compare scenarios/beauty_clinic.lua --runs 4 --shard 2/2 -o %s/c2.json", dir), 0);
+    assert_int_equal(cjm("merge %s/c1.json", dir), 1);
+    assert_non_null(strstr(last_err, "shard 2 of 2 is missing"));
+    assert_int_equal(cjm("merge %s/c1.json %s/c1.json", dir, dir), 1);
+    assert_non_null(strstr(last_err, "are both shard 1 of 2"));
+    assert_int_equal(cjm("run scenarios/beauty_clinic.lua --runs 4 --shard 2/2 -o %s/r2.json", dir),
+                     0);
+    assert_int_equal(cjm("merge %s/c1.json %s/r2.json", dir, dir), 1);
+    assert_non_null(strstr(last_err, "not of `cjm compare`"));
+    assert_int_equal(
+        cjm("fixes scenarios/beauty_clinic.lua --runs 4 --shard 1/2 -o %s/f.json", dir), 2);
+    assert_non_null(strstr(last_err, "--shard is not supported"));
+    assert_int_equal(cjm("compare scenarios/beauty_clinic.lua --runs 4 --shard 1/2"), 2);
 }
 
 static void test_refusals(void **state)
@@ -184,8 +216,18 @@ static void test_refusals(void **state)
     assert_int_equal(cjm("run %s %s --shard 2/3", f, opts), 2);
     assert_non_null(strstr(last_err, "-o PART is required"));
     assert_int_equal(cjm("run %s %s --shard 4/3 -o %s/x.json", f, opts, dir), 2);
-    assert_int_equal(cjm("run %s %s --shard 7/7 -o %s/x.json", f, "--runs 6", dir), 2);
-    assert_non_null(strstr(last_err, "more shards than the 6 runs"));
+    /* more shards than runs: the extra shards are empty, the merge whole */
+    char whole[512], merged[512], parts[4096] = "";
+    snprintf(whole, sizeof whole, "%s/few.whole", dir);
+    snprintf(merged, sizeof merged, "%s/few.merged", dir);
+    assert_int_equal(cjm("run %s --runs 2 --format csv -o %s", f, whole), 0);
+    for (int i = 1; i <= 5; i++) {
+        size_t len = strlen(parts);
+        snprintf(parts + len, sizeof parts - len, " %s/few%d.json", dir, i);
+        assert_int_equal(cjm("run %s --runs 2 --shard %d/5 -o %s/few%d.json", f, i, dir, i), 0);
+    }
+    assert_int_equal(cjm("merge%s --format csv -o %s", parts, merged), 0);
+    assert_same_file(whole, merged);
 }
 
 static int setup(void **state)
@@ -207,9 +249,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_example),
-        cmocka_unit_test(test_other_engines),
-        cmocka_unit_test(test_analyses),
+        cmocka_unit_test(test_every_example), cmocka_unit_test(test_other_engines),
+        cmocka_unit_test(test_analyses),      cmocka_unit_test(test_compare),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -344,6 +344,7 @@ static cjm_status compare(cli *c, cjm_precision *p, cjm_comparison **cmp, cjm_er
 
 static int cmd_compare(cli *c)
 {
+    if (c->merge_parts || cli_extra(c, "--shard")) return cli_compare_shard(c);
     cjm_error err;
     cjm_comparison *cmp = NULL;
     cjm_precision p;
@@ -409,7 +410,7 @@ static int cmd_run(cli *c)
 
 static const char *const run_options[] = {"--runs-out", "--precision", "--max-runs", "--shard",
                                           NULL};
-static const char *const compare_options[] = {"--precision", "--max-runs", NULL};
+static const char *const compare_options[] = {"--precision", "--max-runs", "--shard", NULL};
 
 static const cli_command core_commands[] = {
     {"run", cmd_run, run_options, NULL, 0, NULL},
@@ -502,7 +503,7 @@ static int run_command(int argc, char **argv)
 
 /* The token is freed before returning (the fuzzer calls main many times in
  * one process), once the signal handlers that reach it are gone. */
-int main(int argc, char **argv)
+static int cli_main(int argc, char **argv)
 {
     cli_std_fds_reserve();
     interrupt_token = cjm_cancel_new();
@@ -513,3 +514,16 @@ int main(int argc, char **argv)
     cjm_cancel_free(&interrupt_token);
     return rc;
 }
+
+#ifdef CJM_MPI
+/* Under mpirun the ranks share the work (tools/mpi.c). */
+int main(int argc, char **argv)
+{
+    return cli_mpi_main(argc, argv, cli_main);
+}
+#else
+int main(int argc, char **argv)
+{
+    return cli_main(argc, argv);
+}
+#endif

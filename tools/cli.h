@@ -65,6 +65,10 @@ int cli_parse_command(cli *c, const char *command, int n, char **args, cjm_cance
 /* run --shard I/N: the shard's runs as a partial result file (cmd_shard.c). */
 int cli_run_shard(cli *c);
 
+/* compare --shard I/N -o PART, and compare's parts at a merge
+ * (c->merge_parts); fixes refuses --shard (usage). */
+int cli_compare_shard(cli *c);
+
 /* The shard commands (merge), in cmd_shard.c. */
 extern const cli_command cli_shard_commands[];
 
@@ -82,6 +86,11 @@ int cli_parse_int(const char *opt, const char *text, long long lo, long long hi,
 
 /* The load options the command line asks for. */
 cjm_load_options cli_load_options(const cli *c);
+
+/* main under mpirun (tools/mpi.c, the -DCJM_MPI=ON build): the ranks share
+ * the work of run, compare, tornado, morris and sobol as shards and rank 0 merges;
+ * whole is the one-process main. */
+int cli_mpi_main(int argc, char **argv, int (*whole)(int, char **));
 
 /* An output: -o, --runs-out or standard output (cli_out.c; the rules are in
  * docs/hardening.md, "Output safety"). A regular file, or a path that does

@@ -89,6 +89,61 @@ int cli_run_shard(cli *c)
     return rc;
 }
 
+/* compare --shard I/N -o PART: every arm's rows of the shard's runs. */
+static int compare_shard(cli *c, const cjm_load_options *lo)
+{
+    int index = 0, count = 0, rc = cli_parse_shard(cli_extra(c, "--shard"), &index, &count);
+    if (rc) return rc;
+    if (cli_extra(c, "--precision"))
+        return cli_usage_error("--shard: --precision chooses the runs as it goes: give --runs");
+    if (!c->output)
+        return cli_usage_error("--shard: -o PART is required (the partial result file)");
+    c->settings.shard_index = index;
+    c->settings.shard_count = count;
+    cli_out o;
+    cli_out_init(&o, "-o", c->output);
+    if ((rc = cli_out_open(&o, 1, c->file))) return rc;
+    const char **args = malloc((size_t)(c->argc + 1) * sizeof *args);
+    cjm_comparison *cmp = NULL;
+    cjm_error err = {.code = CJM_ENOMEM, .msg = "out of memory"};
+    cjm_status st = args ? cjm_compare_variants(c->file, lo, (const char *const *)c->names,
+                                                c->name_count, &c->settings, &cmp, &err)
+                         : CJM_ENOMEM;
+    if (st == CJM_OK)
+        st = cjm_report_partial_comparison(cmp, args, cli_recorded_args(c, args), o.f, &err);
+    rc = cli_out_close(&o, st == CJM_OK ? NULL : &err);
+    cjm_comparison_free(&cmp);
+    free(args);
+    return rc;
+}
+
+/* compare's parts merged (from cmd_merge): the comparison's report. */
+static int compare_merged(cli *c, const cjm_load_options *lo)
+{
+    cli_out o;
+    cli_out_init(&o, "-o", c->output);
+    int rc = cli_out_open(&o, 1, NULL);
+    if (rc) return rc;
+    cjm_comparison *cmp = NULL;
+    cjm_error err;
+    cjm_status st = cjm_merge_comparison(c->file, lo, (const char *const *)c->names, c->name_count,
+                                         &c->settings, c->merge_parts, c->merge_count, &cmp, &err);
+    if (st == CJM_OK) st = cjm_report_comparison_precise(cmp, NULL, c->format, o.f, &err);
+    rc = cli_out_close(&o, st == CJM_OK ? NULL : &err);
+    cjm_comparison_free(&cmp);
+    return rc;
+}
+
+int cli_compare_shard(cli *c)
+{
+    if (strcmp(c->cmd->name, "compare") != 0)
+        return cli_usage_error("%s: --shard is not supported (its greedy search needs every run's "
+                               "result between its rounds)",
+                               c->cmd->name);
+    cjm_load_options lo = cli_load_options(c);
+    return c->merge_parts ? compare_merged(c, &lo) : compare_shard(c, &lo);
+}
+
 static void parts_free(cjm_partial **parts, int n)
 {
     for (int i = 0; i < n; i++) cjm_partial_free(&parts[i]);

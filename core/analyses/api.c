@@ -95,10 +95,21 @@ int64_t cjm_model_cohort_size(const cjm_model *m)
     return m->cohort_size;
 }
 
-enum { LIST_STAGES, LIST_SEGMENTS, LIST_INPUTS, LIST_UNCERTAIN, LIST_VARIANTS, LIST_BARRIERS };
+enum {
+    LIST_STAGES,
+    LIST_SEGMENTS,
+    LIST_INPUTS,
+    LIST_UNCERTAIN,
+    LIST_VARIANTS,
+    LIST_BARRIERS,
+    LIST_EDGES,
+    LIST_EDGE_FROM,
+    LIST_EDGE_TO
+};
 
-static const char *const list_names[] = {"stages",    "segments", "inputs",
-                                         "uncertain", "variants", "barriers"};
+static const char *const list_names[] = {"stages",    "segments",  "inputs",
+                                         "uncertain", "variants",  "barriers",
+                                         "edges",     "edge_from", "edge_to"};
 
 static int list_find(const char *name)
 {
@@ -122,6 +133,10 @@ int cjm_model_count(const cjm_model *m, const char *list)
         return m->variant_count;
     case LIST_BARRIERS:
         return m->barrier_count;
+    case LIST_EDGES:
+    case LIST_EDGE_FROM:
+    case LIST_EDGE_TO:
+        return m->edge_count;
     default:
         return -1;
     }
@@ -142,6 +157,12 @@ const char *cjm_model_item(const cjm_model *m, const char *list, int i)
         return m->inputs[m->uncertain[i]].path;
     case LIST_VARIANTS:
         return m->variant_names[i];
+    case LIST_EDGES:
+        return m->edges[i].path;
+    case LIST_EDGE_FROM:
+        return m->stages[m->edges[i].from].name;
+    case LIST_EDGE_TO:
+        return m->stages[m->edges[i].to].name;
     default:
         return m->barriers[i].name;
     }

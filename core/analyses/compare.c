@@ -102,14 +102,39 @@ void cjm_comparison_free(cjm_comparison **cp)
     free(c->arms);
     if (c->best) arm_free(c->best);
     free(c->best);
+    free(c->steps);
     arm_free(&c->base); /* last: the fix arms' models are derived from it */
     free(c);
     *cp = NULL;
 }
 
+/* How an arm's result is made: cjm_run by default; a merge of the parts'
+ * rows for that arm when the comparison is merged from shards. */
+typedef struct arm_runner {
+    cjm_compare_runner fn; /* NULL: cjm_run */
+    void *ctx;
+    int arm; /* 0: the baseline, 1..: the variants in order */
+} arm_runner;
+
+static cjm_status runner_run(arm_runner *how, const cjm_model *m, const cjm_settings *s,
+                             cjm_result **out, cjm_error *err)
+{
+    cjm_status st =
+        how && how->fn ? how->fn(how->ctx, how->arm, m, s, out, err) : cjm_run(m, s, out, err);
+    if (how) how->arm++;
+    return st;
+}
+
+/* A shard's arm has only its runs: nothing to summarise until the merge. */
+static cjm_status arm_metrics(cjm_arm *a, const cjm_settings *s, cjm_error *err)
+{
+    return s->shard_count > 0 ? CJM_OK : cjm_metrics_compute(a->result, &a->metrics, err);
+}
+
 /* Loads and runs one arm: the base options plus a variant or extra fixes. */
 static cjm_status arm_run(cjm_arm *a, const char *path, const cjm_load_options *base,
-                          const char *variant, const cjm_settings *s, cjm_error *err)
+                          const char *variant, const cjm_settings *s, arm_runner *how,
+                          cjm_error *err)
 {
     cjm_load_options o = *base;
     const char **fixes = malloc((size_t)(base->fix_count + a->fix_count + 1) * sizeof *fixes);
@@ -121,8 +146,8 @@ static cjm_status arm_run(cjm_arm *a, const char *path, const cjm_load_options *
     if (variant) o.variant = variant;
     cjm_status st = cjm_model_load(path, &o, &a->model, err);
     free(fixes);
-    if (st == CJM_OK) st = cjm_run(a->model, s, &a->result, err);
-    if (st == CJM_OK) st = cjm_metrics_compute(a->result, &a->metrics, err);
+    if (st == CJM_OK) st = runner_run(how, a->model, s, &a->result, err);
+    if (st == CJM_OK) st = arm_metrics(a, s, err);
     return st;
 }
 
@@ -148,6 +173,7 @@ static cjm_status arm_run_fixes(cjm_arm *a, const cjm_model *base, const cjm_set
 
 static void arm_deltas(cjm_arm *a, const cjm_arm *base)
 {
+    if (a->result->settings.shard_count > 0) return; /* a shard: the merge pairs them */
     for (int i = 0; i < CJM_M_COUNT; i++) a->delta[i] = cjm_delta(a->result, base->result, i);
     double dp = a->delta[CJM_M_PROFIT].mean, dc = a->delta[CJM_M_COST].mean;
     a->roi = dc > 0 ? dp / dc : CJM_NAN;
@@ -169,21 +195,30 @@ static cjm_status comparison_new(cjm_comparison_kind kind, int arms, cjm_compari
 }
 
 static cjm_status run_base(cjm_comparison *c, const char *path, const cjm_load_options *base,
-                           const cjm_settings *s, cjm_error *err)
+                           const cjm_settings *s, arm_runner *how, cjm_error *err)
 {
     c->base.name = strdup(base->variant ? base->variant : "baseline");
     if (!c->base.name) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
-    return arm_run(&c->base, path, base, NULL, s, err);
+    return arm_run(&c->base, path, base, NULL, s, how, err);
 }
 
 cjm_status cjm_compare_variants(const char *path, const cjm_load_options *base,
                                 const char *const *variants, int count, const cjm_settings *s,
                                 cjm_comparison **out, cjm_error *err)
 {
+    return cjm_compare_variants_with(path, base, variants, count, s, NULL, NULL, out, err);
+}
+
+cjm_status cjm_compare_variants_with(const char *path, const cjm_load_options *base,
+                                     const char *const *variants, int count, const cjm_settings *s,
+                                     cjm_compare_runner fn, void *ctx, cjm_comparison **out,
+                                     cjm_error *err)
+{
+    arm_runner how = {fn, ctx, 0};
     *out = NULL;
     cjm_comparison *c = NULL;
     cjm_status st = comparison_new(CJM_COMPARE_VARIANTS, count, &c, err);
-    if (st == CJM_OK) st = run_base(c, path, base, s, err);
+    if (st == CJM_OK) st = run_base(c, path, base, s, &how, err);
     const cjm_model *m = st == CJM_OK ? c->base.model : NULL;
     if (st == CJM_OK && count == 0) {
         if (m->variant_count == 0)
@@ -199,7 +234,7 @@ cjm_status cjm_compare_variants(const char *path, const cjm_load_options *base,
         c->arm_count = i + 1;
         if (!(c->arms[i].name = strdup(variants[i])))
             st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
-        if (st == CJM_OK) st = arm_run(&c->arms[i], path, base, variants[i], s, err);
+        if (st == CJM_OK) st = arm_run(&c->arms[i], path, base, variants[i], s, &how, err);
         if (st == CJM_OK) arm_deltas(&c->arms[i], &c->base);
     }
     if (st != CJM_OK) cjm_comparison_free(&c);
@@ -241,9 +276,11 @@ static cjm_status greedy(cjm_comparison *c, const cjm_settings *s, cjm_error *er
     int n = c->arm_count, chosen_count = 0;
     char **chosen = calloc((size_t)n + 1, sizeof *chosen);
     unsigned char *used = calloc((size_t)n + 1, 1);
+    c->steps = calloc((size_t)n + 1, sizeof *c->steps);
     cjm_arm best = {0};
     double best_profit = c->base.metrics.m[CJM_M_PROFIT].mean;
-    cjm_status st = chosen && used ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    cjm_status st =
+        chosen && used && c->steps ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
     for (int round = 0; st == CJM_OK && round < n; round++) {
         int pick = -1;
         cjm_arm round_best = {0};
@@ -265,7 +302,9 @@ static cjm_status greedy(cjm_comparison *c, const cjm_settings *s, cjm_error *er
         }
         if (pick < 0) break;
         used[pick] = 1;
+        c->steps[chosen_count] = (struct cjm_greedy_step){c->arms[pick].fixes[0], best_profit};
         chosen[chosen_count++] = c->arms[pick].fixes[0];
+        c->step_count = chosen_count;
         arm_free(&best);
         best = round_best;
     }
@@ -289,8 +328,12 @@ cjm_status cjm_compare_fixes(const char *path, const cjm_load_options *base, con
 {
     *out = NULL;
     cjm_comparison *c = NULL;
+    if (s->shard_count > 0)
+        return cjm_error_set(err, CJM_EUSAGE,
+                             "fixes: --shard is not supported (its greedy search needs every "
+                             "run's result between its rounds)");
     cjm_status st = comparison_new(CJM_COMPARE_FIXES, CJM_MAX_STAGES * 4, &c, err);
-    if (st == CJM_OK) st = run_base(c, path, base, s, err);
+    if (st == CJM_OK) st = run_base(c, path, base, s, NULL, err);
     const cjm_model *m = st == CJM_OK ? c->base.model : NULL;
     if (st == CJM_OK) {
         free(c->arms);

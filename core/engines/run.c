@@ -93,10 +93,6 @@ cjm_status cjm_run_prepare(const cjm_model *m, const cjm_settings *in, cjm_resul
                              s.horizon, m->prob_horizon);
     /* Exact values need one run, unless there are uncertain inputs to draw. */
     if (s.engine == CJM_ENGINE_EXACT && m->uncertain_count == 0) s.runs = 1;
-    if (s.shard_count > s.runs)
-        return cjm_error_set(err, CJM_EUSAGE,
-                             "--shard .../%d: more shards than the %d run%s to share out",
-                             s.shard_count, s.runs, s.runs == 1 ? "" : "s");
     /* Sizes that would overflow the 64-bit counts, or need absurd memory. */
     double steps = (double)s.customers * s.runs * s.horizon, H = s.horizon + 1.0;
     double cells = (double)m->segment_count * (m->stage_count + m->edge_count + 1);

@@ -8,6 +8,7 @@
  * (the scenario's hash, the command line's arguments, the settings, the
  * number of shards and the layout of a row) is written beside the rows and
  * checked. */
+#include "compare.h"
 #include "report.h"
 #include "sensitivity.h"
 
@@ -148,7 +149,11 @@ cjm_status cjm_partial_read(const char *path, cjm_partial **out, cjm_error *err)
                          "run_to", &p->run_to, "width", &p->width, "input_count", &p->input_count,
                          "settings", "runs", &p->runs) != 0)
         st = bad(path, "its runs are not described", err);
-    else if (strcmp(p->command, "run") != 0 &&
+    else if (strcmp(p->command, "compare") == 0 &&
+             (!json_is_array(json_object_get(p->doc, "arms")) ||
+              json_unpack(p->doc, "{s:{s:i}}", "settings", "runs", &p->runs) != 0))
+        st = bad(path, "its arms are not described", err);
+    else if (strcmp(p->command, "run") != 0 && strcmp(p->command, "compare") != 0 &&
              json_unpack(p->doc, "{s:i, s:i, s:i}", "points", &p->points, "point_from",
                          &p->point_from, "point_to", &p->point_to) != 0)
         st = bad(path, "its points are not described", err);
@@ -270,6 +275,143 @@ cjm_status cjm_merge(const cjm_model *m, const cjm_settings *s, const cjm_partia
         return st;
     }
     *out = r;
+    return CJM_OK;
+}
+
+/* ---- compare: every arm's rows of the shard's runs ---- */
+
+static json_t *arm_json(const cjm_arm *a)
+{
+    const cjm_result *r = a->result;
+    json_t *o = json_pack("{s:s, s:i, s:i, s:i, s:i}", "name", a->name, "run_from", r->run_from,
+                          "run_to", r->run_to, "width", r->width, "input_count", r->input_count);
+    if (!o) return NULL;
+    json_object_set_new(o, "totals", rows_json(r->totals, r->run_from, r->run_to, r->width));
+    if (r->input_count)
+        json_object_set_new(o, "inputs",
+                            rows_json(r->inputs, r->run_from, r->run_to, r->input_count));
+    return o;
+}
+
+cjm_status cjm_report_partial_comparison(const cjm_comparison *c, const char *const *args, int argc,
+                                         FILE *f, cjm_error *err)
+{
+    const cjm_result *r = c->base.result;
+    if (c->kind != CJM_COMPARE_VARIANTS || r->settings.shard_count < 1)
+        return cjm_error_set(err, CJM_EUSAGE,
+                             "a partial result needs a shard's comparison of variants");
+    json_t *a = json_array(), *arms = json_array();
+    for (int i = 0; i < argc; i++) json_array_append_new(a, json_string(args[i]));
+    json_array_append_new(arms, arm_json(&c->base));
+    for (int i = 0; i < c->arm_count; i++) json_array_append_new(arms, arm_json(&c->arms[i]));
+    json_t *doc =
+        json_pack("{s:s, s:i, s:s, s:s, s:s, s:o, s:o, s:[i, i], s:o}", "format", PARTIAL_FORMAT,
+                  "version", PARTIAL_VERSION, "cjm", cjm_version(), "command", "compare", "sha256",
+                  r->model->sha256, "args", a, "settings", settings_json(&r->settings), "shard",
+                  r->settings.shard_index, r->settings.shard_count, "arms", arms);
+    if (!doc) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    int rc = json_dumpf(doc, f, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(doc);
+    if (rc != 0 || fputc('\n', f) == EOF || ferror(f))
+        return cjm_error_set(err, CJM_EIO, "cannot write the partial result");
+    return CJM_OK;
+}
+
+/* Part p's rows of one arm as a run's part of its own (what cjm_merge
+ * reads): p's header, the arm's rows; q->name says which arm. */
+static cjm_status arm_part(const cjm_partial *p, int arm, cjm_partial *q, cjm_error *err)
+{
+    json_t *arms = json_object_get(p->doc, "arms"), *a = json_array_get(arms, (size_t)arm);
+    const char *name = NULL;
+    memset(q, 0, sizeof *q);
+    if (!json_is_object(a) ||
+        json_unpack(a, "{s:s, s:i, s:i, s:i, s:i}", "name", &name, "run_from", &q->run_from,
+                    "run_to", &q->run_to, "width", &q->width, "input_count", &q->input_count) != 0)
+        return bad(p->name, "an arm is missing or not described", err);
+    size_t len = strlen(p->name) + strlen(name) + 16;
+    q->name = malloc(len);
+    q->doc = json_object();
+    if (!q->name || !q->doc) return cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    snprintf(q->name, len, "%s (arm %s)", p->name, name);
+    static const char *const header[] = {"sha256", "args", "settings"};
+    for (int i = 0; i < 3; i++)
+        json_object_set(q->doc, header[i], json_object_get(p->doc, header[i]));
+    json_object_set(q->doc, "totals", json_object_get(a, "totals"));
+    if (json_object_get(a, "inputs"))
+        json_object_set(q->doc, "inputs", json_object_get(a, "inputs"));
+    q->command = "run", q->index = p->index, q->count = p->count, q->runs = p->runs;
+    return CJM_OK;
+}
+
+typedef struct compare_merge {
+    const cjm_partial *const *parts;
+    int n;
+} compare_merge;
+
+/* The comparison's runner at the merge: arm's rows from every part. */
+static cjm_status merge_arm(void *ctx, int arm, const cjm_model *m, const cjm_settings *s,
+                            cjm_result **out, cjm_error *err)
+{
+    const compare_merge *cm = ctx;
+    cjm_partial *subs = calloc((size_t)cm->n, sizeof *subs);
+    const cjm_partial **views = calloc((size_t)cm->n, sizeof *views);
+    cjm_status st = subs && views ? CJM_OK : cjm_error_set(err, CJM_ENOMEM, "out of memory");
+    for (int i = 0; st == CJM_OK && i < cm->n; i++) {
+        st = arm_part(cm->parts[i], arm, &subs[i], err);
+        views[i] = &subs[i];
+    }
+    if (st == CJM_OK) st = cjm_merge(m, s, views, cm->n, out, err);
+    for (int i = 0; subs && i < cm->n; i++) {
+        json_decref(subs[i].doc);
+        free(subs[i].name);
+    }
+    free(subs);
+    free(views);
+    return st;
+}
+
+/* Every part holds one arm per arm of the comparison, in its order. */
+static cjm_status check_arms(const cjm_comparison *c, const cjm_partial *const *parts, int n,
+                             cjm_error *err)
+{
+    for (int i = 0; i < n; i++) {
+        json_t *arms = json_object_get(parts[i]->doc, "arms");
+        if ((int)json_array_size(arms) != c->arm_count + 1)
+            return bad(parts[i]->name, "its arms are not the comparison's", err);
+        for (int k = 0; k <= c->arm_count; k++) {
+            const char *want = k == 0 ? c->base.name : c->arms[k - 1].name;
+            const char *got =
+                json_string_value(json_object_get(json_array_get(arms, (size_t)k), "name"));
+            if (!got || strcmp(got, want) != 0)
+                return bad(parts[i]->name, "its arms are not the comparison's", err);
+        }
+    }
+    return CJM_OK;
+}
+
+cjm_status cjm_merge_comparison(const char *path, const cjm_load_options *base,
+                                const char *const *variants, int count, const cjm_settings *s,
+                                const cjm_partial *const *parts, int n, cjm_comparison **out,
+                                cjm_error *err)
+{
+    *out = NULL;
+    if (n < 1) return cjm_error_set(err, CJM_EUSAGE, "merge: no partial results given");
+    for (int i = 0; i < n; i++)
+        if (strcmp(parts[i]->command, "compare") != 0)
+            return cjm_error_set(err, CJM_ESCENARIO, "%s: a part of `cjm %s`, not of `cjm compare`",
+                                 parts[i]->name, parts[i]->command);
+    cjm_settings whole = *s;
+    whole.shard_index = whole.shard_count = 0;
+    compare_merge cm = {parts, n};
+    cjm_comparison *c = NULL;
+    cjm_status st =
+        cjm_compare_variants_with(path, base, variants, count, &whole, merge_arm, &cm, &c, err);
+    if (st == CJM_OK) st = check_arms(c, parts, n, err);
+    if (st != CJM_OK) {
+        cjm_comparison_free(&c);
+        return st;
+    }
+    *out = c;
     return CJM_OK;
 }
 

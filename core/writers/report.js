@@ -216,6 +216,30 @@
     });
   }
 
+  /* The greedy path to the best set of fixes: an invisible base under each
+   * step's bar, so that the bars climb from the baseline's profit. */
+  function waterfall(w) {
+    var base = w.profit.map(function (p, i) { return i ? Math.min(p, w.profit[i - 1]) : 0; });
+    var bars = w.profit.map(function (p, i) { return i ? Math.abs(w.added[i]) : p; });
+    chart('waterfall', {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' },
+                 formatter: function (ps) {
+                   var i = ps[0].dataIndex;
+                   return w.names[i] + '<br>expected profit ' + money.format(w.profit[i]) +
+                     (i ? '<br>added ' + money.format(w.added[i]) : '');
+                 } },
+      grid: { left: 80, right: 20, bottom: 90 },
+      xAxis: { type: 'category', data: w.names, axisLabel: { rotate: 30 } },
+      yAxis: { type: 'value', name: 'expected profit' },
+      series: [
+        { type: 'bar', stack: 'w', data: base, itemStyle: { color: 'transparent' },
+          emphasis: { disabled: true } },
+        { type: 'bar', stack: 'w', name: 'profit', data: bars, itemStyle: {
+          color: function (p) { return p.dataIndex === 0 ? '#5470c6' : '#91cc75'; } } }
+      ]
+    });
+  }
+
   function loyalty(y) {
     var t = range(y.members.length);
     var series = [{ type: 'line', name: 'members', data: y.members, symbol: 'none', yAxisIndex: 0 }];
@@ -263,6 +287,7 @@
     distribution(data.distribution);
     if (data.variants) differences('variants', data.variants);
     if (data.fixes) differences('fixes', data.fixes);
+    if (data.waterfall) waterfall(data.waterfall);
     if (data.loyalty) loyalty(data.loyalty);
     if (data.tornado) tornado(data.tornado);
     body.dataset.charts = String(charts.length);

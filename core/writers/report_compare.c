@@ -45,6 +45,21 @@ static json_t *json_arm(const cjm_arm *a)
     return obj;
 }
 
+/* The greedy path to the best set: each fix added, the expected profit of
+ * the set up to it, and what it added. */
+static json_t *json_greedy(const cjm_comparison *c)
+{
+    json_t *steps = json_array();
+    double before = c->base.metrics.m[CJM_M_PROFIT].mean;
+    for (int i = 0; i < c->step_count; i++) {
+        json_array_append_new(steps, json_pack("{s:s, s:o, s:o}", "fix", c->steps[i].fix, "profit",
+                                               cjm_json_number(c->steps[i].profit), "added",
+                                               cjm_json_number(c->steps[i].profit - before)));
+        before = c->steps[i].profit;
+    }
+    return steps;
+}
+
 static cjm_status write_json(const cjm_comparison *c, FILE *f, cjm_error *err)
 {
     json_t *doc = cjm_json_run(c->base.result, &c->base.metrics);
@@ -58,8 +73,10 @@ static cjm_status write_json(const cjm_comparison *c, FILE *f, cjm_error *err)
     json_t *arms = json_array();
     for (int i = 0; i < c->arm_count; i++) json_array_append_new(arms, json_arm(&c->arms[i]));
     json_object_set_new(doc, c->kind == CJM_COMPARE_FIXES ? "fixes" : "variants", arms);
-    if (c->kind == CJM_COMPARE_FIXES)
+    if (c->kind == CJM_COMPARE_FIXES) {
         json_object_set_new(doc, "best", c->best ? json_arm(c->best) : json_null());
+        json_object_set_new(doc, "greedy", json_greedy(c));
+    }
     return cjm_json_write(doc, f, err);
 }
 

@@ -484,6 +484,40 @@ static json_t *comparison_section(FILE *f, const cjm_comparison *c)
                      "roi", roi);
 }
 
+/* The greedy path from the baseline's profit to the best set's, one fix
+ * at a time (a waterfall): what each fix added given the ones before. */
+static json_t *waterfall_section(FILE *f, const cjm_comparison *c)
+{
+    section_open(f, "waterfall", "From the baseline to the best set of fixes",
+                 "The greedy search adds, at each step, the fix that raises the expected profit "
+                 "most given the fixes already chosen; each bar is what that fix added.");
+    th_row(f, 3, "step", "expected profit", "added");
+    fputs("<tbody>\n<tr>", f);
+    name_cell(f, "baseline");
+    cell(f, c->base.metrics.m[CJM_M_PROFIT].mean, CJM_UNIT_MONEY,
+         "fixes:baseline.metrics.profit.mean");
+    fputs("<td></td></tr>\n", f);
+    json_t *names = json_array(), *profit = json_array(), *added = json_array();
+    json_array_append_new(names, json_string("baseline"));
+    push(profit, c->base.metrics.m[CJM_M_PROFIT].mean);
+    push(added, CJM_NAN);
+    for (int i = 0; i < c->step_count; i++) {
+        char label[300];
+        snprintf(label, sizeof label, "+ %s", c->steps[i].fix);
+        fputs("<tr>", f);
+        name_cell(f, label);
+        cell(f, c->steps[i].profit, CJM_UNIT_MONEY, "fixes:greedy.%d.profit", i);
+        double before = i ? c->steps[i - 1].profit : c->base.metrics.m[CJM_M_PROFIT].mean;
+        cell(f, c->steps[i].profit - before, CJM_UNIT_MONEY, "fixes:greedy.%d.added", i);
+        fputs("</tr>\n", f);
+        json_array_append_new(names, json_string(label));
+        push(profit, c->steps[i].profit);
+        push(added, c->steps[i].profit - before);
+    }
+    section_close(f);
+    return json_pack("{s:o, s:o, s:o}", "names", names, "profit", profit, "added", added);
+}
+
 static json_t *loyalty_section(FILE *f, const cjm_result *r, const cjm_metrics *mt)
 {
     const cjm_loyalty_metrics *y = &mt->loyalty;
@@ -662,6 +696,8 @@ cjm_status cjm_report_html(const cjm_html_report *rep, FILE *f, cjm_error *err)
     json_object_set_new(data, "distribution", hist);
     if (rep->variants) json_object_set_new(data, "variants", comparison_section(f, rep->variants));
     if (rep->fixes) json_object_set_new(data, "fixes", comparison_section(f, rep->fixes));
+    if (rep->fixes && rep->fixes->step_count > 0)
+        json_object_set_new(data, "waterfall", waterfall_section(f, rep->fixes));
     if (mt.loyalty.present) json_object_set_new(data, "loyalty", loyalty_section(f, r, &mt));
     if (rep->tornado) json_object_set_new(data, "tornado", tornado_section(f, rep->tornado));
     fputs("<footer>Written by cjm ", f);

@@ -406,6 +406,21 @@ class Result:
         return self._cached("breakdown", make)
 
     @property
+    def transitions(self):
+        """By transition (from, to): the customers who took it over the horizon."""
+        def make():
+            m = _lib.cjm_result_model(self._r)
+            rows = self._series("transitions")
+            df = pd.DataFrame(rows)
+            if df.empty:
+                return df
+            df["from"] = [_str(_lib.cjm_model_item(m, b"edge_from", i)) for i in range(len(df))]
+            df["to"] = [_str(_lib.cjm_model_item(m, b"edge_to", i)) for i in range(len(df))]
+            df = df.rename(columns={"item": "path"}).set_index(["from", "to"])
+            return df.drop(columns=[c for c in ("label", "index") if c in df.columns])
+        return self._cached("transitions", make)
+
+    @property
     def loyalty(self):
         """A loyalty program's counts (members, points, costs) by name, or None."""
         def make():

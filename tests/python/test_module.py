@@ -90,6 +90,12 @@ class RunMatchesCli(unittest.TestCase, Close):
             for x in js["breakdown"]:
                 self.summary(b.loc[x["line"]], x, "%s: breakdown %s" % (name, x["line"]))
                 self.assertEqual(b.loc[x["line"], "kind"], x["kind"])
+        t = r.transitions
+        self.assertEqual([(x["from"], x["to"]) for x in js["transitions"]], list(t.index))
+        for x in js["transitions"]:
+            row = t.loc[(x["from"], x["to"])]
+            self.assertEqual(row["path"], x["path"])
+            self.summary(row, x["customers"], "%s: transitions %s" % (name, x["path"]))
         if "loyalty" in js:
             y = r.loyalty
             self.assertIsNotNone(y, name + ": no loyalty frame")
