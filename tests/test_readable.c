@@ -99,7 +99,9 @@ static void test_percentage_points(void **state)
     char *conv = line_with(strstr(out, "differences"), "conversion");
     assert_non_null(strstr(conv, "+9.03 pp"));
     free(conv);
-    assert_non_null(strstr(line_with(out, "conversion"), "83.19%"));
+    conv = line_with(out, "conversion");
+    assert_non_null(strstr(conv, "83.19%"));
+    free(conv);
     free(out);
     out = cjm("compare %s faster --runs 20 --customers 2000", path); /* the interval too */
     conv = line_with(strstr(out, "differences"), "conversion");
@@ -217,7 +219,9 @@ static void test_header_counts(void **state)
         free(second), free(out);
     }
     char *out = cjm("run %s --engine exact", path);
-    assert_non_null(strstr(line_with(out, "engine"), want));
+    char *line = line_with(out, "engine");
+    assert_non_null(strstr(line, want));
+    free(line);
     free(out);
     out = cjm("run %s --customers 50 --runs 3", path); /* --customers: the start */
     assert_non_null(strstr(out, "550 customers (50 at the start + 500 arriving)"));
