@@ -265,6 +265,7 @@ typedef struct cjm_html_report {
     const cjm_comparison *fixes;    /* cjm_compare_fixes, or NULL */
     const cjm_load_options *load;   /* its --set and --fix are listed at the top; NULL: none */
     const struct cjm_sensitivity *tornado; /* cjm_tornado, or NULL */
+    const char *metric; /* a metric's histogram beside profit's (NULL or "profit": none) */
 } cjm_html_report;
 
 CJM_API cjm_status cjm_report_html(const cjm_html_report *rep, FILE *f, cjm_error *err);

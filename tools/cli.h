@@ -87,6 +87,13 @@ int cli_parse_int(const char *opt, const char *text, long long lo, long long hi,
 /* The load options the command line asks for. */
 cjm_load_options cli_load_options(const cli *c);
 
+/* A tornado's --param, --swing and --metric, parsed as cjm tornado parses
+ * them (for cjm report --tornado); NULL with *rc the exit status. */
+typedef struct sens_cli sens_cli;
+sens_cli *cli_tornado_parse(const cli *c, int *rc);
+const cjm_sens_options *cli_sens_options(const sens_cli *s);
+void cli_sens_free(sens_cli *s);
+
 /* main under mpirun (tools/mpi.c, the -DCJM_MPI=ON build): the ranks share
  * the work of run, compare, tornado, morris and sobol as shards and rank 0 merges;
  * whole is the one-process main. */

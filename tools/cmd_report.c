@@ -8,7 +8,7 @@
 
 const char cli_report_help[] =
     "usage: cjm report FILE [VARIANT...] -o REPORT.html [--fixes] [--tornado]\n"
-    "                  [--metric M] [run options]\n"
+    "                  [--metric M] [--param PATH[=LO:HI]]... [--swing S] [run options]\n"
     "\n"
     "Writes one self-contained HTML page (no network request of any kind: the\n"
     "charting library, Apache ECharts, is inlined) with the scenario, its file's\n"
@@ -17,19 +17,22 @@ const char cli_report_help[] =
     "  - the journey as a Sankey diagram: expected customers on every transition;\n"
     "  - the funnel; retention by time since conversion, with its 95% interval;\n"
     "  - cash flow and cumulative profit by step, with the payback step;\n"
-    "  - profit across runs (a histogram of the runs' values);\n"
+    "  - profit across runs (a histogram of the runs' values), and --metric M's;\n"
     "  - with VARIANT names: each variant against the baseline, with intervals\n"
     "    (common random numbers, as cjm compare);\n"
     "  - with --fixes: every fix alone, ranked, and the best set, with ROI (as\n"
     "    cjm fixes; it runs the scenario once per fix);\n"
     "  - with a loyalty program: members, tiers and points;\n"
-    "  - with --tornado: each input moved down and up by 20%, ranked by its\n"
+    "  - with --tornado: each input moved down and up by 20% (--swing S), or\n"
+    "    the inputs --param names (over LO:HI when given), ranked by its\n"
     "    effect on profit (--metric M for another metric; as cjm tornado: two\n"
     "    runs of the scenario per input).\n"
     "The same inputs give the same bytes (no timestamps).\n"
     "\n"
-    "options: -o FILE (required), --fixes, --tornado, --metric M (the tornado's;\n"
-    "default profit), and those of run: --engine, --runs, --customers, --horizon,\n"
+    "options: -o FILE (required), --fixes, --tornado, --metric M (its histogram\n"
+    "beside profit's, and the tornado's metric; default profit), the tornado's\n"
+    "--param and --swing (as cjm tornado), and those of run: --engine, --runs, "
+    "--customers, --horizon,\n"
     "--seed, --threads, --set PATH=VALUE, --fix BARRIER, --variant NAME (the\n"
     "baseline), --sampling, --lua-memory (cjm --help).\n"
     "\n"
@@ -50,10 +53,17 @@ static int cmd_report(cli *c)
     const char *metric = cli_extra(c, "--metric");
     if (metric && cjm_metric_find(metric) < 0)
         return cli_usage_error("--metric: no metric named '%s' (cjm report --help)", metric);
+    int rc = 0, torn = cli_extra(c, "--tornado") != NULL;
+    if (!torn && (cli_extra(c, "--param") || cli_extra(c, "--swing")))
+        return cli_usage_error("report: --param and --swing are the tornado's: add --tornado");
+    sens_cli *so = torn ? cli_tornado_parse(c, &rc) : NULL;
+    if (rc) return rc;
     cli_out o;
     cli_out_init(&o, "-o", c->output);
-    int rc = cli_out_open(&o, 1, c->file);
-    if (rc) return rc;
+    if ((rc = cli_out_open(&o, 1, c->file))) {
+        cli_sens_free(so);
+        return rc;
+    }
     cjm_status st;
     if (c->name_count > 0)
         st = cjm_compare_variants(c->file, &opts, c->names, c->name_count, &c->settings, &variants,
@@ -62,20 +72,23 @@ static int cmd_report(cli *c)
         st = cjm_run(m, &c->settings, &r, &err);
     if (st == CJM_OK && cli_extra(c, "--fixes"))
         st = cjm_compare_fixes(c->file, &opts, &c->settings, &fixes, &err);
-    if (st == CJM_OK && cli_extra(c, "--tornado")) {
-        cjm_sens_options so = {.metric = metric};
-        st = cjm_tornado(c->file, &opts, &c->settings, &so, &tornado, &err);
-    }
+    if (st == CJM_OK && so)
+        st = cjm_tornado(c->file, &opts, &c->settings, cli_sens_options(so), &tornado, &err);
     if (st != CJM_OK) {
         cli_out_discard(&o);
         rc = cli_fail(&err);
     } else {
-        cjm_html_report rep = {variants ? cjm_comparison_arm_result(variants, 0) : r, variants,
-                               fixes, &opts, tornado};
+        cjm_html_report rep = {variants ? cjm_comparison_arm_result(variants, 0) : r,
+                               variants,
+                               fixes,
+                               &opts,
+                               tornado,
+                               metric};
         st = cjm_report_html(&rep, o.f, &err);
         rc = cli_out_close(&o, st == CJM_OK ? NULL : &err);
     }
     cjm_sensitivity_free(&tornado);
+    cli_sens_free(so);
     cjm_comparison_free(&fixes);
     cjm_comparison_free(&variants);
     cjm_result_free(&r);
@@ -84,7 +97,7 @@ static int cmd_report(cli *c)
 }
 
 static const char *const report_flags[] = {"--fixes", "--tornado", NULL};
-static const char *const report_options[] = {"--metric", NULL};
+static const char *const report_options[] = {"--metric", "--param", "--swing", NULL};
 
 const cli_command cli_report_commands[] = {
     {"report", cmd_report, report_options, report_flags, 1, cli_report_help},

@@ -200,6 +200,36 @@ static int cmd_tornado(cli *c)
     return rc;
 }
 
+sens_cli *cli_tornado_parse(const cli *c, int *rc)
+{
+    sens_cli *s = calloc(1, sizeof *s);
+    if (!s) {
+        *rc = cli_usage_error("out of memory");
+        return NULL;
+    }
+    *rc = collect_params(c, 0, s);
+    s->o.metric = cli_extra(c, "--metric");
+    const char *swing = cli_extra(c, "--swing");
+    if (!*rc && swing) *rc = parse_swing(swing, &s->o.swing);
+    if (*rc) {
+        cli_sens_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+const cjm_sens_options *cli_sens_options(const sens_cli *s)
+{
+    return &s->o;
+}
+
+void cli_sens_free(sens_cli *s)
+{
+    if (!s) return;
+    sens_cli_free(s);
+    free(s);
+}
+
 /* Morris and Sobol evaluate the model many times: each evaluation is the
  * mean of 20 agent runs unless --runs says otherwise. */
 static int screening_runs(cli *c)

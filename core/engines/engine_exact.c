@@ -6,12 +6,21 @@
  * converted at each time tau (the acquisition/lifetime split and retention[k]
  * need that), and each source of customers apart: the cohort and its arrivals,
  * and the referrals of each referring stage (their rewards and CAC need it).
- * Time in stage is tracked only when a probability reads c.dwell or a stage
- * has min_steps; referrals are linear in expectation, so they are injected as
- * arrivals. The funnel ("ever entered stage x") is not linear in the
- * distribution, so each stage gets one more pass in which counts arriving at
- * x are counted and removed; conversion by arrival step likewise.
- * Cost: O(H^2 G S D E) for the main pass, O(S H G S D E) for the funnel.
+ * Time in stage is tracked stage by stage, only as far as the model reads it
+ * (layout_make): C cells per segment, S when nothing reads c.dwell and no
+ * stage has min_steps. Referrals are linear in expectation, so they are
+ * injected as arrivals. The funnel ("ever entered stage x") is not linear in
+ * the distribution, so each stage gets one more pass in which counts
+ * arriving at x are counted and removed (all stages in one batch);
+ * conversion by arrival step likewise. Without loyalty members the tallies
+ * of converted counts come from one sum per source; retention by time since
+ * conversion keeps each conversion time apart, moved (as one vectorised
+ * batch) only where probabilities after conversion change with time.
+ * Cost, with E the edges per stage: O(Q H G C E) for the main pass, plus
+ * O(H^2 G C E) for retention where probabilities after conversion change
+ * with time (else O(H G C E) per converting cell and O(H^2) per one),
+ * O(S H G C E) for the funnel, O(H^2 G C E) for conversion by arrival step
+ * when there are arrivals.
  *
  * A loyalty program whose join probability is not 0 everywhere adds a
  * loyalty state l to every converted count (docs/loyalty.md, "Engines"): a
@@ -29,7 +38,9 @@
  * states and the purchase counts per step. */
 #include "result.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,8 +75,28 @@ typedef struct loyal_dims {
 
 typedef struct exact_ctx {
     const cjm_model *m;
-    int S, G, H, D, Q; /* D: time-in-stage cells; Q: sources */
-    int cells;         /* G * S * D */
+    int S, G, H, D, Q;    /* D: time-in-stage cells at most; Q: sources */
+    int C;                /* cells per segment: the stages' widths summed */
+    int cells;            /* G * C */
+    int *base, *width;    /* [S]: stage s's first cell in a segment, its time-in-stage cells */
+    int *cstage, *cdwell; /* [cells]: a cell's stage and time in stage */
+    unsigned char *live;  /* [cells]: 1 where the stage is not final */
+    int *leave_from;      /* [S]: the first time in stage with exits (INT_MAX: final) */
+    int *to_cell;         /* [edges]: the cell of edge e's target stage in a segment */
+    /* Without members, converted counts move as one sum per source, agg
+     * [Q][cells]; w keeps each conversion time's counts for retention alone:
+     * moved step by step where probabilities after conversion change with
+     * time, else left as converted and read against surv [cells][H + 1],
+     * the share of a count converted into cell c still outside a final stage
+     * k steps later (static: 1). */
+    double *agg, *surv;
+    int is_static;
+    /* Where they change with time, every conversion time's counts move at
+     * once: rb [Q][cells][H + 1], conversion time innermost (the same sums
+     * as one time at a time, in a loop that vectorises); its scratch. */
+    double *rb, *rb_stay, *rb_arrive, *rb_left, *rb_alive;
+    double *fv, *fstay, *farrive, *fleft; /* reach_all's batch: [cells][S] */
+    bool post[CJM_MAX_STAGES];            /* stages converted counts can reach */
     cjm_tally_layout lay;
     double *tally;
     double *entering;  /* [H]: organic prospects arriving at step t */
@@ -92,7 +123,14 @@ typedef struct exact_ctx {
 
 static int cell(const exact_ctx *x, int g, int s, int d)
 {
-    return (g * x->S + s) * x->D + d;
+    return g * x->C + x->base[s] + d;
+}
+
+/* The time in stage after one more step in stage s: counts at the last of
+ * the stage's cells stay there (nothing depends on d beyond it). */
+static int next_d(const exact_ctx *x, int s, int d)
+{
+    return d + 1 < x->width[s] ? d + 1 : d;
 }
 
 /* A converted count's cell: cell(g, s, d) with loyalty state l. */
@@ -103,12 +141,12 @@ static int cell_w(const exact_ctx *x, int g, int s, int d, int l)
 
 static int stage_w(const exact_ctx *x, int i)
 {
-    return (i / (x->D * x->y.L)) % x->S;
+    return x->cstage[i / x->y.L];
 }
 
 static int segment_w(const exact_ctx *x, int i)
 {
-    return i / (x->S * x->D * x->y.L);
+    return i / (x->C * x->y.L);
 }
 
 /* The probability of edge e at (t, g) for a customer d steps into its stage. */
@@ -129,20 +167,25 @@ static void propagate(const exact_ctx *x, int t, const double *in, double *stay,
     const cjm_model *m = x->m;
     memset(stay, 0, (size_t)x->cells * sizeof *stay);
     memset(arrive, 0, (size_t)x->cells * sizeof *arrive);
-    for (int g = 0; g < x->G; g++)
-        for (int s = 0; s < x->S; s++)
-            for (int d = 0; d < x->D; d++) {
-                double mass = in[cell(x, g, s, d)], left = mass;
+    for (int g = 0; g < x->G; g++) {
+        double *to = arrive + (size_t)g * x->C;
+        for (int s = 0; s < x->S; s++) {
+            int c0 = g * x->C + x->base[s], w = x->width[s], first = m->edge_start[s];
+            int last = m->edge_start[s + 1], from = x->leave_from[s];
+            for (int d = 0; d < w; d++) {
+                double mass = in[c0 + d], left = mass;
                 if (mass == 0) continue;
-                if (!m->stages[s].final && d + 1 >= m->stages[s].min_steps)
-                    for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) {
+                if (d >= from)
+                    for (int e = first; e < last; e++) {
                         double f = mass * edge_prob(x, t, g, d, e);
-                        arrive[cell(x, g, m->edges[e].to, 0)] += f;
+                        to[x->to_cell[e]] += f;
                         if (moves) moves[e] += f;
                         left -= f;
                     }
-                stay[cell(x, g, s, d + 1 < x->D ? d + 1 : d)] += left;
+                stay[c0 + (d + 1 < w ? d + 1 : d)] += left;
             }
+        }
+    }
 }
 
 /* Customers of source q, segment g entering stage s at step t in a phase. */
@@ -223,29 +266,76 @@ static void inject(exact_ctx *x, int t)
     x->tally[x->lay.arr_prospects + t] += x->entering[t];
 }
 
+/* The mass of converted counts w outside final stages, summed cell by cell
+ * in order (the same sum whatever the loyalty states). */
+static double alive_mass(const exact_ctx *x, const double *w)
+{
+    double alive = 0;
+    int L = x->y.L, n = x->wch.n;
+    if (L == 1 && n == 1) {
+        for (int i = 0; i < x->cells; i++)
+            if (x->live[i]) alive += w[i];
+        return alive;
+    }
+    for (int i = 0; i < x->cells_w; i++)
+        if (x->live[i / L]) alive += w[(size_t)i * n];
+    return alive;
+}
+
+/* rb_alive[tau] for tau < t: alive_mass of source q's counts converted at
+ * tau, for all of them at once (each summed cell by cell in order). */
+static void batch_alive(exact_ctx *x, int q, int t)
+{
+    size_t st = (size_t)x->H + 1;
+    const double *r = x->rb + (size_t)q * x->cells * st;
+    double *restrict av = x->rb_alive;
+    for (int k = 0; k < t; k++) av[k] = 0;
+    for (int c = 0; c < x->cells; c++) {
+        const double *restrict src = r + c * st;
+        if (!x->live[c] || !x->post[x->cstage[c]]) continue;
+        for (int k = 0; k < t; k++) av[k] += src[k];
+    }
+}
+
+/* The mass converted at tau (source q) still outside a final stage at t. */
+static double alive_at(const exact_ctx *x, int q, int tau, int t)
+{
+    const double *w = w_at((exact_ctx *)x, q, tau);
+    double alive = 0;
+    if (x->y.on || !x->is_static) return alive_mass(x, w);
+    for (int i = 0; i < x->cells; i++)
+        if (w[i] != 0) alive += w[i] * x->surv[(size_t)i * (x->H + 1) + t - tau];
+    return alive;
+}
+
 /* Retention at time t for every conversion time tau <= t. */
 static void count_retention(exact_ctx *x, int t)
 {
-    for (int q = 0; q < x->Q; q++)
+    for (int q = 0; q < x->Q; q++) {
+        if (x->rb) batch_alive(x, q, t);
         for (int tau = 0; tau <= t; tau++) {
             double total = x->conv_mass[q * (x->H + 1) + tau], alive = 0;
             if (total == 0) continue;
-            const double *w = w_at(x, q, tau);
-            for (int i = 0; i < x->cells_w; i++)
-                if (!x->m->stages[stage_w(x, i)].final) alive += w[(size_t)i * x->wch.n];
+            if (t != tau) alive = x->rb ? x->rb_alive[tau] : alive_at(x, q, tau, t);
             x->tally[x->lay.ret_den + t - tau] += total;
             x->tally[x->lay.ret_num + t - tau] += t == tau ? total : alive;
         }
+    }
 }
 
 static void count_retained(exact_ctx *x)
 {
+    if (!x->y.on) {
+        for (int q = 0; q < x->Q; q++)
+            x->tally[x->lay.retained] += alive_mass(x, x->agg + (size_t)q * x->cells) +
+                                         alive_mass(x, w_at(x, q, x->H)); /* converted at H */
+        return;
+    }
     for (int q = 0; q < x->Q; q++)
         for (int tau = 0; tau <= x->H; tau++) {
             const double *w = w_at(x, q, tau);
             for (int i = 0; i < x->cells_w; i++)
-                if (!x->m->stages[stage_w(x, i)].final)
-                    x->tally[x->lay.retained] += w[(size_t)i * x->wch.n];
+                if (x->live[i / x->y.L]) x->tally[x->lay.retained] += w[(size_t)i * x->wch.n];
         }
 }
 
@@ -259,9 +349,9 @@ static void count_step(exact_ctx *x, int t, int q, const double *in, int phase, 
     for (int i = 0; i < x->cells * L; i++) {
         double a = in[(size_t)i * n];
         if (a == 0) continue;
-        int c = i / L, s = (c / x->D) % x->S, g = c / (x->S * x->D);
+        int c = i / L, s = x->cstage[c], g = c / x->C;
         count_stay(x, q, phase, g, s, t, a);
-        if (purchases) count_purchases(x, q, phase, g, s, c % x->D, t, a);
+        if (purchases) count_purchases(x, q, phase, g, s, x->cdwell[c], t, a);
         if (m->stages[s].refers <= 0 || t + 1 >= x->H) continue;
         double made = a * m->stages[s].refers;
         x->tally[x->lay.referred] += made;
@@ -275,6 +365,12 @@ static void count_steps(exact_ctx *x, int t)
 {
     for (int q = 0; q < x->Q; q++) {
         count_step(x, t, q, x->u + (size_t)q * x->cells, CJM_PRE, 1, 1);
+        if (!x->y.on) { /* those converted now, then the sum of those before */
+            if (x->conv_mass[q * (x->H + 1) + t] != 0)
+                count_step(x, t, q, w_at(x, q, t), CJM_AT, 1, 1);
+            count_step(x, t, q, x->agg + (size_t)q * x->cells, CJM_POST, 1, 1);
+            continue;
+        }
         for (int tau = 0; tau <= t; tau++)
             if (x->conv_mass[q * (x->H + 1) + tau] != 0)
                 count_step(x, t, q, w_at(x, q, tau), tau == t ? CJM_AT : CJM_POST, x->y.L,
@@ -427,7 +523,7 @@ static void move_out(exact_ctx *x, int t, int g, int s, int d, int l, const memb
             if (removed) sl->reached += moved;
         }
     }
-    size_t si = (size_t)cell_w(x, g, s, d + 1 < x->D ? d + 1 : d, l) * n;
+    size_t si = (size_t)cell_w(x, g, s, next_d(x, s, d), l) * n;
     for (int kk = 0; kk < K; kk++)
         for (int i = 0; i < n; i++) sl->out[kk][si + i] += left[(size_t)kk * n + i];
 }
@@ -577,9 +673,9 @@ static void loyal_step(exact_ctx *x, int t, slices *sl, const chans *ch)
                 a_post += src[0];
         }
         if (a_at == 0 && a_post == 0) continue;
-        int c = i / L, l = i % L, s = (c / x->D) % x->S, g = c / (x->S * x->D), d = c % x->D;
+        int c = i / L, l = i % L, s = x->cstage[c], g = c / x->C, d = x->cdwell[c];
         if (m->stages[s].final) {
-            size_t si = (size_t)cell_w(x, g, s, d + 1 < x->D ? d + 1 : d, l) * n;
+            size_t si = (size_t)cell_w(x, g, s, next_d(x, s, d), l) * n;
             for (int kk = 0; kk < K; kk++)
                 for (int j = 0; j < n; j++) sl->out[kk][si + j] += v[(size_t)kk * n + j];
             continue;
@@ -660,8 +756,7 @@ static void move_unconverted(exact_ctx *x, int t)
         propagate(x, t, u, x->stay, x->arrive, x->tally + x->lay.moves);
         memcpy(u, x->stay, (size_t)x->cells * sizeof *u);
         for (int i = 0; i < x->cells; i++)
-            if (x->arrive[i] != 0)
-                enter(x, q, t + 1, i / (x->S * x->D), (i / x->D) % x->S, x->arrive[i]);
+            if (x->arrive[i] != 0) enter(x, q, t + 1, i / x->C, x->cstage[i], x->arrive[i]);
     }
 }
 
@@ -686,24 +781,79 @@ static void move_members(exact_ctx *x, int t)
     x->w_next = swap;
 }
 
+/* Scratch of a batch of columns: stays, arrivals, one cell's leftovers. */
+typedef struct batch {
+    double *stay, *arrive, *left;
+    size_t stride;
+} batch;
+
+/* The stays and exits of the n columns of cell c (stage s, d steps in,
+ * segment g) of the batch in step t: for each column the sums propagate
+ * makes, in its order. */
+static void batch_cell(exact_ctx *x, int t, int g, int s, int d, const double *restrict src, int n,
+                       const batch *b)
+{
+    const cjm_model *m = x->m;
+    size_t st = b->stride;
+    double *restrict sd = b->stay + (size_t)cell(x, g, s, next_d(x, s, d)) * st;
+    double *restrict left = b->left;
+    if (d < x->leave_from[s]) {
+        for (int k = 0; k < n; k++) sd[k] += src[k];
+        return;
+    }
+    for (int k = 0; k < n; k++) left[k] = src[k];
+    for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++) {
+        double p = edge_prob(x, t, g, d, e);
+        double *restrict dst = b->arrive + ((size_t)g * x->C + x->to_cell[e]) * st;
+        for (int k = 0; k < n; k++) {
+            double f = src[k] * p;
+            dst[k] += f;
+            left[k] -= f;
+        }
+    }
+    for (int k = 0; k < n; k++) sd[k] += left[k];
+}
+
+/* Step t of source q's counts converted at 0 .. t, for retention: this
+ * step's conversions join the batch as column t, then every column moves
+ * as propagate would move it alone. */
+static void batch_move(exact_ctx *x, int t, int q)
+{
+    size_t st = (size_t)x->H + 1;
+    double *r = x->rb + (size_t)q * x->cells * st;
+    const double *now = w_at(x, q, t);
+    int n = t + 1;
+    batch b = {x->rb_stay, x->rb_arrive, x->rb_left, st};
+    for (int c = 0; c < x->cells; c++) r[c * st + t] = now[c];
+    memset(x->rb_stay, 0, (size_t)x->cells * st * sizeof *x->rb_stay);
+    memset(x->rb_arrive, 0, (size_t)x->cells * st * sizeof *x->rb_arrive);
+    for (int g = 0; g < x->G; g++)
+        for (int s = 0; s < x->S; s++)
+            for (int d = 0; x->post[s] && d < x->width[s]; d++)
+                batch_cell(x, t, g, s, d, r + (size_t)cell(x, g, s, d) * st, n, &b);
+    for (int c = 0; c < x->cells; c++)
+        for (int k = 0; k < n; k++)
+            r[c * st + k] = x->rb_stay[c * st + k] + x->rb_arrive[c * st + k];
+}
+
 static void move_converted(exact_ctx *x, int t)
 {
     if (x->y.on) {
         move_members(x, t);
         return;
     }
-    for (int q = 0; q < x->Q; q++)
-        for (int tau = 0; tau <= t; tau++) {
-            if (x->conv_mass[q * (x->H + 1) + tau] == 0) continue;
-            double *w = w_at(x, q, tau);
-            propagate(x, t, w, x->stay, x->arrive, x->tally + x->lay.moves);
-            for (int i = 0; i < x->cells; i++) {
-                w[i] = x->stay[i] + x->arrive[i];
-                if (x->arrive[i] != 0)
-                    count_entries(x, q, CJM_POST, i / (x->S * x->D), (i / x->D) % x->S, t + 1,
-                                  x->arrive[i]);
-            }
+    for (int q = 0; q < x->Q; q++) {
+        double *a = x->agg + (size_t)q * x->cells;
+        const double *now = w_at(x, q, t);
+        for (int i = 0; i < x->cells; i++) a[i] += now[i];
+        propagate(x, t, a, x->stay, x->arrive, x->tally + x->lay.moves);
+        for (int i = 0; i < x->cells; i++) {
+            a[i] = x->stay[i] + x->arrive[i];
+            if (x->arrive[i] != 0)
+                count_entries(x, q, CJM_POST, i / x->C, x->cstage[i], t + 1, x->arrive[i]);
         }
+        if (x->rb) batch_move(x, t, q);
+    }
 }
 
 /* Counts entering at step t in the funnel passes: the cohort's arrivals and
@@ -759,7 +909,7 @@ static double reach_members(exact_ctx *x, int target)
         x->v_w_next = swap;
         propagate(x, t, v, x->stay, x->arrive, NULL);
         for (int i = 0; i < x->cells; i++) {
-            int s = (i / x->D) % x->S;
+            int s = x->cstage[i];
             v[i] = x->stay[i];
             if (s == target)
                 reached += x->arrive[i];
@@ -783,7 +933,7 @@ static double reach_count(exact_ctx *x, int target)
         funnel_inject(x, t, target, v, &reached);
         propagate(x, t, v, x->stay, x->arrive, NULL);
         for (int i = 0; i < x->cells; i++) {
-            if ((i / x->D) % x->S == target) {
+            if (x->cstage[i] == target) {
                 reached += x->arrive[i];
                 x->arrive[i] = 0;
             }
@@ -791,6 +941,50 @@ static double reach_count(exact_ctx *x, int target)
         }
     }
     return reached;
+}
+
+/* reach_count for every target at once without members: column j of
+ * fv [cells][S] is target j's counts, moved and summed as reach_count
+ * moves and sums them (the same sums, in a loop that vectorises). */
+static void reach_all(exact_ctx *x)
+{
+    const cjm_model *m = x->m;
+    int S = x->S;
+    double *restrict v = x->fv, *restrict reached = x->tally + x->lay.reached;
+    batch b = {x->fstay, x->farrive, x->fleft, (size_t)S};
+    memset(v, 0, (size_t)x->cells * S * sizeof *v);
+    for (int j = 0; j < S; j++) reached[j] = 0;
+    for (int t = 0; t < x->H; t++) {
+        for (int g = 0; g < x->G; g++) {
+            double a = x->entering[t] * m->segment_share[g];
+            double *c0 = v + (size_t)cell(x, g, 0, 0) * S;
+            reached[0] += a;
+            for (int j = 1; j < S; j++) c0[j] += a;
+            for (int q = 1; q < x->Q; q++) {
+                int s = m->stages[x->stage_of[q]].refers_to;
+                double r = x->referrals[((size_t)t * x->Q + q) * x->G + g];
+                double *cs = v + (size_t)cell(x, g, s, 0) * S;
+                for (int j = 0; j < S; j++)
+                    if (j == s)
+                        reached[j] += r;
+                    else
+                        cs[j] += r;
+            }
+        }
+        memset(b.stay, 0, (size_t)x->cells * S * sizeof *b.stay);
+        memset(b.arrive, 0, (size_t)x->cells * S * sizeof *b.arrive);
+        for (int g = 0; g < x->G; g++)
+            for (int s = 0; s < S; s++)
+                for (int d = 0; d < x->width[s]; d++)
+                    batch_cell(x, t, g, s, d, v + (size_t)cell(x, g, s, d) * S, S, &b);
+        for (int i = 0; i < x->cells; i++) {
+            double *ar = b.arrive + (size_t)i * S;
+            int k = x->cstage[i];
+            reached[k] += ar[k];
+            ar[k] = 0;
+            for (int j = 0; j < S; j++) v[(size_t)i * S + j] = b.stay[(size_t)i * S + j] + ar[j];
+        }
+    }
 }
 
 /* Organic prospects arriving at step a who convert by the horizon. */
@@ -805,7 +999,7 @@ static double converted_from(exact_ctx *x, int a)
     for (int t = a; t < x->H; t++) {
         propagate(x, t, v, x->stay, x->arrive, NULL);
         for (int i = 0; i < x->cells; i++) {
-            if (m->stages[(i / x->D) % x->S].converts) {
+            if (m->stages[x->cstage[i]].converts) {
                 converted += x->arrive[i];
                 x->arrive[i] = 0;
             }
@@ -839,6 +1033,24 @@ static void ctx_free(exact_ctx *x)
     free(x->slice_in);
     free(x->slice_out);
     free(x->y.pts);
+    free(x->base);
+    free(x->width);
+    free(x->cstage);
+    free(x->cdwell);
+    free(x->live);
+    free(x->leave_from);
+    free(x->to_cell);
+    free(x->agg);
+    free(x->surv);
+    free(x->rb);
+    free(x->rb_stay);
+    free(x->rb_arrive);
+    free(x->rb_left);
+    free(x->rb_alive);
+    free(x->fv);
+    free(x->fstay);
+    free(x->farrive);
+    free(x->fleft);
 }
 
 static int64_t gcd64(int64_t a, int64_t b)
@@ -915,6 +1127,54 @@ static void index_sources(exact_ctx *x)
     }
 }
 
+/* Whether anything in stage s reads the time in stage: an exit probability
+ * or the purchase rate tabulated over c.dwell. */
+static bool reads_dwell(const cjm_model *m, int s)
+{
+    if (m->has_purchases && m->purchase_dwell[s] >= 0) return true;
+    for (int e = m->edge_start[s]; e < m->edge_start[s + 1]; e++)
+        if (m->edges[e].dwell_index >= 0) return true;
+    return false;
+}
+
+/* The cells of a segment, stage by stage: a stage that reads c.dwell gets
+ * all D of its times in stage; one with min_steps n only n (0 .. n - 1, the
+ * last holding every count that may leave); any other one cell. Counts
+ * beyond a stage's last cell behave alike, so they are kept together: the
+ * cost of time in stage falls from S x D cells to what the model reads.
+ * 0: out of memory. */
+static int layout_make(exact_ctx *x)
+{
+    const cjm_model *m = x->m;
+    x->base = malloc((size_t)x->S * sizeof *x->base);
+    x->width = malloc((size_t)x->S * sizeof *x->width);
+    x->leave_from = malloc((size_t)x->S * sizeof *x->leave_from);
+    x->to_cell = malloc(((size_t)m->edge_count + 1) * sizeof *x->to_cell);
+    if (!x->base || !x->width || !x->leave_from || !x->to_cell) return 0;
+    x->C = 0;
+    for (int s = 0; s < x->S; s++) {
+        int n = m->stages[s].min_steps, w = reads_dwell(m, s) ? x->D : n > 1 ? n : 1;
+        x->width[s] = w < x->D ? w : x->D;
+        x->base[s] = x->C;
+        x->C += x->width[s];
+        x->leave_from[s] = m->stages[s].final ? INT_MAX : n - 1; /* d + 1 >= min_steps */
+    }
+    for (int e = 0; e < m->edge_count; e++) x->to_cell[e] = x->base[m->edges[e].to];
+    x->cells = x->G * x->C;
+    x->cstage = malloc((size_t)x->cells * sizeof *x->cstage);
+    x->cdwell = malloc((size_t)x->cells * sizeof *x->cdwell);
+    x->live = malloc((size_t)x->cells);
+    if (!x->cstage || !x->cdwell || !x->live) return 0;
+    for (int g = 0; g < x->G; g++)
+        for (int s = 0; s < x->S; s++)
+            for (int d = 0; d < x->width[s]; d++) {
+                x->cstage[cell(x, g, s, d)] = s;
+                x->cdwell[cell(x, g, s, d)] = d;
+                x->live[cell(x, g, s, d)] = !m->stages[s].final;
+            }
+    return 1;
+}
+
 static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
 {
     memset(x, 0, sizeof *x);
@@ -923,7 +1183,7 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
     x->G = m->segment_count;
     x->H = r->horizon;
     x->D = cjm_model_dwell_cells(m, x->H);
-    x->cells = x->S * x->G * x->D;
+    if (!layout_make(x)) return 0;
     x->lay = cjm_tally_layout_make(m, x->H);
     x->source_of = calloc((size_t)x->S, sizeof *x->source_of);
     x->stage_of = calloc((size_t)x->S + 1, sizeof *x->stage_of);
@@ -937,6 +1197,7 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
     x->tally = calloc((size_t)x->lay.width, sizeof *x->tally);
     x->entering = calloc((size_t)x->H, sizeof *x->entering);
     x->u = calloc(q * x->cells, sizeof *x->u);
+    if (!x->y.on && !(x->agg = calloc(q * x->cells, sizeof *x->agg))) return 0;
     x->w = calloc(q * (x->H + 1) * cw * x->wch.n, sizeof *x->w);
     if (x->y.on) {
         x->w_next = calloc(q * (x->H + 1) * cw * x->wch.n, sizeof *x->w_next);
@@ -967,6 +1228,74 @@ static int ctx_make(exact_ctx *x, const cjm_model *m, const cjm_result *r)
            x->arrive && x->scratch;
 }
 
+/* Whether every probability out of the stages converted counts can reach
+ * is the same at every step (and none reads c.dwell): then how many of a
+ * count converted into a cell are still outside a final stage depends on
+ * the steps since its conversion alone. */
+static bool after_conversion_static(exact_ctx *x)
+{
+    const cjm_model *m = x->m;
+    bool seen[CJM_MAX_STAGES] = {0}, grew = true;
+    for (int s = 0; s < x->S; s++) seen[s] = m->stages[s].converts;
+    while (grew) {
+        grew = false;
+        for (int s = 0; s < x->S; s++)
+            for (int e = m->edge_start[s]; seen[s] && e < m->edge_start[s + 1]; e++)
+                if (!seen[m->edges[e].to]) grew = seen[m->edges[e].to] = true;
+    }
+    memcpy(x->post, seen, sizeof seen);
+    for (int s = 0; s < x->S; s++)
+        for (int e = m->edge_start[s]; seen[s] && e < m->edge_start[s + 1]; e++) {
+            if (m->edges[e].dwell_index >= 0) return false;
+            for (int g = 0; g < x->G; g++)
+                for (int t = 1; t < x->H; t++)
+                    if (cjm_model_prob(m, t, g, e) != cjm_model_prob(m, 0, g, e)) return false;
+        }
+    return true;
+}
+
+/* Without members: the funnel's batch, and retention's means. With static
+ * probabilities after conversion, the survival surv[c][k] of a unit
+ * converted into each converting cell c (time in stage 0): H moves of one
+ * count per such cell, instead of moving every conversion time's counts at
+ * every step; else the batch rb those counts move in. 0: out of memory. */
+static int survival_make(exact_ctx *x)
+{
+    x->is_static = !x->y.on && after_conversion_static(x);
+    size_t n = (size_t)x->H + 1, fs = (size_t)x->cells * x->S;
+    if (!x->y.on) {
+        x->fv = malloc(fs * sizeof *x->fv);
+        x->fstay = malloc(fs * sizeof *x->fstay);
+        x->farrive = malloc(fs * sizeof *x->farrive);
+        x->fleft = malloc((size_t)x->S * sizeof *x->fleft);
+        if (!x->fv || !x->fstay || !x->farrive || !x->fleft) return 0;
+    }
+    if (!x->is_static && !x->y.on) {
+        x->rb = calloc((size_t)x->Q * x->cells * n, sizeof *x->rb);
+        x->rb_stay = malloc((size_t)x->cells * n * sizeof *x->rb_stay);
+        x->rb_arrive = malloc((size_t)x->cells * n * sizeof *x->rb_arrive);
+        x->rb_left = malloc(n * sizeof *x->rb_left);
+        x->rb_alive = malloc(n * sizeof *x->rb_alive);
+        return x->rb && x->rb_stay && x->rb_arrive && x->rb_left && x->rb_alive;
+    }
+    if (!x->is_static) return 1;
+    double *v = x->scratch;
+    x->surv = calloc((size_t)x->cells * n, sizeof *x->surv);
+    if (!x->surv) return 0;
+    for (int c = 0; c < x->cells; c++) {
+        if (x->cdwell[c] != 0 || !x->m->stages[x->cstage[c]].converts) continue;
+        memset(v, 0, (size_t)x->cells * sizeof *v);
+        v[c] = 1;
+        x->surv[c * n] = alive_mass(x, v);
+        for (int k = 1; k <= x->H; k++) {
+            propagate(x, 0, v, x->stay, x->arrive, NULL);
+            for (int i = 0; i < x->cells; i++) v[i] = x->stay[i] + x->arrive[i];
+            x->surv[c * n + k] = alive_mass(x, v);
+        }
+    }
+    return 1;
+}
+
 static void main_pass(exact_ctx *x)
 {
     for (int t = 0; t <= x->H; t++) {
@@ -988,19 +1317,24 @@ static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_erro
     exact_ctx x;
     if (m->per_customer_count > 0)
         return cjm_model_refuse_per_customer(m, "the exact engine cannot compute", err);
-    if (!ctx_make(&x, m, r)) {
+    if (!ctx_make(&x, m, r) || (exact_values(&x) <= EXACT_MAX_VALUES && !survival_make(&x))) {
         ctx_free(&x);
         return cjm_error_set(err, CJM_ENOMEM, "out of memory for the exact engine");
     }
     if (exact_values(&x) > EXACT_MAX_VALUES) {
         const loyal_dims *y = &x.y;
+        char dwell[32];
+        if (x.C == x.S)
+            snprintf(dwell, sizeof dwell, "1");
+        else
+            snprintf(dwell, sizeof dwell, "%.3g", (double)x.C / x.S);
         cjm_status st = cjm_error_set(
             err, CJM_EUSAGE,
             "%s:%d: loyalty: the exact engine would track %.0f values (%d segments x %d stages "
-            "x %d time-in-stage cells x %.0f loyalty states x %d conversion times x %d sources%s), "
+            "x %s time-in-stage cells x %.0f loyalty states x %d conversion times x %d sources%s), "
             "above its limit of %d; use --engine agent, or fewer points to a reward, a shorter "
             "expire_after or review window, or a shorter horizon",
-            m->file, m->loyalty.line, exact_values(&x), x.G, x.S, x.D, y->states, x.H + 1, x.Q,
+            m->file, m->loyalty.line, exact_values(&x), x.G, x.S, dwell, y->states, x.H + 1, x.Q,
             x.wch.n > 1 ? " x 2 channels" : "", EXACT_MAX_VALUES);
         ctx_free(&x);
         return st;
@@ -1008,7 +1342,10 @@ static cjm_status exact_run(const cjm_model *m, cjm_result *r, int run, cjm_erro
     int64_t customers = cjm_result_customers(r, m);
     cjm_result_arrivals(r, m, x.entering);
     main_pass(&x);
-    for (int s = 0; s < x.S; s++) x.tally[x.lay.reached + s] = reach_count(&x, s);
+    if (x.fv)
+        reach_all(&x);
+    else
+        for (int s = 0; s < x.S; s++) x.tally[x.lay.reached + s] = reach_count(&x, s);
     if (x.failed) {
         ctx_free(&x);
         return cjm_error_set(err, CJM_EUSAGE,

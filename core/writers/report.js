@@ -178,11 +178,10 @@
   }
 
   function distribution(d) {
-    var labels = d.from.map(function (a, i) { return money.format(a) + ' to ' + money.format(d.to[i]); });
-    chart('distribution', {
+    chart(d.id, {
       tooltip: { trigger: 'axis' },
       grid: { left: 60, right: 20, bottom: 100 },
-      xAxis: { type: 'category', data: labels, name: 'profit', axisLabel: { rotate: 40 } },
+      xAxis: { type: 'category', data: d.labels, name: d.metric, axisLabel: { rotate: 40 } },
       yAxis: { type: 'value', name: 'runs', minInterval: 1 },
       series: [{ type: 'bar', name: 'runs', data: d.runs, barCategoryGap: '2%',
                  itemStyle: { color: '#73c0de' } }]
@@ -241,13 +240,14 @@
   }
 
   function loyalty(y) {
+    var id = y.id;
     var t = range(y.members.length);
     var series = [{ type: 'line', name: 'members', data: y.members, symbol: 'none', yAxisIndex: 0 }];
     y.tiers.forEach(function (name, k) {
       series.push({ type: 'line', name: name, data: y.shares[k], stack: 'tiers', symbol: 'none',
                     areaStyle: { opacity: 0.3 }, yAxisIndex: 1 });
     });
-    chart('loyalty', {
+    chart(id, {
       tooltip: { trigger: 'axis' },
       legend: { data: ['members'].concat(y.tiers) },
       grid: { left: 70, right: 70 },
@@ -284,11 +284,11 @@
     funnel(data.funnel);
     retention(data.retention);
     cashflow(data.cashflow);
-    distribution(data.distribution);
+    data.distribution.forEach(distribution);
     if (data.variants) differences('variants', data.variants);
     if (data.fixes) differences('fixes', data.fixes);
     if (data.waterfall) waterfall(data.waterfall);
-    if (data.loyalty) loyalty(data.loyalty);
+    (data.loyalty || []).forEach(loyalty);
     if (data.tornado) tornado(data.tornado);
     body.dataset.charts = String(charts.length);
   } catch (e) {

@@ -13,6 +13,7 @@
 #include "report.h"
 #include "sensitivity.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -361,8 +362,14 @@ static int bin_of(double v, double lo, double hi, int bins)
 
 /* The distribution of the per-run profit: a histogram of ceil(sqrt(runs))
  * equal bins (at most 30) from the smallest value to the largest. */
-static json_t *histogram_section(FILE *f, const cjm_result *r, cjm_error *err, cjm_status *st)
+/* The runs' values of a metric in ceil(sqrt(runs)) equal bins (at most 30):
+ * the section "distribution" for profit, "distribution-METRIC" for another
+ * (its bins tagged data-bin="runs.METRIC", checked against --runs-out). */
+static json_t *histogram_section(FILE *f, const cjm_result *r, int metric, cjm_error *err,
+                                 cjm_status *st)
 {
+    const cjm_metric_info *info = &cjm_metric_infos[metric];
+    int profit = metric == CJM_M_PROFIT;
     int n = r->runs, bins = (int)ceil(sqrt((double)n));
     if (bins > HISTOGRAM_BINS_MAX) bins = HISTOGRAM_BINS_MAX;
     double *v = malloc((size_t)n * sizeof *v);
@@ -374,37 +381,51 @@ static json_t *histogram_section(FILE *f, const cjm_result *r, cjm_error *err, c
     }
     int defined = 0;
     for (int i = 0; i < n; i++) {
-        double x = cjm_result_run_metric(r, i, CJM_M_PROFIT);
+        double x = cjm_result_run_metric(r, i, metric);
         if (isfinite(x)) v[defined++] = x;
     }
     qsort(v, (size_t)defined, sizeof *v, cmp_double);
     double lo = defined ? v[0] : 0, hi = defined ? v[defined - 1] : 0;
-    if (hi <= lo) bins = 1;
+    /* values equal but for rounding (a spread below 1e-9 of their size) are
+     * one value: one bin, not bins of floating-point noise */
+    if (hi - lo <= 1e-9 * fmax(fabs(lo), fabs(hi))) bins = 1;
     for (int i = 0; i < defined; i++) count[bin_of(v[i], lo, hi, bins)]++;
-    section_open(f, "distribution", "Profit across runs",
-                 n > 1 ? "How many runs had each profit: the spread of the outcome, from the "
-                         "runs' own values (each run a cohort; uncertain inputs drawn per run)."
-                       : "One run: the exact engine's expected profit, without a spread.");
-    th_row(f, 3, "profit from", "to", "runs");
+    char id[64], title[160], note[300], head[96], kind[64];
+    snprintf(id, sizeof id, profit ? "distribution" : "distribution-%s", info->name);
+    snprintf(title, sizeof title, "%c%s across runs", toupper((unsigned char)info->label[0]),
+             info->label + 1);
+    snprintf(note, sizeof note,
+             n > 1 ? "How many runs had each value of %s: the spread of the outcome, from the "
+                     "runs' own values (each run a cohort; uncertain inputs drawn per run)."
+                   : "One run: the exact engine's expected %s, without a spread.",
+             info->label);
+    snprintf(head, sizeof head, "%s from", info->label);
+    snprintf(kind, sizeof kind, profit ? "runs" : "runs.%s", info->name);
+    section_open(f, id, title, note);
+    th_row(f, 3, head, "to", "runs");
     fputs("<tbody>\n", f);
-    json_t *from = json_array(), *to = json_array(), *runs = json_array();
+    json_t *from = json_array(), *to = json_array(), *runs = json_array(), *labels = json_array();
     for (int b = 0; b < bins; b++) {
         double a = lo + (hi - lo) * b / bins,
                z = b == bins - 1 ? hi : lo + (hi - lo) * (b + 1) / bins;
         char x[64], y[64];
-        cjm_format_value(x, sizeof x, a, CJM_UNIT_MONEY);
-        cjm_format_value(y, sizeof y, z, CJM_UNIT_MONEY);
+        cjm_format_value(x, sizeof x, a, info->unit);
+        cjm_format_value(y, sizeof y, z, info->unit);
         fprintf(f,
                 "<tr><td class=\"n\" data-bin=\"lo\">%s</td><td class=\"n\" data-bin=\"hi\">%s</td>"
-                "<td class=\"n\" data-bin=\"runs\">%d</td></tr>\n",
-                x, y, count[b]);
+                "<td class=\"n\" data-bin=\"%s\">%d</td></tr>\n",
+                x, y, kind, count[b]);
+        char label[140];
+        snprintf(label, sizeof label, "%s to %s", x, y);
+        json_array_append_new(labels, json_string(label));
         push(from, a);
         push(to, z);
         json_array_append_new(runs, json_integer(count[b]));
     }
     section_close(f);
     free(v), free(count);
-    return json_pack("{s:o, s:o, s:o}", "from", from, "to", to, "runs", runs);
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "id", id, "metric", info->label, "from",
+                     from, "to", to, "runs", runs, "labels", labels);
 }
 
 /* The metrics a comparison's table shows for each arm. */
@@ -518,11 +539,24 @@ static json_t *waterfall_section(FILE *f, const cjm_comparison *c)
     return json_pack("{s:o, s:o, s:o}", "names", names, "profit", profit, "added", added);
 }
 
-static json_t *loyalty_section(FILE *f, const cjm_result *r, const cjm_metrics *mt)
+/* Where a loyalty section is and whose it is: its section's id, the JSON
+ * document its numbers come from (run: the baseline's `cjm run`; for a
+ * variant, `variant.NAME`: `cjm run --variant NAME`), and the variant's
+ * name for the title (NULL: the baseline's). */
+typedef struct loyalty_place {
+    char id[32], doc[300];
+    const char *variant;
+} loyalty_place;
+
+static json_t *loyalty_section(FILE *f, const cjm_result *r, const cjm_metrics *mt,
+                               const loyalty_place *place)
 {
     const cjm_loyalty_metrics *y = &mt->loyalty;
     const cjm_model *m = r->model;
-    section_open(f, "loyalty", "The loyalty program",
+    char title[300];
+    snprintf(title, sizeof title, "The loyalty program%s%s", place->variant ? ": " : "",
+             place->variant ? place->variant : "");
+    section_open(f, place->id, title,
                  "Members outside a final stage by step and each tier's share of them; points "
                  "issued = redeemed + expired + outstanding (docs/loyalty.md).");
     th_row(f, 4, "figure", "mean", "95% low", "95% high");
@@ -547,14 +581,14 @@ static json_t *loyalty_section(FILE *f, const cjm_result *r, const cjm_metrics *
                                    &y->expired,     &y->outstanding, &y->breakage,   &y->liability,
                                    &y->reward_cost, &y->join_cost,   &y->member_cost};
     for (size_t i = 0; i < sizeof figures / sizeof *figures; i++) {
-        char at[64];
+        char at[400];
         fputs("<tr>", f);
         name_cell(f, figures[i].label);
-        snprintf(at, sizeof at, "run:loyalty.%s", figures[i].at);
+        snprintf(at, sizeof at, "%s:loyalty.%s", place->doc, figures[i].at);
         cells3(f, values[i], figures[i].unit, at);
         fputs("</tr>\n", f);
     }
-    fputs("</tbody></table>\n<table data-table=\"loyalty_by_step\">\n", f);
+    fprintf(f, "</tbody></table>\n<table data-table=\"%s_by_step\">\n", place->id);
     fputs("<thead><tr><th>t</th><th>members</th>", f);
     for (int k = 0; k < y->tiers; k++) {
         fputs("<th>", f);
@@ -569,18 +603,39 @@ static json_t *loyalty_section(FILE *f, const cjm_result *r, const cjm_metrics *
     }
     for (int t = 0; t <= y->horizon; t++) {
         fprintf(f, "<tr><td>%d</td>", t);
-        cell(f, y->members_t[t].mean, CJM_UNIT_COUNT, "run:loyalty.by_step.%d.members.mean", t);
+        cell(f, y->members_t[t].mean, CJM_UNIT_COUNT, "%s:loyalty.by_step.%d.members.mean",
+             place->doc, t);
         push(members, y->members_t[t].mean);
         for (int k = 0; k < y->tiers; k++) {
             const cjm_summary *s = &y->tier_share_t[k * (y->horizon + 1) + t];
             cell(f, s->defined ? s->mean : CJM_NAN, CJM_UNIT_SHARE,
-                 "run:loyalty.by_step.%d.tier_shares.%s", t, m->loyalty.tiers[k].name);
+                 "%s:loyalty.by_step.%d.tier_shares.%s", place->doc, t, m->loyalty.tiers[k].name);
             push(json_array_get(shares, (size_t)k), s->defined ? s->mean : CJM_NAN);
         }
         fputs("</tr>\n", f);
     }
     section_close(f);
-    return json_pack("{s:o, s:o, s:o}", "members", members, "tiers", tiers, "shares", shares);
+    return json_pack("{s:s, s:o, s:o, s:o}", "id", place->id, "members", members, "tiers", tiers,
+                     "shares", shares);
+}
+
+/* A loyalty section for the baseline and for every variant that has a
+ * program (a variant may add one to a baseline without). */
+static json_t *loyalty_sections(FILE *f, const cjm_result *r, const cjm_metrics *mt,
+                                const cjm_comparison *c)
+{
+    json_t *all = json_array();
+    loyalty_place at = {"loyalty", "run", NULL};
+    if (mt->loyalty.present) json_array_append_new(all, loyalty_section(f, r, mt, &at));
+    for (int i = 0; c && i < c->arm_count; i++) {
+        const cjm_arm *a = &c->arms[i];
+        if (!a->metrics.loyalty.present) continue;
+        snprintf(at.id, sizeof at.id, "loyalty-%d", i + 1);
+        snprintf(at.doc, sizeof at.doc, "variant.%s", a->name);
+        at.variant = a->name;
+        json_array_append_new(all, loyalty_section(f, a->result, &a->metrics, &at));
+    }
+    return all;
 }
 
 /* The tornado: the metric with each input at its low and its high value,
@@ -687,18 +742,23 @@ cjm_status cjm_report_html(const cjm_html_report *rep, FILE *f, cjm_error *err)
     json_object_set_new(data, "funnel", funnel_section(f, r, &mt));
     json_object_set_new(data, "retention", retention_section(f, r, &mt));
     json_object_set_new(data, "cashflow", cashflow_section(f, r, &mt));
-    json_t *hist = histogram_section(f, r, err, &st);
+    int metric = rep->metric ? cjm_metric_find(rep->metric) : CJM_M_PROFIT;
+    json_t *hists = json_array();
+    json_object_set_new(data, "distribution", hists);
+    for (int k = 0; k < (metric >= 0 && metric != CJM_M_PROFIT ? 2 : 1) && st == CJM_OK; k++) {
+        json_t *hist = histogram_section(f, r, k ? metric : CJM_M_PROFIT, err, &st);
+        if (hist) json_array_append_new(hists, hist);
+    }
     if (st != CJM_OK) {
         json_decref(data);
         cjm_metrics_free(&mt);
         return st;
     }
-    json_object_set_new(data, "distribution", hist);
     if (rep->variants) json_object_set_new(data, "variants", comparison_section(f, rep->variants));
     if (rep->fixes) json_object_set_new(data, "fixes", comparison_section(f, rep->fixes));
     if (rep->fixes && rep->fixes->step_count > 0)
         json_object_set_new(data, "waterfall", waterfall_section(f, rep->fixes));
-    if (mt.loyalty.present) json_object_set_new(data, "loyalty", loyalty_section(f, r, &mt));
+    json_object_set_new(data, "loyalty", loyalty_sections(f, r, &mt, rep->variants));
     if (rep->tornado) json_object_set_new(data, "tornado", tornado_section(f, rep->tornado));
     fputs("<footer>Written by cjm ", f);
     fputs(cjm_version(), f);

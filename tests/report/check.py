@@ -9,8 +9,9 @@ Chromium dumped it (tests/report/run.sh).
 - Every number in its tables, tagged data-json="DOC:PATH", equals the value
   at PATH of JSONDIR/DOC.json (the JSON output of cjm run, compare or fixes
   for the same command) to within half a unit of its last printed digit.
-- The histogram's bins hold the runs' profits of RUNS_CSV (cjm run
-  --runs-out): the counts of the same bins recomputed from them.
+- Each histogram's bins (data-bin="runs" for profit, "runs.METRIC" for
+  --metric's) hold the runs' values of RUNS_CSV (cjm run --runs-out): the
+  counts of the same bins recomputed from them.
 Prints one line per failure and exits 1 if there is any."""
 import csv
 import html.parser
@@ -120,15 +121,28 @@ def main():
     if checked < 50:
         failures.append('only %d numbers tagged in the tables' % checked)
 
-    profits = []
     with open(runs_csv, newline='', encoding='utf-8') as f:
         # the "# key: value" lines of the scenario and settings come first
-        for row in csv.DictReader(line for line in f if not line.startswith('#')):
-            if row.get('profit') not in (None, ''):
-                profits.append(float(row['profit']))
-    counts = [int(t) for k, t in dom.bins if k == 'runs']
+        rows = list(csv.DictReader(line for line in f if not line.startswith('#')))
+    kinds = sorted(set(k for k, _ in dom.bins if k.startswith('runs')))
+    if 'runs' not in kinds:
+        failures.append('no histogram of profit')
+    for kind in kinds:
+        column = kind.partition('.')[2] or 'profit'
+        values = [float(r[column]) for r in rows if r.get(column) not in (None, '')]
+        counts = [int(t) for k, t in dom.bins if k == kind]
+        check_bins(failures, column, counts, values)
+
+    for line in failures:
+        print('%s: %s' % (dom_path, line))
+    print('%s: %d numbers checked, %d charts, %d histograms' % (dom_path, checked, len(dom.charts), len(kinds)))
+    return 1 if failures else 0
+
+
+def check_bins(failures, column, counts, profits):
+    """A histogram's counts against the runs' values of its column."""
     if sum(counts) != len(profits):
-        failures.append('the histogram holds %d runs, there are %d' % (sum(counts), len(profits)))
+        failures.append('the histogram of %s holds %d runs, there are %d' % (column, sum(counts), len(profits)))
     elif profits:
         bins, lo, hi = len(counts), min(profits), max(profits)
         want = [0] * bins
@@ -141,12 +155,7 @@ def main():
                 edge += 1
         off = sum(abs(a - b) for a, b in zip(counts, want))
         if off > 2 * edge:
-            failures.append('histogram counts %s, the runs give %s' % (counts, want))
-
-    for line in failures:
-        print('%s: %s' % (dom_path, line))
-    print('%s: %d numbers checked, %d charts, %d bins' % (dom_path, checked, len(dom.charts), len(counts)))
-    return 1 if failures else 0
+            failures.append('histogram of %s: counts %s, the runs give %s' % (column, counts, want))
 
 
 if __name__ == '__main__':

@@ -46,11 +46,16 @@ for scen in "$top"/scenarios/*.lua; do
 for v in json.load(open(sys.argv[1]))["variants"]: print(v["name"])' "$dir/json/compare.json")
   fi
   [ ${#variants[@]} -gt 0 ] || rm -f "$dir/json/compare.json"
+  # a variant's loyalty panel is checked against its own cjm run --variant
+  for v in "${variants[@]}"; do
+    "$cjm" run "$scen" "${runs[@]}" --variant "$v" --format json -o "$dir/json/variant.$v.json" ||
+      fail "$name: cjm run --variant $v failed"
+  done
   fixes=()
   if "$cjm" fixes "$scen" "${runs[@]}" --format json -o "$dir/json/fixes.json" 2>/dev/null; then
     fixes=(--fixes)
   fi
-  "$cjm" report "$scen" "${variants[@]}" "${fixes[@]}" "${runs[@]}" -o "$dir/report.html" ||
+  "$cjm" report "$scen" "${variants[@]}" "${fixes[@]}" "${runs[@]}" --metric ltv -o "$dir/report.html" ||
     { fail "$name: cjm report failed"; continue; }
   chrome --dump-dom "file://$dir/report.html" >"$dir/dom.html" || fail "$name: chromium failed"
   python3 "$top/tests/report/check.py" "$dir/dom.html" "$dir/json" "$dir/runs.csv" ||
@@ -59,23 +64,28 @@ for v in json.load(open(sys.argv[1]))["variants"]: print(v["name"])' "$dir/json/
     "file://$dir/report.html" >/dev/null || fail "$name: no screenshot"
   [ -s "$shots/$name.png" ] || fail "$name: the screenshot is empty"
   # the same inputs, the same bytes, whatever the threads
-  "$cjm" report "$scen" "${variants[@]}" "${fixes[@]}" "${runs[@]}" --threads 1 \
+  "$cjm" report "$scen" "${variants[@]}" "${fixes[@]}" "${runs[@]}" --metric ltv --threads 1 \
     -o "$dir/again.html" || fail "$name: the second report failed"
   cmp -s "$dir/report.html" "$dir/again.html" || fail "$name: the same inputs gave other bytes"
 done
 
-# The exact engine's report (one run: no spread), with a tornado of profit,
-# checks the same way (the tornado's numbers against cjm tornado's JSON).
+# The exact engine's report (one run: no spread), with a tornado of profit
+# over two named inputs (one with its own range) at a 10% swing, checks the
+# same way (the tornado's numbers against cjm tornado's JSON with the same
+# options).
 dir=$work/exact
 mkdir -p "$dir/json"
 scen=$top/scenarios/beauty_clinic.lua
 "$cjm" run "$scen" --engine exact --format json -o "$dir/json/run.json" --runs-out "$dir/runs.csv"
-"$cjm" tornado "$scen" --engine exact --format json -o "$dir/json/tornado.json"
-"$cjm" report "$scen" --engine exact --tornado -o "$dir/report.html"
+torn=(--swing 10% --param transitions.consult.client --param stages.consult.cost=500:1200)
+"$cjm" tornado "$scen" --engine exact "${torn[@]}" --format json -o "$dir/json/tornado.json"
+"$cjm" report "$scen" --engine exact --tornado "${torn[@]}" -o "$dir/report.html"
 chrome --dump-dom "file://$dir/report.html" >"$dir/dom.html"
 python3 "$top/tests/report/check.py" "$dir/dom.html" "$dir/json" "$dir/runs.csv" ||
   fail "exact: the page is wrong (above)"
 grep -q 'data-json="tornado:inputs.0.metric_low"' "$dir/dom.html" || fail "exact: no tornado"
+[ "$(grep -c 'data-json="tornado:inputs.[0-9]*.metric_low"' "$dir/dom.html")" = 2 ] ||
+  fail "exact: the tornado does not have the two inputs --param named"
 chrome --hide-scrollbars --window-size=1280,6000 --screenshot="$shots/beauty_clinic_exact_tornado.png" \
   "file://$dir/report.html" >/dev/null || fail "exact: no screenshot"
 
@@ -111,6 +121,8 @@ expect 2 "is not one of its options" report "$scen" --format json -o "$work/x.ht
 expect 1 "$work/no/such/dir/r.html" report "$scen" -o "$work/no/such/dir/r.html"
 expect 2 "unknown option '--bogus'" report "$scen" --bogus -o "$work/x.html"
 expect 2 "no metric named 'wealth'" report "$scen" --tornado --metric wealth -o "$work/x.html"
+expect 2 "are the tornado's: add --tornado" report "$scen" --swing 10% -o "$work/x.html"
+expect 2 "--swing: expected a percentage" report "$scen" --tornado --swing 300% -o "$work/x.html"
 [ ! -e "$work/x.html" ] || fail "a report refused for bad usage left a file"
 "$cjm" report --help >"$work/help" || fail "cjm report --help failed"
 grep -q "usage: cjm report FILE" "$work/help" || fail "cjm report --help does not say the usage"
