@@ -463,7 +463,12 @@ CJM_API int cjm_metric_find(const char *name);
  * "loyalty_class_ltv_margin", "loyalty_class_retained",
  * "loyalty_class_purchases"; "transitions" (the customers who took each
  * transition over the horizon, by edge in the model's order: the item's
- * name is the edge's scenario path, "transitions.aware.consider"). */
+ * name is the edge's scenario path, "transitions.aware.consider"); with
+ * referrals (else empty), by source, items "organic" (the cohort and its
+ * arrivals) and "referred": "by_source_prospects", "by_source_converted",
+ * "by_source_conversion", "by_source_revenue" (all their revenue),
+ * "by_source_ltv" (revenue at and after conversion per converted customer)
+ * and "by_source_cac". */
 CJM_API int cjm_series_count(void);
 CJM_API const char *cjm_series_name(int series);
 

@@ -163,9 +163,11 @@ static void test_csv(void **state)
     (void)state;
     char *out, *err;
     assert_int_equal(run("run " SCN "two_stage.lua --format csv --runs 10", &out, &err), 0);
-    assert_true(strncmp(out, "metric,key,mean,se,ci95_lo,ci95_hi,p5,p50,p95\n", 46) == 0);
+    assert_true(strncmp(out, "# cjm: ", 7) == 0); /* the settings block (10 lines) first */
+    char *body = strstr(out, "\nmetric,key,mean,se,ci95_lo,ci95_hi,p5,p50,p95\n");
+    assert_non_null(body);
     int lines = 0;
-    for (char *p = out; *p; p++) lines += *p == '\n';
+    for (char *p = body + 1; *p; p++) lines += *p == '\n';
     /* header, metrics, funnel, retention 0..5, cash flow (7 series at t = 0..5),
      * payback (step, share), breakdown (ad spend, a's cost per step, b's revenue) */
     assert_int_equal(lines, 1 + CJM_M_COUNT + 3 + 6 + 7 * 6 + 2 + 3);

@@ -46,6 +46,7 @@ static table read_csv(const char *path)
     assert_non_null(text);
     table t = {0, 0, NULL, NULL};
     char *line = strtok(text, "\n");
+    while (line && line[0] == '#') line = strtok(NULL, "\n"); /* the settings block */
     assert_non_null(line);
     for (char *c = line; c; c = strchr(c, ',')) {
         if (*c == ',') c++;

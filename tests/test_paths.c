@@ -451,7 +451,9 @@ static void test_dirichlet_room(void **state_)
                  cases[i].args, runs);
         if (tu_run_cjm(args, &out, &err) != 0) fail_msg("%s: %s", args, err);
         free(out), free(err);
-        char *text = tu_read_file(runs), *line = strchr(text, '\n') + 1;
+        char *text = tu_read_file(runs), *line = text;
+        while (*line == '#') line = strchr(line, '\n') + 1; /* the settings block */
+        line = strchr(line, '\n') + 1;                      /* the column names */
         for (int r = 0; r < 50; r++) {
             double v[3] = {0};
             int n = sscanf(line, "%*d,%lf,%lf,%lf", &v[0], &v[1], &v[2]);

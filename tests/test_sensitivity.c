@@ -557,7 +557,8 @@ static void test_outputs(void **state)
         json_decref(doc);
         snprintf(args, sizeof args, "%s --format csv", cmd);
         assert_int_equal(tu_run_cjm(args, &out, &err), 0);
-        assert_true(strncmp(out, "path,", 5) == 0);
+        assert_true(strncmp(out, "# cjm: ", 7) == 0);       /* the settings block, */
+        assert_non_null(strstr(out, "\n# seed: 1\npath,")); /* then the rows */
         assert_string_equal(err, ""); /* no progress bar when stderr is not a terminal */
         free(out), free(err);
     }

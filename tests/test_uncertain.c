@@ -351,11 +351,13 @@ static void test_runs_out(void **state)
     snprintf(args, sizeof args, "%s.csv", path);
     char *csv = tu_read_file(args);
     assert_non_null(csv);
-    assert_true(strncmp(csv, "run,", 4) == 0);
-    assert_non_null(strstr(csv, "transitions.lead.buyer"));
-    assert_non_null(strstr(csv, ",conversion,converted,cac,ltv,retained,revenue,cost,profit,"));
+    assert_true(strncmp(csv, "# cjm: ", 7) == 0); /* the settings block, then the columns */
+    char *body = strstr(csv, "\nrun,");
+    assert_non_null(body);
+    assert_non_null(strstr(body, "transitions.lead.buyer"));
+    assert_non_null(strstr(body, ",conversion,converted,cac,ltv,retained,revenue,cost,profit,"));
     int lines = 0;
-    for (char *p = csv; *p; p++) lines += *p == '\n';
+    for (char *p = body + 1; *p; p++) lines += *p == '\n';
     assert_int_equal(lines, 13);
     unlink(args);
     free(csv), free(out), free(err);

@@ -266,6 +266,7 @@ static const char *series_item_name(const cjm_result *r, int k, int i)
     if (k == CJM_S_TIER_SHARE) return m->loyalty.tiers[i / (r->horizon + 1)].name;
     if (k == CJM_S_LOYALTY) return cjm_loyalty_items[i];
     if (k == CJM_S_TRANSITIONS) return m->edges[i].path;
+    if (k >= CJM_S_SOURCE) return cjm_source_names[i];
     if (k >= CJM_S_CLASS) return i == 0 ? "non-members" : m->loyalty.tiers[i - 1].name;
     return NULL;
 }

@@ -59,6 +59,12 @@ const cjm_series_info cjm_series_infos[CJM_S_COUNT] = {
     {"loyalty_class_retained", "retained at horizon", CJM_UNIT_SHARE},
     {"loyalty_class_purchases", "purchases per customer", CJM_UNIT_COUNT},
     {"transitions", "customers who took the transition", CJM_UNIT_COUNT},
+    {"by_source_prospects", "prospects", CJM_UNIT_COUNT},
+    {"by_source_converted", "converted", CJM_UNIT_COUNT},
+    {"by_source_conversion", "conversion", CJM_UNIT_SHARE},
+    {"by_source_revenue", "revenue", CJM_UNIT_MONEY},
+    {"by_source_ltv", "LTV", CJM_UNIT_MONEY},
+    {"by_source_cac", "CAC", CJM_UNIT_MONEY},
 };
 
 const char *const cjm_loyalty_items[CJM_LOYALTY_ITEMS] = {
@@ -223,6 +229,7 @@ int cjm_series_length(const cjm_result *r, int series)
     case CJM_S_TRANSITIONS:
         return r->model->edge_count;
     default:
+        if (series >= CJM_S_SOURCE) return r->model->has_referrals ? CJM_SOURCES : 0;
         if (series >= CJM_S_CLASS)
             return r->model->loyalty.present ? r->model->loyalty.tier_count + 1 : 0;
         return series >= CJM_S_CASHFLOW && series < CJM_S_BREAKDOWN ? r->horizon + 1 : 0;
@@ -351,6 +358,66 @@ static cjm_summary class_item(const cjm_result *r, int f, int c, double *a)
     }
 }
 
+const cjm_metric_info cjm_source_fields[CJM_SOURCE_FIELDS] = {
+    {"prospects", "prospects", CJM_UNIT_COUNT},
+    {"converted", "converted", CJM_UNIT_COUNT},
+    {"conversion", "conversion", CJM_UNIT_SHARE},
+    {"revenue", "revenue", CJM_UNIT_MONEY},
+    {"ltv", "LTV", CJM_UNIT_MONEY},
+    {"cac", "CAC", CJM_UNIT_MONEY},
+};
+
+const char *const cjm_source_names[CJM_SOURCES] = {"organic", "referred"};
+
+static cjm_summary *source_field_mut(cjm_source_metrics *s, int k)
+{
+    cjm_summary *f[CJM_SOURCE_FIELDS] = {&s->prospects, &s->converted, &s->conversion,
+                                         &s->revenue,   &s->ltv,       &s->cac};
+    return f[k];
+}
+
+const cjm_summary *cjm_source_field(const cjm_source_metrics *s, int k)
+{
+    return source_field_mut((cjm_source_metrics *)s, k);
+}
+
+/* Column `what` of source src in one run: 0 prospects, 1 converted, 2
+ * revenue, 3 revenue at and after conversion, 4 acquisition cost. The
+ * organic figures are the totals less the referred ones. */
+static double source_value(const double *row, int src, int what)
+{
+    static const int total[] = {CJM_T_PROSPECTS, CJM_T_CONVERTED, CJM_T_REVENUE, CJM_T_CONV_REVENUE,
+                                CJM_T_ACQ_COST_ORGANIC};
+    static const int referred[] = {CJM_T_REFERRED, CJM_T_CONVERTED_REFERRED, CJM_T_REVENUE_REFERRED,
+                                   CJM_T_CONV_REVENUE_REFERRED, CJM_T_ACQ_COST_REFERRED};
+    if (src == CJM_REFERRED) return row[referred[what]];
+    return what == 4 ? row[total[what]] : row[total[what]] - row[referred[what]];
+}
+
+/* Columns what_num (and what_den >= 0: a ratio of totals) of source src. */
+static cjm_summary source_summary(const cjm_result *r, int src, int what_num, int what_den,
+                                  double *a)
+{
+    double *b = what_den >= 0 ? malloc((size_t)r->runs * sizeof *b) : NULL;
+    if (what_den >= 0 && !b) return cjm_summary_exact(CJM_NAN, false);
+    for (int run = 0; run < r->runs; run++) {
+        const double *row = cjm_result_row(r, run);
+        a[run] = source_value(row, src, what_num);
+        if (b) b[run] = source_value(row, src, what_den);
+    }
+    cjm_summary s = b ? ratio(r, a, b, 1) : plain(r, a);
+    free(b);
+    return s;
+}
+
+/* Field k (cjm_source_fields' order) of source src. */
+static cjm_summary source_item(const cjm_result *r, int k, int src, double *a)
+{
+    static const int num[CJM_SOURCE_FIELDS] = {0, 1, 1, 2, 3, 4};
+    static const int den[CJM_SOURCE_FIELDS] = {-1, -1, 0, -1, 1, 1};
+    return source_summary(r, src, num[k], den[k], a);
+}
+
 /* Item i of a series; a: scratch for r->runs values. The funnel is a share
  * of prospects, who may vary by run; retention[k] and the conversion of
  * those arriving at step t are ratios of totals over runs. */
@@ -383,11 +450,22 @@ static cjm_summary series_with(const cjm_result *r, int series, int i, double *a
     case CJM_S_TRANSITIONS:
         return column(r, w->moves + i, a);
     default:
+        if (series >= CJM_S_SOURCE) return source_item(r, series - CJM_S_SOURCE, i, a);
         if (series >= CJM_S_CLASS) return class_item(r, series - CJM_S_CLASS, i, a);
         for (int run = 0; run < r->runs; run++)
             a[run] = cashflow_value(r, series - CJM_S_CASHFLOW, run, i);
         return plain(r, a);
     }
+}
+
+/* Organic and referred prospects, each source's conversion, revenue, LTV
+ * and CAC (the scenario has referrals). */
+static void by_source(const cjm_result *r, cjm_metrics *mt, double *a)
+{
+    mt->by_source = true;
+    for (int src = 0; src < CJM_SOURCES; src++)
+        for (int k = 0; k < CJM_SOURCE_FIELDS; k++)
+            *source_field_mut(&mt->sources[src], k) = series_with(r, CJM_S_SOURCE + k, src, a);
 }
 
 static void headline(const cjm_result *r, cjm_metrics *mt, double *a, double *b)
@@ -523,6 +601,7 @@ cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *mt, cjm_error *
         return cjm_error_set(err, CJM_ENOMEM, "out of memory");
     }
     headline(r, mt, a, b);
+    if (r->model->has_referrals) by_source(r, mt, a);
     for (int s = 0; s < r->stage_count; s++) mt->reached[s] = series_with(r, CJM_S_FUNNEL, s, a);
     for (int k = 0; k <= r->horizon; k++) mt->retention[k] = series_with(r, CJM_S_RETENTION, k, a);
     cjm_status st = r->model->has_arrivals ? by_arrival(r, mt, a, err) : CJM_OK;

@@ -70,6 +70,22 @@ typedef struct cjm_loyalty_metrics {
     cjm_class_metrics *classes; /* [tiers + 1]: 0 never joined, 1 + k in tier k */
 } cjm_loyalty_metrics;
 
+/* The prospects of one source (organic: the cohort and its arrivals;
+ * referred) and what they brought: conversion is converted / prospects,
+ * revenue all their revenue, LTV their revenue at and after conversion per
+ * converted customer, CAC their acquisition cost per converted customer. */
+typedef struct cjm_source_metrics {
+    cjm_summary prospects, converted, conversion, revenue, ltv, cac;
+} cjm_source_metrics;
+
+/* The fields of cjm_source_metrics, in order, as JSON and CSV name them. */
+enum { CJM_SOURCE_FIELDS = 6 };
+extern const cjm_metric_info cjm_source_fields[CJM_SOURCE_FIELDS];
+extern const char *const cjm_source_names[CJM_SOURCES];
+
+/* Field k of a source's metrics (cjm_source_fields' order). */
+const cjm_summary *cjm_source_field(const cjm_source_metrics *s, int k);
+
 typedef struct cjm_metrics {
     cjm_summary m[CJM_M_COUNT];
     int stage_count, horizon;
@@ -86,6 +102,8 @@ typedef struct cjm_metrics {
     bool by_arrival;                 /* the scenario has arrivals: the next two are filled */
     cjm_summary *arrived;            /* [horizon]: organic prospects arriving at step t */
     cjm_summary *arrival_conversion; /* [horizon]: their conversion by the horizon */
+    bool by_source;                  /* the scenario has referrals: sources is filled */
+    cjm_source_metrics sources[CJM_SOURCES]; /* CJM_ORGANIC, CJM_REFERRED */
 } cjm_metrics;
 
 cjm_status cjm_metrics_compute(const cjm_result *r, cjm_metrics *out, cjm_error *err);
@@ -107,7 +125,8 @@ enum {
     CJM_S_LOYALTY, /* the program's figures, CJM_LOYALTY_ITEMS of them */
     CJM_S_CLASS,   /* by class (0 never joined, 1 + tier): CJM_S_CLASS + CJM_CLASS_... */
     CJM_S_TRANSITIONS = CJM_S_CLASS + 7, /* customers who took each edge, by edge */
-    CJM_S_COUNT
+    CJM_S_SOURCE, /* by source (organic, referred): CJM_S_SOURCE + field (cjm_source_fields) */
+    CJM_S_COUNT = CJM_S_SOURCE + CJM_SOURCE_FIELDS
 };
 
 /* The items of the "loyalty" series. */

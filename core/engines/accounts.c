@@ -118,6 +118,10 @@ static double stage_line(accounts *a, int s, int j)
                         a->row[src == CJM_ORGANIC ? CJM_T_ACQ_COST_ORGANIC
                                                   : CJM_T_ACQ_COST_REFERRED] += v;
                     if (ph != CJM_PRE && what == CJM_REVENUE) a->row[CJM_T_CONV_REVENUE] += v;
+                    if (src == CJM_REFERRED && what == CJM_REVENUE) {
+                        a->row[CJM_T_REVENUE_REFERRED] += v;
+                        if (ph != CJM_PRE) a->row[CJM_T_CONV_REVENUE_REFERRED] += v;
+                    }
                     if (ph != CJM_PRE && what == CJM_COGS) a->row[CJM_T_CONV_COGS] += v;
                 }
             for (int cls = 0; k >= 0 && cls < 2; cls++)

@@ -115,11 +115,13 @@ enum {
     CJM_T_ACQ_COST_ORGANIC,
     CJM_T_ACQ_COST_REFERRED,
     CJM_T_COGS,
-    CJM_T_CONV_COGS,         /* cogs at and after conversion */
-    CJM_T_NPV,               /* discounted profit */
-    CJM_T_DISC_CONV_REVENUE, /* discounted revenue at and after conversion */
-    CJM_T_PAID_BACK,         /* 1 if cumulative profit reached 0 at some t <= H */
-    CJM_T_PURCHASES,         /* every purchase made */
+    CJM_T_CONV_COGS,             /* cogs at and after conversion */
+    CJM_T_NPV,                   /* discounted profit */
+    CJM_T_DISC_CONV_REVENUE,     /* discounted revenue at and after conversion */
+    CJM_T_PAID_BACK,             /* 1 if cumulative profit reached 0 at some t <= H */
+    CJM_T_PURCHASES,             /* every purchase made */
+    CJM_T_REVENUE_REFERRED,      /* revenue earned from referred prospects */
+    CJM_T_CONV_REVENUE_REFERRED, /* of that, at and after their conversion */
     CJM_T_SCALARS
 };
 
@@ -206,7 +208,7 @@ struct cjm_result {
     bool customers_given; /* --customers: every run has that many; else the scenario's */
     int input_count;      /* the model's uncertain inputs */
     double *inputs;       /* [runs][input_count]: each run's draws */
-    int64_t draws;        /* the agent engine's scalar path: random numbers drawn (cjm_result_draws) */
+    int64_t draws; /* the agent engine's scalar path: random numbers drawn (cjm_result_draws) */
 };
 
 /* Allocates a result for runs rows. */

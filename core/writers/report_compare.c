@@ -84,10 +84,8 @@ static cjm_status write_json(const cjm_comparison *c, FILE *f, cjm_error *err)
 
 static void csv_num(FILE *f, double v)
 {
-    if (isfinite(v))
-        fprintf(f, ",%.12g", v);
-    else
-        fputc(',', f);
+    fputc(',', f);
+    cjm_csv_value(f, v);
 }
 
 static void csv_arm(FILE *f, const cjm_arm *a, const char *role)
@@ -110,6 +108,7 @@ static void csv_arm(FILE *f, const cjm_arm *a, const char *role)
 
 static cjm_status write_csv(const cjm_comparison *c, FILE *f)
 {
+    cjm_csv_settings(f, c->base.model, &c->base.result->settings);
     fputs("role,arm,metric,mean,se,ci95_lo,ci95_hi,delta_mean,delta_se,delta_ci95_lo,"
           "delta_ci95_hi\n",
           f);
@@ -122,12 +121,25 @@ static cjm_status write_csv(const cjm_comparison *c, FILE *f)
 
 /* ---- table ---- */
 
+/* The width of the side-by-side columns: 16, or the longest arm name. */
+static int column_width(const cjm_comparison *c)
+{
+    int w = (int)strlen(c->base.name);
+    for (int i = 0; i < arm_total(c); i++) {
+        int n = (int)strlen(i < c->arm_count ? arm_at(c, i)->name : "best");
+        if (n > w) w = n;
+    }
+    return w > 16 ? w : 16;
+}
+
+/* Every arm's means beside the baseline's, in columns as wide as the longest
+ * name (no name is cut). */
 static void side_by_side(const cjm_comparison *c, FILE *f)
 {
-    int n = arm_total(c);
-    fprintf(f, "  %-20s %16.16s", "", c->base.name);
+    int n = arm_total(c), w = column_width(c);
+    fprintf(f, "  %-20s %*s", "", w, c->base.name);
     for (int i = 0; i < n; i++)
-        fprintf(f, " %16.16s", i < c->arm_count ? arm_at(c, i)->name : "best");
+        fprintf(f, " %*s", w, i < c->arm_count ? arm_at(c, i)->name : "best");
     fputc('\n', f);
     int shown[CJM_M_COUNT], count = cjm_metrics_shown(c->base.model, shown);
     for (int q = 0; q < count; q++) {
@@ -135,24 +147,19 @@ static void side_by_side(const cjm_comparison *c, FILE *f)
         char buf[48];
         const cjm_summary *s = &c->base.metrics.m[m];
         cjm_format_value(buf, sizeof buf, s->defined ? s->mean : CJM_NAN, cjm_metric_infos[m].unit);
-        fprintf(f, "  %-20s %16s", cjm_metric_infos[m].label, buf);
+        fprintf(f, "  %-20s %*s", cjm_metric_infos[m].label, w, buf);
         for (int i = 0; i < n; i++) {
             s = &arm_at(c, i)->metrics.m[m];
             cjm_format_value(buf, sizeof buf, s->defined ? s->mean : CJM_NAN,
                              cjm_metric_infos[m].unit);
-            fprintf(f, " %16s", buf);
+            fprintf(f, " %*s", w, buf);
         }
         fputc('\n', f);
     }
 }
 
-static void signed_value(char *buf, size_t n, double v, cjm_unit unit)
-{
-    char raw[40];
-    cjm_format_value(raw, sizeof raw, v, unit);
-    snprintf(buf, n, "%s%s", isfinite(v) && v >= 0 ? "+" : "", raw);
-}
-
+/* One arm's differences from the baseline: shares in percentage points,
+ * ROI and the share of runs in which profit rose. */
 static void delta_block(const cjm_arm *a, const cjm_result *r, FILE *f)
 {
     fprintf(f, "\n  %s\n", a->name);
@@ -162,16 +169,18 @@ static void delta_block(const cjm_arm *a, const cjm_result *r, FILE *f)
         const cjm_summary *d = &a->delta[m];
         cjm_unit unit = cjm_metric_infos[m].unit;
         char mean[48], lo[48], hi[48], ci[110] = "";
-        signed_value(mean, sizeof mean, d->defined ? d->mean : CJM_NAN, unit);
+        cjm_format_delta(mean, sizeof mean, d->defined ? d->mean : CJM_NAN, unit);
         if (!cjm_result_is_point(r) && isfinite(d->lo)) {
-            signed_value(lo, sizeof lo, d->lo, unit);
-            signed_value(hi, sizeof hi, d->hi, unit);
+            cjm_format_delta(lo, sizeof lo, d->lo, unit);
+            cjm_format_delta(hi, sizeof hi, d->hi, unit);
             snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
         }
         fprintf(f, "    %-20s %16s%s%s\n", cjm_metric_infos[m].label, mean, *ci ? "  " : "", ci);
     }
+    char roi[48];
+    cjm_format_value(roi, sizeof roi, a->roi, CJM_UNIT_RATIO);
     if (isfinite(a->roi))
-        fprintf(f, "    %-20s %16.2f  (change in profit per unit of extra cost)\n", "ROI", a->roi);
+        fprintf(f, "    %-20s %16s  (change in profit per unit of extra cost)\n", "ROI", roi);
     else
         fprintf(f, "    %-20s %16s  (cost does not rise)\n", "ROI", "-");
     fprintf(f, "    %-20s %15.0f%%  (share of runs in which profit rose)\n", "P(profit up)",
@@ -182,17 +191,16 @@ static void table_header(const cjm_comparison *c, FILE *f)
 {
     const cjm_result *r = c->base.result;
     const cjm_settings *s = &r->settings;
+    char who[160];
+    cjm_result_customers_text(r, who, sizeof who);
     fprintf(f, "%s\n", r->model->name);
     if (cjm_result_is_point(r))
-        fprintf(f, "exact engine (expected values), %lld customers, %d %ss\n",
-                (long long)s->customers, s->horizon, r->model->step_name);
+        fprintf(f, "exact engine (expected values), %s, %d %ss\n", who, s->horizon,
+                r->model->step_name);
     else
-        fprintf(f,
-                "%s engine, %d run%s x %lld customers, %d %ss, seed %llu, "
-                "common random numbers\n",
-                cjm_engine_name(s->engine), s->runs, s->runs == 1 ? "" : "s",
-                (long long)s->customers, s->horizon, r->model->step_name,
-                (unsigned long long)s->seed);
+        fprintf(f, "%s engine, %d run%s x %s, %d %ss, seed %llu, common random numbers\n",
+                cjm_engine_name(s->engine), s->runs, s->runs == 1 ? "" : "s", who, s->horizon,
+                r->model->step_name, (unsigned long long)s->seed);
     fprintf(f, "scenario %s (sha256 %.12s)\n\n", r->model->file, r->model->sha256);
 }
 

@@ -36,14 +36,12 @@ static json_t *json_decision(const cjm_decision *x)
 
 static void csv_number(FILE *f, double v)
 {
-    if (isnan(v))
-        fputs("", f);
-    else
-        fprintf(f, "%.12g", v);
+    cjm_csv_value(f, v);
 }
 
 static void csv_decision(const cjm_decision *x, FILE *f)
 {
+    cjm_csv_settings(f, x->model, &x->ran);
     fprintf(f, "analysis,%s\nmetric,%s\n", cjm_decision_kind(x), cjm_metric_infos[x->metric].name);
     if (x->param) fprintf(f, "param,%s\n", x->param);
     for (int i = 0; i < x->value_count; i++) {

@@ -151,7 +151,15 @@ static void settings_section(FILE *f, const cjm_html_report *rep)
             "<tr><th>horizon</th><td><span data-json=\"run:settings.horizon\">%d</span> ",
             (long long)s->customers, s->horizon);
     text(f, m->step_name);
-    fprintf(f, "s</td></tr>\n<tr><th>seed</th><td data-json=\"run:settings.seed\">%llu</td></tr>\n",
+    fputs("s</td></tr>\n", f);
+    if (m->has_arrivals || m->has_referrals) { /* every prospect, not the cohort alone */
+        char who[160];
+        cjm_result_customers_text(r, who, sizeof who);
+        fputs("<tr><th>prospects</th><td>", f);
+        text(f, who);
+        fputs("</td></tr>\n", f);
+    }
+    fprintf(f, "<tr><th>seed</th><td data-json=\"run:settings.seed\">%llu</td></tr>\n",
             (unsigned long long)s->seed);
     fprintf(f, "<tr><th>sampling</th><td>%s</td></tr>\n",
             s->sampling == CJM_SAMPLING_LHS ? "Latin hypercube" : "random");

@@ -57,6 +57,20 @@ static json_t *json_arrivals(const cjm_metrics *mt)
     return arr;
 }
 
+/* {"organic": {"prospects": summary, ...}, "referred": {...}} */
+static json_t *json_sources(const cjm_metrics *mt)
+{
+    json_t *doc = json_object();
+    for (int src = 0; src < CJM_SOURCES; src++) {
+        json_t *o = json_object();
+        for (int k = 0; k < CJM_SOURCE_FIELDS; k++)
+            json_object_set_new(o, cjm_source_fields[k].name,
+                                cjm_json_summary(cjm_source_field(&mt->sources[src], k)));
+        json_object_set_new(doc, cjm_source_names[src], o);
+    }
+    return doc;
+}
+
 /* {"mean","se","ci95"} of a series entry. */
 static json_t *json_brief(const cjm_summary *s)
 {
@@ -134,6 +148,7 @@ json_t *cjm_json_run(const cjm_result *r, const cjm_metrics *mt)
     json_object_set_new(doc, "funnel", json_funnel(r, mt));
     json_object_set_new(doc, "retention", json_retention(mt));
     if (mt->by_arrival) json_object_set_new(doc, "arrivals", json_arrivals(mt));
+    if (mt->by_source) json_object_set_new(doc, "by_source", json_sources(mt));
     json_object_set_new(doc, "cashflow", json_cashflow(mt));
     json_object_set_new(doc, "breakdown", json_breakdown(r, mt));
     json_object_set_new(doc, "transitions", json_transitions(r, mt));

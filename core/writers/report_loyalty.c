@@ -54,8 +54,13 @@ static void table_by_step(const cjm_result *r, const cjm_loyalty_metrics *y, FIL
 {
     int H = y->horizon, every = H > 26 ? (H + 12) / 13 : 1;
     fprintf(f, "\nmembers by %s (outside a final stage) and their tiers\n", r->model->step_name);
+    int w = 12; /* or the longest tier's name: none is cut */
+    for (int k = 0; k < y->tiers; k++) {
+        int n = (int)strlen(r->model->loyalty.tiers[k].name);
+        if (n > w) w = n;
+    }
     fprintf(f, "  %-8s %12s", "t", "members");
-    for (int k = 0; k < y->tiers; k++) fprintf(f, " %12.12s", r->model->loyalty.tiers[k].name);
+    for (int k = 0; k < y->tiers; k++) fprintf(f, " %*s", w, r->model->loyalty.tiers[k].name);
     fputc('\n', f);
     for (int t = 0; t <= H; t = t + every > H && t < H ? H : t + every) {
         char n[48];
@@ -64,7 +69,7 @@ static void table_by_step(const cjm_result *r, const cjm_loyalty_metrics *y, FIL
         for (int k = 0; k < y->tiers; k++) {
             const cjm_summary *s = &y->tier_share_t[k * (H + 1) + t];
             cjm_format_value(n, sizeof n, s->defined ? s->mean : CJM_NAN, CJM_UNIT_SHARE);
-            fprintf(f, " %12s", n);
+            fprintf(f, " %*s", w, n);
         }
         fputc('\n', f);
     }

@@ -133,7 +133,7 @@ static json_t *json_rows(const cjm_sensitivity *x, json_t *doc)
 static void csv_num(FILE *f, double v, int first)
 {
     if (!first) fputc(',', f);
-    if (isfinite(v)) fprintf(f, "%.12g", v);
+    cjm_csv_value(f, v);
 }
 
 /* A text field, quoted when it holds a comma, quote or line break. */
@@ -214,16 +214,22 @@ static void table_header(const cjm_sensitivity *x, FILE *f)
 {
     const cjm_model *m = x->model;
     const cjm_settings *s = &x->ran;
+    double organic = (double)s->customers;
+    for (int t = 0; m->has_arrivals && t < s->horizon && t < m->prob_horizon; t++)
+        organic += m->arrivals[t];
+    char who[160];
+    cjm_format_customers(who, sizeof who, s->customers, organic, CJM_NAN, m->has_arrivals,
+                         m->has_referrals);
     fprintf(f, "%s\n", m->name);
     if (s->engine == CJM_ENGINE_EXACT && s->runs == 1)
-        fprintf(f, "exact engine (expected values, no sampling), %lld customers, %d %ss\n",
-                (long long)s->customers, s->horizon, m->step_name);
+        fprintf(f, "exact engine (expected values, no sampling), %s, %d %ss\n", who, s->horizon,
+                m->step_name);
     else
         fprintf(f,
-                "%s engine, %d runs x %lld customers per point, %d %ss, seed %llu, common random "
+                "%s engine, %d runs x %s per point, %d %ss, seed %llu, common random "
                 "numbers\n",
-                cjm_engine_name(s->engine), s->runs, (long long)s->customers, s->horizon,
-                m->step_name, (unsigned long long)s->seed);
+                cjm_engine_name(s->engine), s->runs, who, s->horizon, m->step_name,
+                (unsigned long long)s->seed);
     fprintf(f, "scenario %s (sha256 %.12s), %ld model evaluations\n\n", m->file, m->sha256,
             x->evaluations);
 }
@@ -235,7 +241,7 @@ static int path_width(const cjm_sensitivity *x, int min)
         int n = (int)strlen(x->rows[i].path);
         if (n > w) w = n;
     }
-    return w > 48 ? 48 : w;
+    return w; /* no path is cut */
 }
 
 static cjm_unit metric_unit(const cjm_sensitivity *x)
@@ -477,7 +483,7 @@ static void tornado_row(const cjm_sensitivity *x, const cjm_sens_row *r, int w, 
     cjm_format_value(lo, sizeof lo, r->metric_lo, metric_unit(x));
     cjm_format_value(hi, sizeof hi, r->metric_hi, metric_unit(x));
     tornado_bar(x, r, scale, bar, sizeof bar);
-    fprintf(f, "  %-*.*s %21s  %s %14s %14s\n", w, w, r->path, range, bar, lo, hi);
+    fprintf(f, "  %-*s %21s  %s %14s %14s\n", w, r->path, range, bar, lo, hi);
     if (r->error) fprintf(f, "  %*s ! %s\n", w, "", r->error);
 }
 
@@ -537,6 +543,19 @@ static void noise_note(const cjm_sensitivity *x, FILE *f)
         fprintf(f, "%d uncertain input(s) not analysed are held at their medians\n", x->pinned);
 }
 
+/* An effect (a change in the metric): a share's in percentage points
+ * ("0.84 pp"), else as the metric's values. */
+static void effect_text(char *buf, size_t n, double v, cjm_unit unit)
+{
+    char raw[40];
+    if (unit != CJM_UNIT_SHARE || !isfinite(v)) {
+        cjm_format_value(buf, n, v, unit);
+        return;
+    }
+    cjm_format_value(raw, sizeof raw, 100 * v, CJM_UNIT_RATIO);
+    snprintf(buf, n, "%s pp", raw);
+}
+
 static cjm_status table_morris(const cjm_sensitivity *x, FILE *f)
 {
     int w = path_width(x, 5);
@@ -555,11 +574,11 @@ static cjm_status table_morris(const cjm_sensitivity *x, FILE *f)
         const cjm_sens_row *r = &x->rows[i];
         char range[64], ms[48], mu[48], sd[48], bar[8 * BAR_HALF + 1];
         range_text(range, sizeof range, r);
-        cjm_format_value(ms, sizeof ms, r->mu_star, metric_unit(x));
-        cjm_format_value(mu, sizeof mu, r->mu, metric_unit(x));
-        cjm_format_value(sd, sizeof sd, r->sigma, metric_unit(x));
+        effect_text(ms, sizeof ms, r->mu_star, metric_unit(x));
+        effect_text(mu, sizeof mu, r->mu, metric_unit(x));
+        effect_text(sd, sizeof sd, r->sigma, metric_unit(x));
         bar_of(bar, sizeof bar, top > 0 ? r->mu_star / top : CJM_NAN);
-        fprintf(f, "  %-*.*s %21s %14s %14s %14s%s%s\n", w, w, r->path, range, ms, mu, sd,
+        fprintf(f, "  %-*s %21s %14s %14s %14s%s%s\n", w, r->path, range, ms, mu, sd,
                 *bar ? "  " : "", bar);
     }
     fputs("\nmu*: mean absolute effect (importance); mu: mean signed effect; sigma: spread of\n"
@@ -585,7 +604,7 @@ static void table_convergence(const cjm_sensitivity *x, FILE *f, int w)
     fputc('\n', f);
     for (int i = 0; i < x->row_count; i++) {
         const cjm_sens_row *r = &x->rows[i];
-        fprintf(f, "  %-*.*s", w, w, r->path);
+        fprintf(f, "  %-*s", w, r->path);
         for (int c = 0; c < x->conv_count; c++) {
             char cell[32];
             snprintf(cell, sizeof cell, "%.3f / %.3f", r->conv_s1[c], r->conv_st[c]);
@@ -615,7 +634,7 @@ static cjm_status table_sobol(const cjm_sensitivity *x, FILE *f)
         index_text(st, sizeof st, r->st, r->st_lo, r->st_hi);
         bar_of(bar, sizeof bar, r->st);
         if (isfinite(r->s1)) sum += r->s1;
-        fprintf(f, "  %-*.*s %21s  %-24s ", w, w, r->path, range, s1);
+        fprintf(f, "  %-*s %21s  %-24s ", w, r->path, range, s1);
         fprintf(f, *bar ? "%-24s %s\n" : "%s%s\n", st, bar);
     }
     fprintf(f,
@@ -635,6 +654,7 @@ cjm_status cjm_report_sensitivity(const cjm_sensitivity *x, cjm_format fmt, FILE
                               err);
     }
     if (fmt == CJM_FORMAT_CSV) {
+        cjm_csv_settings(f, x->model, &x->ran);
         if (x->kind == CJM_SENS_SWEEP)
             csv_sweep(x, f);
         else

@@ -27,7 +27,8 @@ static void group_thousands(char *buf, size_t n, double v, int decimals)
  * 6 significant digits, so that none is ever cut to fit. */
 #define FIXED_MAX 1e13
 
-void cjm_format_value(char *buf, size_t n, double v, cjm_unit unit)
+/* cjm_format_value before the minus of a zero is dropped. */
+static void format_raw(char *buf, size_t n, double v, cjm_unit unit)
 {
     if (!isfinite(v)) {
         snprintf(buf, n, "-");
@@ -54,6 +55,40 @@ void cjm_format_value(char *buf, size_t n, double v, cjm_unit unit)
     }
 }
 
+/* "-0.00" (a negative value that rounds to zero) -> "0.00": only a minus
+ * followed by zeros, separators and a unit is dropped ("-" alone, an
+ * undefined value, stays). */
+static void drop_negative_zero(char *buf)
+{
+    if (buf[0] != '-' || buf[1] != '0' || buf[strspn(buf + 1, "0.,%") + 1] != '\0') return;
+    memmove(buf, buf + 1, strlen(buf));
+}
+
+void cjm_format_value(char *buf, size_t n, double v, cjm_unit unit)
+{
+    format_raw(buf, n, v, unit);
+    drop_negative_zero(buf);
+}
+
+/* A difference for people: signed ("+1,234.50", "-3.2"), a share's in
+ * percentage points ("+0.84 pp"); one that rounds to zero unsigned ("0.00",
+ * "0.00 pp"); "-" where undefined. */
+void cjm_format_delta(char *buf, size_t n, double v, cjm_unit unit)
+{
+    char raw[48];
+    if (!isfinite(v)) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    if (unit == CJM_UNIT_SHARE) {
+        cjm_format_value(raw, sizeof raw, v * 100, CJM_UNIT_RATIO);
+    } else {
+        cjm_format_value(raw, sizeof raw, v, unit);
+    }
+    bool zero = raw[strspn(raw, "0.,")] == '\0';
+    snprintf(buf, n, "%s%s%s", v > 0 && !zero ? "+" : "", raw, unit == CJM_UNIT_SHARE ? " pp" : "");
+}
+
 static void summary_line(FILE *f, const char *label, const cjm_summary *s, cjm_unit unit)
 {
     char mean[40], lo[40], hi[40], p5[40], p50[40], p95[40], ci[90];
@@ -70,25 +105,61 @@ static void summary_line(FILE *f, const char *label, const cjm_summary *s, cjm_u
     fprintf(f, "  %-20s %14s  %-32s %14s %14s %14s\n", label, mean, ci, p5, p50, p95);
 }
 
+/* "12.5", or "13" when whole: a count of prospects (a mean over runs). */
+static void count_text(char *buf, size_t n, double v)
+{
+    snprintf(buf, n, v == floor(v) ? "%.0f" : "%.1f", v);
+}
+
+void cjm_format_customers(char *buf, size_t n, int64_t start, double organic, double referred,
+                          bool arrivals, bool referrals)
+{
+    char all[48], arriving[48], ref[48];
+    count_text(all, sizeof all, organic);
+    count_text(arriving, sizeof arriving, organic - (double)start);
+    count_text(ref, sizeof ref, referred);
+    int o = arrivals ? snprintf(buf, n, "%s customers (%lld at the start + %s arriving)", all,
+                                (long long)start, arriving)
+                     : snprintf(buf, n, "%lld customers", (long long)start);
+    if (referrals && o >= 0 && (size_t)o < n)
+        snprintf(buf + o, n - (size_t)o, isfinite(referred) ? " + %s referred" : " + referred",
+                 ref);
+}
+
+void cjm_result_customers_text(const cjm_result *r, char *buf, size_t n)
+{
+    double organic = 0, referred = 0;
+    for (int run = 0; run < r->runs; run++) {
+        const double *row = cjm_result_row(r, run);
+        organic += row[CJM_T_PROSPECTS] - row[CJM_T_REFERRED];
+        referred += row[CJM_T_REFERRED];
+    }
+    if (r->runs > 0) organic /= r->runs, referred /= r->runs;
+    cjm_format_customers(buf, n, r->settings.customers, organic, referred, r->model->has_arrivals,
+                         r->model->has_referrals);
+}
+
 static void header(const cjm_result *r, FILE *f)
 {
     const cjm_model *m = r->model;
     const cjm_settings *s = &r->settings;
+    char who[160];
+    cjm_result_customers_text(r, who, sizeof who);
     fprintf(f, "%s\n", m->name);
     if (cjm_result_is_point(r))
-        fprintf(f, "exact engine (expected values, no sampling), %lld customers, %d %ss\n",
-                (long long)s->customers, s->horizon, m->step_name);
+        fprintf(f, "exact engine (expected values, no sampling), %s, %d %ss\n", who, s->horizon,
+                m->step_name);
     else if (r->exact)
         fprintf(f,
                 "exact engine, %d run%s: expected values for each run's draw of the %d uncertain "
-                "input%s (%s sampling), %lld customers, %d %ss, seed %llu\n",
+                "input%s (%s sampling), %s, %d %ss, seed %llu\n",
                 s->runs, s->runs == 1 ? "" : "s", r->input_count, r->input_count == 1 ? "" : "s",
-                s->sampling == CJM_SAMPLING_LHS ? "Latin hypercube" : "random",
-                (long long)s->customers, s->horizon, m->step_name, (unsigned long long)s->seed);
+                s->sampling == CJM_SAMPLING_LHS ? "Latin hypercube" : "random", who, s->horizon,
+                m->step_name, (unsigned long long)s->seed);
     else
-        fprintf(f, "%s engine, %d run%s x %lld customers, %d %ss, seed %llu\n",
-                cjm_engine_name(s->engine), s->runs, s->runs == 1 ? "" : "s",
-                (long long)s->customers, s->horizon, m->step_name, (unsigned long long)s->seed);
+        fprintf(f, "%s engine, %d run%s x %s, %d %ss, seed %llu\n", cjm_engine_name(s->engine),
+                s->runs, s->runs == 1 ? "" : "s", who, s->horizon, m->step_name,
+                (unsigned long long)s->seed);
     fprintf(f, "scenario %s (sha256 %.12s)\n\n", m->file, m->sha256);
 }
 
@@ -136,6 +207,23 @@ static void arrival_lines(const cjm_result *r, const cjm_metrics *mt, FILE *f)
                                                            : CJM_NAN,
                          CJM_UNIT_SHARE);
         fprintf(f, "  %-20s %14s %14s\n", label, n, c);
+    }
+}
+
+/* Organic and referred prospects side by side: how many, their conversion,
+ * revenue, LTV and CAC. */
+static void source_lines(const cjm_metrics *mt, FILE *f)
+{
+    fputs("\nby source: the cohort and its arrivals (organic), and referred prospects\n", f);
+    fprintf(f, "  %-20s %14s %14s\n", "", "organic", "referred");
+    for (int k = 0; k < CJM_SOURCE_FIELDS; k++) {
+        char v[CJM_SOURCES][48];
+        for (int src = 0; src < CJM_SOURCES; src++) {
+            const cjm_summary *s = cjm_source_field(&mt->sources[src], k);
+            cjm_format_value(v[src], sizeof v[src], s->defined ? s->mean : CJM_NAN,
+                             cjm_source_fields[k].unit);
+        }
+        fprintf(f, "  %-20s %14s %14s\n", cjm_source_fields[k].label, v[0], v[1]);
     }
 }
 
@@ -203,6 +291,7 @@ cjm_status cjm_report_table(const cjm_result *r, const cjm_metrics *mt, FILE *f)
         summary_line(f, r->model->stages[s].name, &mt->reached[s], CJM_UNIT_SHARE);
     retention_lines(r, mt, f);
     if (mt->by_arrival) arrival_lines(r, mt, f);
+    if (mt->by_source) source_lines(mt, f);
     if (mt->loyalty.present) cjm_table_loyalty(r, mt, f);
     cashflow_lines(r, mt, f);
     breakdown_lines(r, mt, f);

@@ -350,6 +350,22 @@ class Result:
                                  "conversion_lo": c["lo"], "conversion_hi": c["hi"]})
         return self._cached("arrivals", make)
 
+    _SOURCE = ("prospects", "converted", "conversion", "revenue", "ltv", "cac")
+
+    @property
+    def by_source(self):
+        """With referrals, by source ("organic", "referred"): prospects,
+        converted, conversion, revenue, LTV and CAC (means); else empty."""
+        def make():
+            cols = {}
+            for k in self._SOURCE:
+                f = self._frame("by_source_" + k, None, "source")
+                if f.empty:
+                    return f
+                cols[k] = f["mean"]
+            return pd.DataFrame(cols)
+        return self._cached("by_source", make)
+
     _CASH = ("revenue", "cogs", "cost", "profit", "cumulative_profit", "discounted_profit",
              "cumulative_discounted_profit")
 

@@ -215,9 +215,21 @@ static void test_model_lists(void **state)
 static void csv_number(FILE *f, double v)
 {
     if (isfinite(v))
-        fprintf(f, ",%.12g", v);
+        fprintf(f, ",%.12g", v == 0 ? 0.0 : v); /* -0 is written 0 */
     else
         fputc(',', f);
+}
+
+/* The "# key: value" block every CSV document starts with. */
+static void settings_block(FILE *f, const cjm_model *m, cjm_settings s)
+{
+    static const char *const engines[] = {
+        [CJM_ENGINE_AGENT] = "agent", [CJM_ENGINE_EXACT] = "exact", [CJM_ENGINE_COHORT] = "cohort"};
+    fprintf(f, "# cjm: %s\n# schema: 1\n# scenario: %s\n# file: %s\n# sha256: %s\n", cjm_version(),
+            cjm_model_name(m), cjm_model_file(m), cjm_model_sha256(m));
+    fprintf(f, "# engine: %s\n# runs: %d\n# customers: %lld\n# horizon: %d\n# seed: %llu\n",
+            engines[s.engine], s.runs, (long long)s.customers, s.horizon,
+            (unsigned long long)s.seed);
 }
 
 static void csv_value(FILE *f, const char *metric, const char *key, const cjm_value *v)
@@ -309,6 +321,7 @@ static char *run_csv(const cjm_result *r)
 {
     text t;
     text_open(&t);
+    settings_block(t.f, cjm_result_model(r), cjm_result_settings(r));
     fputs("metric,key,mean,se,ci95_lo,ci95_hi,p5,p50,p95\n", t.f);
     for (int i = 0; i < cjm_metric_count(); i++) {
         cjm_value v;
@@ -331,6 +344,14 @@ static char *run_csv(const cjm_result *r)
         csv_value(t.f, "arrived", key, &n);
         csv_value(t.f, "arrival_conversion", key, &c);
     }
+    static const char *const sources[] = {"by_source_prospects",  "by_source_converted",
+                                          "by_source_conversion", "by_source_revenue",
+                                          "by_source_ltv",        "by_source_cac"};
+    for (size_t k = 0; k < sizeof sources / sizeof *sources; k++)
+        for (int src = 0; src < cjm_result_series_length(r, sources[k]); src++) {
+            cjm_value v = series_item(r, sources[k], src);
+            csv_value(t.f, sources[k], v.name, &v);
+        }
     cashflow_csv(r, t.f);
     loyalty_csv(r, t.f);
     return text_close(&t);
@@ -343,6 +364,7 @@ static char *runs_csv(const cjm_result *r)
     int inputs = cjm_model_count(m, "uncertain");
     text t;
     text_open(&t);
+    settings_block(t.f, m, cjm_result_settings(r));
     fputs("run", t.f);
     for (int u = 0; u < inputs; u++) fprintf(t.f, ",%s", cjm_model_item(m, "uncertain", u));
     for (int i = 0; i < cjm_metric_count(); i++) fprintf(t.f, ",%s", cjm_metric_name(i));
@@ -435,6 +457,8 @@ static char *comparison_csv(const cjm_comparison *c)
 {
     text t;
     text_open(&t);
+    const cjm_result *base = cjm_comparison_arm_result(c, 0);
+    settings_block(t.f, cjm_result_model(base), cjm_result_settings(base));
     fputs("role,arm,metric,mean,se,ci95_lo,ci95_hi,delta_mean,delta_se,delta_ci95_lo,"
           "delta_ci95_hi\n",
           t.f);
@@ -531,7 +555,7 @@ static void csv_text(FILE *f, const char *s, int first)
 static void csv_field(FILE *f, double v, int first)
 {
     if (!first) fputc(',', f);
-    if (isfinite(v)) fprintf(f, "%.12g", v);
+    if (isfinite(v)) fprintf(f, "%.12g", v == 0 ? 0.0 : v);
 }
 
 static char *sweep_csv(const cjm_sensitivity *x)
@@ -540,6 +564,7 @@ static char *sweep_csv(const cjm_sensitivity *x)
     int np = cjm_sensitivity_param_count(x);
     text t;
     text_open(&t);
+    settings_block(t.f, cjm_sensitivity_model(x), cjm_sensitivity_settings(x));
     for (int j = 0; j < np; j++) csv_text(t.f, cjm_sensitivity_param_path(x, j), j == 0);
     for (int k = 0; k < cjm_metric_count(); k++)
         for (int q = 0; q < 7; q++) fprintf(t.f, ",%s_%s", cjm_metric_name(k), fields[q]);
@@ -579,6 +604,7 @@ static char *rows_csv(const cjm_sensitivity *x)
     const char *const *names = is_tornado ? tornado : strcmp(kind, "morris") == 0 ? morris : sobol;
     text t;
     text_open(&t);
+    settings_block(t.f, cjm_sensitivity_model(x), cjm_sensitivity_settings(x));
     fputs(is_tornado ? "path,value,low,high,metric_low,metric_high,swing,error\n"
           : strcmp(kind, "morris") == 0
               ? "path,mu_star,mu,sigma,low,high\n"

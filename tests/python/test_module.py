@@ -145,6 +145,37 @@ class RunMatchesCli(unittest.TestCase, Close):
         js = cli_json("run", rel(path), *RUN_ARGS)
         self.assertEqual(json.loads(cjm.run(path, **RUN).json())["metrics"], js["metrics"])
 
+    def test_csv_reads_with_pandas(self):
+        # the "# key: value" block atop the CSV is what read_csv(comment='#') skips
+        import io
+        import pandas
+        path = os.path.join(TOP, "scenarios", "pram_online.lua")
+        r = cjm.run(path, **RUN)
+        text = r.csv()
+        block = dict(line[2:].split(": ", 1) for line in text.splitlines() if line.startswith("#"))
+        self.assertEqual(block["sha256"], r.scenario["sha256"])
+        self.assertEqual(block["engine"], "agent")
+        self.assertEqual(int(block["runs"]), RUN["runs"])
+        self.assertEqual(int(block["seed"]), RUN["seed"])
+        df = pandas.read_csv(io.StringIO(text), comment="#")
+        self.assertEqual(list(df.columns[:3]), ["metric", "key", "mean"])
+        conv = df[(df.metric == "conversion")]["mean"].iloc[0]
+        self.close(conv, r["conversion"], "csv conversion")
+        by = df[df.metric == "by_source_converted"].set_index("key")["mean"]
+        self.close(by["organic"] + by["referred"], r["converted"], "converted by source")
+        self.close(r.by_source.loc["referred", "converted"], r["converted_referred"],
+                   "by_source frame")
+        self.close(r.by_source.loc["organic", "cac"], r["cac_organic"], "by_source cac")
+        self.assertTrue(cjm.run(os.path.join(TOP, "scenarios", "beauty_clinic.lua"),
+                                **RUN).by_source.empty)
+        with tempfile.TemporaryDirectory() as d:
+            runs = os.path.join(d, "runs.csv")
+            subprocess.run([CJM, "run", rel(path), *RUN_ARGS, "-o", os.path.join(d, "t"),
+                            "--runs-out", runs], check=True, cwd=TOP, capture_output=True)
+            frame = pandas.read_csv(runs, comment="#")
+            self.assertEqual(len(frame), RUN["runs"])
+            self.assertEqual(frame.columns[0], "run")
+
 
 class CompareMatchesCli(unittest.TestCase, Close):
     def test_variants(self):

@@ -122,7 +122,8 @@ def main():
         failures.append('only %d numbers tagged in the tables' % checked)
 
     with open(runs_csv, newline='', encoding='utf-8') as f:
-        rows = list(csv.DictReader(f))
+        # the "# key: value" lines of the scenario and settings come first
+        rows = list(csv.DictReader(line for line in f if not line.startswith('#')))
     kinds = sorted(set(k for k, _ in dom.bins if k.startswith('runs')))
     if 'runs' not in kinds:
         failures.append('no histogram of profit')
