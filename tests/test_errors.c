@@ -625,9 +625,36 @@ static void test_interrupt(void **state)
     unlink(report);
 }
 
+/* A key whose source text holds a NUL byte ("alpha\0 ..."): C saw it as
+ * "alpha", a second row for that stage, silently; and locating a message
+ * about it read past the path's end (fuzz_loader found the heap read under
+ * ASan; this test is that input, made small). Such a key is not a name. */
+static void test_nul_in_key(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "return cjm.scenario {\n"
+        "  name = 'n', step = 'week', horizon = 4, cohort = { size = 100 },\n"
+        "  stages = { { 'alpha' }, { 'buy', converts = true, final = true }, { 'lost', final = "
+        "true } },\n"
+        "  transitions = {\n"
+        "    ['alpha\0                                        '] = { lost = 0.5 },\n"
+        "    alpha = { lost = 0.5 },\n"
+        "  },\n"
+        "}\n";
+    cjm_model *m = NULL;
+    cjm_error err;
+    cjm_status st = cjm_model_load_buffer("nul.lua", text, sizeof text - 1, NULL, &m, &err);
+    assert_int_equal(st, CJM_ESCENARIO);
+    assert_null(m);
+    assert_non_null(strstr(err.msg, "nul.lua:4:"));
+    assert_non_null(strstr(err.msg, "keys must be stage names"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nul_in_key),
         cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_interrupt),
     };

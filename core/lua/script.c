@@ -593,7 +593,9 @@ char **cjm_script_sorted_keys(lua_State *L, int idx, int *count, int *bad_key)
     lua_pushnil(L);
     while (keys && lua_next(L, idx)) {
         lua_pop(L, 1); /* stack: key */
-        if (lua_type(L, -1) != LUA_TSTRING) {
+        size_t len = 0;
+        const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+        if (!s || strlen(s) != len) { /* a number, or a string with a NUL byte in it */
             *bad_key = 1;
             continue;
         }

@@ -304,8 +304,9 @@ cjm_status cjm_loader_finish_inputs(cjm_loader *ld);
 /* Adds the cjm module's C functions to the module table on top of the stack. */
 void cjm_script_module_extend(lua_State *L);
 
-/* Collects the string keys of the table at idx, sorted; non-string keys are
- * reported through *bad_key (1 if any). Caller frees the array and strings. */
+/* Collects the string keys of the table at idx, sorted; other keys (and
+ * strings holding a NUL byte, which C would read cut short) are reported
+ * through *bad_key (1 if any). Caller frees the array and strings. */
 char **cjm_script_sorted_keys(lua_State *L, int idx, int *count, int *bad_key);
 void cjm_script_free_keys(char **keys, int count);
 

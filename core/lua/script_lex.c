@@ -431,10 +431,13 @@ cjm_status cjm_keys_build(const char *src, size_t len, cjm_keys **out)
 
 /* ---- finding a path ---- */
 
-/* If rest starts with the component s (then '.', '[' or its end), its length. */
+/* If rest starts with the component s (then '.', '[' or its end), its length.
+ * s is source text and may hold a NUL byte (a key "a\0b" written raw): rest
+ * must be at least len long before the bytes are compared, or a match up to
+ * the NUL would read past rest's end (found by fuzz_loader). */
 static size_t match_text(const char *rest, const char *s, size_t len)
 {
-    if (!s || !len || strncmp(rest, s, len) != 0) return 0;
+    if (!s || !len || strnlen(rest, len) < len || memcmp(rest, s, len) != 0) return 0;
     char c = rest[len];
     return c == '\0' || c == '.' || c == '[' ? len : 0;
 }
