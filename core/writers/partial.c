@@ -228,19 +228,28 @@ static cjm_status fill(const cjm_partial *p, const char *key, double *v, int wid
     return CJM_OK;
 }
 
+/* At least one part, and every part made by `cjm command`. */
+static cjm_status parts_of(const char *command, const cjm_partial *const *parts, int n,
+                           cjm_error *err)
+{
+    if (n < 1) return cjm_error_set(err, CJM_EUSAGE, "merge: no partial results given");
+    for (int i = 0; i < n; i++)
+        if (strcmp(parts[i]->command, command) != 0)
+            return cjm_error_set(err, CJM_ESCENARIO, "%s: a part of `cjm %s`, not of `cjm %s`",
+                                 parts[i]->name, parts[i]->command, command);
+    return CJM_OK;
+}
+
 cjm_status cjm_merge(const cjm_model *m, const cjm_settings *s, const cjm_partial *const *parts,
                      int n, cjm_result **out, cjm_error *err)
 {
     *out = NULL;
-    if (n < 1) return cjm_error_set(err, CJM_EUSAGE, "merge: no partial results given");
-    for (int i = 0; i < n; i++)
-        if (strcmp(parts[i]->command, "run") != 0)
-            return cjm_error_set(err, CJM_ESCENARIO, "%s: a part of `cjm %s`, not of `cjm run`",
-                                 parts[i]->name, parts[i]->command);
+    cjm_status st = parts_of("run", parts, n, err);
+    if (st != CJM_OK) return st;
     cjm_settings whole = *s;
     whole.shard_index = whole.shard_count = 0;
     cjm_result *r = NULL;
-    cjm_status st = cjm_run_prepare(m, &whole, &r, err);
+    st = cjm_run_prepare(m, &whole, &r, err);
     int N = parts[0]->count;
     const cjm_partial **seen = st == CJM_OK ? calloc((size_t)N + 1, sizeof *seen) : NULL;
     if (st == CJM_OK && !seen) st = cjm_error_set(err, CJM_ENOMEM, "out of memory");
@@ -399,17 +408,13 @@ cjm_status cjm_merge_comparison(const char *path, const cjm_load_options *base,
                                 cjm_error *err)
 {
     *out = NULL;
-    if (n < 1) return cjm_error_set(err, CJM_EUSAGE, "merge: no partial results given");
-    for (int i = 0; i < n; i++)
-        if (strcmp(parts[i]->command, "compare") != 0)
-            return cjm_error_set(err, CJM_ESCENARIO, "%s: a part of `cjm %s`, not of `cjm compare`",
-                                 parts[i]->name, parts[i]->command);
+    cjm_status st = parts_of("compare", parts, n, err);
+    if (st != CJM_OK) return st;
     cjm_settings whole = *s;
     whole.shard_index = whole.shard_count = 0;
     compare_merge cm = {parts, n};
     cjm_comparison *c = NULL;
-    cjm_status st =
-        cjm_compare_variants_with(path, base, variants, count, &whole, merge_arm, &cm, &c, err);
+    st = cjm_compare_variants_with(path, base, variants, count, &whole, merge_arm, &cm, &c, err);
     if (st == CJM_OK) st = check_arms(c, parts, n, err);
     if (st != CJM_OK) {
         cjm_comparison_free(&c);
